@@ -1,0 +1,1 @@
+namespace OrleansCheckpoint.Client; internal static class Program { private static void Main() { } }

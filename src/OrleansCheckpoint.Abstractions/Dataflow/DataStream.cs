@@ -1,0 +1,161 @@
+namespace OrleansCheckpoint.Dataflow;
+
+/// <summary>A stream of records of type <typeparamref name="T"/>: the output of one transformation.</summary>
+/// <typeparam name="T">The record type.</typeparam>
+public sealed class DataStream<T>
+{
+    internal DataStream(JobBuilder builder, Transformation transformation)
+    {
+        Builder = builder;
+        Transformation = transformation;
+    }
+
+    /// <summary>The transformation that produces this stream.</summary>
+    public Transformation Transformation { get; }
+
+    internal JobBuilder Builder { get; }
+
+    /// <summary>Sets the number of instances of the operator that produces this stream.</summary>
+    public DataStream<T> WithParallelism(int parallelism)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(parallelism);
+        Transformation.Parallelism = parallelism;
+        return this;
+    }
+
+    /// <summary>Applies <paramref name="map"/> to each record.</summary>
+    public DataStream<TOut> Map<TOut>(string uid, Func<T, TOut> map) =>
+        Then<TOut>(new MapTransformation<T, TOut>(uid, Forward(), map ?? throw new ArgumentNullException(nameof(map))));
+
+    /// <summary>Keeps the records for which <paramref name="predicate"/> holds.</summary>
+    public DataStream<T> Filter(string uid, Func<T, bool> predicate) =>
+        Then<T>(new FilterTransformation<T>(uid, Forward(), predicate ?? throw new ArgumentNullException(nameof(predicate))));
+
+    /// <summary>Emits zero or more records per record through the collector.</summary>
+    public DataStream<TOut> FlatMap<TOut>(string uid, Action<T, ICollector<TOut>> flatMap) =>
+        Then<TOut>(new FlatMapTransformation<T, TOut>(uid, Forward(), flatMap ?? throw new ArgumentNullException(nameof(flatMap))));
+
+    /// <summary>Spreads the records round-robin over the next operator's instances.</summary>
+    public RebalancedStream<T> Rebalance() => new(this);
+
+    /// <summary>Partitions the stream by key: each key's records go to the one instance that owns its key group.</summary>
+    public KeyedStream<T, TKey> KeyBy<TKey>(Func<T, TKey> key)
+        where TKey : notnull => new(this, new KeySelector<T, TKey>(key));
+
+    /// <summary>Publishes each record as JSON to the job's results stream (<c>client results &lt;job&gt;</c>).</summary>
+    public DataStream<T> ToResultsStream(string uid) => Then<T>(new ResultsStreamSinkTransformation<T>(uid, Forward()));
+
+    internal InputEdge Forward() => new(Transformation, Partitioning.Forward);
+
+    internal DataStream<TOut> Then<TOut>(Transformation next) => new(Builder, Builder.Add(next));
+}
+
+/// <summary>A stream whose next operator receives its records round-robin.</summary>
+/// <typeparam name="T">The record type.</typeparam>
+public sealed class RebalancedStream<T>
+{
+    private readonly DataStream<T> _stream;
+
+    internal RebalancedStream(DataStream<T> stream) => _stream = stream;
+
+    /// <summary>Applies <paramref name="map"/> to each record, on instances fed round-robin.</summary>
+    public DataStream<TOut> Map<TOut>(string uid, Func<T, TOut> map) =>
+        _stream.Then<TOut>(new MapTransformation<T, TOut>(uid, Edge(), map ?? throw new ArgumentNullException(nameof(map))));
+
+    /// <summary>Emits zero or more records per record, on instances fed round-robin.</summary>
+    public DataStream<TOut> FlatMap<TOut>(string uid, Action<T, ICollector<TOut>> flatMap) =>
+        _stream.Then<TOut>(new FlatMapTransformation<T, TOut>(uid, Edge(), flatMap ?? throw new ArgumentNullException(nameof(flatMap))));
+
+    private InputEdge Edge() => new(_stream.Transformation, Partitioning.Rebalance);
+}
+
+/// <summary>A stream partitioned by key: the operators applied to it keep state per key.</summary>
+/// <typeparam name="T">The record type.</typeparam>
+/// <typeparam name="TKey">The key type.</typeparam>
+public sealed class KeyedStream<T, TKey>
+    where TKey : notnull
+{
+    private readonly DataStream<T> _stream;
+
+    internal KeyedStream(DataStream<T> stream, KeySelector<T, TKey> key)
+    {
+        _stream = stream;
+        Key = key;
+    }
+
+    /// <summary>The key selector.</summary>
+    public KeySelector<T, TKey> Key { get; }
+
+    /// <summary>
+    /// A rolling aggregate: each record updates its key's accumulator and the key's new result is emitted.
+    /// With <paramref name="queryable"/>, <c>client query &lt;job&gt; &lt;key&gt;</c> reads a key's current result
+    /// (the key type must then be <see cref="string"/>, <see cref="int"/>, <see cref="long"/> or <see cref="Guid"/>).
+    /// </summary>
+    public DataStream<KeyedValue<TKey, TOut>> Aggregate<TAcc, TOut>(string uid, IAggregateFunction<T, TAcc, TOut> aggregate, bool queryable = false) =>
+        _stream.Then<KeyedValue<TKey, TOut>>(new KeyedAggregateTransformation<T, TKey, TAcc, TOut>(
+            uid, Edge(), Key, aggregate ?? throw new ArgumentNullException(nameof(aggregate)), queryable ? QueryKeys.ParserFor<TKey>(uid) : null));
+
+    /// <summary>A rolling count per key.</summary>
+    public DataStream<KeyedValue<TKey, long>> Count(string uid, bool queryable = false) => Aggregate(uid, new CountAggregate<T>(), queryable);
+
+    /// <summary>A rolling reduce per key.</summary>
+    public DataStream<KeyedValue<TKey, T>> Reduce(string uid, Func<T, T, T> reduce, bool queryable = false) =>
+        Aggregate(uid, new ReduceAggregate<T>(reduce ?? throw new ArgumentNullException(nameof(reduce))), queryable);
+
+    /// <summary>Processes each record with a function that has per-key state. <paramref name="createFunction"/> runs once per operator instance.</summary>
+    public DataStream<TOut> Process<TOut>(string uid, Func<KeyedProcessFunction<TKey, T, TOut>> createFunction) =>
+        _stream.Then<TOut>(new KeyedProcessTransformation<T, TKey, TOut>(uid, Edge(), Key, createFunction ?? throw new ArgumentNullException(nameof(createFunction))));
+
+    /// <summary>Groups each key's records into event-time windows.</summary>
+    public WindowedStream<T, TKey> Window(TumblingEventTimeWindows windows) => new(this, windows ?? throw new ArgumentNullException(nameof(windows)));
+
+    internal DataStream<TOut> Then<TOut>(Transformation next) => _stream.Then<TOut>(next);
+
+    internal InputEdge Edge() => new(_stream.Transformation, Partitioning.Hash, (Func<T, ulong>)Key.HashOf);
+}
+
+/// <summary>A keyed stream grouped into event-time windows.</summary>
+/// <typeparam name="T">The record type.</typeparam>
+/// <typeparam name="TKey">The key type.</typeparam>
+public sealed class WindowedStream<T, TKey>
+    where TKey : notnull
+{
+    private readonly KeyedStream<T, TKey> _keyed;
+    private readonly TumblingEventTimeWindows _windows;
+
+    internal WindowedStream(KeyedStream<T, TKey> keyed, TumblingEventTimeWindows windows)
+    {
+        _keyed = keyed;
+        _windows = windows;
+    }
+
+    /// <summary>Aggregates each key's records per window; a window's result is emitted when the watermark passes its end.</summary>
+    public DataStream<WindowResult<TKey, TOut>> Aggregate<TAcc, TOut>(string uid, IAggregateFunction<T, TAcc, TOut> aggregate) =>
+        _keyed.Then<WindowResult<TKey, TOut>>(new WindowAggregateTransformation<T, TKey, TAcc, TOut>(
+            uid, _keyed.Edge(), _keyed.Key, _windows, aggregate ?? throw new ArgumentNullException(nameof(aggregate))));
+
+    /// <summary>Counts each key's records per window.</summary>
+    public DataStream<WindowResult<TKey, long>> Count(string uid) => Aggregate(uid, new CountAggregate<T>());
+
+    /// <summary>Reduces each key's records per window.</summary>
+    public DataStream<WindowResult<TKey, T>> Reduce(string uid, Func<T, T, T> reduce) =>
+        Aggregate(uid, new ReduceAggregate<T>(reduce ?? throw new ArgumentNullException(nameof(reduce))));
+}
+
+/// <summary>Parsers for keys typed on the command line (<c>client query</c>).</summary>
+internal static class QueryKeys
+{
+    public static Func<string, TKey> ParserFor<TKey>(string uid)
+    {
+        object parser = typeof(TKey) switch
+        {
+            var t when t == typeof(string) => (Func<string, string>)(s => s),
+            var t when t == typeof(int) => (Func<string, int>)(s => int.Parse(s, System.Globalization.CultureInfo.InvariantCulture)),
+            var t when t == typeof(long) => (Func<string, long>)(s => long.Parse(s, System.Globalization.CultureInfo.InvariantCulture)),
+            var t when t == typeof(Guid) => (Func<string, Guid>)Guid.Parse,
+            _ => throw new InvalidJobGraphException(
+                $"Operator '{uid}' is queryable but its key type {typeof(TKey).Name} cannot be typed on a command line; use string, int, long or Guid."),
+        };
+        return (Func<string, TKey>)parser;
+    }
+}

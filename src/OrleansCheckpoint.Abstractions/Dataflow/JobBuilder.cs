@@ -1,0 +1,81 @@
+namespace OrleansCheckpoint.Dataflow;
+
+/// <summary>
+/// A job: registered by name in the silo, it describes its dataflow when asked. Jobs are ordinary classes;
+/// register them with <c>services.AddStreamJob&lt;TJob&gt;("name")</c> in the silo host.
+/// </summary>
+public interface IStreamJob
+{
+    /// <summary>Describes the job's dataflow on <paramref name="job"/>. Must give the same graph every time.</summary>
+    void Build(JobBuilder job);
+}
+
+/// <summary>Builds a job's logical graph with a fluent API: sources, transformations, keyed operators, sinks.</summary>
+public sealed class JobBuilder
+{
+    private readonly List<Transformation> _transformations = [];
+
+    /// <summary>Starts a graph for the job named <paramref name="jobName"/>.</summary>
+    public JobBuilder(string jobName) => JobName = jobName;
+
+    /// <summary>The job's name.</summary>
+    public string JobName { get; }
+
+    /// <summary>
+    /// A source whose partitions receive lines pushed by clients (<c>client push</c>); each line is parsed into a
+    /// <typeparamref name="T"/>. A batch with a line that <paramref name="parse"/> rejects is refused whole, with
+    /// an error naming the line, so nothing is half-accepted.
+    /// </summary>
+    public DataStream<T> Source<T>(string uid, Func<string, T> parse, WatermarkStrategy<T>? watermarks = null)
+    {
+        ArgumentNullException.ThrowIfNull(parse);
+        return new DataStream<T>(this, Add(new SourceTransformation<T>(uid, parse, watermarks)));
+    }
+
+    /// <summary>Checks the graph and returns it. Throws <see cref="InvalidJobGraphException"/> naming what is wrong.</summary>
+    public JobGraph Build()
+    {
+        if (!_transformations.Any(t => t.Inputs.Count == 0))
+        {
+            throw new InvalidJobGraphException($"Job '{JobName}' has no source.");
+        }
+
+        if (_transformations.Count == 1)
+        {
+            throw new InvalidJobGraphException($"Job '{JobName}' does nothing: no operator consumes its source.");
+        }
+
+        if (_transformations.Count(t => t.IsQueryable) > 1)
+        {
+            throw new InvalidJobGraphException($"Job '{JobName}' has more than one queryable state; `client query` needs exactly one.");
+        }
+
+        return new JobGraph(JobName, [.. _transformations]);
+    }
+
+    internal Transformation Add(Transformation transformation)
+    {
+        if (_transformations.Any(t => t.Uid == transformation.Uid))
+        {
+            throw new InvalidJobGraphException($"Job '{JobName}' uses the operator uid '{transformation.Uid}' twice; uids must be unique.");
+        }
+
+        _transformations.Add(transformation);
+        return transformation;
+    }
+
+}
+
+/// <summary>A job's logical graph, in topological order (every transformation after its inputs).</summary>
+/// <param name="JobName">The job's name.</param>
+/// <param name="Transformations">The transformations.</param>
+public sealed record JobGraph(string JobName, IReadOnlyList<Transformation> Transformations)
+{
+    /// <summary>The transformation with the given uid.</summary>
+    public Transformation this[string uid] => Transformations.FirstOrDefault(t => t.Uid == uid)
+        ?? throw new KeyNotFoundException($"Job '{JobName}' has no operator '{uid}'.");
+}
+
+/// <summary>A job graph is not valid; the message names the problem.</summary>
+[GenerateSerializer]
+public sealed class InvalidJobGraphException(string message) : Exception(message);

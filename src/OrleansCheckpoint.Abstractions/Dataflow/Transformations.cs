@@ -1,0 +1,303 @@
+namespace OrleansCheckpoint.Dataflow;
+
+/// <summary>How records travel from an upstream operator's instances to a downstream operator's instances.</summary>
+public enum Partitioning
+{
+    /// <summary>Instance i sends to instance i (both sides must have the same parallelism).</summary>
+    Forward,
+
+    /// <summary>Each record goes to the instance that owns its key's key group.</summary>
+    Hash,
+
+    /// <summary>Records are spread round-robin over all downstream instances.</summary>
+    Rebalance,
+}
+
+/// <summary>An input of a transformation: the upstream transformation and how its records are partitioned.</summary>
+/// <param name="Upstream">The transformation whose output this is.</param>
+/// <param name="Partitioning">How the records are distributed over this transformation's instances.</param>
+/// <param name="KeyHash">For <see cref="Partitioning.Hash"/>: a <c>Func&lt;T, ulong&gt;</c> giving the stable hash of a record's key, where <c>T</c> is the upstream's output type.</param>
+public sealed record InputEdge(Transformation Upstream, Partitioning Partitioning, Delegate? KeyHash = null);
+
+/// <summary>
+/// A node of a job's logical graph. Every transformation has a stable <see cref="Uid"/>: state is matched to
+/// operators by it when a job is restored, as with Flink's <c>uid()</c>, so never change the uid of a stateful
+/// operator of a running job.
+/// </summary>
+public abstract class Transformation
+{
+    private protected Transformation(string uid, IReadOnlyList<InputEdge> inputs)
+    {
+        Uid = ValidateUid(uid);
+        Inputs = inputs;
+    }
+
+    /// <summary>The stable id of this operator (also the middle part of its grains' keys).</summary>
+    public string Uid { get; }
+
+    /// <summary>The inputs, empty for a source.</summary>
+    public IReadOnlyList<InputEdge> Inputs { get; }
+
+    /// <summary>The number of instances, or <c>null</c> for the job's default parallelism.</summary>
+    public int? Parallelism { get; internal set; }
+
+    /// <summary>The type of the records this transformation emits.</summary>
+    public abstract Type OutputType { get; }
+
+    /// <summary>Whether this transformation keeps keyed state (and so needs a hash-partitioned input).</summary>
+    public virtual bool IsKeyed => false;
+
+    /// <summary>Whether <c>client query</c> reads this transformation's keyed state.</summary>
+    public virtual bool IsQueryable => false;
+
+    /// <summary>For queryable state: the stable hash of a key typed as text. Throws <see cref="FormatException"/> for a malformed key.</summary>
+    public virtual ulong HashQueryKey(string key) => throw new NotSupportedException($"Operator '{Uid}' has no queryable state.");
+
+    /// <summary>Whether this transformation ends a branch of the graph (emits nothing downstream).</summary>
+    public virtual bool IsSink => false;
+
+    /// <summary>Dispatches to the visitor method of this transformation's kind, with its generic types bound.</summary>
+    public abstract TResult Accept<TResult>(ITransformationVisitor<TResult> visitor);
+
+    /// <inheritdoc />
+    public override string ToString() => $"{GetType().Name.Split('`')[0]} '{Uid}'";
+
+    private static string ValidateUid(string uid)
+    {
+        if (string.IsNullOrWhiteSpace(uid) || uid.Any(c => c is '/' or '\\' or '#' or '?' || char.IsWhiteSpace(c) || char.IsControl(c)))
+        {
+            throw new ArgumentException($"Operator uid '{uid}' is not valid: use a non-empty name without '/', '\\', '#', '?' or spaces.", nameof(uid));
+        }
+
+        return uid;
+    }
+}
+
+/// <summary>A transformation with one input of type <typeparamref name="TIn"/> that emits <typeparamref name="TOut"/>.</summary>
+/// <typeparam name="TIn">The input record type.</typeparam>
+/// <typeparam name="TOut">The output record type.</typeparam>
+public abstract class Transformation<TIn, TOut> : Transformation
+{
+    private protected Transformation(string uid, InputEdge input)
+        : base(uid, [input])
+    {
+    }
+
+    /// <inheritdoc />
+    public override Type OutputType => typeof(TOut);
+}
+
+/// <summary>Visits the kinds of transformation with their generic types bound (the runtime builds operators this way).</summary>
+/// <typeparam name="TResult">What the visitor produces.</typeparam>
+public interface ITransformationVisitor<out TResult>
+{
+    /// <summary>A source fed by pushes of JSON lines (or any text lines) from clients.</summary>
+    TResult VisitSource<T>(SourceTransformation<T> source);
+
+    /// <summary>A one-to-one function.</summary>
+    TResult VisitMap<TIn, TOut>(MapTransformation<TIn, TOut> map);
+
+    /// <summary>A predicate that keeps records.</summary>
+    TResult VisitFilter<T>(FilterTransformation<T> filter);
+
+    /// <summary>A one-to-many function.</summary>
+    TResult VisitFlatMap<TIn, TOut>(FlatMapTransformation<TIn, TOut> flatMap);
+
+    /// <summary>A rolling aggregate per key.</summary>
+    TResult VisitKeyedAggregate<T, TKey, TAcc, TOut>(KeyedAggregateTransformation<T, TKey, TAcc, TOut> aggregate)
+        where TKey : notnull;
+
+    /// <summary>A keyed process function.</summary>
+    TResult VisitKeyedProcess<T, TKey, TOut>(KeyedProcessTransformation<T, TKey, TOut> process)
+        where TKey : notnull;
+
+    /// <summary>An aggregate per key and event-time window.</summary>
+    TResult VisitWindowAggregate<T, TKey, TAcc, TOut>(WindowAggregateTransformation<T, TKey, TAcc, TOut> window)
+        where TKey : notnull;
+
+    /// <summary>A sink that publishes records to the job's results stream.</summary>
+    TResult VisitResultsStreamSink<T>(ResultsStreamSinkTransformation<T> sink);
+}
+
+/// <summary>A source partition receives batches of text lines pushed by clients and parses each into a record.</summary>
+/// <typeparam name="T">The record type.</typeparam>
+public sealed class SourceTransformation<T> : Transformation
+{
+    internal SourceTransformation(string uid, Func<string, T> parse, WatermarkStrategy<T>? watermarks)
+        : base(uid, [])
+    {
+        Parse = parse;
+        Watermarks = watermarks;
+    }
+
+    /// <summary>Parses one line; throws (e.g. <see cref="System.Text.Json.JsonException"/> or <see cref="FormatException"/>) for a malformed one.</summary>
+    public Func<string, T> Parse { get; }
+
+    /// <summary>Event timestamps and watermarks, or <c>null</c> for a job without event time.</summary>
+    public WatermarkStrategy<T>? Watermarks { get; }
+
+    /// <inheritdoc />
+    public override Type OutputType => typeof(T);
+
+    /// <inheritdoc />
+    public override TResult Accept<TResult>(ITransformationVisitor<TResult> visitor) => visitor.VisitSource(this);
+}
+
+/// <summary>Applies a function to each record.</summary>
+/// <typeparam name="TIn">The input record type.</typeparam>
+/// <typeparam name="TOut">The output record type.</typeparam>
+public sealed class MapTransformation<TIn, TOut> : Transformation<TIn, TOut>
+{
+    internal MapTransformation(string uid, InputEdge input, Func<TIn, TOut> map)
+        : base(uid, input) => Map = map;
+
+    /// <summary>The function.</summary>
+    public Func<TIn, TOut> Map { get; }
+
+    /// <inheritdoc />
+    public override TResult Accept<TResult>(ITransformationVisitor<TResult> visitor) => visitor.VisitMap(this);
+}
+
+/// <summary>Keeps the records for which a predicate holds.</summary>
+/// <typeparam name="T">The record type.</typeparam>
+public sealed class FilterTransformation<T> : Transformation<T, T>
+{
+    internal FilterTransformation(string uid, InputEdge input, Func<T, bool> predicate)
+        : base(uid, input) => Predicate = predicate;
+
+    /// <summary>The predicate.</summary>
+    public Func<T, bool> Predicate { get; }
+
+    /// <inheritdoc />
+    public override TResult Accept<TResult>(ITransformationVisitor<TResult> visitor) => visitor.VisitFilter(this);
+}
+
+/// <summary>Emits zero or more records for each record.</summary>
+/// <typeparam name="TIn">The input record type.</typeparam>
+/// <typeparam name="TOut">The output record type.</typeparam>
+public sealed class FlatMapTransformation<TIn, TOut> : Transformation<TIn, TOut>
+{
+    internal FlatMapTransformation(string uid, InputEdge input, Action<TIn, ICollector<TOut>> flatMap)
+        : base(uid, input) => FlatMap = flatMap;
+
+    /// <summary>The function.</summary>
+    public Action<TIn, ICollector<TOut>> FlatMap { get; }
+
+    /// <inheritdoc />
+    public override TResult Accept<TResult>(ITransformationVisitor<TResult> visitor) => visitor.VisitFlatMap(this);
+}
+
+/// <summary>Base of the transformations that keep state per key.</summary>
+/// <typeparam name="T">The input record type.</typeparam>
+/// <typeparam name="TKey">The key type.</typeparam>
+/// <typeparam name="TOut">The output record type.</typeparam>
+public abstract class KeyedTransformation<T, TKey, TOut> : Transformation<T, TOut>
+    where TKey : notnull
+{
+    private protected KeyedTransformation(string uid, InputEdge input, KeySelector<T, TKey> key)
+        : base(uid, input) => Key = key;
+
+    /// <summary>The key selector (the same one that partitioned the input).</summary>
+    public KeySelector<T, TKey> Key { get; }
+
+    /// <inheritdoc />
+    public override bool IsKeyed => true;
+}
+
+/// <summary>A rolling aggregate per key: each record updates its key's accumulator and the new result is emitted.</summary>
+/// <typeparam name="T">The input record type.</typeparam>
+/// <typeparam name="TKey">The key type.</typeparam>
+/// <typeparam name="TAcc">The accumulator type.</typeparam>
+/// <typeparam name="TOut">The aggregate's result type.</typeparam>
+public sealed class KeyedAggregateTransformation<T, TKey, TAcc, TOut> : KeyedTransformation<T, TKey, KeyedValue<TKey, TOut>>
+    where TKey : notnull
+{
+    internal KeyedAggregateTransformation(string uid, InputEdge input, KeySelector<T, TKey> key, IAggregateFunction<T, TAcc, TOut> aggregate, Func<string, TKey>? queryKeyParser)
+        : base(uid, input, key)
+    {
+        Aggregate = aggregate;
+        QueryKeyParser = queryKeyParser;
+    }
+
+    /// <summary>The aggregate function.</summary>
+    public IAggregateFunction<T, TAcc, TOut> Aggregate { get; }
+
+    /// <summary>For queryable state: parses a key given as text by <c>client query</c>; <c>null</c> when not queryable.</summary>
+    public Func<string, TKey>? QueryKeyParser { get; }
+
+    /// <inheritdoc />
+    public override bool IsQueryable => QueryKeyParser is not null;
+
+    /// <inheritdoc />
+    public override ulong HashQueryKey(string key) =>
+        StableKeyHash.Of((QueryKeyParser ?? throw new NotSupportedException($"Operator '{Uid}' has no queryable state."))(key));
+
+    /// <inheritdoc />
+    public override TResult Accept<TResult>(ITransformationVisitor<TResult> visitor) => visitor.VisitKeyedAggregate(this);
+}
+
+/// <summary>A keyed process function with per-key value state.</summary>
+/// <typeparam name="T">The input record type.</typeparam>
+/// <typeparam name="TKey">The key type.</typeparam>
+/// <typeparam name="TOut">The output record type.</typeparam>
+public sealed class KeyedProcessTransformation<T, TKey, TOut> : KeyedTransformation<T, TKey, TOut>
+    where TKey : notnull
+{
+    internal KeyedProcessTransformation(string uid, InputEdge input, KeySelector<T, TKey> key, Func<KeyedProcessFunction<TKey, T, TOut>> createFunction)
+        : base(uid, input, key) => CreateFunction = createFunction;
+
+    /// <summary>Creates the function for one operator instance.</summary>
+    public Func<KeyedProcessFunction<TKey, T, TOut>> CreateFunction { get; }
+
+    /// <inheritdoc />
+    public override TResult Accept<TResult>(ITransformationVisitor<TResult> visitor) => visitor.VisitKeyedProcess(this);
+}
+
+/// <summary>An aggregate per key and event-time tumbling window, emitted when the watermark passes the window's end.</summary>
+/// <typeparam name="T">The input record type.</typeparam>
+/// <typeparam name="TKey">The key type.</typeparam>
+/// <typeparam name="TAcc">The accumulator type.</typeparam>
+/// <typeparam name="TOut">The aggregate's result type.</typeparam>
+public sealed class WindowAggregateTransformation<T, TKey, TAcc, TOut> : KeyedTransformation<T, TKey, WindowResult<TKey, TOut>>
+    where TKey : notnull
+{
+    internal WindowAggregateTransformation(string uid, InputEdge input, KeySelector<T, TKey> key, TumblingEventTimeWindows windows, IAggregateFunction<T, TAcc, TOut> aggregate)
+        : base(uid, input, key)
+    {
+        Windows = windows;
+        Aggregate = aggregate;
+    }
+
+    /// <summary>The window assigner.</summary>
+    public TumblingEventTimeWindows Windows { get; }
+
+    /// <summary>The aggregate function.</summary>
+    public IAggregateFunction<T, TAcc, TOut> Aggregate { get; }
+
+    /// <inheritdoc />
+    public override TResult Accept<TResult>(ITransformationVisitor<TResult> visitor) => visitor.VisitWindowAggregate(this);
+}
+
+/// <summary>Publishes each record, as JSON, to the job's results stream that clients subscribe to (<c>client results</c>).</summary>
+/// <typeparam name="T">The record type.</typeparam>
+public sealed class ResultsStreamSinkTransformation<T> : Transformation<T, T>
+{
+    internal ResultsStreamSinkTransformation(string uid, InputEdge input)
+        : base(uid, input)
+    {
+    }
+
+    /// <inheritdoc />
+    public override bool IsSink => true;
+
+    /// <inheritdoc />
+    public override TResult Accept<TResult>(ITransformationVisitor<TResult> visitor) => visitor.VisitResultsStreamSink(this);
+}
+
+/// <summary>A key and a value: what a rolling keyed aggregate emits.</summary>
+/// <typeparam name="TKey">The key type.</typeparam>
+/// <typeparam name="TValue">The value type.</typeparam>
+/// <param name="Key">The key.</param>
+/// <param name="Value">The key's current aggregate.</param>
+[GenerateSerializer, Immutable]
+public sealed record KeyedValue<TKey, TValue>([property: Id(0)] TKey Key, [property: Id(1)] TValue Value);

@@ -1,0 +1,54 @@
+using Orleans.Concurrency;
+using OrleansCheckpoint.Messages;
+
+namespace OrleansCheckpoint.Grains;
+
+/// <summary>
+/// The job manager, one per job (key: the job's name): starts and stops the job, knows its status and
+/// generation, routes pushes and queries. Its state is persisted through grain storage, so it survives
+/// its own deactivation. An unknown name answers <see cref="Errors.JobNotFoundException"/>.
+/// </summary>
+public interface IJobManagerGrain : IGrainWithStringKey
+{
+    /// <summary>Starts the job (a running job is left as it is). Invalid options answer <see cref="Errors.InvalidJobSettingsException"/>.</summary>
+    Task<JobInfo> StartAsync(JobStartOptions options);
+
+    /// <summary>
+    /// Stops the job. With <paramref name="drain"/>, sources end their input first: every window is emitted and
+    /// the job goes <see cref="JobStatus.Draining"/> then <see cref="JobStatus.Finished"/>; without, it stops at once.
+    /// </summary>
+    Task<JobInfo> StopAsync(bool drain);
+
+    /// <summary>The job's status.</summary>
+    [AlwaysInterleave]
+    Task<JobInfo> GetInfoAsync();
+
+    /// <summary>The job's counters, summed over its instances.</summary>
+    [AlwaysInterleave]
+    Task<JobMetrics> GetMetricsAsync();
+
+    /// <summary>Where to push events; answers <see cref="Errors.JobNotRunningException"/> unless the job runs.</summary>
+    [AlwaysInterleave]
+    Task<PushRoute> GetPushRouteAsync();
+
+    /// <summary>The current value of <paramref name="key"/> in the job's queryable state.</summary>
+    [AlwaysInterleave]
+    Task<QueryResult> QueryAsync(string key);
+
+    /// <summary>For the runtime: what <paramref name="task"/> needs to run, or <c>null</c> if the job is not running.</summary>
+    [AlwaysInterleave]
+    Task<TaskDeployment?> GetDeploymentAsync(TaskId task);
+
+    /// <summary>For the runtime: <paramref name="task"/> processed its whole input after a drain.</summary>
+    Task ReportFinishedAsync(TaskId task, long generation);
+
+    /// <summary>For the runtime: <paramref name="task"/> failed.</summary>
+    Task ReportFailureAsync(TaskId task, long generation, string reason);
+}
+
+/// <summary>The list of the jobs registered in the cluster (a single grain, key 0).</summary>
+public interface IJobCatalogGrain : IGrainWithIntegerKey
+{
+    /// <summary>Every registered job with its status, by name.</summary>
+    Task<IReadOnlyList<JobInfo>> ListAsync();
+}

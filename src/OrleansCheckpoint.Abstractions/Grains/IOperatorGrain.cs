@@ -1,0 +1,41 @@
+using OrleansCheckpoint.Messages;
+
+namespace OrleansCheckpoint.Grains;
+
+/// <summary>
+/// One operator instance (key: <c>job/operator/partition</c>, see <see cref="TaskId"/>). It receives batches
+/// from its upstream instances in FIFO order, processes them one at a time and sends its output downstream.
+/// A delivery completes once the batch is queued at the receiver; the queue is bounded, so a slow
+/// operator slows its senders all the way back to the client (backpressure, not buffering).
+/// </summary>
+public interface IOperatorGrain : IGrainWithStringKey
+{
+    /// <summary>Starts the instance for a generation of its job (idempotent).</summary>
+    Task DeployAsync(TaskDeployment deployment);
+
+    /// <summary>Delivers the next batch of one input channel.</summary>
+    Task DeliverAsync(ChannelBatch batch);
+
+    /// <summary>For a source: ends its input, so every window downstream is emitted.</summary>
+    Task DrainAsync(long generation);
+
+    /// <summary>Stops the instance and drops its in-memory state.</summary>
+    Task CancelAsync(long generation);
+
+    /// <summary>The current value of <paramref name="key"/> in this instance's queryable state, as JSON.</summary>
+    Task<string?> QueryAsync(string key);
+
+    /// <summary>This instance's counters.</summary>
+    Task<JobMetrics> GetMetricsAsync();
+}
+
+/// <summary>A source partition (key: <c>job/source/partition</c>): where clients push events.</summary>
+public interface ISourceGrain : IGrainWithStringKey
+{
+    /// <summary>
+    /// Accepts a batch of events. The call completes once every event is parsed and queued for processing;
+    /// while the job is busy it waits (backpressure). A malformed event rejects the whole batch with
+    /// <see cref="Errors.InvalidEventsException"/> naming the line.
+    /// </summary>
+    Task<PushResult> PushAsync(PushBatch batch);
+}

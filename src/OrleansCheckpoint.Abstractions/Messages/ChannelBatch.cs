@@ -1,0 +1,58 @@
+namespace OrleansCheckpoint.Messages;
+
+/// <summary>
+/// One batch on a channel (one upstream instance → one downstream instance): records, then optionally a
+/// watermark and an end-of-input mark that follow them. Channels are FIFO: the sender has at most one batch
+/// in flight per channel and numbers them, so the receiver can detect a gap or a duplicate.
+/// Batches are immutable once sent: within a silo they are passed by reference, never copied.
+/// </summary>
+[GenerateSerializer, Immutable]
+public abstract class ChannelBatch
+{
+    /// <summary>The job generation the sender belongs to; batches of an older generation are dropped.</summary>
+    [Id(0)]
+    public required long Generation { get; init; }
+
+    /// <summary>The index of the sending operator in the job's physical plan.</summary>
+    [Id(1)]
+    public required int SenderVertex { get; init; }
+
+    /// <summary>The sending instance's partition.</summary>
+    [Id(2)]
+    public required int SenderPartition { get; init; }
+
+    /// <summary>The batch's number on its channel: 1, 2, 3, … with no gaps.</summary>
+    [Id(3)]
+    public required long Sequence { get; init; }
+
+    /// <summary>The sender's watermark after the records of this batch, if it advanced.</summary>
+    [Id(4)]
+    public long? Watermark { get; init; }
+
+    /// <summary>Whether the sender has finished: no batch follows on this channel.</summary>
+    [Id(5)]
+    public bool EndOfInput { get; init; }
+
+    /// <summary>The number of records in the batch.</summary>
+    public abstract int Count { get; }
+}
+
+/// <summary>A batch of records of type <typeparamref name="T"/>, each with its event timestamp.</summary>
+/// <typeparam name="T">The record type.</typeparam>
+[GenerateSerializer, Immutable]
+public sealed class ChannelBatch<T> : ChannelBatch
+{
+    /// <summary>The records, in the order they were emitted.</summary>
+    [Id(0)]
+    public required StreamRecord<T>[] Records { get; init; }
+
+    /// <inheritdoc />
+    public override int Count => Records.Length;
+}
+
+/// <summary>A record and its event timestamp (Unix milliseconds; <see cref="long.MinValue"/> when it has none).</summary>
+/// <typeparam name="T">The record type.</typeparam>
+/// <param name="Value">The record.</param>
+/// <param name="Timestamp">Its event timestamp.</param>
+[GenerateSerializer, Immutable]
+public readonly record struct StreamRecord<T>([property: Id(0)] T Value, [property: Id(1)] long Timestamp);

@@ -1,0 +1,96 @@
+namespace OrleansCheckpoint.Messages;
+
+/// <summary>The life of a job.</summary>
+public enum JobStatus
+{
+    /// <summary>Registered in the silo, never started.</summary>
+    Created,
+
+    /// <summary>Processing events.</summary>
+    Running,
+
+    /// <summary>Stopping with a drain: sources have ended their input and the last windows are being emitted.</summary>
+    Draining,
+
+    /// <summary>Drained: every operator processed its whole input and stopped.</summary>
+    Finished,
+
+    /// <summary>Stopped without draining.</summary>
+    Stopped,
+
+    /// <summary>Failed; <see cref="JobInfo.FailureReason"/> says why.</summary>
+    Failed,
+}
+
+/// <summary>What a client sees of a job.</summary>
+/// <param name="Name">The job's registered name.</param>
+/// <param name="Status">Its status.</param>
+/// <param name="Parallelism">The default parallelism it was started with (0 if never started).</param>
+/// <param name="Generation">Incremented on every start (and, later, every recovery); messages of older generations are dropped.</param>
+/// <param name="StartedAt">When it was last started.</param>
+/// <param name="FailureReason">Why it failed, if it did.</param>
+/// <param name="Operators">Its operator instances: uid and parallelism per physical operator (chains named by their first operator).</param>
+[GenerateSerializer, Immutable]
+public sealed record JobInfo(
+    [property: Id(0)] string Name,
+    [property: Id(1)] JobStatus Status,
+    [property: Id(2)] int Parallelism,
+    [property: Id(3)] long Generation,
+    [property: Id(4)] DateTimeOffset? StartedAt,
+    [property: Id(5)] string? FailureReason,
+    [property: Id(6)] IReadOnlyList<OperatorInfo> Operators);
+
+/// <summary>An operator (or chain of operators) of a running job.</summary>
+/// <param name="Uid">The uid of the operator (the chain's first operator).</param>
+/// <param name="Chain">The uids of the operators chained into it, in order.</param>
+/// <param name="Parallelism">Its number of instances.</param>
+[GenerateSerializer, Immutable]
+public sealed record OperatorInfo([property: Id(0)] string Uid, [property: Id(1)] IReadOnlyList<string> Chain, [property: Id(2)] int Parallelism);
+
+/// <summary>How to start a job; unset values take the silo's configured defaults.</summary>
+/// <param name="Parallelism">The default number of instances per operator.</param>
+[GenerateSerializer, Immutable]
+public sealed record JobStartOptions([property: Id(0)] int? Parallelism = null);
+
+/// <summary>Counters of a job's instances, summed.</summary>
+/// <param name="RecordsIn">Records received by operators (after the sources).</param>
+/// <param name="EventsAccepted">Events accepted by the sources.</param>
+/// <param name="LateRecordsDropped">Records that arrived behind their channel's watermark at a window operator and were dropped.</param>
+/// <param name="ResultsEmitted">Records published by sinks.</param>
+[GenerateSerializer, Immutable]
+public sealed record JobMetrics(
+    [property: Id(0)] long RecordsIn,
+    [property: Id(1)] long EventsAccepted,
+    [property: Id(2)] long LateRecordsDropped,
+    [property: Id(3)] long ResultsEmitted)
+{
+    /// <summary>No counts.</summary>
+    public static JobMetrics Zero { get; } = new(0, 0, 0, 0);
+
+    /// <summary>The sum of two sets of counters.</summary>
+    public static JobMetrics operator +(JobMetrics a, JobMetrics b) =>
+        new(a.RecordsIn + b.RecordsIn, a.EventsAccepted + b.EventsAccepted, a.LateRecordsDropped + b.LateRecordsDropped, a.ResultsEmitted + b.ResultsEmitted);
+}
+
+/// <summary>The answer to a query of a job's queryable state.</summary>
+/// <param name="Key">The key asked for.</param>
+/// <param name="ValueJson">The key's current value as JSON, or <c>null</c> if the key has no state.</param>
+[GenerateSerializer, Immutable]
+public sealed record QueryResult([property: Id(0)] string Key, [property: Id(1)] string? ValueJson);
+
+/// <summary>A batch of results published on a job's results stream.</summary>
+/// <param name="Operator">The uid of the sink that published them.</param>
+/// <param name="Partition">The sink instance's partition.</param>
+/// <param name="Records">The results, each as JSON.</param>
+[GenerateSerializer, Immutable]
+public sealed record ResultBatch([property: Id(0)] string Operator, [property: Id(1)] int Partition, [property: Id(2)] string[] Records);
+
+/// <summary>Names of the Orleans stream on which jobs publish their results.</summary>
+public static class ResultsStream
+{
+    /// <summary>The stream provider's name; configure it on clients that subscribe (<c>AddMemoryStreams(ResultsStream.ProviderName)</c>).</summary>
+    public const string ProviderName = "results";
+
+    /// <summary>The stream namespace; the stream key is the job's name.</summary>
+    public const string Namespace = "results";
+}

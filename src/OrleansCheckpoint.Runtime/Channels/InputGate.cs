@@ -1,0 +1,137 @@
+using OrleansCheckpoint.Messages;
+
+namespace OrleansCheckpoint.Runtime.Channels;
+
+/// <summary>
+/// The input side of an operator instance (Flink's InputGate): one bounded FIFO queue per input channel.
+/// A delivery waits while its channel's queue is full, which is how a slow operator slows its senders
+/// (credit-based flow control with <c>capacity</c> credits per channel) without blocking the grain:
+/// deliveries on other channels still get in. Each channel checks its sequence numbers, so a lost or
+/// duplicated batch is detected, and remembers its watermark.
+/// All methods run on the grain's single scheduler; nothing here is thread-safe or needs to be.
+/// </summary>
+internal sealed class InputGate
+{
+    private readonly InputChannel[] _channels;
+    private readonly int _capacity;
+    private TaskCompletionSource _dataAvailable = NewSignal();
+    private TaskCompletionSource _spaceFreed = NewSignal();
+    private int _nextChannel;
+
+    public InputGate(int channelCount, int capacity)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(capacity);
+        _capacity = capacity;
+        _channels = Enumerable.Range(0, channelCount).Select(_ => new InputChannel()).ToArray();
+    }
+
+    public int ChannelCount => _channels.Length;
+
+    /// <summary>The smallest watermark over the channels that have not ended.</summary>
+    public long MinWatermark
+    {
+        get
+        {
+            var min = long.MaxValue;
+            foreach (var c in _channels)
+            {
+                if (!c.Ended)
+                {
+                    min = Math.Min(min, c.Watermark);
+                }
+            }
+
+            return min;
+        }
+    }
+
+    public bool AllEnded => _channels.All(c => c.Ended);
+
+    public long ChannelWatermark(int channel) => _channels[channel].Watermark;
+
+    /// <summary>
+    /// Queues <paramref name="batch"/> on <paramref name="channel"/>, waiting while the channel is full.
+    /// A batch whose sequence number was already seen is a duplicate and is dropped (returns false);
+    /// a gap means a batch was lost, which is a failure of the channel.
+    /// </summary>
+    public async Task<bool> EnqueueAsync(int channel, ChannelBatch batch, CancellationToken cancellation)
+    {
+        var c = _channels[channel];
+        if (batch.Sequence <= c.LastSequence)
+        {
+            return false;
+        }
+
+        if (batch.Sequence != c.LastSequence + 1)
+        {
+            throw new ChannelSequenceException(channel, c.LastSequence + 1, batch.Sequence);
+        }
+
+        c.LastSequence = batch.Sequence;
+        while (c.Queue.Count >= _capacity)
+        {
+            await _spaceFreed.Task.WaitAsync(cancellation);
+        }
+
+        c.Queue.Enqueue(batch);
+        _dataAvailable.TrySetResult();
+        return true;
+    }
+
+    /// <summary>Takes the next batch, visiting the channels round-robin so none starves.</summary>
+    public bool TryTake(out int channel, out ChannelBatch batch)
+    {
+        for (var i = 0; i < _channels.Length; i++)
+        {
+            var index = (_nextChannel + i) % _channels.Length;
+            if (_channels[index].Queue.TryDequeue(out var next))
+            {
+                _nextChannel = index + 1;
+                channel = index;
+                batch = next;
+                var freed = _spaceFreed;
+                _spaceFreed = NewSignal();
+                freed.TrySetResult();
+                return true;
+            }
+        }
+
+        channel = -1;
+        batch = null!;
+        if (_dataAvailable.Task.IsCompleted)
+        {
+            _dataAvailable = NewSignal();
+        }
+
+        return false;
+    }
+
+    /// <summary>Completes when a batch may be available (after a <see cref="TryTake"/> that found none).</summary>
+    public Task WaitForDataAsync(CancellationToken cancellation) => _dataAvailable.Task.WaitAsync(cancellation);
+
+    /// <summary>Records a channel's new watermark (watermarks never go back).</summary>
+    public void SetWatermark(int channel, long watermark)
+    {
+        var c = _channels[channel];
+        c.Watermark = Math.Max(c.Watermark, watermark);
+    }
+
+    public void MarkEnded(int channel) => _channels[channel].Ended = true;
+
+    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private sealed class InputChannel
+    {
+        public Queue<ChannelBatch> Queue { get; } = new();
+
+        public long LastSequence { get; set; }
+
+        public long Watermark { get; set; } = long.MinValue;
+
+        public bool Ended { get; set; }
+    }
+}
+
+/// <summary>A batch arrived out of sequence on a channel: a batch was lost in between.</summary>
+internal sealed class ChannelSequenceException(int channel, long expected, long actual)
+    : Exception($"Input channel {channel} expected batch {expected} but received batch {actual}: a batch was lost.");

@@ -1,0 +1,162 @@
+using OrleansCheckpoint.Dataflow;
+using OrleansCheckpoint.Grains;
+using OrleansCheckpoint.Messages;
+using OrleansCheckpoint.Runtime.Graph;
+using OrleansCheckpoint.Runtime.Operators;
+
+namespace OrleansCheckpoint.Runtime.Channels;
+
+/// <summary>Everything a writer needs to know about one output edge of an operator instance.</summary>
+internal sealed record ChannelWriterSpec(
+    TaskId Sender,
+    int SenderVertex,
+    long Generation,
+    VertexOutput Output,
+    int MaxParallelism,
+    int BatchSize,
+    Func<TaskId, IOperatorGrain> Resolve);
+
+/// <summary>The control side of a writer, independent of its record type.</summary>
+internal interface IChannelWriter
+{
+    /// <summary>Closes every channel's open batch with the watermark attached.</summary>
+    void EmitWatermark(long watermark);
+
+    /// <summary>Closes every channel's open batch with the end-of-input mark attached.</summary>
+    void EmitEndOfInput();
+
+    /// <summary>Closes the open batches that hold records (when the input is idle, so nothing waits for a full batch).</summary>
+    void FlushPartial();
+
+    /// <summary>Sends every closed batch: in order on each channel, channels in parallel.</summary>
+    Task SendAsync();
+}
+
+/// <summary>
+/// Writes one output edge: partitions records over the downstream instances (forward, by key group, or
+/// round-robin), collects them into batches of <c>BatchSize</c>, and sends them with an awaited grain call,
+/// at most one in flight per channel, each numbered. Awaiting the call is the backpressure.
+/// </summary>
+/// <typeparam name="T">The record type.</typeparam>
+internal sealed class RecordWriter<T> : IChannelWriter, IRecordConsumer<T>
+{
+    private readonly ChannelWriterSpec _spec;
+    private readonly OutputChannel[] _channels;
+    private readonly Func<T, ulong>? _keyHash;
+    private readonly int _downstreamParallelism;
+    private int _roundRobin;
+
+    public RecordWriter(ChannelWriterSpec spec)
+    {
+        _spec = spec;
+        var output = spec.Output;
+        _downstreamParallelism = output.DownstreamParallelism;
+        var partitions = output.Edge.Partitioning == Partitioning.Forward
+            ? [spec.Sender.Partition]
+            : Enumerable.Range(0, _downstreamParallelism);
+        _channels = partitions
+            .Select(p => new OutputChannel(spec.Resolve(new TaskId(spec.Sender.Job, output.DownstreamUid, p)), spec.BatchSize))
+            .ToArray();
+        _keyHash = output.Edge.KeyHash as Func<T, ulong>;
+        if (output.Edge.Partitioning == Partitioning.Hash && _keyHash is null)
+        {
+            throw new InvalidOperationException($"The hash edge into '{output.DownstreamUid}' has no key hash of {typeof(T).Name}.");
+        }
+    }
+
+    public void Accept(T value, long timestamp)
+    {
+        var channel = _channels[ChannelOf(value)];
+        channel.Buffer[channel.Count++] = new StreamRecord<T>(value, timestamp);
+        if (channel.Count == _spec.BatchSize)
+        {
+            Close(channel, watermark: null, endOfInput: false);
+        }
+    }
+
+    public void EmitWatermark(long watermark)
+    {
+        foreach (var channel in _channels)
+        {
+            Close(channel, watermark, endOfInput: false);
+        }
+    }
+
+    public void EmitEndOfInput()
+    {
+        foreach (var channel in _channels)
+        {
+            Close(channel, watermark: null, endOfInput: true);
+        }
+    }
+
+    public void FlushPartial()
+    {
+        foreach (var channel in _channels)
+        {
+            if (channel.Count > 0)
+            {
+                Close(channel, watermark: null, endOfInput: false);
+            }
+        }
+    }
+
+    public Task SendAsync()
+    {
+        List<Task>? sends = null;
+        foreach (var channel in _channels)
+        {
+            if (channel.Closed.Count > 0)
+            {
+                (sends ??= []).Add(SendClosedAsync(channel));
+            }
+        }
+
+        return sends is null ? Task.CompletedTask : Task.WhenAll(sends);
+    }
+
+    private static async Task SendClosedAsync(OutputChannel channel)
+    {
+        while (channel.Closed.TryDequeue(out var batch))
+        {
+            await channel.Target.DeliverAsync(batch);
+        }
+    }
+
+    private int ChannelOf(T value) => _spec.Output.Edge.Partitioning switch
+    {
+        Partitioning.Forward => 0,
+        Partitioning.Hash => KeyGroups.PartitionOf(KeyGroups.Of(_keyHash!(value), _spec.MaxParallelism), _spec.MaxParallelism, _downstreamParallelism),
+        _ => _roundRobin = (_roundRobin + 1) % _channels.Length,
+    };
+
+    private void Close(OutputChannel channel, long? watermark, bool endOfInput)
+    {
+        var records = channel.Count == channel.Buffer.Length ? channel.Buffer : channel.Buffer[..channel.Count];
+        channel.Closed.Enqueue(new ChannelBatch<T>
+        {
+            Generation = _spec.Generation,
+            SenderVertex = _spec.SenderVertex,
+            SenderPartition = _spec.Sender.Partition,
+            Sequence = ++channel.Sequence,
+            Watermark = watermark,
+            EndOfInput = endOfInput,
+            Records = records,
+        });
+        channel.Buffer = new StreamRecord<T>[_spec.BatchSize];
+        channel.Count = 0;
+    }
+
+    private sealed class OutputChannel(IOperatorGrain target, int batchSize)
+    {
+        public IOperatorGrain Target { get; } = target;
+
+        public StreamRecord<T>[] Buffer { get; set; } = new StreamRecord<T>[batchSize];
+
+        public int Count { get; set; }
+
+        public long Sequence { get; set; }
+
+        public Queue<ChannelBatch<T>> Closed { get; } = new();
+    }
+}

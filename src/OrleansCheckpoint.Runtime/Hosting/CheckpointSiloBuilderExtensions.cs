@@ -1,0 +1,75 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using OrleansCheckpoint.Dataflow;
+using OrleansCheckpoint.Messages;
+using OrleansCheckpoint.Runtime.JobManagement;
+
+namespace OrleansCheckpoint.Runtime.Hosting;
+
+/// <summary>Registers the OrleansCheckpoint runtime in a silo.</summary>
+public static class CheckpointSiloBuilderExtensions
+{
+    /// <summary>The grain storage that holds each job manager's state.</summary>
+    public const string JobStorageName = "jobs";
+
+    /// <summary>
+    /// Adds the runtime: operator and job-manager grains, job storage (Azure Blob, or memory for unit tests),
+    /// the results stream provider, and options from <paramref name="configuration"/>'s
+    /// <c>OrleansCheckpoint</c> section. Invalid settings throw <see cref="OptionsValidationException"/> here,
+    /// naming the setting, before the silo starts.
+    /// </summary>
+    public static ISiloBuilder AddOrleansCheckpoint(this ISiloBuilder silo, IConfiguration configuration) =>
+        silo.AddOrleansCheckpoint(options => configuration.GetSection(OrleansCheckpointOptions.SectionName).Bind(options));
+
+    /// <summary>Adds the runtime with options set by <paramref name="configure"/>; see the other overload.</summary>
+    public static ISiloBuilder AddOrleansCheckpoint(this ISiloBuilder silo, Action<OrleansCheckpointOptions> configure)
+    {
+        var options = new OrleansCheckpointOptions();
+        configure(options);
+        var validation = new OrleansCheckpointOptionsValidator().Validate(Options.DefaultName, options);
+        if (validation.Failed)
+        {
+            throw new OptionsValidationException(OrleansCheckpointOptions.SectionName, typeof(OrleansCheckpointOptions), validation.Failures);
+        }
+
+        silo.Services.AddOptions<OrleansCheckpointOptions>().Configure(configure).ValidateOnStart();
+        silo.Services.AddSingleton<IValidateOptions<OrleansCheckpointOptions>, OrleansCheckpointOptionsValidator>();
+        silo.Services.AddSingleton<JobRegistry>();
+        silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, StorageStartupProbe>();
+
+        if (options.Storage.Kind == StorageKind.Memory)
+        {
+            silo.AddMemoryGrainStorage(JobStorageName);
+        }
+        else
+        {
+            silo.AddAzureBlobGrainStorage(JobStorageName, o =>
+            {
+                o.BlobServiceClient = StorageConnection.CreateBlobServiceClient(options.Storage.ConnectionString);
+                o.ContainerName = options.Storage.JobsContainer;
+            });
+        }
+
+        // The results stream: memory streams (they need a pub-sub store for subscriptions).
+        silo.AddMemoryGrainStorage("PubSubStore");
+        silo.AddMemoryStreams(ResultsStream.ProviderName);
+        return silo;
+    }
+
+    /// <summary>Registers a job under <paramref name="name"/>; clients start it with <c>client start name</c>.</summary>
+    public static IServiceCollection AddStreamJob<TJob>(this IServiceCollection services, string name)
+        where TJob : IStreamJob, new() => services.AddStreamJob(name, () => new TJob());
+
+    /// <summary>Registers a job under <paramref name="name"/>, created by <paramref name="create"/>.</summary>
+    public static IServiceCollection AddStreamJob(this IServiceCollection services, string name, Func<IStreamJob> create)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        if (name.Contains('/'))
+        {
+            throw new ArgumentException($"Job name '{name}' may not contain '/'.", nameof(name));
+        }
+
+        return services.AddSingleton(new JobRegistration(name, create));
+    }
+}

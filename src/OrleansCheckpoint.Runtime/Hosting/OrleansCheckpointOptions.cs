@@ -1,0 +1,108 @@
+using Microsoft.Extensions.Options;
+
+namespace OrleansCheckpoint.Runtime.Hosting;
+
+/// <summary>
+/// Settings of the OrleansCheckpoint runtime in a silo, bound from the configuration section
+/// <c>OrleansCheckpoint</c> (appsettings.json, or environment variables such as
+/// <c>OrleansCheckpoint__Storage__ConnectionString</c>). Validated when the silo starts.
+/// </summary>
+public sealed class OrleansCheckpointOptions
+{
+    /// <summary>The configuration section.</summary>
+    public const string SectionName = "OrleansCheckpoint";
+
+    /// <summary>Where job state (and, later, checkpoints) are stored.</summary>
+    public StorageSettings Storage { get; set; } = new();
+
+    /// <summary>Limits on what clients push.</summary>
+    public IngestSettings Ingest { get; set; } = new();
+
+    /// <summary>The parallelism of a job started without one. Default 2.</summary>
+    public int DefaultParallelism { get; set; } = 2;
+
+    /// <summary>The number of key groups of a job, fixed when it is first started: the highest parallelism it can ever have. Default 128.</summary>
+    public int MaxParallelism { get; set; } = 128;
+
+    /// <summary>Records per batch on a channel between operator instances. Default 512 (batches stay off the large-object heap).</summary>
+    public int BatchSize { get; set; } = 512;
+
+    /// <summary>Batches queued per input channel before the sender waits (the channel's credits). Default 4.</summary>
+    public int ChannelCapacity { get; set; } = 4;
+}
+
+/// <summary>Where grain state is stored.</summary>
+public sealed class StorageSettings
+{
+    /// <summary>
+    /// The Azure Storage connection string. Default <c>UseDevelopmentStorage=true</c> (Azurite on its default ports).
+    /// </summary>
+    public string ConnectionString { get; set; } = "UseDevelopmentStorage=true";
+
+    /// <summary>The blob container for job state. Default <c>orleans-checkpoint-jobs</c>.</summary>
+    public string JobsContainer { get; set; } = "orleans-checkpoint-jobs";
+
+    /// <summary>
+    /// <c>AzureBlob</c> (default) or <c>Memory</c>. Memory keeps state in the silo's memory and loses it with the
+    /// silo: for unit tests only.
+    /// </summary>
+    public StorageKind Kind { get; set; } = StorageKind.AzureBlob;
+
+    /// <summary>How long the silo waits at start-up for the storage to answer. Default 20 s.</summary>
+    public TimeSpan StartupProbeTimeout { get; set; } = TimeSpan.FromSeconds(20);
+}
+
+/// <summary>Kinds of storage.</summary>
+public enum StorageKind
+{
+    /// <summary>Azure Blob Storage (or Azurite).</summary>
+    AzureBlob,
+
+    /// <summary>In the silo's memory: unit tests only.</summary>
+    Memory,
+}
+
+/// <summary>Limits on pushes.</summary>
+public sealed class IngestSettings
+{
+    /// <summary>The most events one push may carry. Default 10,000.</summary>
+    public int MaxBatchEvents { get; set; } = 10_000;
+
+    /// <summary>The most bytes (characters) one push may carry. Default 8 MiB.</summary>
+    public long MaxBatchBytes { get; set; } = 8L << 20;
+}
+
+/// <summary>Checks <see cref="OrleansCheckpointOptions"/> at start-up; each failure names the setting.</summary>
+internal sealed class OrleansCheckpointOptionsValidator : IValidateOptions<OrleansCheckpointOptions>
+{
+    public ValidateOptionsResult Validate(string? name, OrleansCheckpointOptions options)
+    {
+        var errors = new List<string>();
+        void Require(bool ok, string setting, object? value, string rule)
+        {
+            if (!ok)
+            {
+                errors.Add($"{OrleansCheckpointOptions.SectionName}:{setting} = '{value}' is not valid: {rule}.");
+            }
+        }
+
+        Require(options.MaxParallelism is >= 1 and <= 32_768, nameof(options.MaxParallelism), options.MaxParallelism, "it must be between 1 and 32768");
+        Require(options.DefaultParallelism >= 1 && options.DefaultParallelism <= options.MaxParallelism, nameof(options.DefaultParallelism), options.DefaultParallelism, "it must be between 1 and MaxParallelism");
+        Require(options.BatchSize is >= 1 and <= 4096, nameof(options.BatchSize), options.BatchSize, "it must be between 1 and 4096");
+        Require(options.ChannelCapacity is >= 1 and <= 1024, nameof(options.ChannelCapacity), options.ChannelCapacity, "it must be between 1 and 1024");
+        Require(options.Ingest.MaxBatchEvents >= 1, "Ingest:MaxBatchEvents", options.Ingest.MaxBatchEvents, "it must be positive");
+        Require(options.Ingest.MaxBatchBytes >= 1, "Ingest:MaxBatchBytes", options.Ingest.MaxBatchBytes, "it must be positive");
+        Require(options.Storage.StartupProbeTimeout > TimeSpan.Zero, "Storage:StartupProbeTimeout", options.Storage.StartupProbeTimeout, "it must be positive");
+        Require(!string.IsNullOrWhiteSpace(options.Storage.JobsContainer), "Storage:JobsContainer", options.Storage.JobsContainer, "it must be a blob container name");
+        if (options.Storage.Kind == StorageKind.AzureBlob)
+        {
+            var problem = StorageConnection.Problem(options.Storage.ConnectionString);
+            Require(problem is null, "Storage:ConnectionString", Redact(options.Storage.ConnectionString), problem ?? string.Empty);
+        }
+
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    private static string Redact(string connectionString) =>
+        System.Text.RegularExpressions.Regex.Replace(connectionString ?? string.Empty, "(AccountKey|SharedAccessSignature)=[^;]*", "$1=***");
+}

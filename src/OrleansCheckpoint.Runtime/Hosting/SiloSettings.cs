@@ -1,0 +1,110 @@
+using System.Net;
+using Azure.Data.Tables;
+using Microsoft.Extensions.Configuration;
+using Orleans.Configuration;
+
+namespace OrleansCheckpoint.Runtime.Hosting;
+
+/// <summary>
+/// How a silo process joins its cluster, bound from the configuration section <c>Silo</c>
+/// (or environment variables such as <c>Silo__GatewayPort</c>).
+/// </summary>
+public sealed class SiloSettings
+{
+    /// <summary>The configuration section.</summary>
+    public const string SectionName = "Silo";
+
+    /// <summary>
+    /// <c>Localhost</c> (default): one silo on this machine, no external membership table.
+    /// <c>AzureTable</c>: membership in an Azure Table on the storage account of
+    /// <c>OrleansCheckpoint:Storage:ConnectionString</c>, so any number of silo processes form one cluster and
+    /// survive each other's death.
+    /// </summary>
+    public ClusteringKind Clustering { get; set; } = ClusteringKind.Localhost;
+
+    /// <summary>The port silos talk to each other on. Default 11111.</summary>
+    public int SiloPort { get; set; } = 11111;
+
+    /// <summary>The port clients connect to (<c>client --gateway</c>). Default 30000.</summary>
+    public int GatewayPort { get; set; } = 30000;
+
+    /// <summary>The address other silos and clients reach this silo at, with <c>AzureTable</c> clustering. Default 127.0.0.1 (one machine).</summary>
+    public string AdvertisedIPAddress { get; set; } = "127.0.0.1";
+
+    /// <summary>The cluster's id: silos and clients of one cluster share it. Default <c>orleans-checkpoint</c>.</summary>
+    public string ClusterId { get; set; } = "orleans-checkpoint";
+
+    /// <summary>The service's id, stable across deployments (it scopes stored state). Default <c>orleans-checkpoint</c>.</summary>
+    public string ServiceId { get; set; } = "orleans-checkpoint";
+
+    /// <summary>Reads the settings from <paramref name="configuration"/> and checks them, naming any bad one.</summary>
+    public static SiloSettings From(IConfiguration configuration)
+    {
+        var settings = new SiloSettings();
+        configuration.GetSection(SectionName).Bind(settings);
+        foreach (var (name, port) in new[] { (nameof(SiloPort), settings.SiloPort), (nameof(GatewayPort), settings.GatewayPort) })
+        {
+            if (port is < 1 or > 65535)
+            {
+                throw new ArgumentException($"{SectionName}:{name} = {port} is not a valid port: it must be between 1 and 65535.");
+            }
+        }
+
+        if (settings.SiloPort == settings.GatewayPort)
+        {
+            throw new ArgumentException($"{SectionName}:SiloPort and {SectionName}:GatewayPort are both {settings.SiloPort}; they must differ.");
+        }
+
+        if (!IPAddress.TryParse(settings.AdvertisedIPAddress, out _))
+        {
+            throw new ArgumentException($"{SectionName}:AdvertisedIPAddress = '{settings.AdvertisedIPAddress}' is not an IP address.");
+        }
+
+        if (string.IsNullOrWhiteSpace(settings.ClusterId) || string.IsNullOrWhiteSpace(settings.ServiceId))
+        {
+            throw new ArgumentException($"{SectionName}:ClusterId and {SectionName}:ServiceId must not be empty.");
+        }
+
+        return settings;
+    }
+}
+
+/// <summary>Membership providers a silo can use.</summary>
+public enum ClusteringKind
+{
+    /// <summary>A single silo on this machine.</summary>
+    Localhost,
+
+    /// <summary>Azure Table membership (Azurite or Azure).</summary>
+    AzureTable,
+}
+
+/// <summary>Configures a whole silo host from configuration: clustering, endpoints and the runtime.</summary>
+public static class CheckpointSiloHosting
+{
+    /// <summary>
+    /// Configures <paramref name="silo"/> from the <c>Silo</c> and <c>OrleansCheckpoint</c> sections of
+    /// <paramref name="configuration"/>. Registers no jobs: add them with <c>AddStreamJob</c>.
+    /// </summary>
+    public static ISiloBuilder UseCheckpointSilo(this ISiloBuilder silo, IConfiguration configuration)
+    {
+        var settings = SiloSettings.From(configuration);
+        if (settings.Clustering == ClusteringKind.AzureTable)
+        {
+            var connectionString = configuration[$"{OrleansCheckpointOptions.SectionName}:Storage:ConnectionString"] ?? new StorageSettings().ConnectionString;
+            silo.UseAzureStorageClustering(o => o.TableServiceClient = new TableServiceClient(connectionString));
+            silo.ConfigureEndpoints(IPAddress.Parse(settings.AdvertisedIPAddress), settings.SiloPort, settings.GatewayPort, listenOnAnyHostAddress: true);
+            silo.Configure<ClusterOptions>(o =>
+            {
+                o.ClusterId = settings.ClusterId;
+                o.ServiceId = settings.ServiceId;
+            });
+        }
+        else
+        {
+            silo.UseLocalhostClustering(settings.SiloPort, settings.GatewayPort, serviceId: settings.ServiceId, clusterId: settings.ClusterId);
+        }
+
+        return silo.AddOrleansCheckpoint(configuration);
+    }
+}

@@ -1,0 +1,247 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using OrleansCheckpoint.Errors;
+using OrleansCheckpoint.Grains;
+using OrleansCheckpoint.Messages;
+using OrleansCheckpoint.Runtime.Graph;
+using OrleansCheckpoint.Runtime.Hosting;
+
+namespace OrleansCheckpoint.Runtime.JobManagement;
+
+/// <summary>The persisted state of a job manager.</summary>
+[GenerateSerializer]
+internal sealed class JobState
+{
+    [Id(0)]
+    public JobStatus Status { get; set; } = JobStatus.Created;
+
+    [Id(1)]
+    public int Parallelism { get; set; }
+
+    /// <summary>Fixed at the first start: the number of key groups.</summary>
+    [Id(2)]
+    public int MaxParallelism { get; set; }
+
+    [Id(3)]
+    public long Generation { get; set; }
+
+    [Id(4)]
+    public DateTimeOffset? StartedAt { get; set; }
+
+    [Id(5)]
+    public string? FailureReason { get; set; }
+
+    /// <summary>During a drain: the instances that have processed their whole input.</summary>
+    [Id(6)]
+    public HashSet<string> FinishedTasks { get; set; } = [];
+}
+
+/// <summary>
+/// The job manager of one job (key: the job's name). It deploys the job's operator instances, persists the
+/// job's status and generation through grain storage, and routes pushes and queries. Read-only calls and
+/// reports from instances interleave with a start or stop in progress, so an instance that calls back while
+/// the manager awaits it cannot deadlock.
+/// </summary>
+internal sealed partial class JobManagerGrain(
+    [PersistentState("job", CheckpointSiloBuilderExtensions.JobStorageName)] IPersistentState<JobState> state,
+    JobRegistry registry,
+    IOptions<OrleansCheckpointOptions> options,
+    ILogger<JobManagerGrain> logger) : Grain, IJobManagerGrain
+{
+    private string Job => this.GetPrimaryKeyString();
+
+    private JobState S => state.State;
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        registry.GraphOf(Job); // an unknown job name fails here, with the list of registered jobs
+        return Task.CompletedTask;
+    }
+
+    public async Task<JobInfo> StartAsync(JobStartOptions startOptions)
+    {
+        if (S.Status is JobStatus.Running or JobStatus.Draining)
+        {
+            return Info();
+        }
+
+        var settings = options.Value;
+        var maxParallelism = S.MaxParallelism > 0 ? S.MaxParallelism : settings.MaxParallelism;
+        var parallelism = startOptions.Parallelism ?? settings.DefaultParallelism;
+        if (parallelism < 1 || parallelism > maxParallelism)
+        {
+            throw new InvalidJobSettingsException($"--parallelism {parallelism} is not valid for job '{Job}': it must be between 1 and the job's maximum parallelism {maxParallelism}.");
+        }
+
+        PhysicalPlan plan;
+        try
+        {
+            plan = registry.PlanOf(Job, parallelism, maxParallelism);
+        }
+        catch (Dataflow.InvalidJobGraphException e)
+        {
+            throw new InvalidJobSettingsException(e.Message);
+        }
+
+        S.Status = JobStatus.Running;
+        S.Parallelism = parallelism;
+        S.MaxParallelism = maxParallelism;
+        S.Generation++;
+        S.StartedAt = DateTimeOffset.UtcNow;
+        S.FailureReason = null;
+        S.FinishedTasks.Clear();
+        await state.WriteStateAsync();
+
+        // Downstream first, so that every instance is ready before anything is sent to it.
+        foreach (var vertex in plan.Vertices.Reverse())
+        {
+            await Task.WhenAll(Enumerable.Range(0, vertex.Parallelism).Select(p =>
+                Operator(new TaskId(Job, vertex.Uid, p)).DeployAsync(new TaskDeployment(new TaskId(Job, vertex.Uid, p), S.Generation, parallelism, maxParallelism))));
+        }
+
+        LogStarted(logger, Job, S.Generation, parallelism);
+        return Info();
+    }
+
+    public async Task<JobInfo> StopAsync(bool drain)
+    {
+        if (S.Status == JobStatus.Running && drain)
+        {
+            S.Status = JobStatus.Draining;
+            await state.WriteStateAsync();
+            var sources = Plan().Sources.SelectMany(v => Enumerable.Range(0, v.Parallelism).Select(p => new TaskId(Job, v.Uid, p)));
+            await Task.WhenAll(sources.Select(t => Operator(t).DrainAsync(S.Generation)));
+            return Info();
+        }
+
+        if (S.Status is JobStatus.Running or JobStatus.Draining or JobStatus.Finished or JobStatus.Failed)
+        {
+            await CancelAllAsync();
+            if (S.Status is not JobStatus.Finished and not JobStatus.Failed)
+            {
+                S.Status = JobStatus.Stopped;
+            }
+
+            await state.WriteStateAsync();
+        }
+
+        return Info();
+    }
+
+    public Task<JobInfo> GetInfoAsync() => Task.FromResult(Info());
+
+    public async Task<JobMetrics> GetMetricsAsync()
+    {
+        if (S.Parallelism == 0)
+        {
+            return JobMetrics.Zero;
+        }
+
+        var metrics = await Task.WhenAll(Plan().AllTasks.Select(t => Operator(t).GetMetricsAsync()));
+        return metrics.Aggregate(JobMetrics.Zero, (a, b) => a + b);
+    }
+
+    public Task<PushRoute> GetPushRouteAsync()
+    {
+        EnsureRunning();
+        var source = Plan().Sources.First();
+        return Task.FromResult(new PushRoute(Job, source.Uid, source.Parallelism, options.Value.Ingest.MaxBatchEvents));
+    }
+
+    public async Task<QueryResult> QueryAsync(string key)
+    {
+        var graph = registry.GraphOf(Job);
+        var queryable = graph.Transformations.FirstOrDefault(t => t.IsQueryable)
+            ?? throw new StreamJobException($"Job '{Job}' has no queryable state.");
+        if (S.Parallelism == 0 || S.Status is JobStatus.Stopped or JobStatus.Created)
+        {
+            throw new JobNotRunningException(Job, S.Status.ToString());
+        }
+
+        var plan = Plan();
+        var vertex = plan.VertexOf(queryable);
+        ulong hash;
+        try
+        {
+            hash = queryable.HashQueryKey(key);
+        }
+        catch (FormatException e)
+        {
+            throw new StreamJobException($"'{key}' is not a valid key for job '{Job}': {e.Message}");
+        }
+
+        var partition = KeyGroups.PartitionOf(KeyGroups.Of(hash, plan.MaxParallelism), plan.MaxParallelism, vertex.Parallelism);
+        return new QueryResult(key, await Operator(new TaskId(Job, vertex.Uid, partition)).QueryAsync(key));
+    }
+
+    public Task<TaskDeployment?> GetDeploymentAsync(TaskId task) =>
+        Task.FromResult(S.Status == JobStatus.Running ? new TaskDeployment(task, S.Generation, S.Parallelism, S.MaxParallelism) : null);
+
+    public async Task ReportFinishedAsync(TaskId task, long generation)
+    {
+        if (generation != S.Generation || S.Status != JobStatus.Draining || !S.FinishedTasks.Add(task.GrainKey))
+        {
+            return;
+        }
+
+        if (S.FinishedTasks.Count == Plan().AllTasks.Count())
+        {
+            S.Status = JobStatus.Finished;
+            LogFinished(logger, Job, generation);
+        }
+
+        await state.WriteStateAsync();
+    }
+
+    public async Task ReportFailureAsync(TaskId task, long generation, string reason)
+    {
+        if (generation != S.Generation || S.Status is not (JobStatus.Running or JobStatus.Draining))
+        {
+            return;
+        }
+
+        LogFailed(logger, Job, generation, reason);
+        S.Status = JobStatus.Failed;
+        S.FailureReason = reason;
+        await state.WriteStateAsync();
+        await CancelAllAsync();
+    }
+
+    private async Task CancelAllAsync()
+    {
+        if (S.Parallelism > 0)
+        {
+            await Task.WhenAll(Plan().AllTasks.Select(t => Operator(t).CancelAsync(S.Generation)));
+        }
+    }
+
+    private void EnsureRunning()
+    {
+        if (S.Status != JobStatus.Running)
+        {
+            throw new JobNotRunningException(Job, S.Status.ToString());
+        }
+    }
+
+    private PhysicalPlan Plan() => registry.PlanOf(Job, S.Parallelism, S.MaxParallelism);
+
+    private IOperatorGrain Operator(TaskId task) => GrainFactory.GetGrain<IOperatorGrain>(task.GrainKey);
+
+    private JobInfo Info() => new(Job, S.Status, S.Parallelism, S.Generation, S.StartedAt, S.FailureReason, S.Parallelism > 0 ? Plan().Describe() : []);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {Job} started: generation {Generation}, parallelism {Parallelism}")]
+    private static partial void LogStarted(ILogger logger, string job, long generation, int parallelism);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {Job} generation {Generation} finished its input")]
+    private static partial void LogFinished(ILogger logger, string job, long generation);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Job {Job} generation {Generation} failed: {Reason}")]
+    private static partial void LogFailed(ILogger logger, string job, long generation, string reason);
+}
+
+/// <summary>Lists the registered jobs with their status.</summary>
+internal sealed class JobCatalogGrain(JobRegistry registry) : Grain, IJobCatalogGrain
+{
+    public async Task<IReadOnlyList<JobInfo>> ListAsync() =>
+        await Task.WhenAll(registry.Names.Select(name => GrainFactory.GetGrain<IJobManagerGrain>(name).GetInfoAsync()));
+}

@@ -1,0 +1,56 @@
+using System.Collections.Concurrent;
+using OrleansCheckpoint.Dataflow;
+using OrleansCheckpoint.Errors;
+using OrleansCheckpoint.Runtime.Graph;
+
+namespace OrleansCheckpoint.Runtime.JobManagement;
+
+/// <summary>A job registered in the silo under a name.</summary>
+/// <param name="Name">The name clients use.</param>
+/// <param name="Create">Creates the job object (its <see cref="IStreamJob.Build"/> describes the graph).</param>
+public sealed record JobRegistration(string Name, Func<IStreamJob> Create);
+
+/// <summary>The jobs this silo can run, by name, with their graphs and physical plans built once and cached.</summary>
+internal sealed class JobRegistry
+{
+    private readonly IReadOnlyDictionary<string, JobRegistration> _jobs;
+    private readonly ConcurrentDictionary<string, Lazy<JobGraph>> _graphs = new();
+    private readonly ConcurrentDictionary<(string Job, int Parallelism, int MaxParallelism), PhysicalPlan> _plans = new();
+
+    public JobRegistry(IEnumerable<JobRegistration> registrations)
+    {
+        var jobs = new Dictionary<string, JobRegistration>(StringComparer.Ordinal);
+        foreach (var registration in registrations)
+        {
+            if (!jobs.TryAdd(registration.Name, registration))
+            {
+                throw new InvalidOperationException($"Two jobs are registered under the name '{registration.Name}'.");
+            }
+        }
+
+        _jobs = jobs;
+    }
+
+    public IEnumerable<string> Names => _jobs.Keys.Order(StringComparer.Ordinal);
+
+    public bool Contains(string job) => _jobs.ContainsKey(job);
+
+    /// <summary>The job's logical graph; throws <see cref="JobNotFoundException"/> for an unknown name.</summary>
+    public JobGraph GraphOf(string job)
+    {
+        if (!_jobs.TryGetValue(job, out var registration))
+        {
+            throw new JobNotFoundException(job, Names);
+        }
+
+        return _graphs.GetOrAdd(job, _ => new Lazy<JobGraph>(() =>
+        {
+            var builder = new JobBuilder(job);
+            registration.Create().Build(builder);
+            return builder.Build();
+        })).Value;
+    }
+
+    public PhysicalPlan PlanOf(string job, int parallelism, int maxParallelism) =>
+        _plans.GetOrAdd((job, parallelism, maxParallelism), key => PhysicalPlan.Build(GraphOf(key.Job), key.Parallelism, key.MaxParallelism));
+}

@@ -1,0 +1,55 @@
+using System.Text.Json;
+using OrleansCheckpoint.Dataflow;
+using OrleansCheckpoint.Errors;
+using OrleansCheckpoint.Runtime.State;
+
+namespace OrleansCheckpoint.Runtime.Operators;
+
+/// <summary>A rolling aggregate per key; emits the key's new result after each record. Optionally queryable.</summary>
+internal sealed class KeyedAggregateOperator<T, TKey, TAcc, TOut>(KeyedAggregateTransformation<T, TKey, TAcc, TOut> aggregate)
+    : KeyedOperator<T, TKey, KeyedValue<TKey, TOut>>(aggregate)
+    where TKey : notnull
+{
+    private readonly IAggregateFunction<T, TAcc, TOut> _function = aggregate.Aggregate;
+    private KeyedStateTable<TKey, TAcc> _state = null!;
+
+    public override void Open(OperatorContext context)
+    {
+        base.Open(context);
+        _state = new KeyedStateTable<TKey, TAcc>(context.KeyGroups);
+    }
+
+    public override void Accept(T value, long timestamp)
+    {
+        var (key, keyGroup) = KeyOf(value);
+        var accumulator = _state.TryGet(keyGroup, key, out var existing) ? existing : _function.CreateAccumulator();
+        accumulator = _function.Add(value, accumulator);
+        _state.Set(keyGroup, key, accumulator);
+        if (HasOutput)
+        {
+            Output.Accept(new KeyedValue<TKey, TOut>(key, _function.GetResult(accumulator)), timestamp);
+        }
+    }
+
+    public override string? QueryJson(string key)
+    {
+        if (aggregate.QueryKeyParser is not { } parse)
+        {
+            return null;
+        }
+
+        TKey typed;
+        try
+        {
+            typed = parse(key);
+        }
+        catch (FormatException e)
+        {
+            throw new StreamJobException($"'{key}' is not a valid key for operator '{aggregate.Uid}' (keys are {typeof(TKey).Name}): {e.Message}");
+        }
+
+        return _state.TryGet(KeyGroupOf(typed), typed, out var accumulator)
+            ? JsonSerializer.Serialize(_function.GetResult(accumulator), Json)
+            : null;
+    }
+}

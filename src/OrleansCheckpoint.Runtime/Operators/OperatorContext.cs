@@ -1,0 +1,45 @@
+using OrleansCheckpoint.Messages;
+using OrleansCheckpoint.Runtime.Graph;
+
+namespace OrleansCheckpoint.Runtime.Operators;
+
+/// <summary>What an operator instance knows of where it runs and of the batch it is processing.</summary>
+internal sealed class OperatorContext(TaskId task, int maxParallelism, KeyGroupRange keyGroups, IResultsPublisher results)
+{
+    public TaskId Task { get; } = task;
+
+    public int MaxParallelism { get; } = maxParallelism;
+
+    /// <summary>The key groups this instance owns.</summary>
+    public KeyGroupRange KeyGroups { get; } = keyGroups;
+
+    public IResultsPublisher Results { get; } = results;
+
+    /// <summary>The watermark of the channel the current batch came from, before the batch: records behind it are late.</summary>
+    public long CurrentInputWatermark { get; set; } = long.MinValue;
+
+    /// <summary>This instance's watermark: the minimum over its input channels.</summary>
+    public long CurrentWatermark { get; set; } = long.MinValue;
+
+    public TaskCounters Counters { get; } = new();
+}
+
+/// <summary>An operator instance's counters.</summary>
+internal sealed class TaskCounters
+{
+    public long RecordsIn { get; set; }
+
+    public long EventsAccepted { get; set; }
+
+    public long LateRecordsDropped { get; set; }
+
+    public long ResultsEmitted { get; set; }
+
+    public Messages.JobMetrics ToMetrics() => new(RecordsIn, EventsAccepted, LateRecordsDropped, ResultsEmitted);
+}
+
+/// <summary>Publishes a sink's results on the job's results stream.</summary>
+internal interface IResultsPublisher
+{
+    Task PublishAsync(ResultBatch batch);
+}

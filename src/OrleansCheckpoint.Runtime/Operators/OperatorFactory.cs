@@ -1,0 +1,28 @@
+using OrleansCheckpoint.Dataflow;
+
+namespace OrleansCheckpoint.Runtime.Operators;
+
+/// <summary>Creates the runtime operator of each kind of transformation, with its generic types bound.</summary>
+internal sealed class OperatorFactory : ITransformationVisitor<StreamOperator>
+{
+    public static readonly OperatorFactory Instance = new();
+
+    public StreamOperator VisitSource<T>(SourceTransformation<T> source) => new SourceOperator<T>(source);
+
+    public StreamOperator VisitMap<TIn, TOut>(MapTransformation<TIn, TOut> map) => new MapOperator<TIn, TOut>(map);
+
+    public StreamOperator VisitFilter<T>(FilterTransformation<T> filter) => new FilterOperator<T>(filter);
+
+    public StreamOperator VisitFlatMap<TIn, TOut>(FlatMapTransformation<TIn, TOut> flatMap) => new FlatMapOperator<TIn, TOut>(flatMap);
+
+    public StreamOperator VisitKeyedAggregate<T, TKey, TAcc, TOut>(KeyedAggregateTransformation<T, TKey, TAcc, TOut> aggregate)
+        where TKey : notnull => new KeyedAggregateOperator<T, TKey, TAcc, TOut>(aggregate);
+
+    public StreamOperator VisitKeyedProcess<T, TKey, TOut>(KeyedProcessTransformation<T, TKey, TOut> process)
+        where TKey : notnull => new KeyedProcessOperator<T, TKey, TOut>(process);
+
+    public StreamOperator VisitWindowAggregate<T, TKey, TAcc, TOut>(WindowAggregateTransformation<T, TKey, TAcc, TOut> window)
+        where TKey : notnull => new WindowAggregateOperator<T, TKey, TAcc, TOut>(window);
+
+    public StreamOperator VisitResultsStreamSink<T>(ResultsStreamSinkTransformation<T> sink) => new ResultsStreamSink<T>(sink);
+}

@@ -1,0 +1,207 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Orleans.Concurrency;
+using Orleans.Streams;
+using OrleansCheckpoint.Errors;
+using OrleansCheckpoint.Grains;
+using OrleansCheckpoint.Messages;
+using OrleansCheckpoint.Runtime.Hosting;
+using OrleansCheckpoint.Runtime.JobManagement;
+
+namespace OrleansCheckpoint.Runtime.Operators;
+
+/// <summary>
+/// The grain of one operator instance (key <c>job/operator/partition</c>). It hosts a <see cref="StreamTask"/>
+/// and its processing loop. Reentrant, so that a delivery waiting for room at the input gate does not stop
+/// other channels' deliveries (which would deadlock alignment later); the loop and the calls still run one
+/// at a time on the grain's scheduler. Kept active while its job runs.
+/// </summary>
+[Reentrant]
+internal sealed partial class OperatorGrain(JobRegistry registry, IOptions<OrleansCheckpointOptions> options, ILogger<OperatorGrain> logger)
+    : Grain, IOperatorGrain, ISourceGrain, IResultsPublisher
+{
+    private TaskId _id;
+    private StreamTask? _task;
+    private Task? _loop;
+    private CancellationTokenSource? _cancellation;
+    private string? _failure;
+    private IAsyncStream<ResultBatch>? _results;
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        _id = TaskId.Parse(this.GetPrimaryKeyString());
+        return Task.CompletedTask;
+    }
+
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        await StopLoopAsync();
+        await base.OnDeactivateAsync(reason, cancellationToken);
+    }
+
+    public async Task DeployAsync(TaskDeployment deployment)
+    {
+        if (_task?.Deployment.Generation == deployment.Generation)
+        {
+            return;
+        }
+
+        await StopLoopAsync();
+        var settings = options.Value;
+        var plan = registry.PlanOf(_id.Job, deployment.Parallelism, deployment.MaxParallelism);
+        _failure = null;
+        _task = new StreamTask(
+            deployment,
+            plan,
+            task => GrainFactory.GetGrain<IOperatorGrain>(task.GrainKey),
+            this,
+            new StreamTaskLimits(settings.BatchSize, settings.ChannelCapacity, settings.Ingest.MaxBatchEvents, settings.Ingest.MaxBatchBytes));
+        _cancellation = new CancellationTokenSource();
+        DelayDeactivation(Timeout.InfiniteTimeSpan);
+        _loop = _task.RunAsync(_cancellation.Token);
+        _ = ReportOutcomeAsync(_task, _loop);
+        LogDeployed(logger, _id.Job, _id.Operator, _id.Partition, deployment.Generation);
+    }
+
+    public async Task DeliverAsync(ChannelBatch batch)
+    {
+        var task = await RunningTaskAsync();
+        if (batch.Generation < task.Deployment.Generation)
+        {
+            return; // from an older run of the job
+        }
+
+        await task.DeliverAsync(batch, _cancellation!.Token);
+    }
+
+    public async Task<PushResult> PushAsync(PushBatch batch)
+    {
+        var task = await RunningTaskAsync();
+        return await task.PushAsync(batch, _cancellation!.Token);
+    }
+
+    public async Task DrainAsync(long generation)
+    {
+        if (_task?.Deployment.Generation == generation)
+        {
+            await _task.DrainAsync(_cancellation!.Token);
+        }
+    }
+
+    public async Task CancelAsync(long generation)
+    {
+        if (_task is not null && _task.Deployment.Generation <= generation)
+        {
+            await StopLoopAsync();
+            _task = null;
+            DelayDeactivation(TimeSpan.Zero);
+            DeactivateOnIdle();
+        }
+    }
+
+    public Task<string?> QueryAsync(string key) => Task.FromResult(_task?.Query(key));
+
+    public Task<JobMetrics> GetMetricsAsync() => Task.FromResult(_task?.Metrics ?? JobMetrics.Zero);
+
+    Task IResultsPublisher.PublishAsync(ResultBatch batch)
+    {
+        _results ??= this.GetStreamProvider(ResultsStream.ProviderName).GetStream<ResultBatch>(StreamId.Create(ResultsStream.Namespace, _id.Job));
+        return _results.OnNextAsync(batch);
+    }
+
+    private async Task<StreamTask> RunningTaskAsync()
+    {
+        if (_failure is not null)
+        {
+            throw new StreamJobException($"Operator instance {_id} of job '{_id.Job}' failed: {_failure}");
+        }
+
+        if (_task is { Finished: false })
+        {
+            return _task;
+        }
+
+        var info = await GrainFactory.GetGrain<IJobManagerGrain>(_id.Job).GetInfoAsync();
+        if (info.Status != JobStatus.Running)
+        {
+            throw new JobNotRunningException(_id.Job, info.Status.ToString());
+        }
+
+        // The job runs but this instance has no task: its activation was lost (a silo failed, or it was
+        // deactivated) and its in-memory state with it.
+        var reason = $"operator instance {_id} was activated without its state while the job was running (its silo failed or it was deactivated)";
+        await GrainFactory.GetGrain<IJobManagerGrain>(_id.Job).ReportFailureAsync(_id, info.Generation, reason);
+        throw new StreamJobException($"Job '{_id.Job}' failed: {reason}.");
+    }
+
+    /// <summary>
+    /// Tells the job manager how the loop ended. Not part of the loop itself: the job manager may be awaiting
+    /// <see cref="CancelAsync"/>, which awaits the loop, and a report inside it would deadlock.
+    /// </summary>
+    private async Task ReportOutcomeAsync(StreamTask task, Task loop)
+    {
+        var jobManager = GrainFactory.GetGrain<IJobManagerGrain>(_id.Job);
+        try
+        {
+            await loop;
+            DelayDeactivation(TimeSpan.Zero);
+            await jobManager.ReportFinishedAsync(_id, task.Deployment.Generation);
+        }
+        catch (OperationCanceledException) when (loop.IsCanceled || _cancellation is null || _cancellation.IsCancellationRequested)
+        {
+        }
+        catch (Exception e) when (loop.IsFaulted)
+        {
+            _failure = e.Message;
+            LogTaskFailed(logger, e, _id.Job, _id.Operator, _id.Partition, task.Deployment.Generation);
+            await ReportFailureSafelyAsync(jobManager, task.Deployment.Generation, $"{_id}: {e.Message}");
+        }
+        catch (Exception e)
+        {
+            LogReportFailed(logger, e, _id.Job);
+        }
+    }
+
+    private async Task ReportFailureSafelyAsync(IJobManagerGrain jobManager, long generation, string reason)
+    {
+        try
+        {
+            await jobManager.ReportFailureAsync(_id, generation, reason);
+        }
+        catch (Exception report)
+        {
+            LogReportFailed(logger, report, _id.Job);
+        }
+    }
+
+    private async Task StopLoopAsync()
+    {
+        if (_loop is null)
+        {
+            return;
+        }
+
+        _cancellation!.Cancel();
+        try
+        {
+            await _loop;
+        }
+        catch (Exception)
+        {
+            // cancelled, or failed: ReportOutcomeAsync reports and logs it
+        }
+
+        _loop = null;
+        _cancellation.Dispose();
+        _cancellation = null;
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Deployed {Job}/{Operator}/{Partition} generation {Generation}")]
+    private static partial void LogDeployed(ILogger logger, string job, string @operator, int partition, long generation);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Operator instance {Job}/{Operator}/{Partition} generation {Generation} failed")]
+    private static partial void LogTaskFailed(ILogger logger, Exception exception, string job, string @operator, int partition, long generation);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not report a failure to the job manager of {Job}")]
+    private static partial void LogReportFailed(ILogger logger, Exception exception, string job);
+}

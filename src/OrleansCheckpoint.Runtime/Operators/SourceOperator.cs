@@ -1,0 +1,79 @@
+using OrleansCheckpoint.Dataflow;
+using OrleansCheckpoint.Errors;
+using OrleansCheckpoint.Messages;
+
+namespace OrleansCheckpoint.Runtime.Operators;
+
+/// <summary>The parsing side of a source, independent of its record type.</summary>
+internal interface ISourceOperator
+{
+    /// <summary>Parses a pushed batch into records with timestamps; a malformed line rejects the whole batch.</summary>
+    ChannelBatch Parse(PushBatch push, long generation, long sequence);
+
+    /// <summary>The partition's watermark after the records processed so far, if it advanced since the last call.</summary>
+    bool TryAdvanceWatermark(out long watermark);
+}
+
+/// <summary>
+/// A source partition: parses pushed lines, assigns event timestamps, and generates watermarks that trail
+/// the largest timestamp seen by the out-of-orderness bound.
+/// </summary>
+internal sealed class SourceOperator<T>(SourceTransformation<T> source) : OneInputOperator<T, T>(source), ISourceOperator
+{
+    private const int MaxReportedErrors = 20;
+    private readonly Func<T, DateTimeOffset>? _timestamp = source.Watermarks?.Timestamp;
+    private readonly long _outOfOrdernessMs = (long)(source.Watermarks?.OutOfOrderness.TotalMilliseconds ?? 0);
+    private long _maxTimestamp = long.MinValue;
+    private long _emittedWatermark = long.MinValue;
+
+    public ChannelBatch Parse(PushBatch push, long generation, long sequence)
+    {
+        var records = new StreamRecord<T>[push.Lines.Length];
+        List<EventError>? errors = null;
+        for (var i = 0; i < records.Length; i++)
+        {
+            try
+            {
+                var value = source.Parse(push.Lines[i]);
+                records[i] = new StreamRecord<T>(value, _timestamp is null ? long.MinValue : _timestamp(value).ToUnixTimeMilliseconds());
+            }
+            catch (Exception e) when (e is System.Text.Json.JsonException or FormatException or ArgumentException or InvalidOperationException or NotSupportedException)
+            {
+                errors ??= [];
+                if (errors.Count < MaxReportedErrors)
+                {
+                    errors.Add(new EventError(push.FirstLine + i, e.Message));
+                }
+            }
+        }
+
+        if (errors is not null)
+        {
+            throw new InvalidEventsException(Context.Task.Job, errors);
+        }
+
+        return new ChannelBatch<T> { Generation = generation, SenderVertex = -1, SenderPartition = 0, Sequence = sequence, Records = records };
+    }
+
+    public override void Accept(T value, long timestamp)
+    {
+        if (timestamp > _maxTimestamp)
+        {
+            _maxTimestamp = timestamp;
+        }
+
+        Output.Accept(value, timestamp);
+    }
+
+    public bool TryAdvanceWatermark(out long watermark)
+    {
+        watermark = _maxTimestamp == long.MinValue ? long.MinValue : _maxTimestamp - _outOfOrdernessMs - 1;
+        if (_timestamp is null || watermark <= _emittedWatermark)
+        {
+            return false;
+        }
+
+        _emittedWatermark = watermark;
+        return true;
+    }
+}

@@ -1,0 +1,104 @@
+using OrleansCheckpoint.Dataflow;
+using OrleansCheckpoint.Messages;
+using OrleansCheckpoint.Runtime.Channels;
+
+namespace OrleansCheckpoint.Runtime.Operators;
+
+/// <summary>Something that accepts records: the next operator of a chain, or the writers of a chain's output.</summary>
+/// <typeparam name="T">The record type.</typeparam>
+internal interface IRecordConsumer<in T>
+{
+    void Accept(T value, long timestamp);
+}
+
+/// <summary>
+/// An operator hosted by an operator grain. Records reach it through <see cref="IRecordConsumer{T}"/>;
+/// watermarks, end of input and flushes reach every operator of a chain in order, from the grain's task.
+/// Operators run on the grain's single scheduler and never block.
+/// </summary>
+internal abstract class StreamOperator(Transformation transformation)
+{
+    public Transformation Transformation { get; } = transformation;
+
+    protected OperatorContext Context { get; private set; } = null!;
+
+    public virtual void Open(OperatorContext context) => Context = context;
+
+    /// <summary>Feeds a batch received on an input channel to this (head) operator.</summary>
+    public abstract void ProcessBatch(ChannelBatch batch);
+
+    /// <summary>An empty batch of this (head) operator's input type that ends the input.</summary>
+    public abstract ChannelBatch CreateEndOfInput(long generation, long sequence);
+
+    /// <summary>Creates the writer of one output edge, typed with this operator's output type.</summary>
+    public abstract IChannelWriter CreateWriter(ChannelWriterSpec spec);
+
+    /// <summary>Connects this operator's output: the next operator of its chain, or the chain's writers.</summary>
+    public abstract void ConnectOutput(StreamOperator? next, IReadOnlyList<IChannelWriter> writers);
+
+    /// <summary>The instance's watermark advanced to <paramref name="watermark"/> (fire event-time windows here).</summary>
+    public virtual void OnWatermark(long watermark)
+    {
+    }
+
+    /// <summary>Called after each input batch; sinks publish what they collected.</summary>
+    public virtual ValueTask FlushAsync() => ValueTask.CompletedTask;
+
+    /// <summary>The current value of <paramref name="key"/> in this operator's queryable state, as JSON.</summary>
+    public virtual string? QueryJson(string key) => null;
+}
+
+/// <summary>An operator with one input of <typeparamref name="TIn"/> that emits <typeparamref name="TOut"/>.</summary>
+/// <typeparam name="TIn">The input record type.</typeparam>
+/// <typeparam name="TOut">The output record type.</typeparam>
+internal abstract class OneInputOperator<TIn, TOut>(Transformation transformation) : StreamOperator(transformation), IRecordConsumer<TIn>
+{
+    protected IRecordConsumer<TOut> Output { get; private set; } = DiscardingConsumer<TOut>.Instance;
+
+    /// <summary>Whether anything consumes the output (operators skip building output records otherwise).</summary>
+    protected bool HasOutput => Output is not DiscardingConsumer<TOut>;
+
+    public abstract void Accept(TIn value, long timestamp);
+
+    public override void ProcessBatch(ChannelBatch batch)
+    {
+        foreach (var record in ((ChannelBatch<TIn>)batch).Records)
+        {
+            Accept(record.Value, record.Timestamp);
+        }
+    }
+
+    public override ChannelBatch CreateEndOfInput(long generation, long sequence) =>
+        new ChannelBatch<TIn> { Generation = generation, SenderVertex = -1, SenderPartition = 0, Sequence = sequence, EndOfInput = true, Records = [] };
+
+    public override IChannelWriter CreateWriter(ChannelWriterSpec spec) => new RecordWriter<TOut>(spec);
+
+    public override void ConnectOutput(StreamOperator? next, IReadOnlyList<IChannelWriter> writers) =>
+        Output = next is not null ? (IRecordConsumer<TOut>)next
+            : writers.Count switch
+            {
+                0 => DiscardingConsumer<TOut>.Instance,
+                1 => (IRecordConsumer<TOut>)writers[0],
+                _ => new FanOutConsumer<TOut>(writers.Cast<IRecordConsumer<TOut>>().ToArray()),
+            };
+}
+
+internal sealed class DiscardingConsumer<T> : IRecordConsumer<T>
+{
+    public static readonly DiscardingConsumer<T> Instance = new();
+
+    public void Accept(T value, long timestamp)
+    {
+    }
+}
+
+internal sealed class FanOutConsumer<T>(IRecordConsumer<T>[] consumers) : IRecordConsumer<T>
+{
+    public void Accept(T value, long timestamp)
+    {
+        foreach (var consumer in consumers)
+        {
+            consumer.Accept(value, timestamp);
+        }
+    }
+}

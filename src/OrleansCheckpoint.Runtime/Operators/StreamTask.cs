@@ -1,0 +1,212 @@
+using OrleansCheckpoint.Dataflow;
+using OrleansCheckpoint.Errors;
+using OrleansCheckpoint.Grains;
+using OrleansCheckpoint.Messages;
+using OrleansCheckpoint.Runtime.Channels;
+using OrleansCheckpoint.Runtime.Graph;
+
+namespace OrleansCheckpoint.Runtime.Operators;
+
+/// <summary>Limits and sizes of an operator instance's data path.</summary>
+internal sealed record StreamTaskLimits(int BatchSize, int ChannelCapacity, int MaxPushEvents, long MaxPushBytes);
+
+/// <summary>
+/// One running operator instance (Flink's StreamTask): the chain of operators, its input gate and output
+/// writers, and the loop that takes one batch at a time from the gate, runs it through the chain, and sends
+/// the output. The hosting grain is reentrant, so deliveries queue at the gate while the loop awaits its own
+/// sends; everything still runs on the grain's single scheduler, one piece at a time.
+/// </summary>
+internal sealed class StreamTask
+{
+    private readonly StreamOperator[] _chain;
+    private readonly IChannelWriter[] _writers;
+    private readonly InputGate _gate;
+    private readonly Dictionary<(int Vertex, int Partition), int> _channelOf = [];
+    private readonly ISourceOperator? _source;
+    private readonly StreamTaskLimits _limits;
+    private readonly OperatorContext _context;
+    private long _pushSequence;
+    private bool _draining;
+
+    public StreamTask(TaskDeployment deployment, PhysicalPlan plan, Func<TaskId, IOperatorGrain> resolve, IResultsPublisher results, StreamTaskLimits limits)
+    {
+        Deployment = deployment;
+        _limits = limits;
+        var vertex = plan[deployment.Task.Operator];
+        _context = new OperatorContext(deployment.Task, plan.MaxParallelism, KeyGroups.RangeOf(deployment.Task.Partition, plan.MaxParallelism, vertex.Parallelism), results);
+        _chain = vertex.Chain.Select(t => t.Accept(OperatorFactory.Instance)).ToArray();
+        foreach (var op in _chain)
+        {
+            op.Open(_context);
+        }
+
+        _writers = vertex.Outputs
+            .Select(o => _chain[^1].CreateWriter(new ChannelWriterSpec(deployment.Task, vertex.Index, deployment.Generation, o, plan.MaxParallelism, limits.BatchSize, resolve)))
+            .ToArray();
+        for (var i = 0; i < _chain.Length; i++)
+        {
+            _chain[i].ConnectOutput(i + 1 < _chain.Length ? _chain[i + 1] : null, _writers);
+        }
+
+        _source = _chain[0] as ISourceOperator;
+        foreach (var input in vertex.Inputs)
+        {
+            var senders = input.Edge.Partitioning == Partitioning.Forward ? [deployment.Task.Partition] : Enumerable.Range(0, input.UpstreamParallelism);
+            foreach (var sender in senders)
+            {
+                _channelOf[(input.UpstreamVertex, sender)] = _channelOf.Count;
+            }
+        }
+
+        _gate = new InputGate(_source is null ? _channelOf.Count : 1, limits.ChannelCapacity);
+    }
+
+    public TaskDeployment Deployment { get; }
+
+    public bool IsSource => _source is not null;
+
+    public bool Finished { get; private set; }
+
+    public JobMetrics Metrics => _context.Counters.ToMetrics();
+
+    /// <summary>Queues a batch from an upstream instance; waits while its channel is full.</summary>
+    public Task DeliverAsync(ChannelBatch batch, CancellationToken cancellation)
+    {
+        if (!_channelOf.TryGetValue((batch.SenderVertex, batch.SenderPartition), out var channel))
+        {
+            throw new InvalidOperationException($"{Deployment.Task} has no input channel from vertex {batch.SenderVertex} partition {batch.SenderPartition}.");
+        }
+
+        return _gate.EnqueueAsync(channel, batch, cancellation);
+    }
+
+    /// <summary>Parses and queues a client's push (sources only); waits while the source is busy.</summary>
+    public async Task<PushResult> PushAsync(PushBatch push, CancellationToken cancellation)
+    {
+        if (_source is null)
+        {
+            throw new StreamJobException($"{Deployment.Task} is not a source; push to the job's source operator.");
+        }
+
+        if (_draining)
+        {
+            throw new JobNotRunningException(Deployment.Task.Job, JobStatus.Draining.ToString());
+        }
+
+        var bytes = push.Lines.Sum(l => (long)l.Length);
+        if (push.Lines.Length > _limits.MaxPushEvents || bytes > _limits.MaxPushBytes)
+        {
+            throw new BatchTooLargeException(Deployment.Task.Job, push.Lines.Length, bytes, _limits.MaxPushEvents, _limits.MaxPushBytes);
+        }
+
+        var batch = _source.Parse(push, Deployment.Generation, ++_pushSequence);
+        await _gate.EnqueueAsync(0, batch, cancellation);
+        _context.Counters.EventsAccepted += batch.Count;
+        return new PushResult(batch.Count);
+    }
+
+    /// <summary>Ends a source's input: what was pushed is processed, then every window is emitted.</summary>
+    public Task DrainAsync(CancellationToken cancellation)
+    {
+        if (_source is null || _draining)
+        {
+            return Task.CompletedTask;
+        }
+
+        _draining = true;
+        var end = ((StreamOperator)_source).CreateEndOfInput(Deployment.Generation, ++_pushSequence);
+        return _gate.EnqueueAsync(0, end, cancellation);
+    }
+
+    public string? Query(string key) => _chain.FirstOrDefault(o => o.Transformation.IsQueryable)?.QueryJson(key);
+
+    /// <summary>The processing loop; returns when the input has ended and everything was sent.</summary>
+    public async Task RunAsync(CancellationToken cancellation)
+    {
+        while (!Finished)
+        {
+            cancellation.ThrowIfCancellationRequested();
+            if (!_gate.TryTake(out var channel, out var batch))
+            {
+                // Idle: send what is buffered rather than wait for full batches, then wait for input.
+                foreach (var writer in _writers)
+                {
+                    writer.FlushPartial();
+                }
+
+                await SendAsync();
+                await _gate.WaitForDataAsync(cancellation);
+                continue;
+            }
+
+            Process(channel, batch);
+            foreach (var op in _chain)
+            {
+                await op.FlushAsync();
+            }
+
+            await SendAsync();
+        }
+    }
+
+    private void Process(int channel, ChannelBatch batch)
+    {
+        _context.CurrentInputWatermark = _source is null ? _gate.ChannelWatermark(channel) : _context.CurrentWatermark;
+        _chain[0].ProcessBatch(batch);
+        if (_source is null)
+        {
+            _context.Counters.RecordsIn += batch.Count;
+        }
+
+        if (_source is not null && _source.TryAdvanceWatermark(out var generated))
+        {
+            AdvanceWatermark(generated);
+        }
+        else if (batch.Watermark is { } watermark)
+        {
+            _gate.SetWatermark(channel, watermark);
+            AdvanceWatermark(_gate.MinWatermark);
+        }
+
+        if (batch.EndOfInput)
+        {
+            _gate.MarkEnded(channel);
+            if (_gate.AllEnded)
+            {
+                AdvanceWatermark(long.MaxValue);
+                foreach (var writer in _writers)
+                {
+                    writer.EmitEndOfInput();
+                }
+
+                Finished = true;
+            }
+        }
+    }
+
+    private void AdvanceWatermark(long watermark)
+    {
+        if (watermark <= _context.CurrentWatermark)
+        {
+            return;
+        }
+
+        _context.CurrentWatermark = watermark;
+        foreach (var op in _chain)
+        {
+            op.OnWatermark(watermark);
+        }
+
+        foreach (var writer in _writers)
+        {
+            writer.EmitWatermark(watermark);
+        }
+    }
+
+    private Task SendAsync() => _writers.Length switch
+    {
+        0 => Task.CompletedTask,
+        1 => _writers[0].SendAsync(),
+        _ => Task.WhenAll(_writers.Select(w => w.SendAsync())),
+    };
+}
