@@ -132,6 +132,12 @@ internal sealed class InputGate
     }
 }
 
-/// <summary>A batch arrived out of sequence on a channel: a batch was lost in between.</summary>
-internal sealed class ChannelSequenceException(int channel, long expected, long actual)
-    : Exception($"Input channel {channel} expected batch {expected} but received batch {actual}: a batch was lost.");
+/// <summary>A batch arrived out of sequence on a channel: a batch was lost in between. Travels back to the sender, so it is serializable.</summary>
+[GenerateSerializer]
+internal sealed class ChannelSequenceException : Errors.StreamJobException
+{
+    public ChannelSequenceException(int channel, long expected, long actual)
+        : base($"Input channel {channel} expected batch {expected} but received batch {actual}: a batch was lost.")
+    {
+    }
+}

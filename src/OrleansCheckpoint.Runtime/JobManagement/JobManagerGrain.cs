@@ -60,17 +60,17 @@ internal sealed partial class JobManagerGrain(
 
     public async Task<JobInfo> StartAsync(JobStartOptions startOptions)
     {
-        if (S.Status is JobStatus.Running or JobStatus.Draining)
-        {
-            return Info();
-        }
-
         var settings = options.Value;
         var maxParallelism = S.MaxParallelism > 0 ? S.MaxParallelism : settings.MaxParallelism;
         var parallelism = startOptions.Parallelism ?? settings.DefaultParallelism;
         if (parallelism < 1 || parallelism > maxParallelism)
         {
             throw new InvalidJobSettingsException($"--parallelism {parallelism} is not valid for job '{Job}': it must be between 1 and the job's maximum parallelism {maxParallelism}.");
+        }
+
+        if (S.Status is JobStatus.Running or JobStatus.Draining)
+        {
+            return Info();
         }
 
         PhysicalPlan plan;
@@ -116,13 +116,14 @@ internal sealed partial class JobManagerGrain(
 
         if (S.Status is JobStatus.Running or JobStatus.Draining or JobStatus.Finished or JobStatus.Failed)
         {
-            await CancelAllAsync();
-            if (S.Status is not JobStatus.Finished and not JobStatus.Failed)
+            // The status changes first: instances that ask while being cancelled must hear "not running".
+            if (S.Status is JobStatus.Running or JobStatus.Draining)
             {
                 S.Status = JobStatus.Stopped;
+                await state.WriteStateAsync();
             }
 
-            await state.WriteStateAsync();
+            await CancelAllAsync();
         }
 
         return Info();

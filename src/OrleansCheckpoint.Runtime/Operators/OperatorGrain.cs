@@ -129,8 +129,9 @@ internal sealed partial class OperatorGrain(JobRegistry registry, IOptions<Orlea
 
         // The job runs but this instance has no task: its activation was lost (a silo failed, or it was
         // deactivated) and its in-memory state with it.
+        // Reported without waiting: the caller may be a loop the job manager is itself waiting for.
         var reason = $"operator instance {_id} was activated without its state while the job was running (its silo failed or it was deactivated)";
-        await GrainFactory.GetGrain<IJobManagerGrain>(_id.Job).ReportFailureAsync(_id, info.Generation, reason);
+        _ = ReportFailureSafelyAsync(GrainFactory.GetGrain<IJobManagerGrain>(_id.Job), info.Generation, reason);
         throw new StreamJobException($"Job '{_id.Job}' failed: {reason}.");
     }
 

@@ -99,7 +99,9 @@ internal sealed class StreamTask
             throw new BatchTooLargeException(Deployment.Task.Job, push.Lines.Length, bytes, _limits.MaxPushEvents, _limits.MaxPushBytes);
         }
 
-        var batch = _source.Parse(push, Deployment.Generation, ++_pushSequence);
+        // Number the batch only once it parsed: a rejected push must not leave a gap in the channel's sequence.
+        var batch = _source.Parse(push, Deployment.Generation, _pushSequence + 1);
+        _pushSequence++;
         await _gate.EnqueueAsync(0, batch, cancellation);
         _context.Counters.EventsAccepted += batch.Count;
         return new PushResult(batch.Count);

@@ -1,0 +1,98 @@
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.TestingHost;
+using OrleansCheckpoint.Azurite;
+using OrleansCheckpoint.Dataflow;
+using OrleansCheckpoint.Jobs.RequestCounter;
+using OrleansCheckpoint.Messages;
+using OrleansCheckpoint.Runtime.Hosting;
+using Xunit;
+
+namespace OrleansCheckpoint.Tests.Infrastructure;
+
+/// <summary>
+/// A real two-silo Orleans cluster (in-process) whose job state lives in Azurite, with the jobs the cluster
+/// tests use. Grains are placed at random, so channels cross silos and every message type is serialized.
+/// Each test uses its own job name, so tests do not see each other's state.
+/// </summary>
+public sealed class ClusterFixture : IAsyncLifetime
+{
+    /// <summary>Names under which the request counter job is registered, one per test that needs a fresh job.</summary>
+    public static readonly string[] RequestCounterNames =
+        ["rc-oracle", "rc-late", "rc-bad-input", "rc-stopped", "rc-restart", "rc-oversized", "rc-parallel-3"];
+
+    private AzuriteProcess? _azurite;
+
+    public InProcessTestCluster Cluster { get; private set; } = null!;
+
+    public IClusterClient Client => Cluster.Client;
+
+    public string ConnectionString { get; private set; } = string.Empty;
+
+    public async Task InitializeAsync()
+    {
+        ConnectionString = AzuriteProcess.ExistingConnectionStringFromEnvironment() ?? (_azurite = await AzuriteProcess.StartAsync()).ConnectionString;
+        var container = $"test-jobs-{Guid.NewGuid():N}"[..24];
+        var builder = new InProcessTestClusterBuilder(2);
+        builder.ConfigureSilo((_, silo) =>
+        {
+            silo.AddOrleansCheckpoint(o =>
+            {
+                o.Storage.ConnectionString = ConnectionString;
+                o.Storage.JobsContainer = container;
+                o.BatchSize = 64; // small batches: many channel hops per test
+                o.Ingest.MaxBatchEvents = 2_000;
+            });
+            silo.Services.AddSingleton<PlacementStrategy, RandomPlacement>();
+            foreach (var name in RequestCounterNames)
+            {
+                silo.Services.AddStreamJob(name, () => new RequestCounterJob());
+            }
+
+            silo.Services.AddStreamJob(GatedJob.Name, () => new GatedJob());
+        });
+        builder.ConfigureClient(client => client.AddMemoryStreams(ResultsStream.ProviderName));
+        Cluster = builder.Build();
+        await Cluster.DeployAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Cluster.DisposeAsync();
+        if (_azurite is not null)
+        {
+            await _azurite.DisposeAsync();
+        }
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class ClusterCollection : ICollectionFixture<ClusterFixture>
+{
+    public const string Name = "Cluster";
+}
+
+/// <summary>
+/// A test job whose keyed operator can be held shut: while <see cref="Gate"/> is reset, the operator's
+/// instance blocks on its first record, so nothing downstream of the source drains (a stalled consumer).
+/// </summary>
+public sealed class GatedJob : IStreamJob
+{
+    public const string Name = "gated";
+
+    public static readonly ManualResetEventSlim Gate = new(initialState: true);
+
+    public void Build(JobBuilder job) =>
+        job.Source("numbers", long.Parse)
+            .KeyBy(n => n % 4)
+            .Process("gated-count", () => new GatedCount());
+
+    private sealed class GatedCount : KeyedProcessFunction<long, long, long>
+    {
+        public override void ProcessElement(long value, IKeyedContext<long> context, ICollector<long> output)
+        {
+            Gate.Wait(TimeSpan.FromSeconds(60));
+            var count = context.GetValueState<long>("count");
+            count.Update(count.Value + 1);
+        }
+    }
+}

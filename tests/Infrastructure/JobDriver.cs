@@ -1,0 +1,107 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using Orleans.Streams;
+using OrleansCheckpoint.Grains;
+using OrleansCheckpoint.Messages;
+
+namespace OrleansCheckpoint.Tests.Infrastructure;
+
+/// <summary>Drives one job in a test: start, push lines, collect results, drain.</summary>
+public sealed class JobDriver(IClusterClient client, string job) : IAsyncDisposable
+{
+    private readonly ConcurrentQueue<string> _results = new();
+    private StreamSubscriptionHandle<ResultBatch>? _subscription;
+    private long _sequence;
+
+    public IJobManagerGrain Manager => client.GetGrain<IJobManagerGrain>(job);
+
+    public IReadOnlyCollection<string> Results => _results;
+
+    public async Task<JobInfo> StartAsync(int? parallelism = null)
+    {
+        _subscription = await client.GetStreamProvider(ResultsStream.ProviderName)
+            .GetStream<ResultBatch>(StreamId.Create(ResultsStream.Namespace, job))
+            .SubscribeAsync((batch, _) =>
+            {
+                foreach (var record in batch.Records)
+                {
+                    _results.Enqueue(record);
+                }
+
+                return Task.CompletedTask;
+            });
+        return await Manager.StartAsync(new JobStartOptions(parallelism));
+    }
+
+    /// <summary>Pushes lines in batches of <paramref name="batchSize"/>; batch k goes to source partition k mod P.</summary>
+    public async Task<int> PushAsync(IEnumerable<string> lines, int batchSize = 500)
+    {
+        var route = await Manager.GetPushRouteAsync();
+        var accepted = 0;
+        var lineNumber = 1L;
+        foreach (var chunk in lines.Chunk(batchSize))
+        {
+            var partition = (int)(_sequence % route.Parallelism);
+            var result = await Source(route, partition).PushAsync(new PushBatch($"test-{partition}", ++_sequence, lineNumber, chunk));
+            accepted += result.Accepted;
+            lineNumber += chunk.Length;
+        }
+
+        return accepted;
+    }
+
+    public async Task<ISourceGrain> SourceAsync(int partition) => Source(await Manager.GetPushRouteAsync(), partition);
+
+    /// <summary>Stops with a drain and waits until every operator has processed its whole input.</summary>
+    public async Task<JobInfo> DrainAsync()
+    {
+        await Manager.StopAsync(drain: true);
+        return await Eventually.ValueAsync(() => Manager.GetInfoAsync(), info => info.Status is JobStatus.Finished or JobStatus.Failed, "the job to finish draining");
+    }
+
+    /// <summary>Waits until <paramref name="count"/> results arrived (and a little longer, to catch extras).</summary>
+    public async Task<IReadOnlyList<T>> ResultsAsync<T>(int count)
+    {
+        await Eventually.TrueAsync(() => Task.FromResult(_results.Count >= count), $"{count} results (have {_results.Count})");
+        await Task.Delay(300);
+        return _results.Select(r => JsonSerializer.Deserialize<T>(r, JsonSerializerOptions.Web)!).ToList();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_subscription is not null)
+        {
+            await _subscription.UnsubscribeAsync();
+        }
+
+        await Manager.StopAsync(drain: false);
+    }
+
+    private ISourceGrain Source(PushRoute route, int partition) => client.GetGrain<ISourceGrain>(route.Partition(partition).GrainKey);
+}
+
+/// <summary>Polling with a deadline, for outcomes that arrive asynchronously (streams, drains).</summary>
+public static class Eventually
+{
+    public static async Task<T> ValueAsync<T>(Func<Task<T>> probe, Func<T, bool> done, string what, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
+        while (true)
+        {
+            var value = await probe();
+            if (done(value))
+            {
+                return value;
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"Timed out waiting for {what}; last value: {value}");
+            }
+
+            await Task.Delay(50);
+        }
+    }
+
+    public static Task TrueAsync(Func<Task<bool>> probe, string what, TimeSpan? timeout = null) => ValueAsync(probe, ok => ok, what, timeout);
+}

@@ -1,0 +1,58 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Options;
+using OrleansCheckpoint.Runtime.Hosting;
+using Xunit;
+
+namespace OrleansCheckpoint.Tests.Unit;
+
+public sealed class OptionsTests
+{
+    [Fact]
+    public void The_defaults_are_valid()
+    {
+        Assert.True(new OrleansCheckpointOptionsValidator().Validate(null, new OrleansCheckpointOptions()).Succeeded);
+    }
+
+    [Theory]
+    [InlineData("OrleansCheckpoint:Storage:ConnectionString", "not a connection string", "Storage:ConnectionString")]
+    [InlineData("OrleansCheckpoint:Storage:ConnectionString", "", "Storage:ConnectionString")]
+    [InlineData("OrleansCheckpoint:DefaultParallelism", "0", "DefaultParallelism")]
+    [InlineData("OrleansCheckpoint:MaxParallelism", "4", "DefaultParallelism")] // default parallelism 2 ≤ 4 is fine, so make it fail below
+    [InlineData("OrleansCheckpoint:BatchSize", "100000", "BatchSize")]
+    [InlineData("OrleansCheckpoint:ChannelCapacity", "0", "ChannelCapacity")]
+    [InlineData("OrleansCheckpoint:Ingest:MaxBatchEvents", "-1", "Ingest:MaxBatchEvents")]
+    public void An_invalid_setting_is_refused_before_the_silo_starts_with_a_message_naming_it(string key, string value, string named)
+    {
+        var settings = new Dictionary<string, string?> { [key] = value };
+        if (key.EndsWith("MaxParallelism", StringComparison.Ordinal))
+        {
+            settings["OrleansCheckpoint:DefaultParallelism"] = "5";
+        }
+
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
+        var error = Assert.Throws<OptionsValidationException>(() => new TestSiloBuilder().AddOrleansCheckpoint(configuration));
+
+        Assert.Contains($"OrleansCheckpoint:{named}", error.Message);
+    }
+
+    [Theory]
+    [InlineData("Silo:GatewayPort", "70000", "Silo:GatewayPort = 70000 is not a valid port")]
+    [InlineData("Silo:SiloPort", "30000", "they must differ")]
+    [InlineData("Silo:Clustering", "Zookeeper", "Silo:Clustering")]
+    [InlineData("Silo:AdvertisedIPAddress", "here", "Silo:AdvertisedIPAddress = 'here' is not an IP address")]
+    public void An_invalid_silo_setting_is_refused_naming_it(string key, string value, string message)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { [key] = value }).Build();
+
+        var error = Assert.ThrowsAny<Exception>(() => SiloSettings.From(configuration));
+
+        Assert.Contains(message, error.Message);
+    }
+
+    private sealed class TestSiloBuilder : ISiloBuilder
+    {
+        public Microsoft.Extensions.DependencyInjection.IServiceCollection Services { get; } = new Microsoft.Extensions.DependencyInjection.ServiceCollection();
+
+        public IConfiguration Configuration { get; } = new ConfigurationBuilder().Build();
+    }
+}
