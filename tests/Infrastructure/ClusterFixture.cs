@@ -1,4 +1,6 @@
+using Azure.Storage.Blobs;
 using Microsoft.Extensions.DependencyInjection;
+using Orleans.Storage;
 using Orleans.TestingHost;
 using OrleansCheckpoint.Azurite;
 using OrleansCheckpoint.Dataflow;
@@ -18,7 +20,8 @@ public sealed class ClusterFixture : IAsyncLifetime
 {
     /// <summary>Names under which the request counter job is registered, one per test that needs a fresh job.</summary>
     public static readonly string[] RequestCounterNames =
-        ["rc-oracle", "rc-late", "rc-bad-input", "rc-stopped", "rc-restart", "rc-oversized", "rc-parallel-3"];
+        ["rc-oracle", "rc-late", "rc-bad-input", "rc-stopped", "rc-restart", "rc-oversized", "rc-parallel-3",
+         "chk-flow", "chk-cut", "chk-timeout", "chk-alo", "chk-slow", "chk-fail", "chk-settings"];
 
     private AzuriteProcess? _azurite;
 
@@ -28,21 +31,50 @@ public sealed class ClusterFixture : IAsyncLifetime
 
     public string ConnectionString { get; private set; } = string.Empty;
 
+    public string JobsContainer { get; private set; } = string.Empty;
+
+    public string CheckpointsContainer { get; private set; } = string.Empty;
+
+    /// <summary>The names of the blobs in the checkpoints container.</summary>
+    public async Task<List<string>> CheckpointBlobsAsync()
+    {
+        var container = new BlobServiceClient(ConnectionString, new BlobClientOptions(BlobClientOptions.ServiceVersion.V2026_06_06)).GetBlobContainerClient(CheckpointsContainer);
+        var names = new List<string>();
+        await foreach (var blob in container.GetBlobsAsync())
+        {
+            names.Add(blob.Name);
+        }
+
+        return names;
+    }
+
+    /// <summary>A service of the first silo (e.g. the snapshot store).</summary>
+    public T SiloService<T>()
+        where T : notnull => Cluster.Silos[0].ServiceProvider.GetRequiredService<T>();
+
     public async Task InitializeAsync()
     {
         ConnectionString = AzuriteProcess.ExistingConnectionStringFromEnvironment() ?? (_azurite = await AzuriteProcess.StartAsync()).ConnectionString;
-        var container = $"test-jobs-{Guid.NewGuid():N}"[..24];
+        var run = Guid.NewGuid().ToString("N")[..12];
+        JobsContainer = $"test-jobs-{run}";
+        CheckpointsContainer = $"test-chk-{run}";
         var builder = new InProcessTestClusterBuilder(2);
         builder.ConfigureSilo((_, silo) =>
         {
             silo.AddOrleansCheckpoint(o =>
             {
                 o.Storage.ConnectionString = ConnectionString;
-                o.Storage.JobsContainer = container;
+                o.Storage.JobsContainer = JobsContainer;
+                o.Storage.CheckpointsContainer = CheckpointsContainer;
+                o.Storage.CheckpointProvider = FaultInjectingGrainStorage.Name;
+                o.Checkpointing = o.Checkpointing with { Interval = TimeSpan.FromMilliseconds(200), Timeout = TimeSpan.FromSeconds(5) };
                 o.BatchSize = 64; // small batches: many channel hops per test
                 o.Ingest.MaxBatchEvents = 2_000;
             });
             silo.Services.AddSingleton<PlacementStrategy, RandomPlacement>();
+            silo.Services.AddKeyedSingleton<IGrainStorage>(
+                FaultInjectingGrainStorage.Name,
+                (sp, _) => new FaultInjectingGrainStorage(sp.GetRequiredKeyedService<IGrainStorage>(CheckpointSiloBuilderExtensions.CheckpointStorageName)));
             foreach (var name in RequestCounterNames)
             {
                 silo.Services.AddStreamJob(name, () => new RequestCounterJob());

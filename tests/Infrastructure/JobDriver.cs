@@ -15,9 +15,11 @@ public sealed class JobDriver(IClusterClient client, string job) : IAsyncDisposa
 
     public IJobManagerGrain Manager => client.GetGrain<IJobManagerGrain>(job);
 
+    public ICheckpointCoordinatorGrain Coordinator => client.GetGrain<ICheckpointCoordinatorGrain>(job);
+
     public IReadOnlyCollection<string> Results => _results;
 
-    public async Task<JobInfo> StartAsync(int? parallelism = null)
+    public async Task<JobInfo> StartAsync(int? parallelism = null, CheckpointSettings? checkpointing = null)
     {
         _subscription = await client.GetStreamProvider(ResultsStream.ProviderName)
             .GetStream<ResultBatch>(StreamId.Create(ResultsStream.Namespace, job))
@@ -30,7 +32,7 @@ public sealed class JobDriver(IClusterClient client, string job) : IAsyncDisposa
 
                 return Task.CompletedTask;
             });
-        return await Manager.StartAsync(new JobStartOptions(parallelism));
+        return await Manager.StartAsync(new JobStartOptions(parallelism, checkpointing));
     }
 
     /// <summary>Pushes lines in batches of <paramref name="batchSize"/>; batch k goes to source partition k mod P.</summary>

@@ -22,6 +22,18 @@ public interface IOperatorGrain : IGrainWithStringKey
     /// <summary>Stops the instance and drops its in-memory state.</summary>
     Task CancelAsync(long generation);
 
+    /// <summary>
+    /// For a source: takes its snapshot for <paramref name="barrier"/> and sends the barrier downstream after the
+    /// events accepted so far. Does not wait for room: the barrier jumps no event, but no queue either.
+    /// </summary>
+    Task TriggerCheckpointAsync(long generation, CheckpointBarrier barrier);
+
+    /// <summary>Checkpoint <paramref name="checkpointId"/> completed: every instance's snapshot is durable.</summary>
+    Task NotifyCheckpointCompleteAsync(long generation, long checkpointId);
+
+    /// <summary>Checkpoint <paramref name="checkpointId"/> was aborted: stop aligning it and forget its snapshot.</summary>
+    Task AbortCheckpointAsync(long generation, long checkpointId);
+
     /// <summary>The current value of <paramref name="key"/> in this instance's queryable state, as JSON.</summary>
     Task<string?> QueryAsync(string key);
 

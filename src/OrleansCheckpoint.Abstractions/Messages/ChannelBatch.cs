@@ -1,8 +1,8 @@
 namespace OrleansCheckpoint.Messages;
 
 /// <summary>
-/// One batch on a channel (one upstream instance → one downstream instance): records, then optionally a
-/// watermark and an end-of-input mark that follow them. Channels are FIFO: the sender has at most one batch
+/// One batch on a channel (one upstream instance → one downstream instance): records, then optionally one
+/// control element that follows them (a watermark, a checkpoint barrier, or the end of input). Channels are FIFO: the sender has at most one batch
 /// in flight per channel and numbers them, so the receiver can detect a gap or a duplicate.
 /// Batches are immutable once sent: within a silo they are passed by reference, never copied.
 /// </summary>
@@ -32,6 +32,10 @@ public abstract class ChannelBatch
     /// <summary>Whether the sender has finished: no batch follows on this channel.</summary>
     [Id(5)]
     public bool EndOfInput { get; init; }
+
+    /// <summary>Checkpoint barrier that follows the records of this batch, if any.</summary>
+    [Id(6)]
+    public CheckpointBarrier? Barrier { get; init; }
 
     /// <summary>The number of records in the batch.</summary>
     public abstract int Count { get; }

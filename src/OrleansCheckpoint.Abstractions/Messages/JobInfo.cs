@@ -30,6 +30,8 @@ public enum JobStatus
 /// <param name="StartedAt">When it was last started.</param>
 /// <param name="FailureReason">Why it failed, if it did.</param>
 /// <param name="Operators">Its operator instances: uid and parallelism per physical operator (chains named by their first operator).</param>
+/// <param name="Checkpointing">The checkpoint settings it runs with (null if never started).</param>
+/// <param name="LastCompletedCheckpoint">The id of its newest completed checkpoint, if any.</param>
 [GenerateSerializer, Immutable]
 public sealed record JobInfo(
     [property: Id(0)] string Name,
@@ -38,7 +40,9 @@ public sealed record JobInfo(
     [property: Id(3)] long Generation,
     [property: Id(4)] DateTimeOffset? StartedAt,
     [property: Id(5)] string? FailureReason,
-    [property: Id(6)] IReadOnlyList<OperatorInfo> Operators);
+    [property: Id(6)] IReadOnlyList<OperatorInfo> Operators,
+    [property: Id(7)] CheckpointSettings? Checkpointing = null,
+    [property: Id(8)] long? LastCompletedCheckpoint = null);
 
 /// <summary>An operator (or chain of operators) of a running job.</summary>
 /// <param name="Uid">The uid of the operator (the chain's first operator).</param>
@@ -49,8 +53,9 @@ public sealed record OperatorInfo([property: Id(0)] string Uid, [property: Id(1)
 
 /// <summary>How to start a job; unset values take the silo's configured defaults.</summary>
 /// <param name="Parallelism">The default number of instances per operator.</param>
+/// <param name="Checkpointing">The job's checkpoint settings, or <c>null</c> for the silo's defaults.</param>
 [GenerateSerializer, Immutable]
-public sealed record JobStartOptions([property: Id(0)] int? Parallelism = null);
+public sealed record JobStartOptions([property: Id(0)] int? Parallelism = null, [property: Id(1)] CheckpointSettings? Checkpointing = null);
 
 /// <summary>Counters of a job's instances, summed.</summary>
 /// <param name="RecordsIn">Records received by operators (after the sources).</param>

@@ -78,13 +78,37 @@ internal sealed class InputGate
         return true;
     }
 
-    /// <summary>Takes the next batch, visiting the channels round-robin so none starves.</summary>
+    /// <summary>
+    /// Queues a control batch without waiting for room (a source's barrier: it must not wait behind a full
+    /// queue, and it still follows everything queued before it).
+    /// </summary>
+    public void EnqueueControl(int channel, ChannelBatch batch)
+    {
+        var c = _channels[channel];
+        c.LastSequence = Math.Max(c.LastSequence, batch.Sequence);
+        c.Queue.Enqueue(batch);
+        _dataAvailable.TrySetResult();
+    }
+
+    /// <summary>Holds back (or releases) a channel: <see cref="TryTake"/> skips it; its queue fills and its sender waits.</summary>
+    public void SetBlocked(int channel, bool blocked)
+    {
+        var c = _channels[channel];
+        if (c.Blocked && !blocked)
+        {
+            _dataAvailable.TrySetResult();
+        }
+
+        c.Blocked = blocked;
+    }
+
+    /// <summary>Takes the next batch of a channel that is not held back, visiting channels round-robin so none starves.</summary>
     public bool TryTake(out int channel, out ChannelBatch batch)
     {
         for (var i = 0; i < _channels.Length; i++)
         {
             var index = (_nextChannel + i) % _channels.Length;
-            if (_channels[index].Queue.TryDequeue(out var next))
+            if (!_channels[index].Blocked && _channels[index].Queue.TryDequeue(out var next))
             {
                 _nextChannel = index + 1;
                 channel = index;
@@ -129,6 +153,8 @@ internal sealed class InputGate
         public long Watermark { get; set; } = long.MinValue;
 
         public bool Ended { get; set; }
+
+        public bool Blocked { get; set; }
     }
 }
 

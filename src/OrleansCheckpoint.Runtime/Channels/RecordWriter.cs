@@ -25,6 +25,9 @@ internal interface IChannelWriter
     /// <summary>Closes every channel's open batch with the end-of-input mark attached.</summary>
     void EmitEndOfInput();
 
+    /// <summary>Closes every channel's open batch with the checkpoint barrier attached.</summary>
+    void EmitBarrier(CheckpointBarrier barrier);
+
     /// <summary>Closes the open batches that hold records (when the input is idle, so nothing waits for a full batch).</summary>
     void FlushPartial();
 
@@ -70,7 +73,7 @@ internal sealed class RecordWriter<T> : IChannelWriter, IRecordConsumer<T>
         channel.Buffer[channel.Count++] = new StreamRecord<T>(value, timestamp);
         if (channel.Count == _spec.BatchSize)
         {
-            Close(channel, watermark: null, endOfInput: false);
+            Close(channel);
         }
     }
 
@@ -78,7 +81,7 @@ internal sealed class RecordWriter<T> : IChannelWriter, IRecordConsumer<T>
     {
         foreach (var channel in _channels)
         {
-            Close(channel, watermark, endOfInput: false);
+            Close(channel, watermark: watermark);
         }
     }
 
@@ -86,7 +89,15 @@ internal sealed class RecordWriter<T> : IChannelWriter, IRecordConsumer<T>
     {
         foreach (var channel in _channels)
         {
-            Close(channel, watermark: null, endOfInput: true);
+            Close(channel, endOfInput: true);
+        }
+    }
+
+    public void EmitBarrier(CheckpointBarrier barrier)
+    {
+        foreach (var channel in _channels)
+        {
+            Close(channel, barrier: barrier);
         }
     }
 
@@ -96,7 +107,7 @@ internal sealed class RecordWriter<T> : IChannelWriter, IRecordConsumer<T>
         {
             if (channel.Count > 0)
             {
-                Close(channel, watermark: null, endOfInput: false);
+                Close(channel);
             }
         }
     }
@@ -130,7 +141,7 @@ internal sealed class RecordWriter<T> : IChannelWriter, IRecordConsumer<T>
         _ => _roundRobin = (_roundRobin + 1) % _channels.Length,
     };
 
-    private void Close(OutputChannel channel, long? watermark, bool endOfInput)
+    private void Close(OutputChannel channel, long? watermark = null, CheckpointBarrier? barrier = null, bool endOfInput = false)
     {
         var records = channel.Count == channel.Buffer.Length ? channel.Buffer : channel.Buffer[..channel.Count];
         channel.Closed.Enqueue(new ChannelBatch<T>
@@ -140,6 +151,7 @@ internal sealed class RecordWriter<T> : IChannelWriter, IRecordConsumer<T>
             SenderPartition = _spec.Sender.Partition,
             Sequence = ++channel.Sequence,
             Watermark = watermark,
+            Barrier = barrier,
             EndOfInput = endOfInput,
             Records = records,
         });

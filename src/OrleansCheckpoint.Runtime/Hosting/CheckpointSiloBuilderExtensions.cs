@@ -1,8 +1,11 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using Orleans.Serialization;
+using Orleans.Storage;
 using OrleansCheckpoint.Dataflow;
 using OrleansCheckpoint.Messages;
+using OrleansCheckpoint.Runtime.Checkpointing;
 using OrleansCheckpoint.Runtime.JobManagement;
 
 namespace OrleansCheckpoint.Runtime.Hosting;
@@ -12,6 +15,9 @@ public static class CheckpointSiloBuilderExtensions
 {
     /// <summary>The grain storage that holds each job manager's state.</summary>
     public const string JobStorageName = "jobs";
+
+    /// <summary>The grain storage the runtime registers for checkpoint snapshots and manifests.</summary>
+    public const string CheckpointStorageName = "checkpoints";
 
     /// <summary>
     /// Adds the runtime: operator and job-manager grains, job storage (Azure Blob, or memory for unit tests),
@@ -38,17 +44,24 @@ public static class CheckpointSiloBuilderExtensions
         silo.Services.AddSingleton<JobRegistry>();
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, StorageStartupProbe>();
 
-        if (options.Storage.Kind == StorageKind.Memory)
+        silo.Services.AddSingleton(sp => new SnapshotStore(
+            sp.GetRequiredKeyedService<IGrainStorage>(sp.GetRequiredService<IOptions<OrleansCheckpointOptions>>().Value.Storage.CheckpointProvider),
+            sp.GetRequiredService<Serializer>()));
+
+        foreach (var (name, container) in new[] { (JobStorageName, options.Storage.JobsContainer), (CheckpointStorageName, options.Storage.CheckpointsContainer) })
         {
-            silo.AddMemoryGrainStorage(JobStorageName);
-        }
-        else
-        {
-            silo.AddAzureBlobGrainStorage(JobStorageName, o =>
+            if (options.Storage.Kind == StorageKind.Memory)
             {
-                o.BlobServiceClient = StorageConnection.CreateBlobServiceClient(options.Storage.ConnectionString);
-                o.ContainerName = options.Storage.JobsContainer;
-            });
+                silo.AddMemoryGrainStorage(name);
+            }
+            else
+            {
+                silo.AddAzureBlobGrainStorage(name, o =>
+                {
+                    o.BlobServiceClient = StorageConnection.CreateBlobServiceClient(options.Storage.ConnectionString);
+                    o.ContainerName = container;
+                });
+            }
         }
 
         // The results stream: memory streams (they need a pub-sub store for subscriptions).

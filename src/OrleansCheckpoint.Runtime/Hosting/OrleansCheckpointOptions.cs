@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using OrleansCheckpoint.Messages;
 
 namespace OrleansCheckpoint.Runtime.Hosting;
 
@@ -14,6 +15,9 @@ public sealed class OrleansCheckpointOptions
 
     /// <summary>Where job state (and, later, checkpoints) are stored.</summary>
     public StorageSettings Storage { get; set; } = new();
+
+    /// <summary>The checkpoint settings of jobs started without their own (<c>client start --checkpoint-…</c>).</summary>
+    public CheckpointSettings Checkpointing { get; set; } = new();
 
     /// <summary>Limits on what clients push.</summary>
     public IngestSettings Ingest { get; set; } = new();
@@ -41,6 +45,16 @@ public sealed class StorageSettings
 
     /// <summary>The blob container for job state. Default <c>orleans-checkpoint-jobs</c>.</summary>
     public string JobsContainer { get; set; } = "orleans-checkpoint-jobs";
+
+    /// <summary>The blob container for checkpoint snapshots and manifests. Default <c>orleans-checkpoint-snapshots</c>.</summary>
+    public string CheckpointsContainer { get; set; } = "orleans-checkpoint-snapshots";
+
+    /// <summary>
+    /// The name of the Orleans grain storage that snapshots are written through. Default <c>checkpoints</c>, which
+    /// the runtime registers (Azure Blob in <see cref="CheckpointsContainer"/>); name another registered
+    /// <c>IGrainStorage</c> to use it instead.
+    /// </summary>
+    public string CheckpointProvider { get; set; } = CheckpointSiloBuilderExtensions.CheckpointStorageName;
 
     /// <summary>
     /// <c>AzureBlob</c> (default) or <c>Memory</c>. Memory keeps state in the silo's memory and loses it with the
@@ -94,6 +108,12 @@ internal sealed class OrleansCheckpointOptionsValidator : IValidateOptions<Orlea
         Require(options.Ingest.MaxBatchBytes >= 1, "Ingest:MaxBatchBytes", options.Ingest.MaxBatchBytes, "it must be positive");
         Require(options.Storage.StartupProbeTimeout > TimeSpan.Zero, "Storage:StartupProbeTimeout", options.Storage.StartupProbeTimeout, "it must be positive");
         Require(!string.IsNullOrWhiteSpace(options.Storage.JobsContainer), "Storage:JobsContainer", options.Storage.JobsContainer, "it must be a blob container name");
+        Require(!string.IsNullOrWhiteSpace(options.Storage.CheckpointsContainer), "Storage:CheckpointsContainer", options.Storage.CheckpointsContainer, "it must be a blob container name");
+        Require(!string.IsNullOrWhiteSpace(options.Storage.CheckpointProvider), "Storage:CheckpointProvider", options.Storage.CheckpointProvider, "it must name a grain storage");
+        foreach (var problem in options.Checkpointing.Problems())
+        {
+            errors.Add($"{OrleansCheckpointOptions.SectionName}:Checkpointing is not valid: {problem}.");
+        }
         if (options.Storage.Kind == StorageKind.AzureBlob)
         {
             var problem = StorageConnection.Problem(options.Storage.ConnectionString);

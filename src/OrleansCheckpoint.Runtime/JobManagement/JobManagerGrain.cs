@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using OrleansCheckpoint.Errors;
 using OrleansCheckpoint.Grains;
 using OrleansCheckpoint.Messages;
+using OrleansCheckpoint.Runtime.Checkpointing;
 using OrleansCheckpoint.Runtime.Graph;
 using OrleansCheckpoint.Runtime.Hosting;
 
@@ -34,6 +35,18 @@ internal sealed class JobState
     /// <summary>During a drain: the instances that have processed their whole input.</summary>
     [Id(6)]
     public HashSet<string> FinishedTasks { get; set; } = [];
+
+    /// <summary>The checkpoint settings the job runs with.</summary>
+    [Id(7)]
+    public CheckpointSettings Checkpointing { get; set; } = new();
+
+    /// <summary>The id of the last checkpoint triggered (ids never repeat, across restarts too).</summary>
+    [Id(8)]
+    public long LastCheckpointId { get; set; }
+
+    /// <summary>The retained completed checkpoints, oldest first.</summary>
+    [Id(9)]
+    public List<Checkpointing.CompletedCheckpoint> CompletedCheckpoints { get; set; } = [];
 }
 
 /// <summary>
@@ -45,6 +58,7 @@ internal sealed class JobState
 internal sealed partial class JobManagerGrain(
     [PersistentState("job", CheckpointSiloBuilderExtensions.JobStorageName)] IPersistentState<JobState> state,
     JobRegistry registry,
+    SnapshotStore snapshots,
     IOptions<OrleansCheckpointOptions> options,
     ILogger<JobManagerGrain> logger) : Grain, IJobManagerGrain
 {
@@ -55,6 +69,11 @@ internal sealed partial class JobManagerGrain(
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         registry.GraphOf(Job); // an unknown job name fails here, with the list of registered jobs
+        if (S.Status == JobStatus.Running)
+        {
+            StartCheckpointing(); // this activation replaces one that was collected or lost with its silo
+        }
+
         return Task.CompletedTask;
     }
 
@@ -71,6 +90,12 @@ internal sealed partial class JobManagerGrain(
         if (S.Status is JobStatus.Running or JobStatus.Draining)
         {
             return Info();
+        }
+
+        var checkpointing = startOptions.Checkpointing ?? settings.Checkpointing;
+        if (checkpointing.Problems() is { Count: > 0 } problems)
+        {
+            throw new InvalidJobSettingsException($"Job '{Job}' cannot start: {string.Join("; ", problems)}.");
         }
 
         PhysicalPlan plan;
@@ -90,6 +115,7 @@ internal sealed partial class JobManagerGrain(
         S.StartedAt = DateTimeOffset.UtcNow;
         S.FailureReason = null;
         S.FinishedTasks.Clear();
+        S.Checkpointing = checkpointing;
         await state.WriteStateAsync();
 
         // Downstream first, so that every instance is ready before anything is sent to it.
@@ -99,12 +125,14 @@ internal sealed partial class JobManagerGrain(
                 Operator(new TaskId(Job, vertex.Uid, p)).DeployAsync(new TaskDeployment(new TaskId(Job, vertex.Uid, p), S.Generation, parallelism, maxParallelism))));
         }
 
+        StartCheckpointing();
         LogStarted(logger, Job, S.Generation, parallelism);
         return Info();
     }
 
     public async Task<JobInfo> StopAsync(bool drain)
     {
+        await StopCheckpointingAsync($"job '{Job}' is stopping");
         if (S.Status == JobStatus.Running && drain)
         {
             S.Status = JobStatus.Draining;
@@ -201,10 +229,16 @@ internal sealed partial class JobManagerGrain(
             return;
         }
 
-        LogFailed(logger, Job, generation, reason);
+        await FailAsync(reason);
+    }
+
+    private async Task FailAsync(string reason)
+    {
+        LogFailed(logger, Job, S.Generation, reason);
         S.Status = JobStatus.Failed;
         S.FailureReason = reason;
         await state.WriteStateAsync();
+        await StopCheckpointingAsync($"job '{Job}' failed");
         await CancelAllAsync();
     }
 
@@ -228,7 +262,9 @@ internal sealed partial class JobManagerGrain(
 
     private IOperatorGrain Operator(TaskId task) => GrainFactory.GetGrain<IOperatorGrain>(task.GrainKey);
 
-    private JobInfo Info() => new(Job, S.Status, S.Parallelism, S.Generation, S.StartedAt, S.FailureReason, S.Parallelism > 0 ? Plan().Describe() : []);
+    private JobInfo Info() => new(
+        Job, S.Status, S.Parallelism, S.Generation, S.StartedAt, S.FailureReason, S.Parallelism > 0 ? Plan().Describe() : [],
+        S.Parallelism > 0 ? S.Checkpointing : null, S.CompletedCheckpoints.LastOrDefault()?.Id);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Job {Job} started: generation {Generation}, parallelism {Parallelism}")]
     private static partial void LogStarted(ILogger logger, string job, long generation, int parallelism);

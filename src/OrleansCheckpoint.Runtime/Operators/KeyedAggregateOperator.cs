@@ -31,6 +31,10 @@ internal sealed class KeyedAggregateOperator<T, TKey, TAcc, TOut>(KeyedAggregate
         }
     }
 
+    public override object SnapshotState() => _state.Snapshot();
+
+    public override void RestoreState(object state) => _state.Restore((KeyedStateSnapshot<TKey, TAcc>)state);
+
     public override string? QueryJson(string key)
     {
         if (aggregate.QueryKeyParser is not { } parse)

@@ -9,7 +9,8 @@ internal sealed class KeyedProcessOperator<T, TKey, TOut>(KeyedProcessTransforma
     where TKey : notnull
 {
     private readonly KeyedProcessFunction<TKey, T, TOut> _function = process.CreateFunction();
-    private readonly Dictionary<string, object> _states = [];
+    private readonly Dictionary<string, IValueStateTable> _states = [];
+    private Dictionary<string, object> _restored = [];
     private int _currentKeyGroup;
 
     public TKey CurrentKey { get; private set; } = default!;
@@ -31,7 +32,13 @@ internal sealed class KeyedProcessOperator<T, TKey, TOut>(KeyedProcessTransforma
     {
         if (!_states.TryGetValue(name, out var state))
         {
-            state = new ValueState<TValue>(this, new KeyedStateTable<TKey, TValue>(Context.KeyGroups));
+            var table = new KeyedStateTable<TKey, TValue>(Context.KeyGroups);
+            if (_restored.Remove(name, out var snapshot))
+            {
+                table.Restore((KeyedStateSnapshot<TKey, TValue>)snapshot);
+            }
+
+            state = new ValueState<TValue>(this, table);
             _states.Add(name, state);
         }
 
@@ -39,8 +46,21 @@ internal sealed class KeyedProcessOperator<T, TKey, TOut>(KeyedProcessTransforma
             ?? throw new InvalidOperationException($"Value state '{name}' of operator '{process.Uid}' holds {state.GetType().GenericTypeArguments[0].Name}, not {typeof(TValue).Name}.");
     }
 
-    private sealed class ValueState<TValue>(KeyedProcessOperator<T, TKey, TOut> owner, KeyedStateTable<TKey, TValue> table) : IValueState<TValue>
+    // Every state by name; states restored but not yet asked for by the function are kept as they were.
+    public override object SnapshotState() =>
+        _states.ToDictionary(s => s.Key, s => s.Value.Snapshot()).Concat(_restored).ToDictionary(s => s.Key, s => s.Value);
+
+    public override void RestoreState(object state) => _restored = new Dictionary<string, object>((Dictionary<string, object>)state);
+
+    private interface IValueStateTable
     {
+        object Snapshot();
+    }
+
+    private sealed class ValueState<TValue>(KeyedProcessOperator<T, TKey, TOut> owner, KeyedStateTable<TKey, TValue> table) : IValueState<TValue>, IValueStateTable
+    {
+        public object Snapshot() => table.Snapshot();
+
         public bool HasValue => table.TryGet(owner._currentKeyGroup, owner.CurrentKey, out _);
 
         public TValue? Value => table.TryGet(owner._currentKeyGroup, owner.CurrentKey, out var value) ? value : default;

@@ -5,6 +5,7 @@ using Orleans.Streams;
 using OrleansCheckpoint.Errors;
 using OrleansCheckpoint.Grains;
 using OrleansCheckpoint.Messages;
+using OrleansCheckpoint.Runtime.Checkpointing;
 using OrleansCheckpoint.Runtime.Hosting;
 using OrleansCheckpoint.Runtime.JobManagement;
 
@@ -17,8 +18,8 @@ namespace OrleansCheckpoint.Runtime.Operators;
 /// at a time on the grain's scheduler. Kept active while its job runs.
 /// </summary>
 [Reentrant]
-internal sealed partial class OperatorGrain(JobRegistry registry, IOptions<OrleansCheckpointOptions> options, ILogger<OperatorGrain> logger)
-    : Grain, IOperatorGrain, ISourceGrain, IResultsPublisher
+internal sealed partial class OperatorGrain(JobRegistry registry, SnapshotStore snapshots, IOptions<OrleansCheckpointOptions> options, ILogger<OperatorGrain> logger)
+    : Grain, IOperatorGrain, ISourceGrain, IResultsPublisher, ICheckpointResponder
 {
     private TaskId _id;
     private StreamTask? _task;
@@ -54,6 +55,8 @@ internal sealed partial class OperatorGrain(JobRegistry registry, IOptions<Orlea
             deployment,
             plan,
             task => GrainFactory.GetGrain<IOperatorGrain>(task.GrainKey),
+            this,
+            snapshots,
             this,
             new StreamTaskLimits(settings.BatchSize, settings.ChannelCapacity, settings.Ingest.MaxBatchEvents, settings.Ingest.MaxBatchBytes));
         _cancellation = new CancellationTokenSource();
@@ -99,7 +102,43 @@ internal sealed partial class OperatorGrain(JobRegistry registry, IOptions<Orlea
         }
     }
 
+    public Task TriggerCheckpointAsync(long generation, CheckpointBarrier barrier)
+    {
+        if (_task?.Deployment.Generation == generation && !_task.Finished)
+        {
+            _task.TriggerCheckpoint(barrier);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task NotifyCheckpointCompleteAsync(long generation, long checkpointId)
+    {
+        if (_task?.Deployment.Generation == generation)
+        {
+            _task.Checkpointer.NotifyComplete(checkpointId);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task AbortCheckpointAsync(long generation, long checkpointId)
+    {
+        if (_task?.Deployment.Generation == generation)
+        {
+            _task.Checkpointer.Abort(checkpointId);
+        }
+
+        return Task.CompletedTask;
+    }
+
     public Task<string?> QueryAsync(string key) => Task.FromResult(_task?.Query(key));
+
+    Task ICheckpointResponder.AcknowledgeAsync(SnapshotHandle handle) =>
+        GrainFactory.GetGrain<ICheckpointCoordinatorGrain>(_id.Job).AcknowledgeCheckpointAsync(_task?.Deployment.Generation ?? 0, handle);
+
+    Task ICheckpointResponder.DeclineAsync(long checkpointId, string reason) =>
+        GrainFactory.GetGrain<ICheckpointCoordinatorGrain>(_id.Job).DeclineCheckpointAsync(_task?.Deployment.Generation ?? 0, _id, checkpointId, reason);
 
     public Task<JobMetrics> GetMetricsAsync() => Task.FromResult(_task?.Metrics ?? JobMetrics.Zero);
 

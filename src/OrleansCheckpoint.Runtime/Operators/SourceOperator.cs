@@ -25,6 +25,7 @@ internal sealed class SourceOperator<T>(SourceTransformation<T> source) : OneInp
     private readonly long _outOfOrdernessMs = (long)(source.Watermarks?.OutOfOrderness.TotalMilliseconds ?? 0);
     private long _maxTimestamp = long.MinValue;
     private long _emittedWatermark = long.MinValue;
+    private long _offset;
 
     public ChannelBatch Parse(PushBatch push, long generation, long sequence)
     {
@@ -57,12 +58,21 @@ internal sealed class SourceOperator<T>(SourceTransformation<T> source) : OneInp
 
     public override void Accept(T value, long timestamp)
     {
+        _offset++;
         if (timestamp > _maxTimestamp)
         {
             _maxTimestamp = timestamp;
         }
 
         Output.Accept(value, timestamp);
+    }
+
+    public override object SnapshotState() => new SourceState(_offset, _maxTimestamp, _emittedWatermark);
+
+    public override void RestoreState(object state)
+    {
+        var source = (SourceState)state;
+        (_offset, _maxTimestamp, _emittedWatermark) = (source.Offset, source.MaxTimestamp, source.EmittedWatermark);
     }
 
     public bool TryAdvanceWatermark(out long watermark)
@@ -77,3 +87,10 @@ internal sealed class SourceOperator<T>(SourceTransformation<T> source) : OneInp
         return true;
     }
 }
+
+/// <summary>A source partition's position: how many events it has emitted, and its watermark.</summary>
+/// <param name="Offset">Events emitted by this partition since the job's first start (its position in its input).</param>
+/// <param name="MaxTimestamp">The largest event timestamp seen.</param>
+/// <param name="EmittedWatermark">The last watermark sent downstream.</param>
+[GenerateSerializer, Immutable]
+internal sealed record SourceState([property: Id(0)] long Offset, [property: Id(1)] long MaxTimestamp, [property: Id(2)] long EmittedWatermark);

@@ -27,8 +27,8 @@ internal abstract class StreamOperator(Transformation transformation)
     /// <summary>Feeds a batch received on an input channel to this (head) operator.</summary>
     public abstract void ProcessBatch(ChannelBatch batch);
 
-    /// <summary>An empty batch of this (head) operator's input type that ends the input.</summary>
-    public abstract ChannelBatch CreateEndOfInput(long generation, long sequence);
+    /// <summary>An empty batch of this (head) operator's input type that carries only a control element.</summary>
+    public abstract ChannelBatch CreateControl(long generation, long sequence, CheckpointBarrier? barrier = null, bool endOfInput = false);
 
     /// <summary>Creates the writer of one output edge, typed with this operator's output type.</summary>
     public abstract IChannelWriter CreateWriter(ChannelWriterSpec spec);
@@ -38,6 +38,22 @@ internal abstract class StreamOperator(Transformation transformation)
 
     /// <summary>The instance's watermark advanced to <paramref name="watermark"/> (fire event-time windows here).</summary>
     public virtual void OnWatermark(long watermark)
+    {
+    }
+
+    /// <summary>
+    /// The synchronous part of a snapshot: an immutable view of this operator's state (copy-on-write, never a
+    /// deep copy on the processing path), serializable by Orleans; <c>null</c> for a stateless operator.
+    /// </summary>
+    public virtual object? SnapshotState() => null;
+
+    /// <summary>Loads state taken by <see cref="SnapshotState"/> (of this operator's uid) before any record arrives.</summary>
+    public virtual void RestoreState(object state)
+    {
+    }
+
+    /// <summary>Checkpoint <paramref name="checkpointId"/> completed everywhere (transactional sinks commit here).</summary>
+    public virtual void NotifyCheckpointComplete(long checkpointId)
     {
     }
 
@@ -68,8 +84,8 @@ internal abstract class OneInputOperator<TIn, TOut>(Transformation transformatio
         }
     }
 
-    public override ChannelBatch CreateEndOfInput(long generation, long sequence) =>
-        new ChannelBatch<TIn> { Generation = generation, SenderVertex = -1, SenderPartition = 0, Sequence = sequence, EndOfInput = true, Records = [] };
+    public override ChannelBatch CreateControl(long generation, long sequence, CheckpointBarrier? barrier = null, bool endOfInput = false) =>
+        new ChannelBatch<TIn> { Generation = generation, SenderVertex = -1, SenderPartition = 0, Sequence = sequence, Barrier = barrier, EndOfInput = endOfInput, Records = [] };
 
     public override IChannelWriter CreateWriter(ChannelWriterSpec spec) => new RecordWriter<TOut>(spec);
 

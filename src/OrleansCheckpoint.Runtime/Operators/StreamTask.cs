@@ -3,6 +3,7 @@ using OrleansCheckpoint.Errors;
 using OrleansCheckpoint.Grains;
 using OrleansCheckpoint.Messages;
 using OrleansCheckpoint.Runtime.Channels;
+using OrleansCheckpoint.Runtime.Checkpointing;
 using OrleansCheckpoint.Runtime.Graph;
 
 namespace OrleansCheckpoint.Runtime.Operators;
@@ -25,10 +26,18 @@ internal sealed class StreamTask
     private readonly ISourceOperator? _source;
     private readonly StreamTaskLimits _limits;
     private readonly OperatorContext _context;
+    private readonly TaskCheckpointer _checkpointer;
     private long _pushSequence;
     private bool _draining;
 
-    public StreamTask(TaskDeployment deployment, PhysicalPlan plan, Func<TaskId, IOperatorGrain> resolve, IResultsPublisher results, StreamTaskLimits limits)
+    public StreamTask(
+        TaskDeployment deployment,
+        PhysicalPlan plan,
+        Func<TaskId, IOperatorGrain> resolve,
+        IResultsPublisher results,
+        SnapshotStore snapshots,
+        ICheckpointResponder checkpoints,
+        StreamTaskLimits limits)
     {
         Deployment = deployment;
         _limits = limits;
@@ -59,6 +68,7 @@ internal sealed class StreamTask
         }
 
         _gate = new InputGate(_source is null ? _channelOf.Count : 1, limits.ChannelCapacity);
+        _checkpointer = new TaskCheckpointer(deployment.Task, _chain, _writers, _gate, snapshots, checkpoints);
     }
 
     public TaskDeployment Deployment { get; }
@@ -68,6 +78,8 @@ internal sealed class StreamTask
     public bool Finished { get; private set; }
 
     public JobMetrics Metrics => _context.Counters.ToMetrics();
+
+    public TaskCheckpointer Checkpointer => _checkpointer;
 
     /// <summary>Queues a batch from an upstream instance; waits while its channel is full.</summary>
     public Task DeliverAsync(ChannelBatch batch, CancellationToken cancellation)
@@ -116,8 +128,32 @@ internal sealed class StreamTask
         }
 
         _draining = true;
-        var end = ((StreamOperator)_source).CreateEndOfInput(Deployment.Generation, ++_pushSequence);
-        return _gate.EnqueueAsync(0, end, cancellation);
+        return _gate.EnqueueAsync(0, _chain[0].CreateControl(Deployment.Generation, ++_pushSequence, endOfInput: true), cancellation);
+    }
+
+    /// <summary>A source's checkpoint trigger: the barrier follows every event accepted so far, without waiting for room.</summary>
+    public void TriggerCheckpoint(CheckpointBarrier barrier)
+    {
+        if (_source is null)
+        {
+            throw new InvalidOperationException($"{Deployment.Task} is not a source; barriers reach it through its channels.");
+        }
+
+        if (!_draining)
+        {
+            _gate.EnqueueControl(0, _chain[0].CreateControl(Deployment.Generation, ++_pushSequence, barrier: barrier));
+        }
+    }
+
+    /// <summary>Loads the state of every operator of the chain from a snapshot, matching operators by uid.</summary>
+    public void Restore(TaskSnapshot snapshot)
+    {
+        foreach (var state in snapshot.Operators)
+        {
+            (_chain.FirstOrDefault(o => o.Transformation.Uid == state.Uid)
+                ?? throw new InvalidOperationException($"The snapshot of {snapshot.Task} holds state of operator '{state.Uid}', which {Deployment.Task} does not run."))
+                .RestoreState(state.State);
+        }
     }
 
     public string? Query(string key) => _chain.FirstOrDefault(o => o.Transformation.IsQueryable)?.QueryJson(key);
@@ -170,9 +206,22 @@ internal sealed class StreamTask
             AdvanceWatermark(_gate.MinWatermark);
         }
 
+        if (batch.Barrier is { } barrier)
+        {
+            if (_source is not null)
+            {
+                _checkpointer.OnSourceBarrier(barrier);
+            }
+            else
+            {
+                _checkpointer.OnBarrier(channel, barrier);
+            }
+        }
+
         if (batch.EndOfInput)
         {
             _gate.MarkEnded(channel);
+            _checkpointer.OnChannelEnded(channel);
             if (_gate.AllEnded)
             {
                 AdvanceWatermark(long.MaxValue);

@@ -17,14 +17,15 @@ internal sealed class WindowAggregateOperator<T, TKey, TAcc, TOut>(WindowAggrega
     private readonly TumblingEventTimeWindows _windows = window.Windows;
     private readonly long _sizeMs = (long)window.Windows.Size.TotalMilliseconds;
 
-    // Keyed state: per key, its open windows by start. Timers (window ends → keys) are derived from it.
-    private KeyedStateTable<TKey, Dictionary<long, TAcc>> _state = null!;
+    // Keyed state: the accumulator of each open (key, window). The timers (window end → keys to fire) are
+    // derived from it, so a snapshot holds only the state.
     private readonly SortedDictionary<long, HashSet<(int KeyGroup, TKey Key)>> _timers = [];
+    private KeyedStateTable<WindowKey<TKey>, TAcc> _state = null!;
 
     public override void Open(OperatorContext context)
     {
         base.Open(context);
-        _state = new KeyedStateTable<TKey, Dictionary<long, TAcc>>(context.KeyGroups);
+        _state = new KeyedStateTable<WindowKey<TKey>, TAcc>(context.KeyGroups);
     }
 
     public override void Accept(T value, long timestamp)
@@ -35,32 +36,21 @@ internal sealed class WindowAggregateOperator<T, TKey, TAcc, TOut>(WindowAggrega
         }
 
         var start = _windows.WindowStart(timestamp);
-        var end = start + _sizeMs;
-        if (end - 1 <= Context.CurrentInputWatermark)
+        if (start + _sizeMs - 1 <= Context.CurrentInputWatermark)
         {
             Context.Counters.LateRecordsDropped++;
             return;
         }
 
         var (key, keyGroup) = KeyOf(value);
-        if (!_state.TryGet(keyGroup, key, out var open))
-        {
-            open = [];
-            _state.Set(keyGroup, key, open);
-        }
-
-        if (!open.TryGetValue(start, out var accumulator))
+        var windowKey = new WindowKey<TKey>(key, start);
+        if (!_state.TryGet(keyGroup, windowKey, out var accumulator))
         {
             accumulator = _function.CreateAccumulator();
-            if (!_timers.TryGetValue(end, out var keys))
-            {
-                _timers[end] = keys = [];
-            }
-
-            keys.Add((keyGroup, key));
+            AddTimer(keyGroup, windowKey);
         }
 
-        open[start] = _function.Add(value, accumulator);
+        _state.Set(keyGroup, windowKey, _function.Add(value, accumulator));
     }
 
     public override void OnWatermark(long watermark)
@@ -77,17 +67,45 @@ internal sealed class WindowAggregateOperator<T, TKey, TAcc, TOut>(WindowAggrega
             var start = end - _sizeMs;
             foreach (var (keyGroup, key) in keys)
             {
-                _state.TryGet(keyGroup, key, out var open);
-                open.Remove(start, out var accumulator);
-                if (open.Count == 0)
-                {
-                    _state.Remove(keyGroup, key);
-                }
-
+                var windowKey = new WindowKey<TKey>(key, start);
+                _state.TryGet(keyGroup, windowKey, out var accumulator);
+                _state.Remove(keyGroup, windowKey);
                 Output.Accept(
-                    new WindowResult<TKey, TOut>(key, DateTimeOffset.FromUnixTimeMilliseconds(start), DateTimeOffset.FromUnixTimeMilliseconds(end), _function.GetResult(accumulator!)),
+                    new WindowResult<TKey, TOut>(key, DateTimeOffset.FromUnixTimeMilliseconds(start), DateTimeOffset.FromUnixTimeMilliseconds(end), _function.GetResult(accumulator)),
                     end - 1);
             }
         }
     }
+
+    public override object SnapshotState() => _state.Snapshot();
+
+    public override void RestoreState(object state)
+    {
+        _state.Restore((KeyedStateSnapshot<WindowKey<TKey>, TAcc>)state);
+        foreach (var (keyGroup, entries) in _state.NonEmptyGroups())
+        {
+            foreach (var windowKey in entries.Keys)
+            {
+                AddTimer(keyGroup, windowKey);
+            }
+        }
+    }
+
+    private void AddTimer(int keyGroup, WindowKey<TKey> windowKey)
+    {
+        var end = windowKey.Start + _sizeMs;
+        if (!_timers.TryGetValue(end, out var keys))
+        {
+            _timers[end] = keys = [];
+        }
+
+        keys.Add((keyGroup, windowKey.Key));
+    }
 }
+
+/// <summary>A key and the start of one of its windows: the key of window state.</summary>
+/// <typeparam name="TKey">The key type.</typeparam>
+/// <param name="Key">The key.</param>
+/// <param name="Start">The window's start (Unix milliseconds).</param>
+[GenerateSerializer, Immutable]
+internal readonly record struct WindowKey<TKey>([property: Id(0)] TKey Key, [property: Id(1)] long Start);

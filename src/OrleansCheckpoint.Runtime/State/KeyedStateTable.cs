@@ -5,6 +5,10 @@ namespace OrleansCheckpoint.Runtime.State;
 /// <summary>
 /// Keyed state of one operator instance: a map from key to value, kept separately per key group so that a
 /// snapshot (and later a rescale or an incremental checkpoint) can address whole key groups.
+/// Snapshots are copy-on-write per key group: <see cref="Snapshot"/> hands out the current maps and the
+/// next write to a handed-out map copies that key group first. Taking a snapshot therefore costs nothing on
+/// the processing path; the maps it holds never change and can be serialized on another thread.
+/// Values must be treated as immutable (replace them with <see cref="Set"/>, never mutate them in place).
 /// Knows nothing of grains.
 /// </summary>
 /// <typeparam name="TKey">The key type.</typeparam>
@@ -13,6 +17,7 @@ internal sealed class KeyedStateTable<TKey, TValue>(KeyGroupRange keyGroups)
     where TKey : notnull
 {
     private readonly Dictionary<TKey, TValue>?[] _groups = new Dictionary<TKey, TValue>?[keyGroups.Count];
+    private readonly bool[] _shared = new bool[keyGroups.Count];
 
     public KeyGroupRange KeyGroups { get; } = keyGroups;
 
@@ -28,9 +33,13 @@ internal sealed class KeyedStateTable<TKey, TValue>(KeyGroupRange keyGroups)
         return false;
     }
 
-    public void Set(int keyGroup, TKey key, TValue value) => (_groups[Index(keyGroup)] ??= [])[key] = value;
+    public void Set(int keyGroup, TKey key, TValue value) => Writable(Index(keyGroup))[key] = value;
 
-    public bool Remove(int keyGroup, TKey key) => _groups[Index(keyGroup)]?.Remove(key) ?? false;
+    public bool Remove(int keyGroup, TKey key)
+    {
+        var index = Index(keyGroup);
+        return _groups[index] is { } group && group.ContainsKey(key) && Writable(index).Remove(key);
+    }
 
     /// <summary>The key groups that hold entries, with their entries.</summary>
     public IEnumerable<(int KeyGroup, IReadOnlyDictionary<TKey, TValue> Entries)> NonEmptyGroups()
@@ -44,6 +53,52 @@ internal sealed class KeyedStateTable<TKey, TValue>(KeyGroupRange keyGroups)
         }
     }
 
+    /// <summary>An immutable view of the table; later writes copy the key groups they touch.</summary>
+    public KeyedStateSnapshot<TKey, TValue> Snapshot()
+    {
+        var groups = new Dictionary<int, Dictionary<TKey, TValue>>();
+        for (var i = 0; i < _groups.Length; i++)
+        {
+            if (_groups[i] is { Count: > 0 } group)
+            {
+                groups.Add(KeyGroups.Start + i, group);
+                _shared[i] = true;
+            }
+        }
+
+        return new KeyedStateSnapshot<TKey, TValue>(groups);
+    }
+
+    /// <summary>Loads the key groups of <paramref name="snapshot"/> that this instance owns (all others are skipped).</summary>
+    public void Restore(KeyedStateSnapshot<TKey, TValue> snapshot)
+    {
+        foreach (var (keyGroup, entries) in snapshot.Groups)
+        {
+            if (KeyGroups.Contains(keyGroup))
+            {
+                _groups[Index(keyGroup)] = new Dictionary<TKey, TValue>(entries);
+                _shared[Index(keyGroup)] = false;
+            }
+        }
+    }
+
+    private Dictionary<TKey, TValue> Writable(int index)
+    {
+        var group = _groups[index];
+        if (group is null)
+        {
+            return _groups[index] = [];
+        }
+
+        if (_shared[index])
+        {
+            _shared[index] = false;
+            return _groups[index] = new Dictionary<TKey, TValue>(group);
+        }
+
+        return group;
+    }
+
     private int Index(int keyGroup)
     {
         if (!KeyGroups.Contains(keyGroup))
@@ -53,4 +108,14 @@ internal sealed class KeyedStateTable<TKey, TValue>(KeyGroupRange keyGroups)
 
         return keyGroup - KeyGroups.Start;
     }
+}
+
+/// <summary>The entries of a keyed state table by key group, as captured by a snapshot.</summary>
+/// <typeparam name="TKey">The key type.</typeparam>
+/// <typeparam name="TValue">The value type.</typeparam>
+[GenerateSerializer, Immutable]
+internal sealed record KeyedStateSnapshot<TKey, TValue>([property: Id(0)] Dictionary<int, Dictionary<TKey, TValue>> Groups)
+    where TKey : notnull
+{
+    public long EntryCount => Groups.Values.Sum(g => (long)g.Count);
 }

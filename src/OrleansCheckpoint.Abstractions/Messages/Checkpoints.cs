@@ -1,0 +1,164 @@
+namespace OrleansCheckpoint.Messages;
+
+/// <summary>How a job's checkpoints treat operators with several inputs.</summary>
+public enum CheckpointMode
+{
+    /// <summary>
+    /// Aligned barriers: an operator holds back a channel that delivered barrier N until N arrived on every
+    /// channel, so the snapshot holds exactly the records before the barrier (exactly-once state).
+    /// </summary>
+    ExactlyOnce,
+
+    /// <summary>No alignment: channels keep flowing, so after a restore some records may count twice (at-least-once state).</summary>
+    AtLeastOnce,
+}
+
+/// <summary>
+/// Checkpoint barrier N, injected by the sources into every output channel in order with the records: every
+/// record before it belongs to checkpoint N, every record after it to a later one.
+/// </summary>
+/// <param name="CheckpointId">The checkpoint's id, increasing per job.</param>
+/// <param name="Timestamp">When the coordinator triggered it (Unix milliseconds).</param>
+/// <param name="Mode">Aligned or not.</param>
+[GenerateSerializer, Immutable]
+public sealed record CheckpointBarrier([property: Id(0)] long CheckpointId, [property: Id(1)] long Timestamp, [property: Id(2)] CheckpointMode Mode);
+
+/// <summary>
+/// Where an operator instance's snapshot for a checkpoint is, and what it cost. Sent with the acknowledgement
+/// and kept in the checkpoint's manifest.
+/// </summary>
+/// <param name="Task">The instance.</param>
+/// <param name="CheckpointId">The checkpoint.</param>
+/// <param name="StateName">The grain-storage state name of the snapshot (it contains the checkpoint id, so it is never overwritten).</param>
+/// <param name="SizeBytes">The snapshot's serialized size.</param>
+/// <param name="Checksum">XxHash64 of the snapshot's payload, checked on restore.</param>
+/// <param name="SyncMs">Time on the processing path to capture the state.</param>
+/// <param name="AsyncMs">Time to serialize and upload it, while processing went on.</param>
+/// <param name="AlignmentMs">Time from the first to the last barrier of the checkpoint at this instance.</param>
+[GenerateSerializer, Immutable]
+public sealed record SnapshotHandle(
+    [property: Id(0)] TaskId Task,
+    [property: Id(1)] long CheckpointId,
+    [property: Id(2)] string StateName,
+    [property: Id(3)] long SizeBytes,
+    [property: Id(4)] string Checksum,
+    [property: Id(5)] double SyncMs,
+    [property: Id(6)] double AsyncMs,
+    [property: Id(7)] double AlignmentMs);
+
+/// <summary>The life of a checkpoint.</summary>
+public enum CheckpointStatus
+{
+    /// <summary>Triggered; acknowledgements still owed.</summary>
+    InProgress,
+
+    /// <summary>Every instance acknowledged and the manifest is written.</summary>
+    Completed,
+
+    /// <summary>Timed out or declined; its snapshots were deleted.</summary>
+    Aborted,
+}
+
+/// <summary>Statistics of one checkpoint.</summary>
+/// <param name="Id">The checkpoint id.</param>
+/// <param name="Status">Its status.</param>
+/// <param name="TriggeredAt">When it was triggered.</param>
+/// <param name="DurationMs">From trigger to completion or abort (so far, while in progress).</param>
+/// <param name="SizeBytes">The sum of its snapshots' sizes (acknowledged so far).</param>
+/// <param name="Acknowledged">Instances that acknowledged.</param>
+/// <param name="Total">Instances that owe an acknowledgement in all.</param>
+/// <param name="FailureReason">Why it was aborted.</param>
+/// <param name="Instances">Per instance: sizes and sync / async / alignment times.</param>
+[GenerateSerializer, Immutable]
+public sealed record CheckpointStats(
+    [property: Id(0)] long Id,
+    [property: Id(1)] CheckpointStatus Status,
+    [property: Id(2)] DateTimeOffset TriggeredAt,
+    [property: Id(3)] double DurationMs,
+    [property: Id(4)] long SizeBytes,
+    [property: Id(5)] int Acknowledged,
+    [property: Id(6)] int Total,
+    [property: Id(7)] string? FailureReason,
+    [property: Id(8)] IReadOnlyList<SnapshotHandle> Instances);
+
+/// <summary>
+/// Checkpoint settings of a job. The silo's configuration gives the defaults
+/// (<c>OrleansCheckpoint:Checkpointing</c>); <c>client start</c> can set each of them per job.
+/// </summary>
+[GenerateSerializer, Immutable]
+public sealed record CheckpointSettings
+{
+    /// <summary>Whether the job takes checkpoints. Default true.</summary>
+    [Id(0)]
+    public bool Enabled { get; init; } = true;
+
+    /// <summary>Time between the triggers of two checkpoints. Default 1 s.</summary>
+    [Id(1)]
+    public TimeSpan Interval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>A checkpoint not completed after this long is aborted. Default 60 s; at least the interval.</summary>
+    [Id(2)]
+    public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Minimum time from the end of one checkpoint to the trigger of the next. Default 0.</summary>
+    [Id(3)]
+    public TimeSpan MinPause { get; init; } = TimeSpan.Zero;
+
+    /// <summary>How many checkpoints may be in progress at once. Default 1.</summary>
+    [Id(4)]
+    public int MaxConcurrent { get; init; } = 1;
+
+    /// <summary>Consecutive failed checkpoints tolerated before the job fails. Default 3.</summary>
+    [Id(5)]
+    public int TolerableFailures { get; init; } = 3;
+
+    /// <summary>Completed checkpoints kept; older ones are deleted. Default 2.</summary>
+    [Id(6)]
+    public int Retained { get; init; } = 2;
+
+    /// <summary>Aligned (exactly-once) or not (at-least-once). Default exactly-once.</summary>
+    [Id(7)]
+    public CheckpointMode Mode { get; init; } = CheckpointMode.ExactlyOnce;
+
+    /// <summary>The problems of these settings, each naming its setting (empty when valid).</summary>
+    public IReadOnlyList<string> Problems()
+    {
+        var problems = new List<string>();
+        if (Interval < TimeSpan.FromMilliseconds(10))
+        {
+            problems.Add($"checkpoint interval {Interval.TotalMilliseconds} ms is not valid: it must be at least 10 ms");
+        }
+
+        if (Timeout < Interval)
+        {
+            problems.Add($"checkpoint timeout {Timeout.TotalMilliseconds} ms is shorter than the interval {Interval.TotalMilliseconds} ms");
+        }
+
+        if (MinPause < TimeSpan.Zero)
+        {
+            problems.Add($"checkpoint min pause {MinPause.TotalMilliseconds} ms is negative");
+        }
+
+        if (MaxConcurrent < 1)
+        {
+            problems.Add($"max concurrent checkpoints {MaxConcurrent} is not valid: it must be at least 1");
+        }
+
+        if (TolerableFailures < 0)
+        {
+            problems.Add($"tolerable checkpoint failures {TolerableFailures} is negative");
+        }
+
+        if (Retained < 1)
+        {
+            problems.Add($"retained checkpoints {Retained} is not valid: at least 1 must be kept");
+        }
+
+        if (!Enum.IsDefined(Mode))
+        {
+            problems.Add($"checkpoint mode {(int)Mode} is unknown: use exactly-once or at-least-once");
+        }
+
+        return problems;
+    }
+}

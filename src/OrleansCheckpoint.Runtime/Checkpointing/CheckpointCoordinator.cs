@@ -1,0 +1,248 @@
+using Microsoft.Extensions.Logging;
+using OrleansCheckpoint.Messages;
+
+namespace OrleansCheckpoint.Runtime.Checkpointing;
+
+/// <summary>What the coordinator asks of the grain that hosts it.</summary>
+internal interface ICheckpointEnvironment
+{
+    string Job { get; }
+
+    long Generation { get; }
+
+    IReadOnlyCollection<TaskId> Tasks { get; }
+
+    IReadOnlyCollection<TaskId> Sources { get; }
+
+    Task TriggerSourcesAsync(CheckpointBarrier barrier);
+
+    /// <summary>Writes the manifest, persists the completed checkpoint as the job's latest, and returns the manifest's state name.</summary>
+    Task<string> WriteManifestAsync(CheckpointManifest manifest);
+
+    Task PersistCompletedAsync(long lastCheckpointId, IReadOnlyList<CompletedCheckpoint> retained);
+
+    Task NotifyCompleteAsync(long checkpointId);
+
+    Task NotifyAbortAsync(long checkpointId);
+
+    /// <summary>Deletes the snapshots of <paramref name="checkpointId"/> of the given instances (and its manifest, if asked).</summary>
+    Task DeleteCheckpointAsync(long checkpointId, IEnumerable<TaskId> tasks, string? manifestStateName);
+
+    Task FailJobAsync(string reason);
+}
+
+/// <summary>
+/// Triggers checkpoints (respecting interval, minimum pause, maximum concurrency), collects
+/// acknowledgements, completes or aborts, and applies retention and the failure policy. It lives in the job
+/// manager grain and runs on its scheduler: no locking.
+/// </summary>
+internal sealed partial class CheckpointCoordinator
+{
+    private readonly ICheckpointEnvironment _environment;
+    private readonly CheckpointSettings _settings;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly SortedDictionary<long, PendingCheckpoint> _pending = [];
+    private readonly Queue<long> _recentlyFinished = new();
+    private readonly CompletedCheckpointStore _store;
+    private readonly CheckpointFailureManager _failures;
+    private DateTimeOffset _lastTrigger = DateTimeOffset.MinValue;
+    private DateTimeOffset _lastFinished = DateTimeOffset.MinValue;
+
+    public CheckpointCoordinator(
+        ICheckpointEnvironment environment,
+        CheckpointSettings settings,
+        long lastCheckpointId,
+        IEnumerable<CompletedCheckpoint> completed,
+        CheckpointStatsTracker stats,
+        TimeProvider time,
+        ILogger logger)
+    {
+        _environment = environment;
+        _settings = settings;
+        _time = time;
+        _logger = logger;
+        LastCheckpointId = lastCheckpointId;
+        _store = new CompletedCheckpointStore(settings.Retained, completed);
+        _failures = new CheckpointFailureManager(settings.TolerableFailures);
+        Stats = stats;
+    }
+
+    public long LastCheckpointId { get; private set; }
+
+    public CompletedCheckpoint? LatestCompleted => _store.Latest;
+
+    public CheckpointStatsTracker Stats { get; }
+
+    /// <summary>Called periodically: aborts checkpoints past their timeout and triggers a new one when it is due.</summary>
+    public async Task TickAsync()
+    {
+        var now = _time.GetUtcNow();
+        foreach (var expired in _pending.Values.Where(p => now - p.TriggeredAt >= _settings.Timeout).ToList())
+        {
+            await AbortAsync(expired, $"checkpoint {expired.Id} timed out after {_settings.Timeout.TotalMilliseconds:0} ms; {expired.Total - expired.Handles.Count} of {expired.Total} instances had not acknowledged");
+        }
+
+        if (now - _lastTrigger >= _settings.Interval)
+        {
+            await TriggerAsync();
+        }
+    }
+
+    /// <summary>Starts a checkpoint if the concurrency limit and the minimum pause allow it; returns its id.</summary>
+    public async Task<long?> TriggerAsync()
+    {
+        var now = _time.GetUtcNow();
+        if (_pending.Count >= _settings.MaxConcurrent || now - _lastFinished < _settings.MinPause)
+        {
+            return null;
+        }
+
+        var pending = new PendingCheckpoint(++LastCheckpointId, _environment.Generation, now, _environment.Tasks);
+        _pending.Add(pending.Id, pending);
+        _lastTrigger = now;
+        Stats.OnTriggered(pending);
+        LogTriggered(_logger, _environment.Job, pending.Id, pending.Total);
+        try
+        {
+            await _environment.TriggerSourcesAsync(new CheckpointBarrier(pending.Id, now.ToUnixTimeMilliseconds(), _settings.Mode));
+        }
+        catch (Exception e)
+        {
+            await AbortAsync(pending, $"checkpoint {pending.Id} could not be triggered at the sources: {e.Message}");
+        }
+
+        return pending.Id;
+    }
+
+    public async Task<AcknowledgeResult> AcknowledgeAsync(SnapshotHandle handle)
+    {
+        if (!_pending.TryGetValue(handle.CheckpointId, out var pending))
+        {
+            var known = _recentlyFinished.Contains(handle.CheckpointId) || handle.CheckpointId <= LastCheckpointId;
+            if (known && _store.All.All(c => c.Id != handle.CheckpointId))
+            {
+                // A late acknowledgement of an aborted checkpoint: its snapshot was written after the abort's clean-up.
+                await _environment.DeleteCheckpointAsync(handle.CheckpointId, [handle.Task], manifestStateName: null);
+            }
+
+            LogLateAck(_logger, _environment.Job, handle.CheckpointId, handle.Task.GrainKey);
+            return known ? AcknowledgeResult.Discarded : AcknowledgeResult.Unknown;
+        }
+
+        var result = pending.Acknowledge(handle);
+        if (result != AcknowledgeResult.Success)
+        {
+            return result;
+        }
+
+        Stats.OnAcknowledged(pending, handle);
+        if (pending.IsFullyAcknowledged)
+        {
+            await CompleteAsync(pending);
+        }
+
+        return result;
+    }
+
+    public async Task DeclineAsync(TaskId task, long checkpointId, string reason)
+    {
+        if (_pending.TryGetValue(checkpointId, out var pending))
+        {
+            await AbortAsync(pending, $"checkpoint {checkpointId} was declined by {task}: {reason}");
+        }
+    }
+
+    /// <summary>Forgets the checkpoints in progress (the job stops or restarts); their partial snapshots are deleted.</summary>
+    public async Task AbortAllAsync(string reason)
+    {
+        foreach (var pending in _pending.Values.ToList())
+        {
+            await AbortAsync(pending, reason, countsAsFailure: false);
+        }
+    }
+
+    private async Task CompleteAsync(PendingCheckpoint pending)
+    {
+        _pending.Remove(pending.Id);
+        Finished(pending.Id);
+        var completedAt = _time.GetUtcNow();
+        var handles = pending.Handles.OrderBy(h => h.Task.Operator, StringComparer.Ordinal).ThenBy(h => h.Task.Partition).ToList();
+        var manifest = new CheckpointManifest
+        {
+            Job = _environment.Job, CheckpointId = pending.Id, Generation = pending.Generation, TriggeredAt = pending.TriggeredAt, CompletedAt = completedAt, Snapshots = handles,
+        };
+        string manifestStateName;
+        try
+        {
+            manifestStateName = await _environment.WriteManifestAsync(manifest);
+        }
+        catch (Exception e)
+        {
+            await AbortAsync(pending, $"the manifest of checkpoint {pending.Id} could not be written: {e.Message}");
+            return;
+        }
+
+        var completed = new CompletedCheckpoint(pending.Id, pending.Generation, pending.TriggeredAt, completedAt, manifestStateName, handles);
+        var evicted = _store.Add(completed);
+        await _environment.PersistCompletedAsync(LastCheckpointId, _store.All);
+        _failures.OnSuccess();
+        _lastFinished = completedAt;
+        Stats.OnCompleted(pending);
+        LogCompleted(_logger, _environment.Job, pending.Id, (completedAt - pending.TriggeredAt).TotalMilliseconds, completed.SizeBytes);
+
+        // Older in-progress checkpoints can no longer complete usefully once a newer one did.
+        foreach (var older in _pending.Values.Where(p => p.Id < pending.Id).ToList())
+        {
+            await AbortAsync(older, $"checkpoint {older.Id} was subsumed by the completed checkpoint {pending.Id}", countsAsFailure: false);
+        }
+
+        await _environment.NotifyCompleteAsync(pending.Id);
+        foreach (var old in evicted)
+        {
+            await _environment.DeleteCheckpointAsync(old.Id, old.Handles.Select(h => h.Task), old.ManifestStateName);
+        }
+    }
+
+    private async Task AbortAsync(PendingCheckpoint pending, string reason, bool countsAsFailure = true)
+    {
+        if (!_pending.Remove(pending.Id))
+        {
+            return;
+        }
+
+        pending.Discard();
+        Finished(pending.Id);
+        _lastFinished = _time.GetUtcNow();
+        Stats.OnAborted(pending, reason);
+        LogAborted(_logger, _environment.Job, pending.Id, reason);
+        await _environment.NotifyAbortAsync(pending.Id);
+        await _environment.DeleteCheckpointAsync(pending.Id, _environment.Tasks, manifestStateName: null);
+        if (countsAsFailure && _failures.OnFailure())
+        {
+            await _environment.FailJobAsync(
+                $"{_failures.ConsecutiveFailures} consecutive checkpoints failed, more than the {_settings.TolerableFailures} tolerated; the last: {reason}");
+        }
+    }
+
+    private void Finished(long id)
+    {
+        _recentlyFinished.Enqueue(id);
+        while (_recentlyFinished.Count > 64)
+        {
+            _recentlyFinished.Dequeue();
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Job {Job}: triggered checkpoint {CheckpointId} ({Instances} instances)")]
+    private static partial void LogTriggered(ILogger logger, string job, long checkpointId, int instances);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {Job}: completed checkpoint {CheckpointId} in {DurationMs:0.0} ms, {SizeBytes} bytes")]
+    private static partial void LogCompleted(ILogger logger, string job, long checkpointId, double durationMs, long sizeBytes);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {Job}: aborted checkpoint {CheckpointId}: {Reason}")]
+    private static partial void LogAborted(ILogger logger, string job, long checkpointId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Job {Job}: late or unknown acknowledgement of checkpoint {CheckpointId} from {Task}")]
+    private static partial void LogLateAck(ILogger logger, string job, long checkpointId, string task);
+}

@@ -1,0 +1,111 @@
+using System.IO.Hashing;
+using Orleans.Serialization;
+using Orleans.Storage;
+using OrleansCheckpoint.Messages;
+
+namespace OrleansCheckpoint.Runtime.Checkpointing;
+
+/// <summary>The stored form of an instance's snapshot: an opaque payload (Orleans binary serialization) and its checksum.</summary>
+[GenerateSerializer]
+internal sealed class StoredSnapshot
+{
+    [Id(0)]
+    public byte[] Payload { get; set; } = [];
+
+    [Id(1)]
+    public string Checksum { get; set; } = string.Empty;
+}
+
+/// <summary>The state of every operator of one instance at a checkpoint.</summary>
+[GenerateSerializer, Immutable]
+internal sealed record TaskSnapshot(
+    [property: Id(0)] TaskId Task,
+    [property: Id(1)] long CheckpointId,
+    [property: Id(2)] IReadOnlyList<OperatorSnapshot> Operators);
+
+/// <summary>One operator's state (operator-specific, serializable by Orleans), matched to the operator by uid on restore.</summary>
+[GenerateSerializer, Immutable]
+internal sealed record OperatorSnapshot([property: Id(0)] string Uid, [property: Id(1)] object State);
+
+/// <summary>A snapshot is missing, or its checksum does not match its payload.</summary>
+[GenerateSerializer]
+internal sealed class CorruptSnapshotException : Errors.StreamJobException
+{
+    public CorruptSnapshotException(string message)
+        : base(message)
+    {
+    }
+}
+
+/// <summary>
+/// Reads and writes snapshots and manifests through the Orleans grain storage configured for checkpoints.
+/// Every state name contains the checkpoint id, and writes are create-only, so nothing a completed
+/// checkpoint references is ever overwritten. Knows nothing of operators or grains beyond their ids.
+/// </summary>
+internal sealed class SnapshotStore(IGrainStorage storage, Serializer serializer)
+{
+    public static string SnapshotStateName(long checkpointId) => $"chk-{checkpointId:D10}";
+
+    public static string ManifestStateName(long checkpointId) => $"manifest-{checkpointId:D10}";
+
+    public static GrainId SnapshotGrainId(TaskId task) => GrainId.Create("snapshot", task.GrainKey);
+
+    public static GrainId ManifestGrainId(string job) => GrainId.Create("checkpoint", job);
+
+    /// <summary>Serializes a snapshot (call it off the processing path: it reads only immutable state).</summary>
+    public (byte[] Payload, string Checksum) Serialize(TaskSnapshot snapshot)
+    {
+        var payload = serializer.SerializeToArray(snapshot);
+        return (payload, Checksum(payload));
+    }
+
+    public async Task<string> WriteAsync(TaskId task, long checkpointId, byte[] payload, string checksum)
+    {
+        var name = SnapshotStateName(checkpointId);
+        await storage.WriteStateAsync(name, SnapshotGrainId(task), new GrainState<StoredSnapshot>(new StoredSnapshot { Payload = payload, Checksum = checksum }));
+        return name;
+    }
+
+    /// <summary>Reads a snapshot and verifies its checksum against the handle's and the payload's.</summary>
+    public async Task<TaskSnapshot> ReadAsync(SnapshotHandle handle)
+    {
+        var state = new GrainState<StoredSnapshot>();
+        await storage.ReadStateAsync(handle.StateName, SnapshotGrainId(handle.Task), state);
+        if (!state.RecordExists || state.State is null)
+        {
+            throw new CorruptSnapshotException($"The snapshot of {handle.Task} for checkpoint {handle.CheckpointId} is missing.");
+        }
+
+        var actual = Checksum(state.State.Payload);
+        if (actual != handle.Checksum || actual != state.State.Checksum)
+        {
+            throw new CorruptSnapshotException(
+                $"The snapshot of {handle.Task} for checkpoint {handle.CheckpointId} is corrupt: checksum {actual}, expected {handle.Checksum}.");
+        }
+
+        return serializer.Deserialize<TaskSnapshot>(state.State.Payload)
+            ?? throw new CorruptSnapshotException($"The snapshot of {handle.Task} for checkpoint {handle.CheckpointId} is empty.");
+    }
+
+    public Task DeleteAsync(TaskId task, long checkpointId) =>
+        storage.ClearStateAsync(SnapshotStateName(checkpointId), SnapshotGrainId(task), new GrainState<StoredSnapshot>());
+
+    public async Task<string> WriteManifestAsync(CheckpointManifest manifest)
+    {
+        var name = ManifestStateName(manifest.CheckpointId);
+        await storage.WriteStateAsync(name, ManifestGrainId(manifest.Job), new GrainState<CheckpointManifest>(manifest));
+        return name;
+    }
+
+    public async Task<CheckpointManifest?> ReadManifestAsync(string job, long checkpointId)
+    {
+        var state = new GrainState<CheckpointManifest>();
+        await storage.ReadStateAsync(ManifestStateName(checkpointId), ManifestGrainId(job), state);
+        return state.RecordExists ? state.State : null;
+    }
+
+    public Task DeleteManifestAsync(string job, string manifestStateName) =>
+        storage.ClearStateAsync(manifestStateName, ManifestGrainId(job), new GrainState<CheckpointManifest>());
+
+    private static string Checksum(byte[] payload) => XxHash64.HashToUInt64(payload).ToString("x16", System.Globalization.CultureInfo.InvariantCulture);
+}

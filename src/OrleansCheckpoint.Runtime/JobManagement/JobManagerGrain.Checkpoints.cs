@@ -1,0 +1,109 @@
+using OrleansCheckpoint.Grains;
+using OrleansCheckpoint.Messages;
+using OrleansCheckpoint.Runtime.Checkpointing;
+
+namespace OrleansCheckpoint.Runtime.JobManagement;
+
+/// <summary>
+/// The job manager's checkpoint face: it hosts the job's <see cref="CheckpointCoordinator"/> (one per job),
+/// drives it with a grain timer, and gives it what it needs (the instances, storage, notifications).
+/// </summary>
+internal sealed partial class JobManagerGrain : ICheckpointCoordinatorGrain, ICheckpointEnvironment
+{
+    private CheckpointCoordinator? _coordinator;
+    private IGrainTimer? _checkpointTimer;
+    private CheckpointStatsTracker? _stats;
+
+    // Outlives the coordinators of this activation, so the history survives a stop or a failure.
+    private CheckpointStatsTracker Stats => _stats ??= new CheckpointStatsTracker(Job, TimeProvider.System, S.CompletedCheckpoints);
+
+    string ICheckpointEnvironment.Job => Job;
+
+    long ICheckpointEnvironment.Generation => S.Generation;
+
+    IReadOnlyCollection<TaskId> ICheckpointEnvironment.Tasks => [.. Plan().AllTasks];
+
+    IReadOnlyCollection<TaskId> ICheckpointEnvironment.Sources =>
+        [.. Plan().Sources.SelectMany(v => Enumerable.Range(0, v.Parallelism).Select(p => new TaskId(Job, v.Uid, p)))];
+
+    public async Task AcknowledgeCheckpointAsync(long generation, SnapshotHandle handle)
+    {
+        if (_coordinator is not null && generation == S.Generation)
+        {
+            await _coordinator.AcknowledgeAsync(handle);
+        }
+        else
+        {
+            // From an older run, or the job no longer checkpoints: the snapshot belongs to no checkpoint.
+            await snapshots.DeleteAsync(handle.Task, handle.CheckpointId);
+        }
+    }
+
+    public async Task DeclineCheckpointAsync(long generation, TaskId task, long checkpointId, string reason)
+    {
+        if (_coordinator is not null && generation == S.Generation)
+        {
+            await _coordinator.DeclineAsync(task, checkpointId, reason);
+        }
+    }
+
+    public Task<long?> TriggerCheckpointAsync() =>
+        _coordinator is null ? Task.FromResult<long?>(null) : _coordinator.TriggerAsync();
+
+    public Task<IReadOnlyList<CheckpointStats>> GetCheckpointsAsync() => Task.FromResult(Stats.Recent());
+
+    Task ICheckpointEnvironment.TriggerSourcesAsync(CheckpointBarrier barrier) =>
+        Task.WhenAll(((ICheckpointEnvironment)this).Sources.Select(t => Operator(t).TriggerCheckpointAsync(S.Generation, barrier)));
+
+    Task<string> ICheckpointEnvironment.WriteManifestAsync(CheckpointManifest manifest) => snapshots.WriteManifestAsync(manifest);
+
+    async Task ICheckpointEnvironment.PersistCompletedAsync(long lastCheckpointId, IReadOnlyList<CompletedCheckpoint> retained)
+    {
+        S.LastCheckpointId = lastCheckpointId;
+        S.CompletedCheckpoints = [.. retained];
+        await state.WriteStateAsync();
+    }
+
+    Task ICheckpointEnvironment.NotifyCompleteAsync(long checkpointId) =>
+        Task.WhenAll(Plan().AllTasks.Select(t => Operator(t).NotifyCheckpointCompleteAsync(S.Generation, checkpointId)));
+
+    Task ICheckpointEnvironment.NotifyAbortAsync(long checkpointId) =>
+        Task.WhenAll(Plan().AllTasks.Select(t => Operator(t).AbortCheckpointAsync(S.Generation, checkpointId)));
+
+    async Task ICheckpointEnvironment.DeleteCheckpointAsync(long checkpointId, IEnumerable<TaskId> tasks, string? manifestStateName)
+    {
+        await Task.WhenAll(tasks.Select(t => snapshots.DeleteAsync(t, checkpointId)));
+        if (manifestStateName is not null)
+        {
+            await snapshots.DeleteManifestAsync(Job, manifestStateName);
+        }
+    }
+
+    Task ICheckpointEnvironment.FailJobAsync(string reason) => FailAsync(reason);
+
+    private void StartCheckpointing()
+    {
+        if (!S.Checkpointing.Enabled || _coordinator is not null)
+        {
+            return;
+        }
+
+        _coordinator = new CheckpointCoordinator(this, S.Checkpointing, S.LastCheckpointId, S.CompletedCheckpoints, Stats, TimeProvider.System, logger);
+        var tick = TimeSpan.FromMilliseconds(Math.Clamp(S.Checkpointing.Interval.TotalMilliseconds / 2, 5, 100));
+        _checkpointTimer = this.RegisterGrainTimer(TickAsync, new GrainTimerCreationOptions { DueTime = tick, Period = tick, KeepAlive = true });
+    }
+
+    private async Task StopCheckpointingAsync(string reason)
+    {
+        _checkpointTimer?.Dispose();
+        _checkpointTimer = null;
+        var coordinator = _coordinator;
+        _coordinator = null;
+        if (coordinator is not null)
+        {
+            await coordinator.AbortAllAsync(reason);
+        }
+    }
+
+    private Task TickAsync() => S.Status == JobStatus.Running && _coordinator is not null ? _coordinator.TickAsync() : Task.CompletedTask;
+}

@@ -1,0 +1,258 @@
+using OrleansCheckpoint.Errors;
+using OrleansCheckpoint.Grains;
+using OrleansCheckpoint.Jobs.RequestCounter;
+using OrleansCheckpoint.Messages;
+using OrleansCheckpoint.Runtime.Checkpointing;
+using OrleansCheckpoint.Runtime.Operators;
+using OrleansCheckpoint.Runtime.State;
+using OrleansCheckpoint.Tests.Infrastructure;
+using Xunit;
+using Request = OrleansCheckpoint.Jobs.RequestCounter.Request;
+
+namespace OrleansCheckpoint.Tests.Cluster;
+
+/// <summary>Checkpoints of running jobs on a two-silo cluster, written through grain storage to Azurite.</summary>
+[Collection(ClusterCollection.Name)]
+public sealed class CheckpointTests(ClusterFixture fixture)
+{
+    private static readonly CheckpointSettings Fast = new() { Interval = TimeSpan.FromMilliseconds(100), Timeout = TimeSpan.FromSeconds(5), Retained = 100 };
+
+    [Fact]
+    public async Task While_events_flow_checkpoints_complete_and_every_manifest_names_every_instance_with_a_readable_snapshot()
+    {
+        await using var driver = new JobDriver(fixture.Client, "chk-flow");
+        var info = await driver.StartAsync(parallelism: 2); // the fixture's default: every 200 ms, 2 retained
+        var started = DateTime.UtcNow;
+        foreach (var chunk in new RequestGenerator(seed: 21).Take(8_000).Select(RequestGenerator.ToJsonLine).Chunk(1_000))
+        {
+            await driver.PushAsync(chunk);
+            await Task.Delay(100);
+        }
+
+        var completed = await CompletedAsync(driver, atLeast: 4);
+        var elapsed = DateTime.UtcNow - started;
+
+        var store = fixture.SiloService<SnapshotStore>();
+        var instances = info.Operators.SelectMany(o => Enumerable.Range(0, o.Parallelism).Select(p => new TaskId("chk-flow", o.Uid, p))).ToHashSet();
+        var retained = completed.Take(2).ToList();
+        foreach (var checkpoint in retained)
+        {
+            var manifest = await store.ReadManifestAsync("chk-flow", checkpoint.Id);
+            Assert.NotNull(manifest);
+            Assert.Equal(instances, manifest.Snapshots.Select(s => s.Task).ToHashSet());
+            Assert.All(manifest.Snapshots, s => Assert.True(s.SizeBytes > 0 && s.Checksum.Length == 16));
+            foreach (var handle in manifest.Snapshots)
+            {
+                Assert.Equal(handle.Task, (await store.ReadAsync(handle)).Task); // present, checksum verified
+            }
+        }
+
+        // Triggers respect the interval, and with data flowing they keep coming.
+        var triggers = completed.Select(c => c.TriggeredAt).Order().ToList();
+        Assert.All(triggers.Zip(triggers.Skip(1)), pair => Assert.True(pair.Second - pair.First >= TimeSpan.FromMilliseconds(190), $"{pair.First:O} → {pair.Second:O}"));
+        Assert.True(completed.Count >= elapsed / TimeSpan.FromMilliseconds(200) / 4, $"{completed.Count} checkpoints in {elapsed}");
+
+        // Only the retained checkpoints' files remain.
+        await Eventually.TrueAsync(async () =>
+        {
+            var blobs = await fixture.CheckpointBlobsAsync();
+            var ids = completed.Select(c => c.Id).Where(id => blobs.Any(b => b.Contains("/chk-flow/") && b.Contains(SnapshotStore.SnapshotStateName(id)))).ToList();
+            return ids.All(id => retained.Any(r => r.Id == id) || id > retained[0].Id);
+        }, "evicted checkpoints to be deleted");
+    }
+
+    [Fact]
+    public async Task The_state_in_a_completed_checkpoint_is_exactly_the_count_of_the_events_each_source_emitted_before_the_barrier()
+    {
+        const string job = "chk-cut";
+        await using var driver = new JobDriver(fixture.Client, job);
+        await driver.StartAsync(2, Fast);
+        var route = await driver.Manager.GetPushRouteAsync();
+        var generator = new RequestGenerator(seed: 33);
+        var partitions = Enumerable.Range(0, route.Parallelism).Select(_ => generator.Take(6_000).ToList()).ToList();
+        var store = fixture.SiloService<SnapshotStore>();
+        var verified = new List<(long Id, long[] Offsets)>();
+
+        // Both source partitions are pushed concurrently, so the keyed operators' two input channels interleave
+        // and barriers must be aligned; meanwhile, every newly completed checkpoint is checked.
+        var pushes = partitions.Select(async (events, p) =>
+        {
+            var source = fixture.Client.GetGrain<ISourceGrain>(route.Partition(p).GrainKey);
+            var sequence = 0;
+            foreach (var chunk in events.Select(RequestGenerator.ToJsonLine).Chunk(200))
+            {
+                await source.PushAsync(new PushBatch($"cut-{p}", ++sequence, 1, chunk));
+                await Task.Delay(15); // spread the stream over several checkpoint intervals
+            }
+        }).ToList();
+        while (!pushes.All(p => p.IsCompleted) || verified.Count == 0 || verified[^1].Offsets.Sum() < 12_000)
+        {
+            var latest = (await driver.Coordinator.GetCheckpointsAsync()).FirstOrDefault(c => c.Status == CheckpointStatus.Completed);
+            if (latest is not null && verified.All(v => v.Id != latest.Id))
+            {
+                verified.Add((latest.Id, await VerifyCutAsync(store, job, latest.Id, partitions)));
+            }
+
+            await Task.Delay(20);
+        }
+
+        await Task.WhenAll(pushes);
+        Assert.Contains(verified, v => v.Offsets.Sum() is > 0 and < 12_000); // at least one cut inside the stream
+        Assert.True(verified.Count >= 3, $"only {verified.Count} checkpoints checked");
+    }
+
+    [Fact]
+    public async Task An_instance_that_never_acknowledges_makes_the_checkpoint_time_out_its_files_are_removed_and_the_next_one_completes()
+    {
+        const string job = "chk-timeout";
+        await using var driver = new JobDriver(fixture.Client, job);
+        await driver.StartAsync(2, Fast with { Timeout = TimeSpan.FromMilliseconds(600), TolerableFailures = 100 });
+        CheckpointStats aborted;
+        using (FaultInjectingGrainStorage.HoldWrites((state, key) => key == $"{job}/endpoint-totals/1" && state.StartsWith("chk-", StringComparison.Ordinal)))
+        {
+            await driver.PushAsync(new RequestGenerator(seed: 4).Take(2_000).Select(RequestGenerator.ToJsonLine));
+            aborted = await Eventually.ValueAsync(
+                async () => (await driver.Coordinator.GetCheckpointsAsync()).LastOrDefault(c => c.Status == CheckpointStatus.Aborted),
+                c => c is not null,
+                "a checkpoint to time out") ?? throw new InvalidOperationException();
+            Assert.Contains("timed out", aborted.FailureReason);
+            Assert.Contains("1 of 6 instances had not acknowledged", aborted.FailureReason);
+
+            // Uploads still in flight at the abort land later; their acknowledgements are discarded and the files deleted.
+            await Eventually.TrueAsync(
+                async () => !(await fixture.CheckpointBlobsAsync()).Any(b => b.Contains($"/{job}/") && b.Contains(SnapshotStore.SnapshotStateName(aborted.Id))),
+                "the aborted checkpoint's files to be removed");
+        }
+
+        // Released: the held snapshot is written late, its acknowledgement is discarded and the file deleted.
+        var next = await Eventually.ValueAsync(
+            async () => (await driver.Coordinator.GetCheckpointsAsync()).FirstOrDefault(c => c.Status == CheckpointStatus.Completed && c.Id > aborted.Id),
+            c => c is not null,
+            "a later checkpoint to complete");
+        Assert.Equal(6, next!.Acknowledged);
+        var abortedIds = (await driver.Coordinator.GetCheckpointsAsync()).Where(c => c.Status == CheckpointStatus.Aborted).Select(c => c.Id).ToList();
+        await Eventually.TrueAsync(
+            async () => !(await fixture.CheckpointBlobsAsync()).Any(b => b.Contains($"/{job}/") && abortedIds.Any(id => b.Contains(SnapshotStore.SnapshotStateName(id)))),
+            "the late snapshots of aborted checkpoints to be deleted");
+        Assert.Equal(JobStatus.Running, (await driver.Manager.GetInfoAsync()).Status);
+    }
+
+    [Fact]
+    public async Task In_at_least_once_mode_checkpoints_complete_with_no_alignment()
+    {
+        await using var driver = new JobDriver(fixture.Client, "chk-alo");
+        var info = await driver.StartAsync(2, Fast with { Mode = CheckpointMode.AtLeastOnce });
+
+        await driver.PushAsync(new RequestGenerator(seed: 8).Take(4_000).Select(RequestGenerator.ToJsonLine));
+        var completed = await CompletedAsync(driver, atLeast: 2);
+
+        Assert.Equal(CheckpointMode.AtLeastOnce, info.Checkpointing!.Mode);
+        Assert.All(completed, c => Assert.Equal(6, c.Acknowledged));
+    }
+
+    [Fact]
+    public async Task Records_keep_being_processed_while_a_snapshot_upload_is_slow()
+    {
+        const string job = "chk-slow";
+        await using var driver = new JobDriver(fixture.Client, job);
+        await driver.StartAsync(2, new CheckpointSettings { Interval = TimeSpan.FromHours(1), Timeout = TimeSpan.FromHours(1) });
+        var requests = new RequestGenerator(seed: 12).Take(2_000).Select(RequestGenerator.ToJsonLine).ToList();
+        await driver.PushAsync(requests.Take(1_000));
+        await Eventually.TrueAsync(async () => (await driver.Manager.GetMetricsAsync()).RecordsIn == 2_000, "the first events to be processed");
+
+        long? id;
+        using (var hold = FaultInjectingGrainStorage.HoldWrites((state, key) => key.StartsWith($"{job}/", StringComparison.Ordinal) && state.StartsWith("chk-", StringComparison.Ordinal)))
+        {
+            id = await driver.Coordinator.TriggerCheckpointAsync();
+            await Eventually.TrueAsync(() => Task.FromResult(FaultInjectingGrainStorage.Matched == 6), "every instance to start its upload");
+            await driver.PushAsync(requests.Skip(1_000));
+
+            // Every record pushed after the barrier is processed by both keyed operators while the uploads hang.
+            await Eventually.TrueAsync(async () => (await driver.Manager.GetMetricsAsync()).RecordsIn == 4_000, "the later events to be processed");
+            Assert.Equal(CheckpointStatus.InProgress, (await driver.Coordinator.GetCheckpointsAsync()).Single(c => c.Id == id).Status);
+        }
+
+        var done = await Eventually.ValueAsync(async () => (await driver.Coordinator.GetCheckpointsAsync()).Single(c => c.Id == id), c => c.Status == CheckpointStatus.Completed, "the checkpoint to complete");
+        var store = fixture.SiloService<SnapshotStore>();
+        var offsets = 0L;
+        foreach (var handle in done.Instances.Where(h => h.Task.Operator == "requests"))
+        {
+            offsets += ((SourceState)(await store.ReadAsync(handle)).Operators.Single().State).Offset;
+        }
+
+        Assert.Equal(1_000, offsets); // the cut is at the barrier, not where processing had got to by the upload
+    }
+
+    [Fact]
+    public async Task Failing_snapshot_writes_decline_checkpoints_and_beyond_the_tolerated_number_the_job_fails_with_the_reason()
+    {
+        const string job = "chk-fail";
+        await using var driver = new JobDriver(fixture.Client, job);
+        await driver.StartAsync(1, Fast with { TolerableFailures = 2 });
+        using var failing = FaultInjectingGrainStorage.FailWrites((state, key) => key.StartsWith($"{job}/", StringComparison.Ordinal));
+
+        var failed = await Eventually.ValueAsync(() => driver.Manager.GetInfoAsync(), i => i.Status == JobStatus.Failed, "the job to fail");
+
+        Assert.Contains("3 consecutive checkpoints failed, more than the 2 tolerated", failed.FailureReason);
+        Assert.Contains("injected storage failure", failed.FailureReason);
+        Assert.Equal(3, (await driver.Coordinator.GetCheckpointsAsync()).Count(c => c.Status == CheckpointStatus.Aborted));
+        await Assert.ThrowsAsync<JobNotRunningException>(() => driver.Manager.GetPushRouteAsync());
+    }
+
+    [Theory]
+    [InlineData(0, 1_000, "checkpoint interval 0 ms is not valid")]
+    [InlineData(1_000, 500, "checkpoint timeout 500 ms is shorter than the interval 1000 ms")]
+    public async Task Invalid_checkpoint_settings_are_refused_at_start_naming_the_setting(int intervalMs, int timeoutMs, string message)
+    {
+        var manager = fixture.Client.GetGrain<IJobManagerGrain>("chk-settings");
+        var settings = new CheckpointSettings { Interval = TimeSpan.FromMilliseconds(intervalMs), Timeout = TimeSpan.FromMilliseconds(timeoutMs) };
+
+        var error = await Assert.ThrowsAsync<InvalidJobSettingsException>(() => manager.StartAsync(new JobStartOptions(1, settings)));
+
+        Assert.Contains(message, error.Message);
+        Assert.Equal(JobStatus.Created, (await manager.GetInfoAsync()).Status);
+    }
+
+    private static async Task<List<CheckpointStats>> CompletedAsync(JobDriver driver, int atLeast)
+    {
+        var all = await Eventually.ValueAsync(
+            () => driver.Coordinator.GetCheckpointsAsync(),
+            c => c.Count(s => s.Status == CheckpointStatus.Completed) >= atLeast,
+            $"{atLeast} completed checkpoints");
+        return all.Where(s => s.Status == CheckpointStatus.Completed).ToList();
+    }
+
+    /// <summary>Checks checkpoint <paramref name="id"/>'s totals against the events before each source's offset; returns the offsets.</summary>
+    private static async Task<long[]> VerifyCutAsync(SnapshotStore store, string job, long id, IReadOnlyList<List<Request>> partitions)
+    {
+        var manifest = await store.ReadManifestAsync(job, id) ?? throw new InvalidOperationException($"no manifest for {id}");
+        var offsets = new long[partitions.Count];
+        var totals = new Dictionary<string, long>();
+        foreach (var handle in manifest.Snapshots)
+        {
+            var snapshot = await store.ReadAsync(handle);
+            switch (handle.Task.Operator)
+            {
+                case "requests":
+                    offsets[handle.Task.Partition] = ((SourceState)snapshot.Operators.Single().State).Offset;
+                    break;
+                case "endpoint-totals":
+                    foreach (var group in ((KeyedStateSnapshot<string, long>)snapshot.Operators.Single().State).Groups.Values)
+                    {
+                        foreach (var (endpoint, count) in group)
+                        {
+                            totals.Add(endpoint, count); // each key lives in exactly one key group of one instance
+                        }
+                    }
+
+                    break;
+            }
+        }
+
+        var expected = partitions.SelectMany((events, p) => events.Take((int)offsets[p]))
+            .GroupBy(r => r.Endpoint)
+            .ToDictionary(g => g.Key, g => (long)g.Count());
+        Assert.Equal(expected, totals);
+        return offsets;
+    }
+}

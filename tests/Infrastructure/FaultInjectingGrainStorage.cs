@@ -1,0 +1,79 @@
+using Orleans.Storage;
+
+namespace OrleansCheckpoint.Tests.Infrastructure;
+
+/// <summary>
+/// A grain storage that passes every call to the real one (Azure Blob on Azurite), except that a test can
+/// hold writes back until it releases them, or make them fail. The cluster fixture makes it the storage that
+/// snapshots are written through (OrleansCheckpoint:Storage:CheckpointProvider).
+/// </summary>
+public sealed class FaultInjectingGrainStorage(IGrainStorage inner) : IGrainStorage
+{
+    public const string Name = "faulty-checkpoints";
+
+    private static readonly object Sync = new();
+    private static Fault? _fault;
+
+    /// <summary>Writes that matched the current fault so far (held or failed).</summary>
+    public static int Matched => _fault?.Matched ?? 0;
+
+    /// <summary>Holds back the writes that match <paramref name="match"/> (state name, grain key) until the returned scope is disposed.</summary>
+    public static IDisposable HoldWrites(Func<string, string, bool> match) => Install(new Fault(match, Fail: false));
+
+    /// <summary>Fails the writes that match <paramref name="match"/> until the returned scope is disposed.</summary>
+    public static IDisposable FailWrites(Func<string, string, bool> match) => Install(new Fault(match, Fail: true));
+
+    public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) => inner.ReadStateAsync(stateName, grainId, grainState);
+
+    public async Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+    {
+        var fault = _fault;
+        if (fault is not null && fault.Match(stateName, grainId.Key.ToString()!))
+        {
+            Interlocked.Increment(ref fault.Matched);
+            if (fault.Fail)
+            {
+                throw new IOException($"injected storage failure writing {stateName} of {grainId}");
+            }
+
+            await fault.Released.Task;
+        }
+
+        await inner.WriteStateAsync(stateName, grainId, grainState);
+    }
+
+    public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) => inner.ClearStateAsync(stateName, grainId, grainState);
+
+    private static IDisposable Install(Fault fault)
+    {
+        lock (Sync)
+        {
+            _fault = fault;
+        }
+
+        return new Scope(fault);
+    }
+
+    private sealed record Fault(Func<string, string, bool> Match, bool Fail)
+    {
+        public int Matched;
+
+        public TaskCompletionSource Released { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    private sealed class Scope(Fault fault) : IDisposable
+    {
+        public void Dispose()
+        {
+            lock (Sync)
+            {
+                if (_fault == fault)
+                {
+                    _fault = null;
+                }
+            }
+
+            fault.Released.TrySetResult();
+        }
+    }
+}
