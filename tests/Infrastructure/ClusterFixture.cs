@@ -81,6 +81,7 @@ public sealed class ClusterFixture : IAsyncLifetime
             }
 
             silo.Services.AddStreamJob(GatedJob.Name, () => new GatedJob());
+            silo.Services.AddStreamJob(StallingJob.Name, () => new StallingJob());
         });
         builder.ConfigureClient(client => client.AddMemoryStreams(ResultsStream.ProviderName));
         Cluster = builder.Build();
@@ -127,4 +128,29 @@ public sealed class GatedJob : IStreamJob
             count.Update(count.Value + 1);
         }
     }
+}
+
+/// <summary>
+/// A test job whose source partitions stall on a negative number until <see cref="Stall"/> is set, so one
+/// input channel of the keyed operator can be made slow on demand. State: a count per key (n mod 4).
+/// </summary>
+public sealed class StallingJob : IStreamJob
+{
+    public const string Name = "stalling";
+
+    public static readonly ManualResetEventSlim Stall = new(initialState: true);
+
+    public void Build(JobBuilder job) =>
+        job.Source("numbers", long.Parse)
+            .Map("stall-on-negative", n =>
+            {
+                if (n < 0)
+                {
+                    Stall.Wait(TimeSpan.FromSeconds(60));
+                }
+
+                return n;
+            })
+            .KeyBy(n => n % 4)
+            .Count("counts");
 }

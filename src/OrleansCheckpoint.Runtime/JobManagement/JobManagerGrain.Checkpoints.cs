@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using OrleansCheckpoint.Grains;
 using OrleansCheckpoint.Messages;
 using OrleansCheckpoint.Runtime.Checkpointing;
@@ -52,8 +53,10 @@ internal sealed partial class JobManagerGrain : ICheckpointCoordinatorGrain, ICh
 
     public Task<IReadOnlyList<CheckpointStats>> GetCheckpointsAsync() => Task.FromResult(Stats.Recent());
 
+    // Triggers and notifications are sent, not awaited (as Flink's RPCs are): an instance busy in a long
+    // operator call must not stall the coordinator. A trigger that never arrives times its checkpoint out.
     Task ICheckpointEnvironment.TriggerSourcesAsync(CheckpointBarrier barrier) =>
-        Task.WhenAll(((ICheckpointEnvironment)this).Sources.Select(t => Operator(t).TriggerCheckpointAsync(S.Generation, barrier)));
+        Send("trigger", barrier.CheckpointId, ((ICheckpointEnvironment)this).Sources.Select(t => Operator(t).TriggerCheckpointAsync(S.Generation, barrier)));
 
     Task<string> ICheckpointEnvironment.WriteManifestAsync(CheckpointManifest manifest) => snapshots.WriteManifestAsync(manifest);
 
@@ -65,10 +68,10 @@ internal sealed partial class JobManagerGrain : ICheckpointCoordinatorGrain, ICh
     }
 
     Task ICheckpointEnvironment.NotifyCompleteAsync(long checkpointId) =>
-        Task.WhenAll(Plan().AllTasks.Select(t => Operator(t).NotifyCheckpointCompleteAsync(S.Generation, checkpointId)));
+        Send("completion notice", checkpointId, Plan().AllTasks.Select(t => Operator(t).NotifyCheckpointCompleteAsync(S.Generation, checkpointId)));
 
     Task ICheckpointEnvironment.NotifyAbortAsync(long checkpointId) =>
-        Task.WhenAll(Plan().AllTasks.Select(t => Operator(t).AbortCheckpointAsync(S.Generation, checkpointId)));
+        Send("abort notice", checkpointId, Plan().AllTasks.Select(t => Operator(t).AbortCheckpointAsync(S.Generation, checkpointId)));
 
     async Task ICheckpointEnvironment.DeleteCheckpointAsync(long checkpointId, IEnumerable<TaskId> tasks, string? manifestStateName)
     {
@@ -80,6 +83,16 @@ internal sealed partial class JobManagerGrain : ICheckpointCoordinatorGrain, ICh
     }
 
     Task ICheckpointEnvironment.FailJobAsync(string reason) => FailAsync(reason);
+
+    private Task Send(string what, long checkpointId, IEnumerable<Task> calls)
+    {
+        _ = Task.WhenAll(calls).ContinueWith(
+            t => LogSendFailed(logger, t.Exception!.GetBaseException(), Job, what, checkpointId),
+            CancellationToken.None,
+            TaskContinuationOptions.OnlyOnFaulted,
+            TaskScheduler.Current);
+        return Task.CompletedTask;
+    }
 
     private void StartCheckpointing()
     {
@@ -106,4 +119,7 @@ internal sealed partial class JobManagerGrain : ICheckpointCoordinatorGrain, ICh
     }
 
     private Task TickAsync() => S.Status == JobStatus.Running && _coordinator is not null ? _coordinator.TickAsync() : Task.CompletedTask;
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {Job}: a checkpoint {What} for checkpoint {CheckpointId} did not reach every instance")]
+    private static partial void LogSendFailed(ILogger logger, Exception exception, string job, string what, long checkpointId);
 }

@@ -1,0 +1,202 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+using OrleansCheckpoint.Messages;
+using OrleansCheckpoint.Runtime.Checkpointing;
+using Xunit;
+
+namespace OrleansCheckpoint.Tests.Unit;
+
+public sealed class CheckpointCoordinatorTests
+{
+    private static readonly TaskId Source = new("job", "src", 0);
+    private static readonly TaskId Sink = new("job", "sink", 0);
+    private readonly FakeTimeProvider _time = new(DateTimeOffset.Parse("2026-11-25T00:00:00Z"));
+    private readonly FakeEnvironment _environment = new();
+
+    [Fact]
+    public async Task A_checkpoint_completes_when_the_last_instance_acknowledges_and_is_persisted_and_announced_once()
+    {
+        var coordinator = Coordinator(new CheckpointSettings());
+
+        var id = await coordinator.TriggerAsync();
+        Assert.Equal(AcknowledgeResult.Success, await coordinator.AcknowledgeAsync(Handle(Source, id!.Value)));
+        Assert.Empty(_environment.Completed);
+        Assert.Equal(AcknowledgeResult.Success, await coordinator.AcknowledgeAsync(Handle(Sink, id.Value)));
+
+        Assert.Equal([1L], _environment.Completed);
+        Assert.Equal(1, _environment.Manifests.Single().CheckpointId);
+        Assert.Equal([Sink, Source], _environment.Manifests.Single().Snapshots.Select(s => s.Task));
+        Assert.Equal(1, coordinator.LatestCompleted!.Id);
+        Assert.Equal(CheckpointStatus.Completed, coordinator.Stats.Recent().Single().Status);
+    }
+
+    [Fact]
+    public async Task A_duplicate_acknowledgement_is_not_counted_twice_and_a_late_one_does_not_complete_the_checkpoint_again()
+    {
+        var coordinator = Coordinator(new CheckpointSettings());
+        var id = (await coordinator.TriggerAsync())!.Value;
+
+        await coordinator.AcknowledgeAsync(Handle(Source, id));
+        Assert.Equal(AcknowledgeResult.Duplicate, await coordinator.AcknowledgeAsync(Handle(Source, id)));
+        Assert.Empty(_environment.Completed);
+        await coordinator.AcknowledgeAsync(Handle(Sink, id));
+        Assert.Equal(AcknowledgeResult.Discarded, await coordinator.AcknowledgeAsync(Handle(Sink, id)));
+        Assert.Equal(AcknowledgeResult.Unknown, await coordinator.AcknowledgeAsync(Handle(Sink, 99)));
+
+        Assert.Equal([id], _environment.Completed);
+        Assert.Empty(_environment.Deleted); // the completed checkpoint's files are not touched by the late acknowledgement
+    }
+
+    [Fact]
+    public async Task A_timed_out_checkpoint_is_aborted_its_files_deleted_and_a_late_acknowledgement_does_not_resurrect_it()
+    {
+        var coordinator = Coordinator(new CheckpointSettings { Interval = TimeSpan.FromSeconds(1), Timeout = TimeSpan.FromSeconds(2) });
+        var id = (await coordinator.TriggerAsync())!.Value;
+        await coordinator.AcknowledgeAsync(Handle(Source, id));
+
+        _time.Advance(TimeSpan.FromSeconds(2));
+        await coordinator.TickAsync();
+
+        Assert.Equal([id], _environment.Aborted);
+        Assert.Contains((id, Source), _environment.Deleted);
+        Assert.Contains((id, Sink), _environment.Deleted);
+        var stats = coordinator.Stats.Recent();
+        Assert.Equal(CheckpointStatus.Aborted, stats.Single(s => s.Id == id).Status);
+        Assert.Contains("timed out", stats.Single(s => s.Id == id).FailureReason);
+
+        _environment.Deleted.Clear();
+        Assert.Equal(AcknowledgeResult.Discarded, await coordinator.AcknowledgeAsync(Handle(Sink, id)));
+        Assert.Empty(_environment.Completed);
+        Assert.Equal([(id, Sink)], _environment.Deleted); // the late snapshot is removed
+        Assert.Equal(2, coordinator.LastCheckpointId); // the same tick triggered the next one
+        Assert.Null(await coordinator.TriggerAsync()); // which is in progress: one at a time
+    }
+
+    [Fact]
+    public async Task Triggers_respect_the_interval_the_minimum_pause_and_the_concurrency_limit()
+    {
+        var coordinator = Coordinator(new CheckpointSettings { Interval = TimeSpan.FromSeconds(1), MinPause = TimeSpan.FromSeconds(3), MaxConcurrent = 1 });
+
+        await coordinator.TickAsync();
+        Assert.Equal(1, coordinator.LastCheckpointId);
+        _time.Advance(TimeSpan.FromSeconds(1));
+        await coordinator.TickAsync();
+        Assert.Equal(1, coordinator.LastCheckpointId); // one in progress at most
+
+        await coordinator.AcknowledgeAsync(Handle(Source, 1));
+        await coordinator.AcknowledgeAsync(Handle(Sink, 1));
+        _time.Advance(TimeSpan.FromSeconds(2));
+        await coordinator.TickAsync();
+        Assert.Equal(1, coordinator.LastCheckpointId); // 2 s after completion: still in the minimum pause
+        _time.Advance(TimeSpan.FromSeconds(1));
+        await coordinator.TickAsync();
+        Assert.Equal(2, coordinator.LastCheckpointId);
+    }
+
+    [Fact]
+    public async Task Only_the_retained_number_of_completed_checkpoints_is_kept_and_older_ones_are_deleted()
+    {
+        var coordinator = Coordinator(new CheckpointSettings { Retained = 2 });
+
+        for (var i = 0; i < 3; i++)
+        {
+            var id = (await coordinator.TriggerAsync())!.Value;
+            await coordinator.AcknowledgeAsync(Handle(Source, id));
+            await coordinator.AcknowledgeAsync(Handle(Sink, id));
+        }
+
+        Assert.Equal([2L, 3L], _environment.Retained.Select(c => c.Id));
+        Assert.Equal(new HashSet<(long, TaskId)> { (1L, Sink), (1L, Source) }, _environment.Deleted.ToHashSet());
+        Assert.Equal(["manifest-0000000001"], _environment.DeletedManifests);
+    }
+
+    [Fact]
+    public async Task Declines_beyond_the_tolerated_number_fail_the_job_and_a_success_resets_the_count()
+    {
+        var coordinator = Coordinator(new CheckpointSettings { TolerableFailures = 1 });
+
+        await coordinator.DeclineAsync(Sink, (await coordinator.TriggerAsync())!.Value, "disk full");
+        var id = (await coordinator.TriggerAsync())!.Value;
+        await coordinator.AcknowledgeAsync(Handle(Source, id));
+        await coordinator.AcknowledgeAsync(Handle(Sink, id));
+        await coordinator.DeclineAsync(Sink, (await coordinator.TriggerAsync())!.Value, "disk full");
+        Assert.Null(_environment.FailureReason);
+        await coordinator.DeclineAsync(Sink, (await coordinator.TriggerAsync())!.Value, "disk full");
+
+        Assert.Contains("2 consecutive checkpoints failed, more than the 1 tolerated", _environment.FailureReason);
+        Assert.Contains("declined by job/sink/0: disk full", _environment.FailureReason);
+    }
+
+    private CheckpointCoordinator Coordinator(CheckpointSettings settings) =>
+        new(_environment, settings, 0, [], new CheckpointStatsTracker("job", _time, []), _time, NullLogger.Instance);
+
+    private static SnapshotHandle Handle(TaskId task, long id) => new(task, id, SnapshotStore.SnapshotStateName(id), 10, "0123456789abcdef", 0.1, 1, 0);
+
+    private sealed class FakeEnvironment : ICheckpointEnvironment
+    {
+        public List<long> Completed { get; } = [];
+
+        public List<long> Aborted { get; } = [];
+
+        public List<(long Id, TaskId Task)> Deleted { get; } = [];
+
+        public List<string> DeletedManifests { get; } = [];
+
+        public List<CheckpointManifest> Manifests { get; } = [];
+
+        public List<CompletedCheckpoint> Retained { get; private set; } = [];
+
+        public string? FailureReason { get; private set; }
+
+        public string Job => "job";
+
+        public long Generation => 1;
+
+        public IReadOnlyCollection<TaskId> Tasks => [Source, Sink];
+
+        public IReadOnlyCollection<TaskId> Sources => [Source];
+
+        public Task TriggerSourcesAsync(CheckpointBarrier barrier) => Task.CompletedTask;
+
+        public Task<string> WriteManifestAsync(CheckpointManifest manifest)
+        {
+            Manifests.Add(manifest);
+            return Task.FromResult(SnapshotStore.ManifestStateName(manifest.CheckpointId));
+        }
+
+        public Task PersistCompletedAsync(long lastCheckpointId, IReadOnlyList<CompletedCheckpoint> retained)
+        {
+            Retained = [.. retained];
+            return Task.CompletedTask;
+        }
+
+        public Task NotifyCompleteAsync(long checkpointId)
+        {
+            Completed.Add(checkpointId);
+            return Task.CompletedTask;
+        }
+
+        public Task NotifyAbortAsync(long checkpointId)
+        {
+            Aborted.Add(checkpointId);
+            return Task.CompletedTask;
+        }
+
+        public Task DeleteCheckpointAsync(long checkpointId, IEnumerable<TaskId> tasks, string? manifestStateName)
+        {
+            Deleted.AddRange(tasks.Select(t => (checkpointId, t)));
+            if (manifestStateName is not null)
+            {
+                DeletedManifests.Add(manifestStateName);
+            }
+
+            return Task.CompletedTask;
+        }
+
+        public Task FailJobAsync(string reason)
+        {
+            FailureReason = reason;
+            return Task.CompletedTask;
+        }
+    }
+}
