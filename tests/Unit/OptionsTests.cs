@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using OrleansCheckpoint.Runtime.Hosting;
 using Xunit;
@@ -21,6 +22,8 @@ public sealed class OptionsTests
     [InlineData("OrleansCheckpoint:BatchSize", "100000", "BatchSize")]
     [InlineData("OrleansCheckpoint:ChannelCapacity", "0", "ChannelCapacity")]
     [InlineData("OrleansCheckpoint:Ingest:MaxBatchEvents", "-1", "Ingest:MaxBatchEvents")]
+    [InlineData("OrleansCheckpoint:Checkpointing:Interval", "00:00:00.005", "Checkpointing is not valid: checkpoint interval 5 ms")]
+    [InlineData("OrleansCheckpoint:Checkpointing:Timeout", "00:00:00.5", "Checkpointing is not valid: checkpoint timeout 500 ms is shorter")]
     public void An_invalid_setting_is_refused_before_the_silo_starts_with_a_message_naming_it(string key, string value, string named)
     {
         var settings = new Dictionary<string, string?> { [key] = value };
@@ -33,6 +36,26 @@ public sealed class OptionsTests
         var error = Assert.Throws<OptionsValidationException>(() => new TestSiloBuilder().AddOrleansCheckpoint(configuration));
 
         Assert.Contains($"OrleansCheckpoint:{named}", error.Message);
+    }
+
+    [Fact]
+    public void Checkpoint_settings_bind_from_configuration()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["OrleansCheckpoint:Checkpointing:Interval"] = "00:00:02",
+            ["OrleansCheckpoint:Checkpointing:Mode"] = "AtLeastOnce",
+            ["OrleansCheckpoint:Checkpointing:Retained"] = "5",
+        }).Build();
+        var silo = new TestSiloBuilder();
+        silo.AddOrleansCheckpoint(configuration);
+
+        var options = silo.Services.BuildServiceProvider().GetRequiredService<IOptions<OrleansCheckpointOptions>>();
+
+        Assert.Equal(TimeSpan.FromSeconds(2), options.Value.Checkpointing.Interval);
+        Assert.Equal(Messages.CheckpointMode.AtLeastOnce, options.Value.Checkpointing.Mode);
+        Assert.Equal(5, options.Value.Checkpointing.Retained);
+        Assert.Equal(TimeSpan.FromMinutes(1), options.Value.Checkpointing.Timeout); // unset: the default
     }
 
     [Theory]
@@ -51,7 +74,7 @@ public sealed class OptionsTests
 
     private sealed class TestSiloBuilder : ISiloBuilder
     {
-        public Microsoft.Extensions.DependencyInjection.IServiceCollection Services { get; } = new Microsoft.Extensions.DependencyInjection.ServiceCollection();
+        public IServiceCollection Services { get; } = new ServiceCollection();
 
         public IConfiguration Configuration { get; } = new ConfigurationBuilder().Build();
     }
