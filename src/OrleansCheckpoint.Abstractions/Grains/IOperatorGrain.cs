@@ -28,8 +28,11 @@ public interface IOperatorGrain : IGrainWithStringKey
     /// </summary>
     Task TriggerCheckpointAsync(long generation, CheckpointBarrier barrier);
 
-    /// <summary>Checkpoint <paramref name="checkpointId"/> completed: every instance's snapshot is durable.</summary>
-    Task NotifyCheckpointCompleteAsync(long generation, long checkpointId);
+    /// <summary>
+    /// Checkpoint <paramref name="checkpointId"/> completed: every instance's snapshot is durable. Nothing older
+    /// than <paramref name="oldestRetained"/> will be restored any more (sources drop the log before it).
+    /// </summary>
+    Task NotifyCheckpointCompleteAsync(long generation, long checkpointId, long oldestRetained);
 
     /// <summary>Checkpoint <paramref name="checkpointId"/> was aborted: stop aligning it and forget its snapshot.</summary>
     Task AbortCheckpointAsync(long generation, long checkpointId);

@@ -37,6 +37,10 @@ public abstract class ChannelBatch
     [Id(6)]
     public CheckpointBarrier? Barrier { get; init; }
 
+    /// <summary>For a batch entering a source: the push it came from (producer and sequence), recorded in checkpoints for de-duplication.</summary>
+    [Id(7)]
+    public PushOrigin? Origin { get; init; }
+
     /// <summary>The number of records in the batch.</summary>
     public abstract int Count { get; }
 }
@@ -60,3 +64,9 @@ public sealed class ChannelBatch<T> : ChannelBatch
 /// <param name="Timestamp">Its event timestamp.</param>
 [GenerateSerializer, Immutable]
 public readonly record struct StreamRecord<T>([property: Id(0)] T Value, [property: Id(1)] long Timestamp);
+
+/// <summary>The producer and sequence of a pushed batch.</summary>
+/// <param name="ProducerId">The producer.</param>
+/// <param name="Sequence">The batch's sequence for that producer.</param>
+[GenerateSerializer, Immutable]
+public sealed record PushOrigin([property: Id(0)] string ProducerId, [property: Id(1)] long Sequence);

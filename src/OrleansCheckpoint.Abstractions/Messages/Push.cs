@@ -17,10 +17,11 @@ public sealed record PushBatch(
     [property: Id(2)] long FirstLine,
     [property: Id(3)] string[] Lines);
 
-/// <summary>The answer to a push: every event of the batch was accepted.</summary>
+/// <summary>The answer to a push: every event of the batch is durable in the source's ingest log and will be processed.</summary>
 /// <param name="Accepted">The number of events accepted.</param>
+/// <param name="Duplicate">True when the log already held this (producer, sequence): a retry; nothing was added.</param>
 [GenerateSerializer, Immutable]
-public sealed record PushResult([property: Id(0)] int Accepted);
+public sealed record PushResult([property: Id(0)] int Accepted, [property: Id(1)] bool Duplicate = false);
 
 /// <summary>Where a client pushes the events of a job: the source operator and its partitions.</summary>
 /// <param name="Job">The job.</param>

@@ -14,14 +14,19 @@ internal sealed class InputGate
 {
     private readonly InputChannel[] _channels;
     private readonly int _capacity;
+    private readonly bool _sequenced;
     private TaskCompletionSource _dataAvailable = NewSignal();
     private TaskCompletionSource _spaceFreed = NewSignal();
     private int _nextChannel;
 
-    public InputGate(int channelCount, int capacity)
+    /// <param name="channelCount">The number of input channels.</param>
+    /// <param name="capacity">Batches queued per channel before its sender waits.</param>
+    /// <param name="sequenced">Whether batches carry channel sequence numbers to check (not so for a source's own input).</param>
+    public InputGate(int channelCount, int capacity, bool sequenced = true)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(capacity);
         _capacity = capacity;
+        _sequenced = sequenced;
         _channels = Enumerable.Range(0, channelCount).Select(_ => new InputChannel()).ToArray();
     }
 
@@ -57,17 +62,21 @@ internal sealed class InputGate
     public async Task<bool> EnqueueAsync(int channel, ChannelBatch batch, CancellationToken cancellation)
     {
         var c = _channels[channel];
-        if (batch.Sequence <= c.LastSequence)
+        if (_sequenced)
         {
-            return false;
+            if (batch.Sequence <= c.LastSequence)
+            {
+                return false;
+            }
+
+            if (batch.Sequence != c.LastSequence + 1)
+            {
+                throw new ChannelSequenceException(channel, c.LastSequence + 1, batch.Sequence);
+            }
+
+            c.LastSequence = batch.Sequence;
         }
 
-        if (batch.Sequence != c.LastSequence + 1)
-        {
-            throw new ChannelSequenceException(channel, c.LastSequence + 1, batch.Sequence);
-        }
-
-        c.LastSequence = batch.Sequence;
         while (c.Queue.Count >= _capacity)
         {
             await _spaceFreed.Task.WaitAsync(cancellation);
@@ -85,7 +94,6 @@ internal sealed class InputGate
     public void EnqueueControl(int channel, ChannelBatch batch)
     {
         var c = _channels[channel];
-        c.LastSequence = Math.Max(c.LastSequence, batch.Sequence);
         c.Queue.Enqueue(batch);
         _dataAvailable.TrySetResult();
     }

@@ -21,7 +21,7 @@ internal interface ICheckpointEnvironment
 
     Task PersistCompletedAsync(long lastCheckpointId, IReadOnlyList<CompletedCheckpoint> retained);
 
-    Task NotifyCompleteAsync(long checkpointId);
+    Task NotifyCompleteAsync(long checkpointId, long oldestRetained);
 
     Task NotifyAbortAsync(long checkpointId);
 
@@ -46,7 +46,7 @@ internal sealed partial class CheckpointCoordinator
     private readonly Queue<long> _recentlyFinished = new();
     private readonly CompletedCheckpointStore _store;
     private readonly CheckpointFailureManager _failures;
-    private DateTimeOffset _lastTrigger = DateTimeOffset.MinValue;
+    private DateTimeOffset _lastTrigger; // the first checkpoint comes one interval after the coordinator starts
     private DateTimeOffset _lastFinished = DateTimeOffset.MinValue;
 
     public CheckpointCoordinator(
@@ -66,6 +66,7 @@ internal sealed partial class CheckpointCoordinator
         _store = new CompletedCheckpointStore(settings.Retained, completed);
         _failures = new CheckpointFailureManager(settings.TolerableFailures);
         Stats = stats;
+        _lastTrigger = time.GetUtcNow();
     }
 
     public long LastCheckpointId { get; private set; }
@@ -197,7 +198,7 @@ internal sealed partial class CheckpointCoordinator
             await AbortAsync(older, $"checkpoint {older.Id} was subsumed by the completed checkpoint {pending.Id}", countsAsFailure: false);
         }
 
-        await _environment.NotifyCompleteAsync(pending.Id);
+        await _environment.NotifyCompleteAsync(pending.Id, _store.All[0].Id);
         foreach (var old in evicted)
         {
             await _environment.DeleteCheckpointAsync(old.Id, old.Handles.Select(h => h.Task), old.ManifestStateName);
@@ -215,7 +216,15 @@ internal sealed partial class CheckpointCoordinator
         Finished(pending.Id);
         _lastFinished = _time.GetUtcNow();
         Stats.OnAborted(pending, reason);
-        LogAborted(_logger, _environment.Job, pending.Id, reason);
+        if (countsAsFailure)
+        {
+            LogAborted(_logger, _environment.Job, pending.Id, reason);
+        }
+        else
+        {
+            LogDiscarded(_logger, _environment.Job, pending.Id, reason);
+        }
+
         await _environment.NotifyAbortAsync(pending.Id);
         await _environment.DeleteCheckpointAsync(pending.Id, _environment.Tasks, manifestStateName: null);
         if (countsAsFailure && _failures.OnFailure())
@@ -242,6 +251,9 @@ internal sealed partial class CheckpointCoordinator
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job {Job}: aborted checkpoint {CheckpointId}: {Reason}")]
     private static partial void LogAborted(ILogger logger, string job, long checkpointId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {Job}: checkpoint {CheckpointId} discarded: {Reason}")]
+    private static partial void LogDiscarded(ILogger logger, string job, long checkpointId, string reason);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Job {Job}: late or unknown acknowledgement of checkpoint {CheckpointId} from {Task}")]
     private static partial void LogLateAck(ILogger logger, string job, long checkpointId, string task);

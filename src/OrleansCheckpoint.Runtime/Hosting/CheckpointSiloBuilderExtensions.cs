@@ -42,6 +42,7 @@ public static class CheckpointSiloBuilderExtensions
         silo.Services.AddOptions<OrleansCheckpointOptions>().Configure(configure).ValidateOnStart();
         silo.Services.AddSingleton<IValidateOptions<OrleansCheckpointOptions>, OrleansCheckpointOptionsValidator>();
         silo.Services.AddSingleton<JobRegistry>();
+        silo.Services.AddSingleton<Ingest.IngestLogFactory>();
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, StorageStartupProbe>();
 
         silo.Services.AddSingleton(sp => new SnapshotStore(

@@ -46,6 +46,9 @@ public sealed class StorageSettings
     /// <summary>The blob container for job state. Default <c>orleans-checkpoint-jobs</c>.</summary>
     public string JobsContainer { get; set; } = "orleans-checkpoint-jobs";
 
+    /// <summary>The blob container for the sources' ingest logs. Default <c>orleans-checkpoint-ingest</c>.</summary>
+    public string IngestContainer { get; set; } = "orleans-checkpoint-ingest";
+
     /// <summary>The blob container for checkpoint snapshots and manifests. Default <c>orleans-checkpoint-snapshots</c>.</summary>
     public string CheckpointsContainer { get; set; } = "orleans-checkpoint-snapshots";
 
@@ -84,6 +87,12 @@ public sealed class IngestSettings
 
     /// <summary>The most bytes (characters) one push may carry. Default 8 MiB.</summary>
     public long MaxBatchBytes { get; set; } = 8L << 20;
+
+    /// <summary>
+    /// The largest ingest-log segment a group commit writes (pushes that arrive while a segment is written go
+    /// into the next one together). Default 4 MiB.
+    /// </summary>
+    public long MaxSegmentBytes { get; set; } = 4L << 20;
 }
 
 /// <summary>Checks <see cref="OrleansCheckpointOptions"/> at start-up; each failure names the setting.</summary>
@@ -106,6 +115,8 @@ internal sealed class OrleansCheckpointOptionsValidator : IValidateOptions<Orlea
         Require(options.ChannelCapacity is >= 1 and <= 1024, nameof(options.ChannelCapacity), options.ChannelCapacity, "it must be between 1 and 1024");
         Require(options.Ingest.MaxBatchEvents >= 1, "Ingest:MaxBatchEvents", options.Ingest.MaxBatchEvents, "it must be positive");
         Require(options.Ingest.MaxBatchBytes >= 1, "Ingest:MaxBatchBytes", options.Ingest.MaxBatchBytes, "it must be positive");
+        Require(options.Ingest.MaxSegmentBytes >= 1, "Ingest:MaxSegmentBytes", options.Ingest.MaxSegmentBytes, "it must be positive");
+        Require(!string.IsNullOrWhiteSpace(options.Storage.IngestContainer), "Storage:IngestContainer", options.Storage.IngestContainer, "it must be a blob container name");
         Require(options.Storage.StartupProbeTimeout > TimeSpan.Zero, "Storage:StartupProbeTimeout", options.Storage.StartupProbeTimeout, "it must be positive");
         Require(!string.IsNullOrWhiteSpace(options.Storage.JobsContainer), "Storage:JobsContainer", options.Storage.JobsContainer, "it must be a blob container name");
         Require(!string.IsNullOrWhiteSpace(options.Storage.CheckpointsContainer), "Storage:CheckpointsContainer", options.Storage.CheckpointsContainer, "it must be a blob container name");

@@ -33,7 +33,11 @@ internal sealed partial class StorageStartupProbe(IOptions<OrleansCheckpointOpti
         {
             try
             {
-                await client.GetBlobContainerClient(storage.JobsContainer).CreateIfNotExistsAsync(cancellationToken: deadline.Token);
+                foreach (var container in new[] { storage.JobsContainer, storage.IngestContainer, storage.CheckpointsContainer })
+                {
+                    await client.GetBlobContainerClient(container).CreateIfNotExistsAsync(cancellationToken: deadline.Token);
+                }
+
                 LogStorageReady(logger, client.Uri);
                 return;
             }

@@ -67,8 +67,8 @@ internal sealed partial class JobManagerGrain : ICheckpointCoordinatorGrain, ICh
         await state.WriteStateAsync();
     }
 
-    Task ICheckpointEnvironment.NotifyCompleteAsync(long checkpointId) =>
-        Send("completion notice", checkpointId, Plan().AllTasks.Select(t => Operator(t).NotifyCheckpointCompleteAsync(S.Generation, checkpointId)));
+    Task ICheckpointEnvironment.NotifyCompleteAsync(long checkpointId, long oldestRetained) =>
+        Send("completion notice", checkpointId, Plan().AllTasks.Select(t => Operator(t).NotifyCheckpointCompleteAsync(S.Generation, checkpointId, oldestRetained)));
 
     Task ICheckpointEnvironment.NotifyAbortAsync(long checkpointId) =>
         Send("abort notice", checkpointId, Plan().AllTasks.Select(t => Operator(t).AbortCheckpointAsync(S.Generation, checkpointId)));

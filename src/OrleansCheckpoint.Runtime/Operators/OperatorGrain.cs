@@ -7,6 +7,7 @@ using OrleansCheckpoint.Grains;
 using OrleansCheckpoint.Messages;
 using OrleansCheckpoint.Runtime.Checkpointing;
 using OrleansCheckpoint.Runtime.Hosting;
+using OrleansCheckpoint.Runtime.Ingest;
 using OrleansCheckpoint.Runtime.JobManagement;
 
 namespace OrleansCheckpoint.Runtime.Operators;
@@ -18,7 +19,12 @@ namespace OrleansCheckpoint.Runtime.Operators;
 /// at a time on the grain's scheduler. Kept active while its job runs.
 /// </summary>
 [Reentrant]
-internal sealed partial class OperatorGrain(JobRegistry registry, SnapshotStore snapshots, IOptions<OrleansCheckpointOptions> options, ILogger<OperatorGrain> logger)
+internal sealed partial class OperatorGrain(
+    JobRegistry registry,
+    SnapshotStore snapshots,
+    IngestLogFactory ingestLogs,
+    IOptions<OrleansCheckpointOptions> options,
+    ILogger<OperatorGrain> logger)
     : Grain, IOperatorGrain, ISourceGrain, IResultsPublisher, ICheckpointResponder
 {
     private TaskId _id;
@@ -58,8 +64,22 @@ internal sealed partial class OperatorGrain(JobRegistry registry, SnapshotStore 
             this,
             snapshots,
             this,
-            new StreamTaskLimits(settings.BatchSize, settings.ChannelCapacity, settings.Ingest.MaxBatchEvents, settings.Ingest.MaxBatchBytes));
+            ingestLogs.Create,
+            new StreamTaskLimits(settings.BatchSize, settings.ChannelCapacity, settings.Ingest.MaxBatchEvents, settings.Ingest.MaxBatchBytes, settings.Ingest.MaxSegmentBytes));
         _cancellation = new CancellationTokenSource();
+
+        // The state to start from (checksums verified: a corrupt snapshot fails the deployment, and the job
+        // manager falls back to an older checkpoint); a source then opens its log at the restored offset.
+        if (deployment.Restore is { } handle)
+        {
+            _task.Restore(await snapshots.ReadAsync(handle));
+        }
+
+        if (_task.IsSource)
+        {
+            await _task.OpenIngestAsync(_cancellation.Token);
+        }
+
         DelayDeactivation(Timeout.InfiniteTimeSpan);
         _loop = _task.RunAsync(_cancellation.Token);
         _ = ReportOutcomeAsync(_task, _loop);
@@ -112,14 +132,12 @@ internal sealed partial class OperatorGrain(JobRegistry registry, SnapshotStore 
         return Task.CompletedTask;
     }
 
-    public Task NotifyCheckpointCompleteAsync(long generation, long checkpointId)
+    public async Task NotifyCheckpointCompleteAsync(long generation, long checkpointId, long oldestRetained)
     {
         if (_task?.Deployment.Generation == generation)
         {
-            _task.Checkpointer.NotifyComplete(checkpointId);
+            await _task.NotifyCheckpointCompleteAsync(checkpointId, oldestRetained, _cancellation!.Token);
         }
-
-        return Task.CompletedTask;
     }
 
     public Task AbortCheckpointAsync(long generation, long checkpointId)

@@ -8,7 +8,13 @@ namespace OrleansCheckpoint.Runtime.Operators;
 internal interface ISourceOperator
 {
     /// <summary>Parses a pushed batch into records with timestamps; a malformed line rejects the whole batch.</summary>
-    ChannelBatch Parse(PushBatch push, long generation, long sequence);
+    ChannelBatch Parse(PushBatch push, long generation);
+
+    /// <summary>The position reached: events processed, and per producer the last batch sequence processed.</summary>
+    SourceState Position { get; }
+
+    /// <summary>Events processed: the offset in the ingest log.</summary>
+    long Offset { get; }
 
     /// <summary>The partition's watermark after the records processed so far, if it advanced since the last call.</summary>
     bool TryAdvanceWatermark(out long watermark);
@@ -25,9 +31,10 @@ internal sealed class SourceOperator<T>(SourceTransformation<T> source) : OneInp
     private readonly long _outOfOrdernessMs = (long)(source.Watermarks?.OutOfOrderness.TotalMilliseconds ?? 0);
     private long _maxTimestamp = long.MinValue;
     private long _emittedWatermark = long.MinValue;
+    private readonly Dictionary<string, long> _producerSequences = [];
     private long _offset;
 
-    public ChannelBatch Parse(PushBatch push, long generation, long sequence)
+    public ChannelBatch Parse(PushBatch push, long generation)
     {
         var records = new StreamRecord<T>[push.Lines.Length];
         List<EventError>? errors = null;
@@ -53,7 +60,10 @@ internal sealed class SourceOperator<T>(SourceTransformation<T> source) : OneInp
             throw new InvalidEventsException(Context.Task.Job, errors);
         }
 
-        return new ChannelBatch<T> { Generation = generation, SenderVertex = -1, SenderPartition = 0, Sequence = sequence, Records = records };
+        return new ChannelBatch<T>
+        {
+            Generation = generation, SenderVertex = -1, SenderPartition = 0, Sequence = 0, Records = records, Origin = new PushOrigin(push.ProducerId, push.Sequence),
+        };
     }
 
     public override void Accept(T value, long timestamp)
@@ -67,12 +77,31 @@ internal sealed class SourceOperator<T>(SourceTransformation<T> source) : OneInp
         Output.Accept(value, timestamp);
     }
 
-    public override object SnapshotState() => new SourceState(_offset, _maxTimestamp, _emittedWatermark);
+    public long Offset => _offset;
+
+    public SourceState Position => new(_offset, _maxTimestamp, _emittedWatermark, new Dictionary<string, long>(_producerSequences));
+
+    public override void ProcessBatch(ChannelBatch batch)
+    {
+        if (batch.Origin is { } origin)
+        {
+            _producerSequences[origin.ProducerId] = origin.Sequence;
+        }
+
+        base.ProcessBatch(batch);
+    }
+
+    public override object SnapshotState() => Position;
 
     public override void RestoreState(object state)
     {
         var source = (SourceState)state;
         (_offset, _maxTimestamp, _emittedWatermark) = (source.Offset, source.MaxTimestamp, source.EmittedWatermark);
+        _producerSequences.Clear();
+        foreach (var (producer, sequence) in source.ProducerSequences)
+        {
+            _producerSequences[producer] = sequence;
+        }
     }
 
     public bool TryAdvanceWatermark(out long watermark)
@@ -88,9 +117,14 @@ internal sealed class SourceOperator<T>(SourceTransformation<T> source) : OneInp
     }
 }
 
-/// <summary>A source partition's position: how many events it has emitted, and its watermark.</summary>
-/// <param name="Offset">Events emitted by this partition since the job's first start (its position in its input).</param>
+/// <summary>A source partition's position: how many events of its ingest log it has emitted, and its watermark.</summary>
+/// <param name="Offset">Events emitted by this partition: its offset in its ingest log.</param>
 /// <param name="MaxTimestamp">The largest event timestamp seen.</param>
 /// <param name="EmittedWatermark">The last watermark sent downstream.</param>
+/// <param name="ProducerSequences">Per producer, the last batch sequence among the emitted events (retries of them are duplicates).</param>
 [GenerateSerializer, Immutable]
-internal sealed record SourceState([property: Id(0)] long Offset, [property: Id(1)] long MaxTimestamp, [property: Id(2)] long EmittedWatermark);
+internal sealed record SourceState(
+    [property: Id(0)] long Offset,
+    [property: Id(1)] long MaxTimestamp,
+    [property: Id(2)] long EmittedWatermark,
+    [property: Id(3)] Dictionary<string, long> ProducerSequences);

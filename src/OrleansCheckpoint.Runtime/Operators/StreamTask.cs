@@ -5,11 +5,12 @@ using OrleansCheckpoint.Messages;
 using OrleansCheckpoint.Runtime.Channels;
 using OrleansCheckpoint.Runtime.Checkpointing;
 using OrleansCheckpoint.Runtime.Graph;
+using OrleansCheckpoint.Runtime.Ingest;
 
 namespace OrleansCheckpoint.Runtime.Operators;
 
 /// <summary>Limits and sizes of an operator instance's data path.</summary>
-internal sealed record StreamTaskLimits(int BatchSize, int ChannelCapacity, int MaxPushEvents, long MaxPushBytes);
+internal sealed record StreamTaskLimits(int BatchSize, int ChannelCapacity, int MaxPushEvents, long MaxPushBytes, long MaxSegmentBytes);
 
 /// <summary>
 /// One running operator instance (Flink's StreamTask): the chain of operators, its input gate and output
@@ -27,7 +28,8 @@ internal sealed class StreamTask
     private readonly StreamTaskLimits _limits;
     private readonly OperatorContext _context;
     private readonly TaskCheckpointer _checkpointer;
-    private long _pushSequence;
+    private readonly SourceIngest? _ingest;
+    private readonly SortedDictionary<long, long> _checkpointOffsets = []; // a source's log offset at each of its checkpoints
     private bool _draining;
 
     public StreamTask(
@@ -37,6 +39,7 @@ internal sealed class StreamTask
         IResultsPublisher results,
         SnapshotStore snapshots,
         ICheckpointResponder checkpoints,
+        Func<TaskId, IngestLog> ingestLogs,
         StreamTaskLimits limits)
     {
         Deployment = deployment;
@@ -67,7 +70,12 @@ internal sealed class StreamTask
             }
         }
 
-        _gate = new InputGate(_source is null ? _channelOf.Count : 1, limits.ChannelCapacity);
+        _gate = new InputGate(_source is null ? _channelOf.Count : 1, limits.ChannelCapacity, sequenced: _source is null);
+        if (_source is not null)
+        {
+            _ingest = new SourceIngest(ingestLogs(deployment.Task), _source, (batch, cancellation) => _gate.EnqueueAsync(0, batch, cancellation), limits.MaxSegmentBytes);
+        }
+
         _checkpointer = new TaskCheckpointer(deployment.Task, _chain, _writers, _gate, snapshots, checkpoints);
     }
 
@@ -92,10 +100,19 @@ internal sealed class StreamTask
         return _gate.EnqueueAsync(channel, batch, cancellation);
     }
 
-    /// <summary>Parses and queues a client's push (sources only); waits while the source is busy.</summary>
+    public SourceIngest? Ingest => _ingest;
+
+    /// <summary>A source opens its ingest log at the position it was restored to (or 0), ready to replay what follows.</summary>
+    public Task OpenIngestAsync(CancellationToken cancellation)
+    {
+        var position = _source!.Position;
+        return _ingest!.OpenAsync(position.Offset, position.ProducerSequences, cancellation);
+    }
+
+    /// <summary>Parses a client's push, logs it durably and queues it (sources only); waits while the source is busy.</summary>
     public async Task<PushResult> PushAsync(PushBatch push, CancellationToken cancellation)
     {
-        if (_source is null)
+        if (_source is null || _ingest is null)
         {
             throw new StreamJobException($"{Deployment.Task} is not a source; push to the job's source operator.");
         }
@@ -111,24 +128,26 @@ internal sealed class StreamTask
             throw new BatchTooLargeException(Deployment.Task.Job, push.Lines.Length, bytes, _limits.MaxPushEvents, _limits.MaxPushBytes);
         }
 
-        // Number the batch only once it parsed: a rejected push must not leave a gap in the channel's sequence.
-        var batch = _source.Parse(push, Deployment.Generation, _pushSequence + 1);
-        _pushSequence++;
-        await _gate.EnqueueAsync(0, batch, cancellation);
-        _context.Counters.EventsAccepted += batch.Count;
-        return new PushResult(batch.Count);
+        var result = await _ingest.PushAsync(push, Deployment.Generation, cancellation);
+        if (!result.Duplicate)
+        {
+            _context.Counters.EventsAccepted += result.Accepted;
+        }
+
+        return result;
     }
 
     /// <summary>Ends a source's input: what was pushed is processed, then every window is emitted.</summary>
-    public Task DrainAsync(CancellationToken cancellation)
+    public async Task DrainAsync(CancellationToken cancellation)
     {
-        if (_source is null || _draining)
+        if (_ingest is null || _draining)
         {
-            return Task.CompletedTask;
+            return;
         }
 
         _draining = true;
-        return _gate.EnqueueAsync(0, _chain[0].CreateControl(Deployment.Generation, ++_pushSequence, endOfInput: true), cancellation);
+        await _ingest.WhenIdleAsync(cancellation); // every accepted push is queued before the end
+        await _gate.EnqueueAsync(0, _chain[0].CreateControl(Deployment.Generation, 0, endOfInput: true), cancellation);
     }
 
     /// <summary>A source's checkpoint trigger: the barrier follows every event accepted so far, without waiting for room.</summary>
@@ -141,7 +160,25 @@ internal sealed class StreamTask
 
         if (!_draining)
         {
-            _gate.EnqueueControl(0, _chain[0].CreateControl(Deployment.Generation, ++_pushSequence, barrier: barrier));
+            _gate.EnqueueControl(0, _chain[0].CreateControl(Deployment.Generation, 0, barrier: barrier));
+        }
+    }
+
+    /// <summary>
+    /// Checkpoint <paramref name="checkpointId"/> completed. A source drops the ingest-log segments that only
+    /// hold events before the oldest checkpoint still retained: no restore will replay them.
+    /// </summary>
+    public async Task NotifyCheckpointCompleteAsync(long checkpointId, long oldestRetained, CancellationToken cancellation)
+    {
+        _checkpointer.NotifyComplete(checkpointId);
+        if (_ingest is not null && _checkpointOffsets.TryGetValue(oldestRetained, out var offset))
+        {
+            foreach (var older in _checkpointOffsets.Keys.Where(id => id < oldestRetained).ToList())
+            {
+                _checkpointOffsets.Remove(older);
+            }
+
+            await _ingest.Log.TruncateBeforeAsync(offset, cancellation);
         }
     }
 
@@ -158,8 +195,41 @@ internal sealed class StreamTask
 
     public string? Query(string key) => _chain.FirstOrDefault(o => o.Transformation.IsQueryable)?.QueryJson(key);
 
-    /// <summary>The processing loop; returns when the input has ended and everything was sent.</summary>
+    /// <summary>
+    /// Runs the instance: for a source, the ingest writer (replay, then group commits) beside the processing
+    /// loop. Returns when the input has ended and everything was sent; throws when either fails.
+    /// </summary>
     public async Task RunAsync(CancellationToken cancellation)
+    {
+        if (_ingest is null)
+        {
+            await ProcessAsync(cancellation);
+            return;
+        }
+
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+        var writer = _ingest.RunAsync(Deployment.Generation, stop.Token);
+        var processing = ProcessAsync(stop.Token);
+        try
+        {
+            await await Task.WhenAny(writer, processing); // a failure of either ends both
+        }
+        finally
+        {
+            stop.Cancel();
+        }
+
+        try
+        {
+            await writer;
+        }
+        catch (OperationCanceledException) when (!cancellation.IsCancellationRequested)
+        {
+            // the input ended: the writer has nothing more to do
+        }
+    }
+
+    private async Task ProcessAsync(CancellationToken cancellation)
     {
         while (!Finished)
         {
@@ -210,6 +280,7 @@ internal sealed class StreamTask
         {
             if (_source is not null)
             {
+                _checkpointOffsets[barrier.CheckpointId] = _source.Offset;
                 _checkpointer.OnSourceBarrier(barrier);
             }
             else

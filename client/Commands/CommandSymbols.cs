@@ -1,0 +1,32 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Numerics;
+
+namespace OrleansCheckpoint.Client.Commands;
+
+/// <summary>Arguments and option rules that several commands share.</summary>
+internal static class CommandSymbols
+{
+    public static Argument<string> Job() => new("job") { Description = "The job's registered name (see `client jobs`)" };
+
+    /// <summary>Rejects values of <paramref name="option"/> that are not above zero.</summary>
+    public static Option<T> MustBePositive<T>(this Option<T> option)
+        where T : struct, INumber<T> => option.MustBe(v => v > T.Zero, "above 0");
+
+    /// <summary>Rejects values of <paramref name="option"/> that are not above zero.</summary>
+    public static Option<T?> MustBePositive<T>(this Option<T?> option)
+        where T : struct, INumber<T> => option.MustBe(v => v is not { } value || value > T.Zero, "above 0");
+
+    /// <summary>Rejects values of <paramref name="option"/> for which <paramref name="rule"/> is false.</summary>
+    public static Option<T> MustBe<T>(this Option<T> option, Func<T, bool> rule, string description)
+    {
+        option.Validators.Add(result =>
+        {
+            if (result.Tokens.Count > 0 && result.GetValueOrDefault<T>() is var value && !rule(value))
+            {
+                result.AddError(string.Create(CultureInfo.InvariantCulture, $"{option.Name} must be {description} (got {result.Tokens[^1].Value})."));
+            }
+        });
+        return option;
+    }
+}

@@ -1,0 +1,15 @@
+using OrleansCheckpoint.Jobs.RequestCounter;
+
+namespace OrleansCheckpoint.Client.Demo;
+
+/// <summary>What the demo pushes: <paramref name="Events"/> requests of the generator with <paramref name="Seed"/>, into a job with <paramref name="Parallelism"/>.</summary>
+internal sealed record DemoSettings(long Events, int Parallelism, int Seed)
+{
+    /// <summary>Requests per second of event time: 50,000 requests span 50 s, five 10-second windows.</summary>
+    public const double EventTimeRate = 1000;
+
+    /// <summary>One request in a thousand is 30 s late, so that the job drops some.</summary>
+    public const double LateFraction = 0.001;
+
+    public RequestGenerator NewGenerator() => new(Seed, EventTimeRate, LateFraction);
+}

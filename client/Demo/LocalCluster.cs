@@ -1,0 +1,146 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using OrleansCheckpoint.Azurite;
+using OrleansCheckpoint.Client.Connection;
+using OrleansCheckpoint.Jobs;
+using OrleansCheckpoint.Runtime.Hosting;
+
+namespace OrleansCheckpoint.Client.Demo;
+
+/// <summary>
+/// A whole cluster inside this process, for the demo: Azurite (started from the repository's pinned package,
+/// or the one named by <c>AZURITE_CONN</c>) and one silo with the shipped jobs, on free loopback ports.
+/// Disposing stops the silo, then Azurite.
+/// </summary>
+internal sealed class LocalCluster : IAsyncDisposable
+{
+    private static readonly TimeSpan SiloShutdownTimeout = TimeSpan.FromSeconds(10);
+
+    private AzuriteProcess? _azurite;
+    private IHost? _silo;
+
+    private LocalCluster(ConnectionSettings connection) => Connection = connection;
+
+    /// <summary>How to connect to the silo.</summary>
+    public ConnectionSettings Connection { get; private set; }
+
+    /// <param name="ids">The cluster and service ids the silo runs with (its gateway is chosen here).</param>
+    /// <param name="progress">Hears what was started, for people.</param>
+    /// <param name="cancellation">Cancels starting; what was started is stopped.</param>
+    public static async Task<LocalCluster> StartAsync(ConnectionSettings ids, Action<string> progress, CancellationToken cancellation)
+    {
+        var cluster = new LocalCluster(ids);
+        try
+        {
+            var storage = await cluster.StartAzuriteAsync(progress, cancellation);
+            await cluster.StartSiloAsync(ids, storage, progress, cancellation);
+            return cluster;
+        }
+        catch
+        {
+            await cluster.DisposeAsync();
+            throw;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_silo is { } silo)
+        {
+            _silo = null;
+            using var deadline = new CancellationTokenSource(SiloShutdownTimeout);
+            try
+            {
+                await silo.StopAsync(deadline.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                // It took too long; disposing ends it.
+            }
+
+            silo.Dispose();
+        }
+
+        if (_azurite is { } azurite)
+        {
+            _azurite = null;
+            await azurite.DisposeAsync();
+        }
+    }
+
+    private async Task<string> StartAzuriteAsync(Action<string> progress, CancellationToken cancellation)
+    {
+        if (AzuriteProcess.ExistingConnectionStringFromEnvironment() is { } existing)
+        {
+            progress($"Azurite: using the one {AzuriteProcess.ConnectionStringVariable} names");
+            return existing;
+        }
+
+        var clock = Stopwatch.StartNew();
+        try
+        {
+            _azurite = await AzuriteProcess.StartAsync(ct: cancellation);
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new ClientException($"could not start Azurite: {e.Message}");
+        }
+
+        progress($"Azurite: started in {clock.Elapsed.TotalSeconds:0.0} s (pid {_azurite.ProcessId}, blob port {_azurite.BlobPort})");
+        return _azurite.ConnectionString;
+    }
+
+    private async Task StartSiloAsync(ConnectionSettings ids, string storageConnectionString, Action<string> progress, CancellationToken cancellation)
+    {
+        var clock = Stopwatch.StartNew();
+        var (siloPort, gatewayPort) = FreeLoopbackPorts();
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            [$"{SiloSettings.SectionName}:SiloPort"] = $"{siloPort}",
+            [$"{SiloSettings.SectionName}:GatewayPort"] = $"{gatewayPort}",
+            [$"{SiloSettings.SectionName}:ClusterId"] = ids.ClusterId,
+            [$"{SiloSettings.SectionName}:ServiceId"] = ids.ServiceId,
+            [$"{OrleansCheckpointOptions.SectionName}:Storage:ConnectionString"] = storageConnectionString,
+        });
+        builder.Logging.AddClientConsoleLogging();
+
+        // At start-up the Orleans 10.4 watchdog warns of a "participant check" that "has not completed" for as long as
+        // the time of day: a false alarm on the demo's first screen.
+        builder.Logging.AddFilter("Orleans.Runtime.Watchdog", LogLevel.Error);
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = SiloShutdownTimeout);
+        try
+        {
+            builder.UseOrleans(silo => silo.UseCheckpointSilo(builder.Configuration));
+            foreach (var (name, create) in ShippedJobs.All)
+            {
+                builder.Services.AddStreamJob(name, create);
+            }
+
+            _silo = builder.Build();
+            await _silo.StartAsync(cancellation);
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or Microsoft.Extensions.Options.OptionsValidationException)
+        {
+            throw new ClientException($"the demo's silo did not start: {e.Message}");
+        }
+
+        Connection = ids with { Gateway = new GatewayAddress(IPAddress.Loopback.ToString(), gatewayPort) };
+        progress($"Silo: started in this process in {clock.Elapsed.TotalSeconds:0.0} s (gateway {Connection.Gateway})");
+    }
+
+    // Binds both listeners before releasing either, so the two ports differ.
+    private static (int Silo, int Gateway) FreeLoopbackPorts()
+    {
+        using var silo = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        using var gateway = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        silo.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        gateway.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        return (((IPEndPoint)silo.LocalEndPoint!).Port, ((IPEndPoint)gateway.LocalEndPoint!).Port);
+    }
+}

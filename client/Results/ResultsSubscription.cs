@@ -1,0 +1,62 @@
+using System.Diagnostics;
+using System.Threading.Channels;
+using Orleans.Streams;
+using OrleansCheckpoint.Messages;
+
+namespace OrleansCheckpoint.Client.Results;
+
+/// <summary>
+/// A subscription to a job's results stream: every record (a JSON string) that the job publishes from now on
+/// lands in <see cref="Records"/>, in the order it arrives. Disposing unsubscribes.
+/// </summary>
+internal sealed class ResultsSubscription : IAsyncDisposable
+{
+    private readonly Channel<string> _records = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true });
+    private StreamSubscriptionHandle<ResultBatch>? _handle;
+    private long _lastArrival = Stopwatch.GetTimestamp();
+
+    private ResultsSubscription()
+    {
+    }
+
+    public ChannelReader<string> Records => _records.Reader;
+
+    /// <summary>How long ago the last batch of results arrived (or the subscription started).</summary>
+    public TimeSpan SinceLastArrival => Stopwatch.GetElapsedTime(Interlocked.Read(ref _lastArrival));
+
+    public static async Task<ResultsSubscription> SubscribeAsync(IClusterClient client, string job)
+    {
+        var subscription = new ResultsSubscription();
+        var stream = client.GetStreamProvider(ResultsStream.ProviderName).GetStream<ResultBatch>(StreamId.Create(ResultsStream.Namespace, job));
+        subscription._handle = await stream.SubscribeAsync(subscription.OnNextAsync);
+        return subscription;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _records.Writer.TryComplete();
+        if (_handle is { } handle)
+        {
+            _handle = null;
+            try
+            {
+                await handle.UnsubscribeAsync();
+            }
+            catch (Exception e) when (e is OrleansException or TimeoutException)
+            {
+                // The silo is gone; so is the subscription.
+            }
+        }
+    }
+
+    private Task OnNextAsync(ResultBatch batch, StreamSequenceToken? token)
+    {
+        foreach (var record in batch.Records)
+        {
+            _records.Writer.TryWrite(record);
+        }
+
+        Interlocked.Exchange(ref _lastArrival, Stopwatch.GetTimestamp());
+        return Task.CompletedTask;
+    }
+}

@@ -1,0 +1,128 @@
+using OrleansCheckpoint.Errors;
+using OrleansCheckpoint.Messages;
+using OrleansCheckpoint.Runtime.Operators;
+
+namespace OrleansCheckpoint.Runtime.Ingest;
+
+/// <summary>
+/// The write path of a source partition: a push is parsed (a malformed event rejects it before anything is
+/// logged), appended to the ingest log with other pushes that arrived meanwhile (group commit: one segment
+/// per round trip, not one per event), and acknowledged once it is durable and queued for processing, in log
+/// order. A push whose (producer, sequence) the log already holds is acknowledged as a duplicate without
+/// being logged again. After a restore, the log from the checkpoint's offset is replayed before new pushes.
+/// Runs on the source grain's scheduler.
+/// </summary>
+internal sealed class SourceIngest(IngestLog log, ISourceOperator source, Func<ChannelBatch, CancellationToken, Task> enqueue, long maxSegmentBytes)
+{
+    private readonly Queue<Pending> _pending = new();
+    private readonly Dictionary<(string Producer, long Sequence), Pending> _inFlight = [];
+    private IReadOnlyList<PushBatch> _replay = [];
+    private TaskCompletionSource _signal = NewSignal();
+    private Exception? _failure;
+
+    public IngestLog Log => log;
+
+    /// <summary>Opens the log at <paramref name="offset"/> (0, or a checkpoint's) and prepares the replay of what follows it.</summary>
+    public async Task OpenAsync(long offset, IReadOnlyDictionary<string, long>? producerSequences, CancellationToken cancellation) =>
+        _replay = await log.OpenAsync(offset, producerSequences, cancellation);
+
+    public async Task<PushResult> PushAsync(PushBatch push, long generation, CancellationToken cancellation)
+    {
+        if (_failure is not null)
+        {
+            throw new StreamJobException($"The ingest log of this source failed: {_failure.Message}");
+        }
+
+        if (_inFlight.TryGetValue((push.ProducerId, push.Sequence), out var original))
+        {
+            await original.Done.Task.WaitAsync(cancellation);
+            return new PushResult(push.Lines.Length, Duplicate: true);
+        }
+
+        if (log.Contains(push))
+        {
+            return new PushResult(push.Lines.Length, Duplicate: true);
+        }
+
+        var pending = new Pending(push, source.Parse(push, generation));
+        _pending.Enqueue(pending);
+        _inFlight[(push.ProducerId, push.Sequence)] = pending;
+        _signal.TrySetResult();
+        await pending.Done.Task.WaitAsync(cancellation);
+        return new PushResult(push.Lines.Length);
+    }
+
+    /// <summary>Completes when every push accepted so far is logged and queued.</summary>
+    public async Task WhenIdleAsync(CancellationToken cancellation)
+    {
+        while (_inFlight.Count > 0)
+        {
+            await Task.WhenAny(_inFlight.Values.Select(p => p.Done.Task)).WaitAsync(cancellation);
+        }
+    }
+
+    /// <summary>Replays the log after the restore point, then writes pushes as they come, until cancelled or a write fails.</summary>
+    public async Task RunAsync(long generation, CancellationToken cancellation)
+    {
+        foreach (var batch in _replay)
+        {
+            await enqueue(source.Parse(batch, generation), cancellation);
+        }
+
+        _replay = [];
+        var group = new List<Pending>();
+        try
+        {
+            while (true)
+            {
+                if (_pending.Count == 0)
+                {
+                    _signal = NewSignal();
+                    await _signal.Task.WaitAsync(cancellation);
+                    continue;
+                }
+
+                group.Clear();
+                long bytes = 0;
+                while (_pending.TryPeek(out var next) && (group.Count == 0 || bytes + next.Bytes <= maxSegmentBytes))
+                {
+                    group.Add(_pending.Dequeue());
+                    bytes += next.Bytes;
+                }
+
+                await log.AppendAsync([.. group.Select(p => p.Push)], cancellation);
+                foreach (var pending in group)
+                {
+                    await enqueue(pending.Batch, cancellation);
+                    _inFlight.Remove((pending.Push.ProducerId, pending.Push.Sequence));
+                    pending.Done.TrySetResult();
+                }
+            }
+        }
+        catch (Exception e)
+        {
+            // A failed or fenced write leaves the log's tail unknown: refuse further pushes; the job restores
+            // from its last checkpoint and replays the log as it really is.
+            _failure = e;
+            foreach (var pending in group.Concat(_pending))
+            {
+                pending.Done.TrySetException(e is OperationCanceledException ? e : new StreamJobException($"The push was not logged: {e.Message}"));
+            }
+
+            throw;
+        }
+    }
+
+    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private sealed class Pending(PushBatch push, ChannelBatch batch)
+    {
+        public PushBatch Push { get; } = push;
+
+        public ChannelBatch Batch { get; } = batch;
+
+        public long Bytes { get; } = push.Lines.Sum(l => (long)l.Length);
+
+        public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+}
