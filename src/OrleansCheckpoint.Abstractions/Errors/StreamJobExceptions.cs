@@ -34,12 +34,21 @@ public sealed class JobNotRunningException : StreamJobException
 {
     /// <summary>Creates the error for <paramref name="job"/> in status <paramref name="status"/>.</summary>
     public JobNotRunningException(string job, string status)
-        : base($"Job '{job}' is not running (status: {status}); start it with `client start {job}`.")
-        => Job = job;
+        : base(status == "Restarting"
+            ? $"Job '{job}' is restarting after a failure; retry shortly (a retried push is never counted twice)."
+            : $"Job '{job}' is not running (status: {status}); start it with `client start {job}`.")
+    {
+        Job = job;
+        Status = status;
+    }
 
     /// <summary>The job.</summary>
     [Id(0)]
     public string Job { get; private set; }
+
+    /// <summary>The job's status (a <c>JobStatus</c> name); <c>Restarting</c> means: retry.</summary>
+    [Id(1)]
+    public string Status { get; private set; }
 }
 
 /// <summary>A pushed batch held events that the source could not parse; none of the batch was accepted.</summary>

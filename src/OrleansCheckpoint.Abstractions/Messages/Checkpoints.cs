@@ -162,3 +162,53 @@ public sealed record CheckpointSettings
         return problems;
     }
 }
+
+/// <summary>Checkpoint settings to change from the silo's defaults; unset ones keep the default.</summary>
+[GenerateSerializer, Immutable]
+public sealed record CheckpointOverrides
+{
+    /// <summary>See <see cref="CheckpointSettings.Enabled"/>.</summary>
+    [Id(0)]
+    public bool? Enabled { get; init; }
+
+    /// <summary>See <see cref="CheckpointSettings.Interval"/>.</summary>
+    [Id(1)]
+    public TimeSpan? Interval { get; init; }
+
+    /// <summary>See <see cref="CheckpointSettings.Timeout"/>.</summary>
+    [Id(2)]
+    public TimeSpan? Timeout { get; init; }
+
+    /// <summary>See <see cref="CheckpointSettings.MinPause"/>.</summary>
+    [Id(3)]
+    public TimeSpan? MinPause { get; init; }
+
+    /// <summary>See <see cref="CheckpointSettings.MaxConcurrent"/>.</summary>
+    [Id(4)]
+    public int? MaxConcurrent { get; init; }
+
+    /// <summary>See <see cref="CheckpointSettings.TolerableFailures"/>.</summary>
+    [Id(5)]
+    public int? TolerableFailures { get; init; }
+
+    /// <summary>See <see cref="CheckpointSettings.Retained"/>.</summary>
+    [Id(6)]
+    public int? Retained { get; init; }
+
+    /// <summary>See <see cref="CheckpointSettings.Mode"/>.</summary>
+    [Id(7)]
+    public CheckpointMode? Mode { get; init; }
+
+    /// <summary>The settings that result from applying these overrides to <paramref name="defaults"/>.</summary>
+    public CheckpointSettings ApplyTo(CheckpointSettings defaults) => defaults with
+    {
+        Enabled = Enabled ?? defaults.Enabled,
+        Interval = Interval ?? defaults.Interval,
+        Timeout = Timeout ?? defaults.Timeout,
+        MinPause = MinPause ?? defaults.MinPause,
+        MaxConcurrent = MaxConcurrent ?? defaults.MaxConcurrent,
+        TolerableFailures = TolerableFailures ?? defaults.TolerableFailures,
+        Retained = Retained ?? defaults.Retained,
+        Mode = Mode ?? defaults.Mode,
+    };
+}

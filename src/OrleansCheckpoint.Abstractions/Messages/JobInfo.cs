@@ -9,6 +9,12 @@ public enum JobStatus
     /// <summary>Processing events.</summary>
     Running,
 
+    /// <summary>
+    /// Recovering from a failure: every instance is restored from the last completed checkpoint and the sources
+    /// replay their logs from there. Pushes are refused meanwhile (retry them: they are not lost or doubled).
+    /// </summary>
+    Restarting,
+
     /// <summary>Stopping with a drain: sources have ended their input and the last windows are being emitted.</summary>
     Draining,
 
@@ -32,6 +38,9 @@ public enum JobStatus
 /// <param name="Operators">Its operator instances: uid and parallelism per physical operator (chains named by their first operator).</param>
 /// <param name="Checkpointing">The checkpoint settings it runs with (null if never started).</param>
 /// <param name="LastCompletedCheckpoint">The id of its newest completed checkpoint, if any.</param>
+/// <param name="Restarts">How many times it recovered from a failure since it was started.</param>
+/// <param name="RestoredCheckpoint">The checkpoint its last recovery restored (null if none, or if it started empty).</param>
+/// <param name="LastFailure">The last failure it recovered from (or, with <see cref="JobStatus.Failed"/>, the one that failed it).</param>
 [GenerateSerializer, Immutable]
 public sealed record JobInfo(
     [property: Id(0)] string Name,
@@ -42,7 +51,10 @@ public sealed record JobInfo(
     [property: Id(5)] string? FailureReason,
     [property: Id(6)] IReadOnlyList<OperatorInfo> Operators,
     [property: Id(7)] CheckpointSettings? Checkpointing = null,
-    [property: Id(8)] long? LastCompletedCheckpoint = null);
+    [property: Id(8)] long? LastCompletedCheckpoint = null,
+    [property: Id(9)] int Restarts = 0,
+    [property: Id(10)] long? RestoredCheckpoint = null,
+    [property: Id(11)] string? LastFailure = null);
 
 /// <summary>An operator (or chain of operators) of a running job.</summary>
 /// <param name="Uid">The uid of the operator (the chain's first operator).</param>
@@ -53,9 +65,13 @@ public sealed record OperatorInfo([property: Id(0)] string Uid, [property: Id(1)
 
 /// <summary>How to start a job; unset values take the silo's configured defaults.</summary>
 /// <param name="Parallelism">The default number of instances per operator.</param>
-/// <param name="Checkpointing">The job's checkpoint settings, or <c>null</c> for the silo's defaults.</param>
+/// <param name="Checkpointing">The job's checkpoint settings in full, or <c>null</c> for the silo's defaults (with <paramref name="CheckpointOverrides"/>).</param>
+/// <param name="CheckpointOverrides">Checkpoint settings to change from the silo's defaults (what <c>client start --checkpoint-…</c> sends).</param>
 [GenerateSerializer, Immutable]
-public sealed record JobStartOptions([property: Id(0)] int? Parallelism = null, [property: Id(1)] CheckpointSettings? Checkpointing = null);
+public sealed record JobStartOptions(
+    [property: Id(0)] int? Parallelism = null,
+    [property: Id(1)] CheckpointSettings? Checkpointing = null,
+    [property: Id(2)] CheckpointOverrides? CheckpointOverrides = null);
 
 /// <summary>Counters of a job's instances, summed.</summary>
 /// <param name="RecordsIn">Records received by operators (after the sources).</param>

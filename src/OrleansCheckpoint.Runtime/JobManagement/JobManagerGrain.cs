@@ -92,7 +92,7 @@ internal sealed partial class JobManagerGrain(
             return Info();
         }
 
-        var checkpointing = startOptions.Checkpointing ?? settings.Checkpointing;
+        var checkpointing = startOptions.Checkpointing ?? startOptions.CheckpointOverrides?.ApplyTo(settings.Checkpointing) ?? settings.Checkpointing;
         if (checkpointing.Problems() is { Count: > 0 } problems)
         {
             throw new InvalidJobSettingsException($"Job '{Job}' cannot start: {string.Join("; ", problems)}.");
