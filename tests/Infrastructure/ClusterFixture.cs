@@ -16,14 +16,18 @@ namespace OrleansCheckpoint.Tests.Infrastructure;
 /// tests use. Grains are placed at random, so channels cross silos and every message type is serialized.
 /// Each test uses its own job name, so tests do not see each other's state.
 /// </summary>
-public sealed class ClusterFixture : IAsyncLifetime
+public class ClusterFixture : IAsyncLifetime
 {
     /// <summary>Names under which the request counter job is registered, one per test that needs a fresh job.</summary>
     public static readonly string[] RequestCounterNames =
         ["rc-oracle", "rc-late", "rc-bad-input", "rc-stopped", "rc-restart", "rc-oversized", "rc-parallel-3",
-         "chk-flow", "chk-cut", "chk-timeout", "chk-alo", "chk-slow", "chk-fail", "chk-settings"];
+         "chk-flow", "chk-cut", "chk-timeout", "chk-alo", "chk-slow", "chk-fail", "chk-settings",
+         "fail-deactivate", "fail-kill", "fail-kill-coordinator", "fail-snapshot-write", "fail-ingest-write", "fail-exhausted", "fail-corrupt"];
 
     private AzuriteProcess? _azurite;
+
+    /// <summary>The number of silos the cluster starts with.</summary>
+    protected virtual short InitialSilos => 2;
 
     public InProcessTestCluster Cluster { get; private set; } = null!;
 
@@ -58,7 +62,7 @@ public sealed class ClusterFixture : IAsyncLifetime
         var run = Guid.NewGuid().ToString("N")[..12];
         JobsContainer = $"test-jobs-{run}";
         CheckpointsContainer = $"test-chk-{run}";
-        var builder = new InProcessTestClusterBuilder(2);
+        var builder = new InProcessTestClusterBuilder(InitialSilos);
         builder.ConfigureSilo((_, silo) =>
         {
             silo.AddOrleansCheckpoint(o =>
@@ -68,6 +72,7 @@ public sealed class ClusterFixture : IAsyncLifetime
                 o.Storage.CheckpointsContainer = CheckpointsContainer;
                 o.Storage.CheckpointProvider = FaultInjectingGrainStorage.Name;
                 o.Checkpointing = o.Checkpointing with { Interval = TimeSpan.FromMilliseconds(200), Timeout = TimeSpan.FromSeconds(5) };
+                o.Restart.Delay = TimeSpan.FromMilliseconds(200);
                 o.BatchSize = 64; // small batches: many channel hops per test
                 o.Ingest.MaxBatchEvents = 2_000;
             });
@@ -102,6 +107,18 @@ public sealed class ClusterFixture : IAsyncLifetime
 public sealed class ClusterCollection : ICollectionFixture<ClusterFixture>
 {
     public const string Name = "Cluster";
+}
+
+/// <summary>A three-silo cluster of its own for the tests that kill silos.</summary>
+public sealed class FailureClusterFixture : ClusterFixture
+{
+    protected override short InitialSilos => 3;
+}
+
+[CollectionDefinition(Name)]
+public sealed class FailureClusterCollection : ICollectionFixture<FailureClusterFixture>
+{
+    public const string Name = "FailureCluster";
 }
 
 /// <summary>

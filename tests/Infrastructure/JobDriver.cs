@@ -35,21 +35,54 @@ public sealed class JobDriver(IClusterClient client, string job) : IAsyncDisposa
         return await Manager.StartAsync(new JobStartOptions(parallelism, checkpointing));
     }
 
-    /// <summary>Pushes lines in batches of <paramref name="batchSize"/>; batch k goes to source partition k mod P.</summary>
-    public async Task<int> PushAsync(IEnumerable<string> lines, int batchSize = 500)
+    /// <summary>Retries of pushes that failed (and were then acknowledged), and how many of those the source had already logged.</summary>
+    public (int Retries, int Duplicates) RetryCounts { get; private set; }
+
+    /// <summary>
+    /// Pushes lines in batches of <paramref name="batchSize"/>; batch k goes to source partition k mod P. A push
+    /// that fails for a reason other than bad input is retried with the same producer and sequence (the
+    /// source recognises a batch it already logged), for up to <paramref name="retryFor"/>.
+    /// </summary>
+    public async Task<int> PushAsync(IEnumerable<string> lines, int batchSize = 500, TimeSpan? retryFor = null)
     {
-        var route = await Manager.GetPushRouteAsync();
+        var route = await RetryAsync(() => Manager.GetPushRouteAsync(), retryFor ?? TimeSpan.Zero);
         var accepted = 0;
         var lineNumber = 1L;
         foreach (var chunk in lines.Chunk(batchSize))
         {
             var partition = (int)(_sequence % route.Parallelism);
-            var result = await Source(route, partition).PushAsync(new PushBatch($"test-{partition}", ++_sequence, lineNumber, chunk));
+            var batch = new PushBatch($"{job}-producer-{partition}", ++_sequence, lineNumber, chunk);
+            var result = await RetryAsync(() => Source(route, partition).PushAsync(batch), retryFor ?? TimeSpan.Zero);
             accepted += result.Accepted;
             lineNumber += chunk.Length;
         }
 
         return accepted;
+    }
+
+    private async Task<T> RetryAsync<T>(Func<Task<T>> call, TimeSpan retryFor)
+    {
+        var deadline = DateTime.UtcNow + retryFor;
+        var retried = false;
+        while (true)
+        {
+            try
+            {
+                var result = await call();
+                if (retried)
+                {
+                    RetryCounts = (RetryCounts.Retries + 1, RetryCounts.Duplicates + (result is PushResult { Duplicate: true } ? 1 : 0));
+                }
+
+                return result;
+            }
+            catch (Exception e) when (DateTime.UtcNow < deadline && e is not (Errors.InvalidEventsException or Errors.BatchTooLargeException or Errors.JobNotFoundException)
+                && e is not Errors.JobNotRunningException { Status: not "Restarting" })
+            {
+                retried = true;
+                await Task.Delay(100);
+            }
+        }
     }
 
     public async Task<ISourceGrain> SourceAsync(int partition) => Source(await Manager.GetPushRouteAsync(), partition);

@@ -78,6 +78,9 @@ public sealed class CheckpointCoordinatorTests
         var coordinator = Coordinator(new CheckpointSettings { Interval = TimeSpan.FromSeconds(1), MinPause = TimeSpan.FromSeconds(3), MaxConcurrent = 1 });
 
         await coordinator.TickAsync();
+        Assert.Equal(0, coordinator.LastCheckpointId); // the first one comes an interval after the start
+        _time.Advance(TimeSpan.FromSeconds(1));
+        await coordinator.TickAsync();
         Assert.Equal(1, coordinator.LastCheckpointId);
         _time.Advance(TimeSpan.FromSeconds(1));
         await coordinator.TickAsync();
@@ -170,7 +173,7 @@ public sealed class CheckpointCoordinatorTests
             return Task.CompletedTask;
         }
 
-        public Task NotifyCompleteAsync(long checkpointId)
+        public Task NotifyCompleteAsync(long checkpointId, long oldestRetained)
         {
             Completed.Add(checkpointId);
             return Task.CompletedTask;

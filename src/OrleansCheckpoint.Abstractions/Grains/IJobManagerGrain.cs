@@ -35,14 +35,10 @@ public interface IJobManagerGrain : IGrainWithStringKey
     [AlwaysInterleave]
     Task<QueryResult> QueryAsync(string key);
 
-    /// <summary>For the runtime: what <paramref name="task"/> needs to run, or <c>null</c> if the job is not running.</summary>
-    [AlwaysInterleave]
-    Task<TaskDeployment?> GetDeploymentAsync(TaskId task);
-
     /// <summary>For the runtime: <paramref name="task"/> processed its whole input after a drain.</summary>
     Task ReportFinishedAsync(TaskId task, long generation);
 
-    /// <summary>For the runtime: <paramref name="task"/> failed.</summary>
+    /// <summary>For the runtime: <paramref name="task"/> failed; the job recovers from its last checkpoint (or fails, per its restart strategy).</summary>
     Task ReportFailureAsync(TaskId task, long generation, string reason);
 }
 

@@ -40,6 +40,9 @@ public interface IOperatorGrain : IGrainWithStringKey
     /// <summary>The current value of <paramref name="key"/> in this instance's queryable state, as JSON.</summary>
     Task<string?> QueryAsync(string key);
 
+    /// <summary>Whether the instance runs <paramref name="generation"/> of its job (a fresh activation that lost its state does not).</summary>
+    Task<bool> IsRunningAsync(long generation);
+
     /// <summary>This instance's counters.</summary>
     Task<JobMetrics> GetMetricsAsync();
 }

@@ -22,6 +22,9 @@ public sealed class OrleansCheckpointOptions
     /// <summary>Limits on what clients push.</summary>
     public IngestSettings Ingest { get; set; } = new();
 
+    /// <summary>What a job does after a failure.</summary>
+    public Recovery.RestartSettings Restart { get; set; } = new();
+
     /// <summary>The parallelism of a job started without one. Default 2.</summary>
     public int DefaultParallelism { get; set; } = 2;
 
@@ -121,6 +124,11 @@ internal sealed class OrleansCheckpointOptionsValidator : IValidateOptions<Orlea
         Require(!string.IsNullOrWhiteSpace(options.Storage.JobsContainer), "Storage:JobsContainer", options.Storage.JobsContainer, "it must be a blob container name");
         Require(!string.IsNullOrWhiteSpace(options.Storage.CheckpointsContainer), "Storage:CheckpointsContainer", options.Storage.CheckpointsContainer, "it must be a blob container name");
         Require(!string.IsNullOrWhiteSpace(options.Storage.CheckpointProvider), "Storage:CheckpointProvider", options.Storage.CheckpointProvider, "it must name a grain storage");
+        foreach (var problem in options.Restart.Problems())
+        {
+            errors.Add($"{OrleansCheckpointOptions.SectionName}:{problem}.");
+        }
+
         foreach (var problem in options.Checkpointing.Problems())
         {
             errors.Add($"{OrleansCheckpointOptions.SectionName}:Checkpointing is not valid: {problem}.");

@@ -12,7 +12,6 @@ namespace OrleansCheckpoint.Runtime.JobManagement;
 internal sealed partial class JobManagerGrain : ICheckpointCoordinatorGrain, ICheckpointEnvironment
 {
     private CheckpointCoordinator? _coordinator;
-    private IGrainTimer? _checkpointTimer;
     private CheckpointStatsTracker? _stats;
 
     // Outlives the coordinators of this activation, so the history survives a stop or a failure.
@@ -96,20 +95,14 @@ internal sealed partial class JobManagerGrain : ICheckpointCoordinatorGrain, ICh
 
     private void StartCheckpointing()
     {
-        if (!S.Checkpointing.Enabled || _coordinator is not null)
+        if (S.Checkpointing.Enabled && _coordinator is null)
         {
-            return;
+            _coordinator = new CheckpointCoordinator(this, S.Checkpointing, S.LastCheckpointId, S.CompletedCheckpoints, Stats, TimeProvider.System, logger);
         }
-
-        _coordinator = new CheckpointCoordinator(this, S.Checkpointing, S.LastCheckpointId, S.CompletedCheckpoints, Stats, TimeProvider.System, logger);
-        var tick = TimeSpan.FromMilliseconds(Math.Clamp(S.Checkpointing.Interval.TotalMilliseconds / 2, 5, 100));
-        _checkpointTimer = this.RegisterGrainTimer(TickAsync, new GrainTimerCreationOptions { DueTime = tick, Period = tick, KeepAlive = true });
     }
 
     private async Task StopCheckpointingAsync(string reason)
     {
-        _checkpointTimer?.Dispose();
-        _checkpointTimer = null;
         var coordinator = _coordinator;
         _coordinator = null;
         if (coordinator is not null)
@@ -118,7 +111,6 @@ internal sealed partial class JobManagerGrain : ICheckpointCoordinatorGrain, ICh
         }
     }
 
-    private Task TickAsync() => S.Status == JobStatus.Running && _coordinator is not null ? _coordinator.TickAsync() : Task.CompletedTask;
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job {Job}: a checkpoint {What} for checkpoint {CheckpointId} did not reach every instance")]
     private static partial void LogSendFailed(ILogger logger, Exception exception, string job, string what, long checkpointId);

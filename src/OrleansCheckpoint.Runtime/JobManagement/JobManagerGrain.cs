@@ -47,6 +47,22 @@ internal sealed class JobState
     /// <summary>The retained completed checkpoints, oldest first.</summary>
     [Id(9)]
     public List<Checkpointing.CompletedCheckpoint> CompletedCheckpoints { get; set; } = [];
+
+    /// <summary>Restarts after failures since the job was last started.</summary>
+    [Id(10)]
+    public int Restarts { get; set; }
+
+    /// <summary>When those restarts happened (for the restart strategy's window).</summary>
+    [Id(11)]
+    public List<DateTimeOffset> RestartTimes { get; set; } = [];
+
+    /// <summary>The checkpoint the current generation was restored from.</summary>
+    [Id(12)]
+    public long? RestoredCheckpoint { get; set; }
+
+    /// <summary>The last failure recovered from.</summary>
+    [Id(13)]
+    public string? LastFailure { get; set; }
 }
 
 /// <summary>
@@ -69,9 +85,12 @@ internal sealed partial class JobManagerGrain(
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         registry.GraphOf(Job); // an unknown job name fails here, with the list of registered jobs
-        if (S.Status == JobStatus.Running)
+
+        // This activation replaces one that was collected or lost with its silo: supervise the job again.
+        // A recovery that was under way is started over.
+        if (S.Status is JobStatus.Running or JobStatus.Restarting)
         {
-            StartCheckpointing(); // this activation replaces one that was collected or lost with its silo
+            StartSupervising();
         }
 
         return Task.CompletedTask;
@@ -87,9 +106,16 @@ internal sealed partial class JobManagerGrain(
             throw new InvalidJobSettingsException($"--parallelism {parallelism} is not valid for job '{Job}': it must be between 1 and the job's maximum parallelism {maxParallelism}.");
         }
 
-        if (S.Status is JobStatus.Running or JobStatus.Draining)
+        if (S.Status is JobStatus.Running or JobStatus.Draining or JobStatus.Restarting)
         {
             return Info();
+        }
+
+        if (S.CompletedCheckpoints.Count > 0 && parallelism != S.Parallelism)
+        {
+            throw new InvalidJobSettingsException(
+                $"--parallelism {parallelism} is not valid for job '{Job}': it resumes from checkpoint {S.CompletedCheckpoints[^1].Id}, taken at parallelism {S.Parallelism}; " +
+                "changing the parallelism of a job with checkpoints is not supported yet.");
         }
 
         var checkpointing = startOptions.Checkpointing ?? startOptions.CheckpointOverrides?.ApplyTo(settings.Checkpointing) ?? settings.Checkpointing;
@@ -111,28 +137,24 @@ internal sealed partial class JobManagerGrain(
         S.Status = JobStatus.Running;
         S.Parallelism = parallelism;
         S.MaxParallelism = maxParallelism;
-        S.Generation++;
         S.StartedAt = DateTimeOffset.UtcNow;
         S.FailureReason = null;
+        S.LastFailure = null;
+        S.Restarts = 0;
+        S.RestartTimes.Clear();
         S.FinishedTasks.Clear();
         S.Checkpointing = checkpointing;
-        await state.WriteStateAsync();
 
-        // Downstream first, so that every instance is ready before anything is sent to it.
-        foreach (var vertex in plan.Vertices.Reverse())
-        {
-            await Task.WhenAll(Enumerable.Range(0, vertex.Parallelism).Select(p =>
-                Operator(new TaskId(Job, vertex.Uid, p)).DeployAsync(new TaskDeployment(new TaskId(Job, vertex.Uid, p), S.Generation, parallelism, maxParallelism))));
-        }
-
-        StartCheckpointing();
+        // A job that has checkpoints resumes from the latest (its sources replay their logs from there).
+        await DeployGenerationAsync(plan);
+        StartSupervising();
         LogStarted(logger, Job, S.Generation, parallelism);
         return Info();
     }
 
     public async Task<JobInfo> StopAsync(bool drain)
     {
-        await StopCheckpointingAsync($"job '{Job}' is stopping");
+        await StopSupervisingAsync($"job '{Job}' is stopping");
         if (S.Status == JobStatus.Running && drain)
         {
             S.Status = JobStatus.Draining;
@@ -142,10 +164,10 @@ internal sealed partial class JobManagerGrain(
             return Info();
         }
 
-        if (S.Status is JobStatus.Running or JobStatus.Draining or JobStatus.Finished or JobStatus.Failed)
+        if (S.Status is JobStatus.Running or JobStatus.Draining or JobStatus.Restarting or JobStatus.Finished or JobStatus.Failed)
         {
             // The status changes first: instances that ask while being cancelled must hear "not running".
-            if (S.Status is JobStatus.Running or JobStatus.Draining)
+            if (S.Status is JobStatus.Running or JobStatus.Draining or JobStatus.Restarting)
             {
                 S.Status = JobStatus.Stopped;
                 await state.WriteStateAsync();
@@ -203,9 +225,6 @@ internal sealed partial class JobManagerGrain(
         return new QueryResult(key, await Operator(new TaskId(Job, vertex.Uid, partition)).QueryAsync(key));
     }
 
-    public Task<TaskDeployment?> GetDeploymentAsync(TaskId task) =>
-        Task.FromResult(S.Status == JobStatus.Running ? new TaskDeployment(task, S.Generation, S.Parallelism, S.MaxParallelism) : null);
-
     public async Task ReportFinishedAsync(TaskId task, long generation)
     {
         if (generation != S.Generation || S.Status != JobStatus.Draining || !S.FinishedTasks.Add(task.GrainKey))
@@ -224,12 +243,19 @@ internal sealed partial class JobManagerGrain(
 
     public async Task ReportFailureAsync(TaskId task, long generation, string reason)
     {
-        if (generation != S.Generation || S.Status is not (JobStatus.Running or JobStatus.Draining))
+        if (generation != S.Generation)
         {
-            return;
+            return; // about an older run: already dealt with
         }
 
-        await FailAsync(reason);
+        if (S.Status == JobStatus.Running)
+        {
+            await RecoverAsync(reason);
+        }
+        else if (S.Status == JobStatus.Draining)
+        {
+            await FailAsync($"{reason} (while draining)");
+        }
     }
 
     private async Task FailAsync(string reason)
@@ -238,7 +264,7 @@ internal sealed partial class JobManagerGrain(
         S.Status = JobStatus.Failed;
         S.FailureReason = reason;
         await state.WriteStateAsync();
-        await StopCheckpointingAsync($"job '{Job}' failed");
+        await StopSupervisingAsync($"job '{Job}' failed");
         await CancelAllAsync();
     }
 
@@ -264,7 +290,7 @@ internal sealed partial class JobManagerGrain(
 
     private JobInfo Info() => new(
         Job, S.Status, S.Parallelism, S.Generation, S.StartedAt, S.FailureReason, S.Parallelism > 0 ? Plan().Describe() : [],
-        S.Parallelism > 0 ? S.Checkpointing : null, S.CompletedCheckpoints.LastOrDefault()?.Id);
+        S.Parallelism > 0 ? S.Checkpointing : null, S.CompletedCheckpoints.LastOrDefault()?.Id, S.Restarts, S.RestoredCheckpoint, S.LastFailure);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Job {Job} started: generation {Generation}, parallelism {Parallelism}")]
     private static partial void LogStarted(ILogger logger, string job, long generation, int parallelism);

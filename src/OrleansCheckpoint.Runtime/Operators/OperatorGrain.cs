@@ -158,6 +158,8 @@ internal sealed partial class OperatorGrain(
     Task ICheckpointResponder.DeclineAsync(long checkpointId, string reason) =>
         GrainFactory.GetGrain<ICheckpointCoordinatorGrain>(_id.Job).DeclineCheckpointAsync(_task?.Deployment.Generation ?? 0, _id, checkpointId, reason);
 
+    public Task<bool> IsRunningAsync(long generation) => Task.FromResult(_task?.Deployment.Generation == generation && _failure is null);
+
     public Task<JobMetrics> GetMetricsAsync() => Task.FromResult(_task?.Metrics ?? JobMetrics.Zero);
 
     Task IResultsPublisher.PublishAsync(ResultBatch batch)

@@ -1,0 +1,207 @@
+using Microsoft.Extensions.Logging;
+using OrleansCheckpoint.Errors;
+using OrleansCheckpoint.Grains;
+using OrleansCheckpoint.Messages;
+using OrleansCheckpoint.Runtime.Checkpointing;
+using OrleansCheckpoint.Runtime.Graph;
+
+namespace OrleansCheckpoint.Runtime.JobManagement;
+
+/// <summary>
+/// The job manager's recovery face. While a job runs, a timer drives checkpoints and, every second, asks
+/// each instance whether it still runs the current generation (an instance whose silo died, or that was
+/// deactivated, comes back as a fresh activation that does not). On any failure — reported by an instance,
+/// or found that way — the job rolls back as a whole: a new generation is deployed from the last completed
+/// checkpoint (checksums verified; a corrupt one falls back to the one before, loudly), the sources replay
+/// their ingest logs from the checkpoint's offsets, and messages of the old generation are dropped.
+/// The restart strategy decides how long to wait, and when to give up and fail the job.
+/// </summary>
+internal sealed partial class JobManagerGrain
+{
+    private static readonly TimeSpan HeartbeatPeriod = TimeSpan.FromSeconds(1);
+    private IGrainTimer? _supervisor;
+    private DateTimeOffset _lastHeartbeat;
+    private bool _heartbeatInFlight;
+
+    /// <summary>
+    /// Deploys a new generation of the job, restoring the latest retained checkpoint that every instance can
+    /// read (or starting empty when there is none); instances are deployed downstream first, so each one is
+    /// ready before anything is sent to it.
+    /// </summary>
+    private async Task DeployGenerationAsync(PhysicalPlan plan)
+    {
+        var candidates = S.CompletedCheckpoints.AsEnumerable().Reverse().Select(c => (CompletedCheckpoint?)c).ToList();
+        if (candidates.Count == 0)
+        {
+            candidates.Add(null);
+        }
+
+        var problems = new List<string>();
+        foreach (var checkpoint in candidates)
+        {
+            S.Generation++;
+            S.RestoredCheckpoint = checkpoint?.Id;
+            await state.WriteStateAsync();
+            var handles = checkpoint?.Handles.ToDictionary(h => h.Task);
+            try
+            {
+                foreach (var vertex in plan.Vertices.Reverse())
+                {
+                    await Task.WhenAll(Enumerable.Range(0, vertex.Parallelism).Select(p =>
+                    {
+                        var task = new TaskId(Job, vertex.Uid, p);
+                        SnapshotHandle? restore = null;
+                        if (handles is not null && !handles.TryGetValue(task, out restore))
+                        {
+                            throw new CorruptSnapshotException($"checkpoint {checkpoint!.Id} has no snapshot of {task}");
+                        }
+
+                        return Operator(task).DeployAsync(new TaskDeployment(task, S.Generation, S.Parallelism, S.MaxParallelism, restore));
+                    }));
+                }
+
+                if (checkpoint is not null)
+                {
+                    LogRestored(logger, Job, S.Generation, checkpoint.Id);
+                }
+
+                return;
+            }
+            catch (CorruptSnapshotException e)
+            {
+                problems.Add($"checkpoint {checkpoint?.Id}: {e.Message}");
+                LogUnusableCheckpoint(logger, Job, checkpoint?.Id ?? 0, e.Message);
+                await CancelAllAsync();
+            }
+        }
+
+        throw new StreamJobException($"No retained checkpoint of job '{Job}' can be restored: {string.Join("; ", problems)}");
+    }
+
+    /// <summary>Rolls the job back to its last completed checkpoint, after the restart strategy's delay; fails it when the strategy gives up.</summary>
+    private async Task RecoverAsync(string reason)
+    {
+        while (true)
+        {
+            var now = DateTimeOffset.UtcNow;
+            var delay = options.Value.Restart.NextDelay(S.RestartTimes, now, out var why);
+            if (delay is null)
+            {
+                await FailAsync($"{reason} — not restarted: {why}");
+                return;
+            }
+
+            LogRecovering(logger, Job, S.Generation, reason, delay.Value.TotalMilliseconds);
+            S.Status = JobStatus.Restarting;
+            S.Restarts++;
+            S.RestartTimes = [.. S.RestartTimes.Where(t => now - t < options.Value.Restart.Window), now];
+            S.LastFailure = reason;
+            await state.WriteStateAsync();
+            await StopCheckpointingAsync($"job '{Job}' is recovering from a failure");
+            await CancelAllAsync();
+            await Task.Delay(delay.Value);
+            try
+            {
+                await DeployGenerationAsync(Plan());
+                S.Status = JobStatus.Running;
+                await state.WriteStateAsync();
+                StartSupervising();
+                return;
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                reason = $"recovery failed: {e.Message}";
+            }
+        }
+    }
+
+    private void StartSupervising()
+    {
+        if (S.Status == JobStatus.Running)
+        {
+            StartCheckpointing();
+        }
+
+        var tick = TimeSpan.FromMilliseconds(S.Checkpointing.Enabled ? Math.Clamp(S.Checkpointing.Interval.TotalMilliseconds / 2, 5, 100) : 100);
+        _supervisor ??= this.RegisterGrainTimer(SuperviseAsync, new GrainTimerCreationOptions { DueTime = tick, Period = tick, KeepAlive = true });
+    }
+
+    private async Task StopSupervisingAsync(string reason)
+    {
+        _supervisor?.Dispose();
+        _supervisor = null;
+        await StopCheckpointingAsync(reason);
+    }
+
+    private async Task SuperviseAsync()
+    {
+        if (S.Status == JobStatus.Restarting)
+        {
+            await RecoverAsync(S.LastFailure ?? "the job manager restarted during a recovery");
+            return;
+        }
+
+        if (S.Status != JobStatus.Running)
+        {
+            return;
+        }
+
+        if (DateTimeOffset.UtcNow - _lastHeartbeat >= HeartbeatPeriod && !_heartbeatInFlight)
+        {
+            _lastHeartbeat = DateTimeOffset.UtcNow;
+            _heartbeatInFlight = true;
+            _ = HeartbeatAsync(S.Generation); // not awaited: an unreachable silo must not stall the job manager
+        }
+
+        if (_coordinator is not null)
+        {
+            await _coordinator.TickAsync();
+        }
+    }
+
+    /// <summary>Asks every instance whether it runs this generation; a "no" is reported as a failure (through a grain call, so it is handled in turn).</summary>
+    private async Task HeartbeatAsync(long generation)
+    {
+        try
+        {
+            var tasks = Plan().AllTasks.ToList();
+            var answers = await Task.WhenAll(tasks.Select(async t =>
+            {
+                try
+                {
+                    return await Operator(t).IsRunningAsync(generation);
+                }
+                catch (Exception)
+                {
+                    return true; // unreachable for now (a silo not yet declared dead): ask again next time
+                }
+            }));
+            var lost = tasks.Where((_, i) => !answers[i]).ToList();
+            if (lost.Count > 0)
+            {
+                await GrainFactory.GetGrain<IJobManagerGrain>(Job).ReportFailureAsync(
+                    lost[0], generation, $"{string.Join(", ", lost)} lost {(lost.Count == 1 ? "its" : "their")} state (a silo failed, or the instance was deactivated)");
+            }
+        }
+        catch (Exception e)
+        {
+            LogHeartbeatFailed(logger, e, Job);
+        }
+        finally
+        {
+            _heartbeatInFlight = false;
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {Job} generation {Generation} failed: {Reason}; restoring the last checkpoint in {DelayMs} ms")]
+    private static partial void LogRecovering(ILogger logger, string job, long generation, string reason, double delayMs);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {Job} generation {Generation} restored checkpoint {CheckpointId}")]
+    private static partial void LogRestored(ILogger logger, string job, long generation, long checkpointId);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Job {Job}: checkpoint {CheckpointId} cannot be restored ({Problem}); falling back to the one before")]
+    private static partial void LogUnusableCheckpoint(ILogger logger, string job, long checkpointId, string problem);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {Job}: a heartbeat round failed")]
+    private static partial void LogHeartbeatFailed(ILogger logger, Exception exception, string job);
+}
