@@ -106,7 +106,7 @@ public sealed class CheckpointTests(ClusterFixture fixture)
     {
         const string job = "chk-timeout";
         await using var driver = new JobDriver(fixture.Client, job);
-        await driver.StartAsync(2, Fast with { Timeout = TimeSpan.FromMilliseconds(600), TolerableFailures = 100 });
+        var info = await driver.StartAsync(2, Fast with { Timeout = TimeSpan.FromMilliseconds(600), TolerableFailures = 100 });
         CheckpointStats aborted;
         using (FaultInjectingGrainStorage.HoldWrites((state, key) => key == $"{job}/endpoint-totals/1" && state.StartsWith("chk-", StringComparison.Ordinal)))
         {
@@ -116,7 +116,7 @@ public sealed class CheckpointTests(ClusterFixture fixture)
                 c => c is not null,
                 "a checkpoint to time out") ?? throw new InvalidOperationException();
             Assert.Contains("timed out", aborted.FailureReason);
-            Assert.Contains("1 of 6 instances had not acknowledged", aborted.FailureReason);
+            Assert.Contains($"1 of {Instances(info)} instances had not acknowledged", aborted.FailureReason);
 
             // Uploads still in flight at the abort land later; their acknowledgements are discarded and the files deleted.
             await Eventually.TrueAsync(
@@ -129,7 +129,7 @@ public sealed class CheckpointTests(ClusterFixture fixture)
             async () => (await driver.Coordinator.GetCheckpointsAsync()).FirstOrDefault(c => c.Status == CheckpointStatus.Completed && c.Id > aborted.Id),
             c => c is not null,
             "a later checkpoint to complete");
-        Assert.Equal(6, next!.Acknowledged);
+        Assert.Equal(Instances(info), next!.Acknowledged);
         var abortedIds = (await driver.Coordinator.GetCheckpointsAsync()).Where(c => c.Status == CheckpointStatus.Aborted).Select(c => c.Id).ToList();
         await Eventually.TrueAsync(
             async () => !(await fixture.CheckpointBlobsAsync()).Any(b => b.Contains($"/{job}/") && abortedIds.Any(id => b.Contains(SnapshotStore.SnapshotStateName(id)))),
@@ -147,7 +147,7 @@ public sealed class CheckpointTests(ClusterFixture fixture)
         var completed = await CompletedAsync(driver, atLeast: 2);
 
         Assert.Equal(CheckpointMode.AtLeastOnce, info.Checkpointing!.Mode);
-        Assert.All(completed, c => Assert.Equal(6, c.Acknowledged));
+        Assert.All(completed, c => Assert.Equal(Instances(info), c.Acknowledged));
     }
 
     [Fact]
@@ -155,20 +155,22 @@ public sealed class CheckpointTests(ClusterFixture fixture)
     {
         const string job = "chk-slow";
         await using var driver = new JobDriver(fixture.Client, job);
-        await driver.StartAsync(2, new CheckpointSettings { Interval = TimeSpan.FromHours(1), Timeout = TimeSpan.FromHours(1) });
+        var info = await driver.StartAsync(2, new CheckpointSettings { Interval = TimeSpan.FromHours(1), Timeout = TimeSpan.FromHours(1) });
         var requests = new RequestGenerator(seed: 12).Take(2_000).Select(RequestGenerator.ToJsonLine).ToList();
         await driver.PushAsync(requests.Take(1_000));
-        await Eventually.TrueAsync(async () => (await driver.Manager.GetMetricsAsync()).RecordsIn == 2_000, "the first events to be processed");
+
+        // Each event reaches three operators after the source: the window, the totals, and the table (the totals' updates).
+        await Eventually.TrueAsync(async () => (await driver.Manager.GetMetricsAsync()).RecordsIn == 3_000, "the first events to be processed");
 
         long? id;
         using (var hold = FaultInjectingGrainStorage.HoldWrites((state, key) => key.StartsWith($"{job}/", StringComparison.Ordinal) && state.StartsWith("chk-", StringComparison.Ordinal)))
         {
             id = await driver.Coordinator.TriggerCheckpointAsync();
-            await Eventually.TrueAsync(() => Task.FromResult(FaultInjectingGrainStorage.Matched == 6), "every instance to start its upload");
+            await Eventually.TrueAsync(() => Task.FromResult(FaultInjectingGrainStorage.Matched == Instances(info)), "every instance to start its upload");
             await driver.PushAsync(requests.Skip(1_000));
 
             // Every record pushed after the barrier is processed by both keyed operators while the uploads hang.
-            await Eventually.TrueAsync(async () => (await driver.Manager.GetMetricsAsync()).RecordsIn == 4_000, "the later events to be processed");
+            await Eventually.TrueAsync(async () => (await driver.Manager.GetMetricsAsync()).RecordsIn == 6_000, "the later events to be processed");
             Assert.Equal(CheckpointStatus.InProgress, (await driver.Coordinator.GetCheckpointsAsync()).Single(c => c.Id == id).Status);
         }
 
@@ -212,6 +214,8 @@ public sealed class CheckpointTests(ClusterFixture fixture)
         Assert.Contains(message, error.Message);
         Assert.Equal(JobStatus.Created, (await manager.GetInfoAsync()).Status);
     }
+
+    private static int Instances(JobInfo info) => info.Operators.Sum(o => o.Parallelism);
 
     private static async Task<List<CheckpointStats>> CompletedAsync(JobDriver driver, int atLeast)
     {

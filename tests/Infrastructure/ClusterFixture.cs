@@ -22,7 +22,7 @@ public class ClusterFixture : IAsyncLifetime
     public static readonly string[] RequestCounterNames =
         ["rc-oracle", "rc-late", "rc-bad-input", "rc-stopped", "rc-restart", "rc-oversized", "rc-parallel-3",
          "chk-flow", "chk-cut", "chk-timeout", "chk-alo", "chk-slow", "chk-fail", "chk-settings",
-         "fail-deactivate", "fail-kill", "fail-kill-coordinator", "fail-snapshot-write", "fail-ingest-write", "fail-exhausted", "fail-corrupt"];
+         "fail-deactivate", "fail-kill", "fail-kill-coordinator", "fail-snapshot-write", "fail-ingest-write", "fail-exhausted", "fail-corrupt", "cli"];
 
     private AzuriteProcess? _azurite;
 

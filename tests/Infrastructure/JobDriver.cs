@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
+using Xunit;
 using Orleans.Streams;
 using OrleansCheckpoint.Grains;
 using OrleansCheckpoint.Messages;
@@ -9,7 +10,8 @@ namespace OrleansCheckpoint.Tests.Infrastructure;
 /// <summary>Drives one job in a test: start, push lines, collect results, drain.</summary>
 public sealed class JobDriver(IClusterClient client, string job) : IAsyncDisposable
 {
-    private readonly ConcurrentQueue<string> _results = new();
+    // Committed result batches by their identity: a batch re-published after a recovery replaces itself.
+    private readonly ConcurrentDictionary<(string, int, long, bool), ResultBatch> _results = new();
     private StreamSubscriptionHandle<ResultBatch>? _subscription;
     private long _sequence;
 
@@ -17,7 +19,11 @@ public sealed class JobDriver(IClusterClient client, string job) : IAsyncDisposa
 
     public ICheckpointCoordinatorGrain Coordinator => client.GetGrain<ICheckpointCoordinatorGrain>(job);
 
-    public IReadOnlyCollection<string> Results => _results;
+    /// <summary>The committed results, each once.</summary>
+    public IReadOnlyList<string> Results => _results.Values.SelectMany(b => b.Records).ToList();
+
+    /// <summary>How many result batches arrived more than once (re-published after a recovery).</summary>
+    public int RepublishedBatches { get; private set; }
 
     public async Task<JobInfo> StartAsync(int? parallelism = null, CheckpointSettings? checkpointing = null)
     {
@@ -25,9 +31,10 @@ public sealed class JobDriver(IClusterClient client, string job) : IAsyncDisposa
             .GetStream<ResultBatch>(StreamId.Create(ResultsStream.Namespace, job))
             .SubscribeAsync((batch, _) =>
             {
-                foreach (var record in batch.Records)
+                if (!_results.TryAdd(batch.DedupeKey, batch))
                 {
-                    _results.Enqueue(record);
+                    Assert.Equal(_results[batch.DedupeKey].Records, batch.Records); // a repeat must be the same results
+                    RepublishedBatches++;
                 }
 
                 return Task.CompletedTask;
@@ -97,9 +104,9 @@ public sealed class JobDriver(IClusterClient client, string job) : IAsyncDisposa
     /// <summary>Waits until <paramref name="count"/> results arrived (and a little longer, to catch extras).</summary>
     public async Task<IReadOnlyList<T>> ResultsAsync<T>(int count)
     {
-        await Eventually.TrueAsync(() => Task.FromResult(_results.Count >= count), $"{count} results (have {_results.Count})");
+        await Eventually.TrueAsync(() => Task.FromResult(Results.Count >= count), $"{count} results (have {Results.Count})");
         await Task.Delay(300);
-        return _results.Select(r => JsonSerializer.Deserialize<T>(r, JsonSerializerOptions.Web)!).ToList();
+        return Results.Select(r => JsonSerializer.Deserialize<T>(r, JsonSerializerOptions.Web)!).ToList();
     }
 
     public async ValueTask DisposeAsync()

@@ -13,13 +13,14 @@ public sealed class JobGraphTests
         var plan = PhysicalPlan.Build(Graph(new RequestCounterJob()), parallelism: 3, maxParallelism: 128);
 
         Assert.Equal(
-            [["requests"], ["window-counts", "window-results"], ["endpoint-totals"]],
+            [["requests"], ["window-counts", "window-results"], ["endpoint-totals"], ["endpoint-table"]],
             plan.Vertices.Select(v => v.Chain.Select(t => t.Uid).ToArray()).ToArray());
+        Assert.Equal(Partitioning.Hash, plan["endpoint-table"].Inputs.Single().Edge.Partitioning); // the table is keyed by the endpoint
         var source = plan["requests"];
         Assert.Equal(["window-counts", "endpoint-totals"], source.Outputs.Select(o => o.DownstreamUid));
         Assert.All(source.Outputs, o => Assert.Equal(Partitioning.Hash, o.Edge.Partitioning));
         Assert.Equal(3, plan["window-counts"].InputChannelCount); // one channel from each source partition
-        Assert.Equal(9, plan.AllTasks.Count());
+        Assert.Equal(12, plan.AllTasks.Count());
         Assert.Equal("request-counter/window-counts/2", plan.AllTasks.Last(t => t.Operator == "window-counts").GrainKey);
     }
 

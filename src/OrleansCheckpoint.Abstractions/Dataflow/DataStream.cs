@@ -45,6 +45,10 @@ public sealed class DataStream<T>
     /// <summary>Publishes each record as JSON to the job's results stream (<c>client results &lt;job&gt;</c>).</summary>
     public DataStream<T> ToResultsStream(string uid) => Then<T>(new ResultsStreamSinkTransformation<T>(uid, Forward()));
 
+    /// <summary>Hashes each record by the key <paramref name="key"/> (for the edge into a sink that is keyed by it).</summary>
+    internal InputEdge HashedBy<TKey>(Func<T, TKey> key)
+        where TKey : notnull => new(Transformation, Partitioning.Hash, (Func<T, ulong>)(record => StableKeyHash.Of(key(record))));
+
     internal InputEdge Forward() => new(Transformation, Partitioning.Forward);
 
     internal DataStream<TOut> Then<TOut>(Transformation next) => new(Builder, Builder.Add(next));
@@ -158,4 +162,16 @@ internal static class QueryKeys
         };
         return (Func<string, TKey>)parser;
     }
+}
+
+/// <summary>Sinks for streams of keyed values.</summary>
+public static class KeyedValueStreamExtensions
+{
+    /// <summary>
+    /// Keeps the latest value of each key in the job's result table, committed with each checkpoint;
+    /// <c>client query &lt;job&gt; &lt;key&gt;</c> reads it. A job has at most one result table.
+    /// </summary>
+    public static DataStream<KeyedValue<TKey, TValue>> ToResultTable<TKey, TValue>(this DataStream<KeyedValue<TKey, TValue>> stream, string uid)
+        where TKey : notnull =>
+        stream.Then<KeyedValue<TKey, TValue>>(new ResultTableSinkTransformation<TKey, TValue>(uid, stream.HashedBy(kv => kv.Key), QueryKeys.ParserFor<TKey>(uid)));
 }

@@ -50,6 +50,11 @@ public sealed class JobBuilder
             throw new InvalidJobGraphException($"Job '{JobName}' has more than one queryable state; `client query` needs exactly one.");
         }
 
+        if (_transformations.Count(t => t.IsResultTable) > 1)
+        {
+            throw new InvalidJobGraphException($"Job '{JobName}' has more than one result table; `client query` reads exactly one.");
+        }
+
         return new JobGraph(JobName, [.. _transformations]);
     }
 

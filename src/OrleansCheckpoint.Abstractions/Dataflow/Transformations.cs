@@ -50,8 +50,14 @@ public abstract class Transformation
     /// <summary>Whether <c>client query</c> reads this transformation's keyed state.</summary>
     public virtual bool IsQueryable => false;
 
+    /// <summary>For queryable state: the canonical text of a key typed as text (e.g. <c>007</c> → <c>7</c> for an integer key).</summary>
+    public virtual string CanonicalQueryKey(string key) => key;
+
     /// <summary>For queryable state: the stable hash of a key typed as text. Throws <see cref="FormatException"/> for a malformed key.</summary>
     public virtual ulong HashQueryKey(string key) => throw new NotSupportedException($"Operator '{Uid}' has no queryable state.");
+
+    /// <summary>Whether this transformation is a result table that <c>client query</c> reads committed values from.</summary>
+    public virtual bool IsResultTable => false;
 
     /// <summary>Whether this transformation ends a branch of the graph (emits nothing downstream).</summary>
     public virtual bool IsSink => false;
@@ -117,6 +123,10 @@ public interface ITransformationVisitor<out TResult>
 
     /// <summary>A sink that publishes records to the job's results stream.</summary>
     TResult VisitResultsStreamSink<T>(ResultsStreamSinkTransformation<T> sink);
+
+    /// <summary>A sink that keeps the latest committed value per key in a queryable table.</summary>
+    TResult VisitResultTableSink<TKey, TValue>(ResultTableSinkTransformation<TKey, TValue> sink)
+        where TKey : notnull;
 }
 
 /// <summary>A source partition receives batches of text lines pushed by clients and parses each into a record.</summary>
@@ -278,7 +288,46 @@ public sealed class WindowAggregateTransformation<T, TKey, TAcc, TOut> : KeyedTr
     public override TResult Accept<TResult>(ITransformationVisitor<TResult> visitor) => visitor.VisitWindowAggregate(this);
 }
 
-/// <summary>Publishes each record, as JSON, to the job's results stream that clients subscribe to (<c>client results</c>).</summary>
+/// <summary>
+/// Keeps the latest value of each key in the job's result table: values staged during a checkpoint's epoch
+/// become visible (to <c>client query</c>) when the checkpoint completes, so a reader never sees a value that a
+/// failure will take back. Its input is partitioned by the key.
+/// </summary>
+/// <typeparam name="TKey">The key type (string, int, long or Guid, so it can be typed on a command line).</typeparam>
+/// <typeparam name="TValue">The value type (stored as JSON).</typeparam>
+public sealed class ResultTableSinkTransformation<TKey, TValue> : Transformation<KeyedValue<TKey, TValue>, KeyedValue<TKey, TValue>>
+    where TKey : notnull
+{
+    internal ResultTableSinkTransformation(string uid, InputEdge input, Func<string, TKey> parseKey)
+        : base(uid, input) => ParseKey = parseKey;
+
+    /// <summary>Parses a key typed as text.</summary>
+    public Func<string, TKey> ParseKey { get; }
+
+    /// <summary>The canonical text of a key (what the table is keyed by).</summary>
+    public static string FormatKey(TKey key) => Convert.ToString(key, System.Globalization.CultureInfo.InvariantCulture) ?? string.Empty;
+
+    /// <inheritdoc />
+    public override bool IsSink => true;
+
+    /// <inheritdoc />
+    public override bool IsResultTable => true;
+
+    /// <inheritdoc />
+    public override ulong HashQueryKey(string key) => StableKeyHash.Of(ParseKey(key));
+
+    /// <inheritdoc />
+    public override string CanonicalQueryKey(string key) => FormatKey(ParseKey(key));
+
+    /// <inheritdoc />
+    public override TResult Accept<TResult>(ITransformationVisitor<TResult> visitor) => visitor.VisitResultTableSink(this);
+}
+
+/// <summary>
+/// Publishes each record, as JSON, to the job's results stream that clients subscribe to (<c>client results</c>).
+/// With checkpoints, records are published when the checkpoint that covers them completes (exactly once per
+/// checkpoint id: after a failure, a re-published batch carries the same id, so subscribers can drop it).
+/// </summary>
 /// <typeparam name="T">The record type.</typeparam>
 public sealed class ResultsStreamSinkTransformation<T> : Transformation<T, T>
 {

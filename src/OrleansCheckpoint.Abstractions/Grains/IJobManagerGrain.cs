@@ -31,9 +31,12 @@ public interface IJobManagerGrain : IGrainWithStringKey
     [AlwaysInterleave]
     Task<PushRoute> GetPushRouteAsync();
 
-    /// <summary>The current value of <paramref name="key"/> in the job's queryable state.</summary>
+    /// <summary>
+    /// The value of <paramref name="key"/>: the committed one from the job's result table, or with
+    /// <paramref name="live"/> (or when the job has no result table) the current one from its queryable state.
+    /// </summary>
     [AlwaysInterleave]
-    Task<QueryResult> QueryAsync(string key);
+    Task<QueryResult> QueryAsync(string key, bool live = false);
 
     /// <summary>For the runtime: <paramref name="task"/> processed its whole input after a drain.</summary>
     Task ReportFinishedAsync(TaskId task, long generation);

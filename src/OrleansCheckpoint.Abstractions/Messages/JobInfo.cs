@@ -93,18 +93,39 @@ public sealed record JobMetrics(
         new(a.RecordsIn + b.RecordsIn, a.EventsAccepted + b.EventsAccepted, a.LateRecordsDropped + b.LateRecordsDropped, a.ResultsEmitted + b.ResultsEmitted);
 }
 
-/// <summary>The answer to a query of a job's queryable state.</summary>
+/// <summary>The answer to a query of a job's state.</summary>
 /// <param name="Key">The key asked for.</param>
-/// <param name="ValueJson">The key's current value as JSON, or <c>null</c> if the key has no state.</param>
+/// <param name="ValueJson">The key's value as JSON, or <c>null</c> if the key has none.</param>
+/// <param name="Committed">True for a value from the result table (committed by a completed checkpoint); false for the live, uncommitted state.</param>
+/// <param name="CheckpointId">For a committed value: the checkpoint that committed the table's latest change.</param>
 [GenerateSerializer, Immutable]
-public sealed record QueryResult([property: Id(0)] string Key, [property: Id(1)] string? ValueJson);
+public sealed record QueryResult(
+    [property: Id(0)] string Key,
+    [property: Id(1)] string? ValueJson,
+    [property: Id(2)] bool Committed = false,
+    [property: Id(3)] long? CheckpointId = null);
 
 /// <summary>A batch of results published on a job's results stream.</summary>
 /// <param name="Operator">The uid of the sink that published them.</param>
 /// <param name="Partition">The sink instance's partition.</param>
 /// <param name="Records">The results, each as JSON.</param>
+/// <param name="CheckpointId">
+/// The checkpoint that committed them (0 when the job takes no checkpoints). After a failure a batch may be
+/// published again with the same (operator, partition, checkpoint id, final): subscribers that want each
+/// result once drop the repeat (<see cref="ResultBatch.DedupeKey"/>).
+/// </param>
+/// <param name="Final">True for what the sink committed at the end of its input (after a drain).</param>
 [GenerateSerializer, Immutable]
-public sealed record ResultBatch([property: Id(0)] string Operator, [property: Id(1)] int Partition, [property: Id(2)] string[] Records);
+public sealed record ResultBatch(
+    [property: Id(0)] string Operator,
+    [property: Id(1)] int Partition,
+    [property: Id(2)] string[] Records,
+    [property: Id(3)] long CheckpointId = 0,
+    [property: Id(4)] bool Final = false)
+{
+    /// <summary>What identifies a committed batch: equal keys mean the same results.</summary>
+    public (string Operator, int Partition, long CheckpointId, bool Final) DedupeKey => (Operator, Partition, CheckpointId, Final);
+}
 
 /// <summary>Names of the Orleans stream on which jobs publish their results.</summary>
 public static class ResultsStream

@@ -6,10 +6,12 @@ namespace OrleansCheckpoint.Messages;
 /// <param name="Parallelism">The job's default parallelism (operators without their own take it).</param>
 /// <param name="MaxParallelism">The number of key groups, fixed when the job was first started.</param>
 /// <param name="Restore">The instance's snapshot in the checkpoint the job restarts from, or <c>null</c> to start empty.</param>
+/// <param name="Checkpointing">Whether the job takes checkpoints (without, sinks commit at once).</param>
 [GenerateSerializer, Immutable]
 public sealed record TaskDeployment(
     [property: Id(0)] TaskId Task,
     [property: Id(1)] long Generation,
     [property: Id(2)] int Parallelism,
     [property: Id(3)] int MaxParallelism,
-    [property: Id(4)] SnapshotHandle? Restore = null);
+    [property: Id(4)] SnapshotHandle? Restore = null,
+    [property: Id(5)] bool Checkpointing = true);

@@ -4,8 +4,9 @@ namespace OrleansCheckpoint.Jobs.RequestCounter;
 
 /// <summary>
 /// The demo job, registered as <c>request-counter</c>: counts requests per endpoint in 10-second event-time
-/// tumbling windows (published on the results stream), and keeps a running total per endpoint that
-/// <c>client query request-counter &lt;endpoint&gt;</c> returns.
+/// tumbling windows (published on the results stream as each checkpoint commits them), and keeps a running
+/// total per endpoint in a result table that <c>client query request-counter &lt;endpoint&gt;</c> reads
+/// (committed values; <c>--live</c> reads the operator's current state).
 /// </summary>
 public sealed class RequestCounterJob : IStreamJob
 {
@@ -33,6 +34,7 @@ public sealed class RequestCounterJob : IStreamJob
             .Count("window-counts")
             .ToResultsStream("window-results");
 
-        byEndpoint.Count("endpoint-totals", queryable: true);
+        // Live totals are queryable (`client query --live`); committed ones go to the result table with each checkpoint.
+        byEndpoint.Count("endpoint-totals", queryable: true).ToResultTable("endpoint-table");
     }
 }

@@ -63,11 +63,11 @@ internal sealed class TaskCheckpointer(
         }
     }
 
-    public void NotifyComplete(long checkpointId)
+    public async Task NotifyCompleteAsync(long checkpointId)
     {
         foreach (var op in chain)
         {
-            op.NotifyCheckpointComplete(checkpointId);
+            await op.NotifyCheckpointCompleteAsync(checkpointId);
         }
     }
 
@@ -95,7 +95,7 @@ internal sealed class TaskCheckpointer(
         var operators = new List<OperatorSnapshot>(chain.Count);
         foreach (var op in chain)
         {
-            if (op.SnapshotState() is { } state)
+            if (op.SnapshotState(barrier.CheckpointId) is { } state)
             {
                 operators.Add(new OperatorSnapshot(op.Transformation.Uid, state));
             }

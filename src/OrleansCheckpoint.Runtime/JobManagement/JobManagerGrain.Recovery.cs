@@ -56,7 +56,7 @@ internal sealed partial class JobManagerGrain
                             throw new CorruptSnapshotException($"checkpoint {checkpoint!.Id} has no snapshot of {task}");
                         }
 
-                        return Operator(task).DeployAsync(new TaskDeployment(task, S.Generation, S.Parallelism, S.MaxParallelism, restore));
+                        return Operator(task).DeployAsync(new TaskDeployment(task, S.Generation, S.Parallelism, S.MaxParallelism, restore, S.Checkpointing.Enabled));
                     }));
                 }
 

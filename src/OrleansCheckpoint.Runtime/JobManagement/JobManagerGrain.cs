@@ -199,22 +199,26 @@ internal sealed partial class JobManagerGrain(
         return Task.FromResult(new PushRoute(Job, source.Uid, source.Parallelism, options.Value.Ingest.MaxBatchEvents));
     }
 
-    public async Task<QueryResult> QueryAsync(string key)
+    public async Task<QueryResult> QueryAsync(string key, bool live = false)
     {
         var graph = registry.GraphOf(Job);
-        var queryable = graph.Transformations.FirstOrDefault(t => t.IsQueryable)
-            ?? throw new StreamJobException($"Job '{Job}' has no queryable state.");
-        if (S.Parallelism == 0 || S.Status is JobStatus.Stopped or JobStatus.Created)
+        var table = graph.Transformations.FirstOrDefault(t => t.IsResultTable);
+        var target = (live ? null : table) ?? graph.Transformations.FirstOrDefault(t => t.IsQueryable)
+            ?? throw new StreamJobException(live && table is not null
+                ? $"Job '{Job}' has no live queryable state; query its result table without --live."
+                : $"Job '{Job}' has no result table or queryable state.");
+        if (S.Parallelism == 0 || S.Status is JobStatus.Created || (target == table ? false : S.Status is JobStatus.Stopped))
         {
             throw new JobNotRunningException(Job, S.Status.ToString());
         }
 
         var plan = Plan();
-        var vertex = plan.VertexOf(queryable);
+        var vertex = plan.VertexOf(target);
+        string canonical;
         ulong hash;
         try
         {
-            hash = queryable.HashQueryKey(key);
+            (canonical, hash) = (target.CanonicalQueryKey(key), target.HashQueryKey(key));
         }
         catch (FormatException e)
         {
@@ -222,6 +226,12 @@ internal sealed partial class JobManagerGrain(
         }
 
         var partition = KeyGroups.PartitionOf(KeyGroups.Of(hash, plan.MaxParallelism), plan.MaxParallelism, vertex.Parallelism);
+        if (target == table)
+        {
+            var (value, checkpoint) = await GrainFactory.GetGrain<IResultTableGrain>(Sinks.ResultTableGrain.Key(Job, table.Uid, partition)).GetAsync(canonical);
+            return new QueryResult(key, value, Committed: true, CheckpointId: checkpoint);
+        }
+
         return new QueryResult(key, await Operator(new TaskId(Job, vertex.Uid, partition)).QueryAsync(key));
     }
 

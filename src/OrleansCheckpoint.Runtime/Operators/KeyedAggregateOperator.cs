@@ -31,7 +31,7 @@ internal sealed class KeyedAggregateOperator<T, TKey, TAcc, TOut>(KeyedAggregate
         }
     }
 
-    public override object SnapshotState() => _state.Snapshot();
+    public override object SnapshotState(long checkpointId) => _state.Snapshot();
 
     public override void RestoreState(object state) => _state.Restore((KeyedStateSnapshot<TKey, TAcc>)state);
 

@@ -47,7 +47,7 @@ internal sealed class KeyedProcessOperator<T, TKey, TOut>(KeyedProcessTransforma
     }
 
     // Every state by name; states restored but not yet asked for by the function are kept as they were.
-    public override object SnapshotState() =>
+    public override object SnapshotState(long checkpointId) =>
         _states.ToDictionary(s => s.Key, s => s.Value.Snapshot()).Concat(_restored).ToDictionary(s => s.Key, s => s.Value);
 
     public override void RestoreState(object state) => _restored = new Dictionary<string, object>((Dictionary<string, object>)state);

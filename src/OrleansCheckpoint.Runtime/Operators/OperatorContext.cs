@@ -4,9 +4,15 @@ using OrleansCheckpoint.Runtime.Graph;
 namespace OrleansCheckpoint.Runtime.Operators;
 
 /// <summary>What an operator instance knows of where it runs and of the batch it is processing.</summary>
-internal sealed class OperatorContext(TaskId task, int maxParallelism, KeyGroupRange keyGroups, IResultsPublisher results)
+internal sealed class OperatorContext(TaskId task, int maxParallelism, KeyGroupRange keyGroups, IResultsPublisher results, IGrainFactory grains, bool checkpointing)
 {
     public TaskId Task { get; } = task;
+
+    /// <summary>For sinks that write to grains (the result table).</summary>
+    public IGrainFactory Grains { get; } = grains;
+
+    /// <summary>Whether the job takes checkpoints; without, sinks commit at once.</summary>
+    public bool Checkpointing { get; } = checkpointing;
 
     public int MaxParallelism { get; } = maxParallelism;
 

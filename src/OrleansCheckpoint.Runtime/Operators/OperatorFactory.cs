@@ -1,4 +1,5 @@
 using OrleansCheckpoint.Dataflow;
+using OrleansCheckpoint.Runtime.Sinks;
 
 namespace OrleansCheckpoint.Runtime.Operators;
 
@@ -25,4 +26,7 @@ internal sealed class OperatorFactory : ITransformationVisitor<StreamOperator>
         where TKey : notnull => new WindowAggregateOperator<T, TKey, TAcc, TOut>(window);
 
     public StreamOperator VisitResultsStreamSink<T>(ResultsStreamSinkTransformation<T> sink) => new ResultsStreamSink<T>(sink);
+
+    public StreamOperator VisitResultTableSink<TKey, TValue>(ResultTableSinkTransformation<TKey, TValue> sink)
+        where TKey : notnull => new ResultTableSink<TKey, TValue>(sink);
 }

@@ -60,7 +60,7 @@ internal sealed partial class OperatorGrain(
         _task = new StreamTask(
             deployment,
             plan,
-            task => GrainFactory.GetGrain<IOperatorGrain>(task.GrainKey),
+            GrainFactory,
             this,
             snapshots,
             this,
@@ -72,7 +72,7 @@ internal sealed partial class OperatorGrain(
         // manager falls back to an older checkpoint); a source then opens its log at the restored offset.
         if (deployment.Restore is { } handle)
         {
-            _task.Restore(await snapshots.ReadAsync(handle));
+            await _task.RestoreAsync(await snapshots.ReadAsync(handle));
         }
 
         if (_task.IsSource)

@@ -91,7 +91,7 @@ internal sealed class SourceOperator<T>(SourceTransformation<T> source) : OneInp
         base.ProcessBatch(batch);
     }
 
-    public override object SnapshotState() => Position;
+    public override object SnapshotState(long checkpointId) => Position;
 
     public override void RestoreState(object state)
     {

@@ -45,17 +45,21 @@ internal abstract class StreamOperator(Transformation transformation)
     /// The synchronous part of a snapshot: an immutable view of this operator's state (copy-on-write, never a
     /// deep copy on the processing path), serializable by Orleans; <c>null</c> for a stateless operator.
     /// </summary>
-    public virtual object? SnapshotState() => null;
+    public virtual object? SnapshotState(long checkpointId) => null;
 
     /// <summary>Loads state taken by <see cref="SnapshotState"/> (of this operator's uid) before any record arrives.</summary>
     public virtual void RestoreState(object state)
     {
     }
 
+    /// <summary>After <see cref="RestoreState"/>: finish what the restored checkpoint promised (sinks commit here).</summary>
+    public virtual Task OnRestoredAsync() => Task.CompletedTask;
+
     /// <summary>Checkpoint <paramref name="checkpointId"/> completed everywhere (transactional sinks commit here).</summary>
-    public virtual void NotifyCheckpointComplete(long checkpointId)
-    {
-    }
+    public virtual Task NotifyCheckpointCompleteAsync(long checkpointId) => Task.CompletedTask;
+
+    /// <summary>Every input ended (after a drain) and the last watermark was processed: commit what is left.</summary>
+    public virtual Task EndOfInputAsync() => Task.CompletedTask;
 
     /// <summary>Called after each input batch; sinks publish what they collected.</summary>
     public virtual ValueTask FlushAsync() => ValueTask.CompletedTask;

@@ -35,7 +35,7 @@ internal sealed class StreamTask
     public StreamTask(
         TaskDeployment deployment,
         PhysicalPlan plan,
-        Func<TaskId, IOperatorGrain> resolve,
+        IGrainFactory grains,
         IResultsPublisher results,
         SnapshotStore snapshots,
         ICheckpointResponder checkpoints,
@@ -45,7 +45,9 @@ internal sealed class StreamTask
         Deployment = deployment;
         _limits = limits;
         var vertex = plan[deployment.Task.Operator];
-        _context = new OperatorContext(deployment.Task, plan.MaxParallelism, KeyGroups.RangeOf(deployment.Task.Partition, plan.MaxParallelism, vertex.Parallelism), results);
+        _context = new OperatorContext(
+            deployment.Task, plan.MaxParallelism, KeyGroups.RangeOf(deployment.Task.Partition, plan.MaxParallelism, vertex.Parallelism), results, grains, deployment.Checkpointing);
+        Func<TaskId, IOperatorGrain> resolve = task => grains.GetGrain<IOperatorGrain>(task.GrainKey);
         _chain = vertex.Chain.Select(t => t.Accept(OperatorFactory.Instance)).ToArray();
         foreach (var op in _chain)
         {
@@ -170,7 +172,7 @@ internal sealed class StreamTask
     /// </summary>
     public async Task NotifyCheckpointCompleteAsync(long checkpointId, long oldestRetained, CancellationToken cancellation)
     {
-        _checkpointer.NotifyComplete(checkpointId);
+        await _checkpointer.NotifyCompleteAsync(checkpointId);
         if (_ingest is not null && _checkpointOffsets.TryGetValue(oldestRetained, out var offset))
         {
             foreach (var older in _checkpointOffsets.Keys.Where(id => id < oldestRetained).ToList())
@@ -182,14 +184,19 @@ internal sealed class StreamTask
         }
     }
 
-    /// <summary>Loads the state of every operator of the chain from a snapshot, matching operators by uid.</summary>
-    public void Restore(TaskSnapshot snapshot)
+    /// <summary>Loads the state of every operator of the chain from a snapshot, matching operators by uid, and lets them finish what it promised.</summary>
+    public async Task RestoreAsync(TaskSnapshot snapshot)
     {
         foreach (var state in snapshot.Operators)
         {
             (_chain.FirstOrDefault(o => o.Transformation.Uid == state.Uid)
                 ?? throw new InvalidOperationException($"The snapshot of {snapshot.Task} holds state of operator '{state.Uid}', which {Deployment.Task} does not run."))
                 .RestoreState(state.State);
+        }
+
+        foreach (var op in _chain)
+        {
+            await op.OnRestoredAsync();
         }
     }
 
@@ -251,6 +258,10 @@ internal sealed class StreamTask
             foreach (var op in _chain)
             {
                 await op.FlushAsync();
+                if (Finished)
+                {
+                    await op.EndOfInputAsync();
+                }
             }
 
             await SendAsync();

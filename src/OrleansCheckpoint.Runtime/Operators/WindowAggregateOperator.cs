@@ -77,7 +77,7 @@ internal sealed class WindowAggregateOperator<T, TKey, TAcc, TOut>(WindowAggrega
         }
     }
 
-    public override object SnapshotState() => _state.Snapshot();
+    public override object SnapshotState(long checkpointId) => _state.Snapshot();
 
     public override void RestoreState(object state)
     {

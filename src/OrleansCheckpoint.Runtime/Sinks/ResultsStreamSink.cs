@@ -1,0 +1,26 @@
+using System.Text.Json;
+using OrleansCheckpoint.Dataflow;
+using OrleansCheckpoint.Messages;
+
+namespace OrleansCheckpoint.Runtime.Sinks;
+
+/// <summary>
+/// Publishes records as JSON on the job's results stream, one stream item per committed transaction, tagged
+/// with its checkpoint id so that a re-publication after a failure can be recognised by subscribers.
+/// </summary>
+internal sealed class ResultsStreamSink<T>(ResultsStreamSinkTransformation<T> sink) : TwoPhaseCommitSink<T, List<string>>(sink)
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    protected override List<string> Begin() => [];
+
+    protected override void Stage(List<string> transaction, T value) => transaction.Add(JsonSerializer.Serialize(value, Json));
+
+    protected override bool IsEmpty(List<string> transaction) => transaction.Count == 0;
+
+    protected override async Task CommitAsync(long checkpointId, bool final, List<string> transaction)
+    {
+        await Context.Results.PublishAsync(new ResultBatch(sink.Uid, Context.Task.Partition, [.. transaction], checkpointId, final));
+        Context.Counters.ResultsEmitted += transaction.Count;
+    }
+}

@@ -1,0 +1,102 @@
+using OrleansCheckpoint.Dataflow;
+using OrleansCheckpoint.Runtime.Operators;
+
+namespace OrleansCheckpoint.Runtime.Sinks;
+
+/// <summary>
+/// A sink that commits its output with the checkpoints (Flink's TwoPhaseCommitSinkFunction): records are
+/// staged in the current transaction; a barrier closes it (pre-commit) and the snapshot holds every closed,
+/// uncommitted transaction; when the checkpoint completes they are committed. After a restore, the restored
+/// transactions belong to a completed checkpoint and are committed again — so commits must be idempotent
+/// (the checkpoint id tells them apart). At the end of the input everything left is committed. Without
+/// checkpoints, each batch's output is committed at once.
+/// </summary>
+/// <typeparam name="T">The record type.</typeparam>
+/// <typeparam name="TTransaction">What one transaction holds; never changed once closed, so snapshots can share it.</typeparam>
+internal abstract class TwoPhaseCommitSink<T, TTransaction>(Transformation transformation) : OneInputOperator<T, T>(transformation)
+    where TTransaction : class
+{
+    private TTransaction _current = null!;
+    private Dictionary<long, TTransaction> _pending = [];
+    private long _lastCheckpoint;
+
+    public override void Open(OperatorContext context)
+    {
+        base.Open(context);
+        _current = Begin();
+    }
+
+    public override void Accept(T value, long timestamp)
+    {
+        Stage(_current, value);
+        Output.Accept(value, timestamp);
+    }
+
+    public override async ValueTask FlushAsync()
+    {
+        if (!Context.Checkpointing && !IsEmpty(_current))
+        {
+            var transaction = Close();
+            await CommitAsync(0, final: false, transaction);
+        }
+    }
+
+    public override object SnapshotState(long checkpointId)
+    {
+        _lastCheckpoint = checkpointId;
+        if (!IsEmpty(_current))
+        {
+            _pending[checkpointId] = Close();
+        }
+
+        return new TwoPhaseCommitState<TTransaction>(new Dictionary<long, TTransaction>(_pending), checkpointId);
+    }
+
+    public override async Task NotifyCheckpointCompleteAsync(long checkpointId)
+    {
+        foreach (var id in _pending.Keys.Where(id => id <= checkpointId).Order().ToList())
+        {
+            await CommitAsync(id, final: false, _pending[id]);
+            _pending.Remove(id); // only once committed: a failed commit is retried at the next completion or restore
+        }
+    }
+
+    public override void RestoreState(object state)
+    {
+        var restored = (TwoPhaseCommitState<TTransaction>)state;
+        _pending = new Dictionary<long, TTransaction>(restored.Pending);
+        _lastCheckpoint = restored.CheckpointId;
+    }
+
+    /// <summary>The restored transactions were pre-committed in a checkpoint that completed: commit them (again).</summary>
+    public override Task OnRestoredAsync() => NotifyCheckpointCompleteAsync(_lastCheckpoint);
+
+    public override async Task EndOfInputAsync()
+    {
+        await NotifyCheckpointCompleteAsync(long.MaxValue);
+        if (!IsEmpty(_current))
+        {
+            await CommitAsync(_lastCheckpoint + 1, final: true, Close());
+        }
+    }
+
+    protected abstract TTransaction Begin();
+
+    protected abstract void Stage(TTransaction transaction, T value);
+
+    protected abstract bool IsEmpty(TTransaction transaction);
+
+    /// <summary>Makes a closed transaction visible; must be idempotent for the same <paramref name="checkpointId"/>.</summary>
+    protected abstract Task CommitAsync(long checkpointId, bool final, TTransaction transaction);
+
+    private TTransaction Close()
+    {
+        var closed = _current;
+        _current = Begin();
+        return closed;
+    }
+}
+
+/// <summary>A sink's closed, uncommitted transactions at a checkpoint, by the checkpoint that closed them.</summary>
+[GenerateSerializer, Immutable]
+internal sealed record TwoPhaseCommitState<TTransaction>([property: Id(0)] Dictionary<long, TTransaction> Pending, [property: Id(1)] long CheckpointId);

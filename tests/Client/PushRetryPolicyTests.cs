@@ -1,0 +1,68 @@
+using Orleans.Runtime.Messaging;
+using Orleans.Serialization;
+using OrleansCheckpoint.Client;
+using OrleansCheckpoint.Client.Push;
+using OrleansCheckpoint.Errors;
+using Xunit;
+
+namespace OrleansCheckpoint.Tests.Client;
+
+/// <summary>Which failed pushes the client retries, and how long it waits in between.</summary>
+public sealed class PushRetryPolicyTests
+{
+    private static readonly PushRetryPolicy Policy = new(TimeSpan.FromSeconds(60));
+
+    [Theory]
+    [InlineData(0, 100)]
+    [InlineData(1, 200)]
+    [InlineData(2, 400)]
+    [InlineData(3, 800)]
+    [InlineData(4, 1600)]
+    [InlineData(5, 2000)]
+    [InlineData(50, 2000)]
+    public void The_wait_starts_at_100_ms_and_doubles_up_to_2_s(int retries, int expectedMs) =>
+        Assert.Equal(TimeSpan.FromMilliseconds(expectedMs), Policy.NextDelay(retries, TimeSpan.FromSeconds(1)));
+
+    [Fact]
+    public void The_last_wait_ends_at_the_deadline_and_after_it_there_is_none()
+    {
+        Assert.Equal(TimeSpan.FromMilliseconds(300), Policy.NextDelay(10, TimeSpan.FromSeconds(59.7)));
+        Assert.Null(Policy.NextDelay(10, TimeSpan.FromSeconds(60)));
+        Assert.Null(Policy.NextDelay(0, TimeSpan.FromSeconds(61)));
+        Assert.Null(new PushRetryPolicy(TimeSpan.Zero).NextDelay(0, TimeSpan.Zero));
+    }
+
+    public static TheoryData<Exception> Retryable => new()
+    {
+        new JobNotRunningException("cli", "Restarting"),
+        new StreamJobException("Operator instance cli/source/0 of job 'cli' failed: boom"),
+        new TimeoutException("Response did not arrive on time"),
+        new SiloUnavailableException("The target silo became unavailable"),
+        new OrleansMessageRejectionException("No gateways available"),
+        new ConnectionFailedException("Connection refused"),
+        new OrleansException("wrapped", new JobNotRunningException("cli", "Restarting")),
+        new InvalidOperationException("a storage error on the silo"),
+    };
+
+    public static TheoryData<Exception> NotRetryable => new()
+    {
+        new InvalidEventsException("cli", [new EventError(3, "not JSON")]),
+        new BatchTooLargeException("cli", 5000, 1, 2000, 1),
+        new JobNotFoundException("nope", ["cli"]),
+        new JobNotRunningException("cli", "Stopped"),
+        new JobNotRunningException("cli", "Draining"),
+        new JobNotRunningException("cli", "Failed"),
+        new AggregateException(new JobNotRunningException("cli", "Finished")),
+        new ClientException("--batch-size 5000 is not valid"),
+        new OperationCanceledException(),
+        new CodecNotFoundException("no codec"),
+    };
+
+    [Theory]
+    [MemberData(nameof(Retryable))]
+    public void Errors_another_attempt_may_not_meet_are_retried(Exception error) => Assert.True(PushRetryPolicy.IsRetryable(error));
+
+    [Theory]
+    [MemberData(nameof(NotRetryable))]
+    public void Refused_batches_absent_or_stopped_jobs_and_client_errors_are_not(Exception error) => Assert.False(PushRetryPolicy.IsRetryable(error));
+}

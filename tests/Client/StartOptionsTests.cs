@@ -1,0 +1,74 @@
+using System.CommandLine;
+using OrleansCheckpoint.Client.Commands;
+using OrleansCheckpoint.Messages;
+using Xunit;
+
+namespace OrleansCheckpoint.Tests.Client;
+
+/// <summary><c>client start</c>'s checkpoint options, parsed by the client's real command line.</summary>
+public sealed class StartOptionsTests
+{
+    public static TheoryData<string[], CheckpointOverrides> EachOption => new()
+    {
+        { ["--checkpoint-interval", "250ms"], new CheckpointOverrides { Interval = TimeSpan.FromMilliseconds(250) } },
+        { ["--checkpoint-timeout", "2m"], new CheckpointOverrides { Timeout = TimeSpan.FromMinutes(2) } },
+        { ["--checkpoint-min-pause", "00:00:02"], new CheckpointOverrides { MinPause = TimeSpan.FromSeconds(2) } },
+        { ["--max-concurrent-checkpoints", "3"], new CheckpointOverrides { MaxConcurrent = 3 } },
+        { ["--tolerable-checkpoint-failures", "0"], new CheckpointOverrides { TolerableFailures = 0 } },
+        { ["--retained-checkpoints", "5"], new CheckpointOverrides { Retained = 5 } },
+        { ["--checkpoint-mode", "at-least-once"], new CheckpointOverrides { Mode = CheckpointMode.AtLeastOnce } },
+        { ["--checkpoint-mode", "exactly-once"], new CheckpointOverrides { Mode = CheckpointMode.ExactlyOnce } },
+        { ["--no-checkpoints"], new CheckpointOverrides { Enabled = false } },
+    };
+
+    [Theory]
+    [MemberData(nameof(EachOption))]
+    public void Each_checkpoint_option_sets_its_own_override_and_no_other(string[] option, CheckpointOverrides expected)
+    {
+        var parse = Parse(["start", "cli", .. option]);
+
+        Assert.Empty(parse.Errors);
+        Assert.Equal(expected, CheckpointOptions.OverridesOf(parse));
+    }
+
+    [Fact]
+    public void Options_combine_into_one_set_of_overrides()
+    {
+        var parse = Parse(["start", "cli", "--parallelism", "3", "--checkpoint-interval", "1h", "--checkpoint-timeout", "2h", "--retained-checkpoints", "4", "--checkpoint-mode", "at-least-once"]);
+
+        Assert.Empty(parse.Errors);
+        Assert.Equal(
+            new CheckpointOverrides { Interval = TimeSpan.FromHours(1), Timeout = TimeSpan.FromHours(2), Retained = 4, Mode = CheckpointMode.AtLeastOnce },
+            CheckpointOptions.OverridesOf(parse));
+    }
+
+    [Fact]
+    public void Without_checkpoint_options_the_silo_defaults_apply() =>
+        Assert.Null(CheckpointOptions.OverridesOf(Parse(["start", "cli", "--parallelism", "2"])));
+
+    [Fact]
+    public void Values_the_silo_refuses_still_parse_so_that_the_silo_names_the_setting()
+    {
+        var parse = Parse(["start", "cli", "--checkpoint-interval", "0s", "--max-concurrent-checkpoints", "0"]);
+
+        Assert.Empty(parse.Errors);
+        Assert.Equal(new CheckpointOverrides { Interval = TimeSpan.Zero, MaxConcurrent = 0 }, CheckpointOptions.OverridesOf(parse));
+    }
+
+    [Theory]
+    [InlineData("--checkpoint-interval", "5x")]
+    [InlineData("--checkpoint-timeout", "1d")]
+    [InlineData("--checkpoint-min-pause", "-1s")]
+    [InlineData("--checkpoint-mode", "twice")]
+    public void A_bad_value_is_one_usage_error_naming_its_option(string option, string value)
+    {
+        var parse = Parse(["start", "cli", option, value]);
+
+        var error = Assert.Single(parse.Errors);
+        Assert.StartsWith(option + " must be", error.Message);
+        Assert.Contains(value, error.Message);
+        Assert.DoesNotContain('\n', error.Message);
+    }
+
+    private static ParseResult Parse(string[] args) => ClientCommandLine.Create().Parse(args);
+}
