@@ -186,7 +186,7 @@ public sealed class CheckpointTests(ClusterFixture fixture)
     }
 
     [Fact]
-    public async Task Failing_snapshot_writes_decline_checkpoints_and_beyond_the_tolerated_number_the_job_fails_with_the_reason()
+    public async Task Failing_snapshot_writes_decline_checkpoints_beyond_the_tolerated_number_fail_over_and_when_restarts_run_out_the_job_fails_with_the_reason()
     {
         const string job = "chk-fail";
         await using var driver = new JobDriver(fixture.Client, job);
@@ -197,7 +197,11 @@ public sealed class CheckpointTests(ClusterFixture fixture)
 
         Assert.Contains("3 consecutive checkpoints failed, more than the 2 tolerated", failed.FailureReason);
         Assert.Contains("injected storage failure", failed.FailureReason);
-        Assert.Equal(3, (await driver.Coordinator.GetCheckpointsAsync()).Count(c => c.Status == CheckpointStatus.Aborted));
+        Assert.Contains("not restarted: it restarted 4 times", failed.FailureReason); // the fixture allows 4 restarts
+        Assert.Equal(4, failed.Restarts);
+        var aborted = (await driver.Coordinator.GetCheckpointsAsync()).Where(c => c.Status == CheckpointStatus.Aborted).ToList();
+        Assert.Equal(15, aborted.Count); // 3 per generation, 5 generations, and ids never repeat
+        Assert.Equal(aborted.Count, aborted.Select(c => c.Id).Distinct().Count());
         await Assert.ThrowsAsync<JobNotRunningException>(() => driver.Manager.GetPushRouteAsync());
     }
 

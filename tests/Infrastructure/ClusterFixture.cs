@@ -39,6 +39,14 @@ public class ClusterFixture : IAsyncLifetime
 
     public string CheckpointsContainer { get; private set; } = string.Empty;
 
+    /// <summary>Replaces the grain storage registered under <paramref name="name"/> by a decorator of it.</summary>
+    private static void DecorateGrainStorage(IServiceCollection services, string name, Func<IGrainStorage, IGrainStorage> decorate)
+    {
+        var original = services.Last(d => d.IsKeyedService && Equals(d.ServiceKey, name) && d.ServiceType == typeof(IGrainStorage));
+        services.Remove(original);
+        services.AddKeyedSingleton<IGrainStorage>(name, (sp, key) => decorate((IGrainStorage)original.KeyedImplementationFactory!(sp, key)));
+    }
+
     /// <summary>The names of the blobs in the checkpoints container.</summary>
     public async Task<List<string>> CheckpointBlobsAsync()
     {
@@ -73,6 +81,7 @@ public class ClusterFixture : IAsyncLifetime
                 o.Storage.CheckpointProvider = FaultInjectingGrainStorage.Name;
                 o.Checkpointing = o.Checkpointing with { Interval = TimeSpan.FromMilliseconds(200), Timeout = TimeSpan.FromSeconds(5) };
                 o.Restart.Delay = TimeSpan.FromMilliseconds(200);
+                o.Restart.MaxAttempts = 4;
                 o.BatchSize = 64; // small batches: many channel hops per test
                 o.Ingest.MaxBatchEvents = 2_000;
             });
@@ -80,6 +89,8 @@ public class ClusterFixture : IAsyncLifetime
             silo.Services.AddKeyedSingleton<IGrainStorage>(
                 FaultInjectingGrainStorage.Name,
                 (sp, _) => new FaultInjectingGrainStorage(sp.GetRequiredKeyedService<IGrainStorage>(CheckpointSiloBuilderExtensions.CheckpointStorageName)));
+            DecorateGrainStorage(silo.Services, CheckpointSiloBuilderExtensions.JobStorageName, inner => new FaultInjectingGrainStorage(inner));
+            silo.Services.AddSingleton(FaultInjectingSegmentStore.Interceptor);
             foreach (var name in RequestCounterNames)
             {
                 silo.Services.AddStreamJob(name, () => new RequestCounterJob());

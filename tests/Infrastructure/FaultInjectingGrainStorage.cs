@@ -5,9 +5,10 @@ namespace OrleansCheckpoint.Tests.Infrastructure;
 /// <summary>
 /// A grain storage that passes every call to the real one (Azure Blob on Azurite), except that a test can
 /// hold writes back until it releases them, or make them fail. The cluster fixture makes it the storage that
-/// snapshots are written through (OrleansCheckpoint:Storage:CheckpointProvider).
+/// snapshots are written through (OrleansCheckpoint:Storage:CheckpointProvider), and wraps the job storage
+/// (job managers' state, result tables) with it too.
 /// </summary>
-public sealed class FaultInjectingGrainStorage(IGrainStorage inner) : IGrainStorage
+public sealed class FaultInjectingGrainStorage(IGrainStorage inner) : IGrainStorage, ILifecycleParticipant<ISiloLifecycle>
 {
     public const string Name = "faulty-checkpoints";
 
@@ -22,6 +23,9 @@ public sealed class FaultInjectingGrainStorage(IGrainStorage inner) : IGrainStor
 
     /// <summary>Fails the writes that match <paramref name="match"/> until the returned scope is disposed.</summary>
     public static IDisposable FailWrites(Func<string, string, bool> match) => Install(new Fault(match, Fail: true));
+
+    /// <summary>The real provider still takes part in the silo's start-up (it initialises its container there).</summary>
+    public void Participate(ISiloLifecycle lifecycle) => (inner as ILifecycleParticipant<ISiloLifecycle>)?.Participate(lifecycle);
 
     public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) => inner.ReadStateAsync(stateName, grainId, grainState);
 

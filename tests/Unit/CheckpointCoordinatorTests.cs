@@ -161,6 +161,8 @@ public sealed class CheckpointCoordinatorTests
 
         public Task TriggerSourcesAsync(CheckpointBarrier barrier) => Task.CompletedTask;
 
+        public Task PersistTriggeredAsync(long checkpointId) => Task.CompletedTask;
+
         public Task<string> WriteManifestAsync(CheckpointManifest manifest)
         {
             Manifests.Add(manifest);
@@ -196,7 +198,7 @@ public sealed class CheckpointCoordinatorTests
             return Task.CompletedTask;
         }
 
-        public Task FailJobAsync(string reason)
+        public Task FailOverAsync(string reason)
         {
             FailureReason = reason;
             return Task.CompletedTask;

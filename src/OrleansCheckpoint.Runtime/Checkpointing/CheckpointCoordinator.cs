@@ -16,6 +16,9 @@ internal interface ICheckpointEnvironment
 
     Task TriggerSourcesAsync(CheckpointBarrier barrier);
 
+    /// <summary>Persists the id of a checkpoint about to be triggered, so that no id is ever used twice (snapshots are create-only).</summary>
+    Task PersistTriggeredAsync(long checkpointId);
+
     /// <summary>Writes the manifest, persists the completed checkpoint as the job's latest, and returns the manifest's state name.</summary>
     Task<string> WriteManifestAsync(CheckpointManifest manifest);
 
@@ -28,7 +31,8 @@ internal interface ICheckpointEnvironment
     /// <summary>Deletes the snapshots of <paramref name="checkpointId"/> of the given instances (and its manifest, if asked).</summary>
     Task DeleteCheckpointAsync(long checkpointId, IEnumerable<TaskId> tasks, string? manifestStateName);
 
-    Task FailJobAsync(string reason);
+    /// <summary>Checkpoints failed beyond the tolerated number: fail the running generation over.</summary>
+    Task FailOverAsync(string reason);
 }
 
 /// <summary>
@@ -99,6 +103,7 @@ internal sealed partial class CheckpointCoordinator
             return null;
         }
 
+        await _environment.PersistTriggeredAsync(LastCheckpointId + 1);
         var pending = new PendingCheckpoint(++LastCheckpointId, _environment.Generation, now, _environment.Tasks);
         _pending.Add(pending.Id, pending);
         _lastTrigger = now;
@@ -229,7 +234,7 @@ internal sealed partial class CheckpointCoordinator
         await _environment.DeleteCheckpointAsync(pending.Id, _environment.Tasks, manifestStateName: null);
         if (countsAsFailure && _failures.OnFailure())
         {
-            await _environment.FailJobAsync(
+            await _environment.FailOverAsync(
                 $"{_failures.ConsecutiveFailures} consecutive checkpoints failed, more than the {_settings.TolerableFailures} tolerated; the last: {reason}");
         }
     }

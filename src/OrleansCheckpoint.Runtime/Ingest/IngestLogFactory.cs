@@ -6,8 +6,11 @@ using OrleansCheckpoint.Runtime.Hosting;
 
 namespace OrleansCheckpoint.Runtime.Ingest;
 
+/// <summary>Wraps a partition's segment store (a seam for fault-injection tests; none is registered in production).</summary>
+internal delegate ISegmentStore SegmentStoreInterceptor(TaskId partition, ISegmentStore inner);
+
 /// <summary>Opens the ingest log of a source partition in the configured storage.</summary>
-internal sealed class IngestLogFactory(IOptions<OrleansCheckpointOptions> options, Serializer serializer)
+internal sealed class IngestLogFactory(IOptions<OrleansCheckpointOptions> options, Serializer serializer, SegmentStoreInterceptor? interceptor = null)
 {
     private readonly ConcurrentDictionary<string, MemorySegmentStore> _memory = new();
     private readonly Lazy<Azure.Storage.Blobs.BlobContainerClient> _container = new(() =>
@@ -18,6 +21,6 @@ internal sealed class IngestLogFactory(IOptions<OrleansCheckpointOptions> option
         ISegmentStore segments = options.Value.Storage.Kind == StorageKind.Memory
             ? _memory.GetOrAdd(partition.GrainKey, _ => new MemorySegmentStore())
             : new BlobSegmentStore(_container.Value, partition);
-        return new IngestLog(segments, serializer);
+        return new IngestLog(interceptor?.Invoke(partition, segments) ?? segments, serializer);
     }
 }

@@ -57,6 +57,12 @@ internal sealed partial class JobManagerGrain : ICheckpointCoordinatorGrain, ICh
     Task ICheckpointEnvironment.TriggerSourcesAsync(CheckpointBarrier barrier) =>
         Send("trigger", barrier.CheckpointId, ((ICheckpointEnvironment)this).Sources.Select(t => Operator(t).TriggerCheckpointAsync(S.Generation, barrier)));
 
+    async Task ICheckpointEnvironment.PersistTriggeredAsync(long checkpointId)
+    {
+        S.LastCheckpointId = checkpointId;
+        await state.WriteStateAsync();
+    }
+
     Task<string> ICheckpointEnvironment.WriteManifestAsync(CheckpointManifest manifest) => snapshots.WriteManifestAsync(manifest);
 
     async Task ICheckpointEnvironment.PersistCompletedAsync(long lastCheckpointId, IReadOnlyList<CompletedCheckpoint> retained)
@@ -81,7 +87,8 @@ internal sealed partial class JobManagerGrain : ICheckpointCoordinatorGrain, ICh
         }
     }
 
-    Task ICheckpointEnvironment.FailJobAsync(string reason) => FailAsync(reason);
+    // Too many failed checkpoints fail the running generation over (as Flink does); the restart strategy decides whether it comes back.
+    Task ICheckpointEnvironment.FailOverAsync(string reason) => RecoverAsync(reason);
 
     private Task Send(string what, long checkpointId, IEnumerable<Task> calls)
     {
