@@ -18,26 +18,18 @@ internal sealed record CommandContext(ParseResult Parse, IClusterClient Client, 
 /// </summary>
 internal static class CommandActions
 {
-    /// <summary>Sets <paramref name="command"/>'s action: connect to the cluster, then run <paramref name="body"/>.</summary>
+    /// <summary>Sets <paramref name="command"/>'s action: connect to the cluster (as the root command says), then run <paramref name="body"/>.</summary>
     public static void SetConnectedAction(this Command command, Func<CommandContext, CancellationToken, Task<int>> body) =>
         command.SetAction((parse, cancellation) => RunAsync(parse, async (output, token) =>
         {
-            await using var connection = await ClusterConnection.ConnectAsync(GlobalOptions.ConnectionOf(parse), token);
+            var connect = parse.RootCommandResult.Command is ClientRootCommand root ? root.Connect : ClusterConnection.Connector;
+            await using var connection = await connect(GlobalOptions.ConnectionOf(parse), token);
             return await body(new CommandContext(parse, connection.Client, output), token);
         }, cancellation));
 
     /// <summary>Sets <paramref name="command"/>'s action: run <paramref name="body"/>, which connects itself if it needs to.</summary>
     public static void SetLocalAction(this Command command, Func<ParseResult, ConsoleOutput, CancellationToken, Task<int>> body) =>
         command.SetAction((parse, cancellation) => RunAsync(parse, (output, token) => body(parse, output, token), cancellation));
-
-    /// <summary>The runtime's error inside <paramref name="e"/>, if there is one (Orleans may wrap what a grain threw).</summary>
-    private static StreamJobException? JobError(Exception e) => e switch
-    {
-        StreamJobException job => job,
-        AggregateException aggregate => aggregate.InnerExceptions.Select(JobError).FirstOrDefault(x => x is not null),
-        { InnerException: { } inner } => JobError(inner),
-        _ => null,
-    };
 
     private static async Task<int> RunAsync(ParseResult parse, Func<ConsoleOutput, CancellationToken, Task<int>> body, CancellationToken cancellation)
     {
@@ -51,7 +43,9 @@ internal static class CommandActions
             ConsoleOutput.Error(message);
             if (e is PushFailedException { Progress: var progress })
             {
-                ConsoleOutput.Note(string.Create(CultureInfo.InvariantCulture, $"{progress.Accepted:N0} events in {progress.Batches:N0} batches were accepted before the push stopped."));
+                ConsoleOutput.Note(string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"{progress.Accepted:N0} events in {progress.Batches:N0} batches were accepted before the push stopped ({progress.Retries:N0} retries, {progress.Duplicates:N0} duplicates)."));
             }
 
             return exitCode;
@@ -63,17 +57,15 @@ internal static class CommandActions
     {
         OperationCanceledException when cancellation.IsCancellationRequested => (ExitCodes.Interrupted, "interrupted"),
         ClusterUnreachableException => (ExitCodes.Unreachable, e.Message),
-        _ when IsConnectionLoss(e) => (ExitCodes.Unreachable, $"lost the connection to the silo: {FirstLine(e.Message)}"),
+        _ when IsConnectionLoss(e) => (ExitCodes.Unreachable, $"lost the connection to the silo: {ErrorCauses.FirstLine(e.Message)}"),
         ClientException => (ExitCodes.Failed, e.Message),
-        _ when JobError(e) is { } job => (ExitCodes.Failed, job.Message),
-        TimeoutException => (ExitCodes.Failed, $"the silo did not answer in time: {FirstLine(e.Message)}"),
+        _ when ErrorCauses.Find<StreamJobException>(e) is { } job => (ExitCodes.Failed, job.Message),
+        TimeoutException => (ExitCodes.Failed, $"the silo did not answer in time: {ErrorCauses.FirstLine(e.Message)}"),
         IOException => (ExitCodes.Failed, e.Message),
         _ => null,
     };
 
+    // SiloUnavailableException is an OrleansMessageRejectionException.
     private static bool IsConnectionLoss(Exception e) =>
-        e is ConnectionFailedException or SiloUnavailableException or OrleansMessageRejectionException
-        || (e.InnerException is { } inner && IsConnectionLoss(inner));
-
-    private static string FirstLine(string message) => message.Split('\n', 2)[0].TrimEnd();
+        ErrorCauses.Find<ConnectionFailedException>(e) is not null || ErrorCauses.Find<OrleansMessageRejectionException>(e) is not null;
 }

@@ -9,6 +9,24 @@ internal static class CommandSymbols
 {
     public static Argument<string> Job() => new("job") { Description = "The job's registered name (see `client jobs`)" };
 
+    /// <summary>An option whose value is a duration (see <see cref="Durations"/>); a value that is not one is a usage error naming the option.</summary>
+    public static Option<TimeSpan?> Duration(string name, string description) => new(name)
+    {
+        Description = description,
+        HelpName = "duration",
+        CustomParser = result =>
+        {
+            var token = result.Tokens[^1].Value;
+            if (Durations.TryParse(token, out var duration))
+            {
+                return duration;
+            }
+
+            result.AddError($"{name} must be a duration such as {Durations.Examples} (got {token}).");
+            return null;
+        },
+    };
+
     /// <summary>Rejects values of <paramref name="option"/> that are not above zero.</summary>
     public static Option<T> MustBePositive<T>(this Option<T> option)
         where T : struct, INumber<T> => option.MustBe(v => v > T.Zero, "above 0");

@@ -5,7 +5,7 @@ using Spectre.Console;
 
 namespace OrleansCheckpoint.Client.Commands;
 
-/// <summary><c>client push &lt;job&gt; (--generate N [--rate R] [--seed S] [--late-fraction F] | --file F | --stdin) [--batch-size B]</c></summary>
+/// <summary><c>client push &lt;job&gt; (--generate N [--rate R] [--seed S] [--late-fraction F] | --file F | --stdin) [--batch-size B] [--retry-for D]</c></summary>
 internal static class PushCommand
 {
     public static Command Create()
@@ -35,10 +35,13 @@ internal static class PushCommand
             HelpName = "B",
             DefaultValueFactory = _ => PushSettings.DefaultBatchSize,
         }.MustBePositive();
+        var retryFor = CommandSymbols.Duration(
+            "--retry-for",
+            $"Retry a failed push for up to this long from its first failure, 0 for never (default {Durations.Format(PushSettings.DefaultRetryFor)}); a retry is never counted twice");
 
         var command = new Command("push", "Push JSON-line events to a running job, spread over its source partitions")
         {
-            job, generate, rate, seed, lateFraction, file, stdin, batchSize,
+            job, generate, rate, seed, lateFraction, file, stdin, batchSize, retryFor,
         };
         command.Validators.Add(result =>
         {
@@ -64,13 +67,22 @@ internal static class PushCommand
             var input = parse.GetValue(generate) is { } count
                 ? PushInput.Generate(count, parse.GetValue(seed) ?? 1, eventsPerSecond ?? 1000, parse.GetValue(lateFraction) ?? 0)
                 : parse.GetValue(file) is { } path ? PushInput.File(path) : PushInput.StandardInput();
-            var settings = new PushSettings(parse.GetValue(batchSize), eventsPerSecond);
+            var settings = new PushSettings(parse.GetValue(batchSize), eventsPerSecond, parse.GetValue(retryFor));
             var summary = await JobPush.RunAsync(context.Client, parse.GetRequiredValue(job), input, settings, context.Output, cancellation);
             context.Output.Data(
-                new { accepted = summary.Accepted, batches = summary.Batches, seconds = Math.Round(summary.Elapsed.TotalSeconds, 3), eventsPerSecond = Math.Round(summary.EventsPerSecond) },
+                new
+                {
+                    accepted = summary.Accepted,
+                    batches = summary.Batches,
+                    retries = summary.Retries,
+                    duplicates = summary.Duplicates,
+                    seconds = Math.Round(summary.Elapsed.TotalSeconds, 3),
+                    eventsPerSecond = Math.Round(summary.EventsPerSecond),
+                },
                 _ => new Text(string.Create(
                     CultureInfo.InvariantCulture,
-                    $"accepted {summary.Accepted:N0} events in {summary.Batches:N0} batches in {summary.Elapsed.TotalSeconds:0.00} s ({summary.EventsPerSecond:N0} events/s){Environment.NewLine}")));
+                    $"accepted {summary.Accepted:N0} events in {summary.Batches:N0} batches in {summary.Elapsed.TotalSeconds:0.00} s ({summary.EventsPerSecond:N0} events/s); " +
+                    $"{summary.Retries:N0} retries, {summary.Duplicates:N0} duplicates{Environment.NewLine}")));
             return ExitCodes.Ok;
         });
         return command;

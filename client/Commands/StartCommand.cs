@@ -5,7 +5,11 @@ using OrleansCheckpoint.Messages;
 
 namespace OrleansCheckpoint.Client.Commands;
 
-/// <summary><c>client start &lt;job&gt; [--parallelism N]</c></summary>
+/// <summary>
+/// <c>client start &lt;job&gt; [--parallelism N] [--checkpoint-interval D] [--checkpoint-timeout D] [--checkpoint-min-pause D]
+/// [--max-concurrent-checkpoints N] [--tolerable-checkpoint-failures N] [--retained-checkpoints N]
+/// [--checkpoint-mode exactly-once|at-least-once] [--no-checkpoints]</c>
+/// </summary>
 internal static class StartCommand
 {
     public static Command Create()
@@ -17,12 +21,28 @@ internal static class StartCommand
             HelpName = "N",
         }.MustBePositive();
 
-        var command = new Command("start", "Start a job (a running job is left as it is) and show it") { job, parallelism };
+        var command = new Command(
+            "start",
+            "Start a job (a running job is left as it is) and show it. Unset checkpoint options take the silo's OrleansCheckpoint:Checkpointing")
+        {
+            job, parallelism,
+        };
+        foreach (var option in CheckpointOptions.All)
+        {
+            command.Options.Add(option);
+        }
+
         command.SetConnectedAction(async (context, _) =>
         {
             var jobManager = context.Client.GetGrain<IJobManagerGrain>(context.Parse.GetRequiredValue(job));
-            var info = await jobManager.StartAsync(new JobStartOptions(context.Parse.GetValue(parallelism)));
+            var overrides = CheckpointOptions.OverridesOf(context.Parse);
+            var info = await jobManager.StartAsync(new JobStartOptions(context.Parse.GetValue(parallelism), CheckpointOverrides: overrides));
             context.Output.Data(info, JobViews.Job);
+            if (overrides is not null && info.Checkpointing is { } running && overrides.ApplyTo(running) != running)
+            {
+                ConsoleOutput.Note($"job '{info.Name}' was already running: its checkpoint settings are unchanged (stop it first to start it with others).");
+            }
+
             return ExitCodes.Ok;
         });
         return command;

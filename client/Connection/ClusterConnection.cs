@@ -7,12 +7,24 @@ using OrleansCheckpoint.Messages;
 
 namespace OrleansCheckpoint.Client.Connection;
 
+/// <summary>A cluster client that a command uses until it disposes the connection.</summary>
+internal interface IClusterConnection : IAsyncDisposable
+{
+    IClusterClient Client { get; }
+}
+
+/// <summary>How connected commands get their cluster client (<see cref="ClusterConnection.ConnectAsync"/>, unless a test says otherwise).</summary>
+internal delegate Task<IClusterConnection> ClusterConnector(ConnectionSettings settings, CancellationToken cancellation);
+
 /// <summary>
 /// An Orleans client connected to one silo gateway, with the results stream provider configured. Connecting
 /// fails fast with <see cref="ClusterUnreachableException"/>; disposing disconnects.
 /// </summary>
-internal sealed class ClusterConnection : IAsyncDisposable
+internal sealed class ClusterConnection : IClusterConnection
 {
+    /// <summary>Connects to the gateway of <c>--gateway</c>, as the client's commands do.</summary>
+    public static ClusterConnector Connector { get; } = async (settings, cancellation) => await ConnectAsync(settings, cancellation);
+
     /// <summary>How long connecting may take before the gateway counts as unreachable.</summary>
     private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(5);
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using OrleansCheckpoint.Client.Checkpoints;
 using OrleansCheckpoint.Client.Output;
 using Spectre.Console;
 using Spectre.Console.Rendering;
@@ -24,7 +25,8 @@ internal sealed record DemoReport(
     long LateEventsDropped,
     double Seconds,
     double EventsPerSecond,
-    double TotalSeconds)
+    double TotalSeconds,
+    CheckpointFigures Checkpoints)
 {
     /// <summary>What the demo checks, each passed or not, with the numbers that decide it.</summary>
     public IReadOnlyList<DemoCheck> Checks
@@ -79,6 +81,10 @@ internal sealed record DemoReport(
         facts.AddRow("push time", string.Create(CultureInfo.InvariantCulture, $"{Seconds:0.00} s"));
         facts.AddRow("events/s", JobViews.Number((long)EventsPerSecond));
         facts.AddRow("whole demo", string.Create(CultureInfo.InvariantCulture, $"{TotalSeconds:0.0} s"));
+        facts.AddRow("checkpoints completed / aborted", $"{JobViews.Number(Checkpoints.Completed)} / {JobViews.Number(Checkpoints.Aborted)}");
+        facts.AddRow("checkpoint duration p50 / p99 / max", $"{Ms(Checkpoints.DurationP50Ms)} / {Ms(Checkpoints.DurationP99Ms)} / {Ms(Checkpoints.DurationMaxMs)}");
+        facts.AddRow("latest checkpoint size", Checkpoints.LatestSizeBytes is { } size ? $"{JobViews.Number(size)} bytes ({JobViews.Bytes(size)})" : "-");
+        facts.AddRow("alignment p99 (instances)", Ms(Checkpoints.AlignmentP99Ms));
 
         var verdict = new List<IRenderable> { new Text(string.Empty), new Markup(Passed ? "[green bold]PASS[/]" : "[red bold]FAIL[/]") };
         verdict.AddRange(Checks.Select(c => new Markup(
@@ -86,4 +92,6 @@ internal sealed record DemoReport(
         verdict.Add(new Text(string.Empty));
         return new Rows([table, facts, .. verdict]);
     }
+
+    private static string Ms(double? milliseconds) => milliseconds is { } ms ? string.Create(CultureInfo.InvariantCulture, $"{ms:0.0} ms") : "-";
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using OrleansCheckpoint.Client.Checkpoints;
 using OrleansCheckpoint.Client.Commands;
 using OrleansCheckpoint.Client.Connection;
 using OrleansCheckpoint.Client.Jobs;
@@ -34,15 +35,17 @@ internal sealed class DemoScenario(DemoSettings settings, ConsoleOutput output)
         var jobManager = client.GetGrain<IJobManagerGrain>(Job);
 
         var started = await jobManager.StartAsync(new JobStartOptions(settings.Parallelism));
-        output.Line($"Job: {Job} running (generation {started.Generation}, parallelism {started.Parallelism})");
+        output.Line($"Job: {Job} running (generation {started.Generation}, parallelism {started.Parallelism}; checkpoints: {(started.Checkpointing is { } checkpointing ? JobViews.Describe(checkpointing) : "-")})");
 
         var windows = new WindowTally();
         await using var results = await ResultsSubscription.SubscribeAsync(client, Job);
         var printing = PrintWindowsAsync(results, windows);
 
-        output.Line($"Pushing {settings.Events:N0} requests (seed {settings.Seed}, event time {DemoSettings.EventTimeRate:N0}/s, {DemoSettings.LateFraction:P1} of them 30 s late)…");
+        var pace = settings.Rate > 0 ? $"at {settings.Rate:N0}/s" : "as fast as the job takes them";
+        output.Line($"Pushing {settings.Events:N0} requests {pace} (seed {settings.Seed}, event time {DemoSettings.EventTimeRate:N0}/s, {DemoSettings.LateFraction:P1} of them 30 s late)…");
         var input = PushInput.Generate(settings.Events, settings.Seed, DemoSettings.EventTimeRate, DemoSettings.LateFraction);
-        var pushed = await JobPush.RunAsync(client, Job, input, new PushSettings(PushSettings.DefaultBatchSize), output, cancellation);
+        var pushSettings = new PushSettings(PushSettings.DefaultBatchSize, settings.Rate > 0 ? settings.Rate : null);
+        var pushed = await JobPush.RunAsync(client, Job, input, pushSettings, output, cancellation);
         output.Line($"Pushed {pushed.Accepted:N0} events in {pushed.Elapsed.TotalSeconds:0.00} s ({pushed.EventsPerSecond:N0} events/s); draining…");
 
         var drained = await JobDrain.StopAndWaitAsync(jobManager, DrainTimeout, cancellation);
@@ -64,6 +67,7 @@ internal sealed class DemoScenario(DemoSettings settings, ConsoleOutput output)
         }
 
         var metrics = await jobManager.GetMetricsAsync();
+        var checkpoints = await client.GetGrain<ICheckpointCoordinatorGrain>(Job).GetCheckpointsAsync();
         var report = new DemoReport(
             endpoints,
             EventsPushed: pushed.Accepted,
@@ -72,7 +76,8 @@ internal sealed class DemoScenario(DemoSettings settings, ConsoleOutput output)
             LateEventsDropped: metrics.LateRecordsDropped,
             Seconds: Math.Round(pushed.Elapsed.TotalSeconds, 3),
             EventsPerSecond: Math.Round(pushed.EventsPerSecond),
-            TotalSeconds: Math.Round(clock.Elapsed.TotalSeconds, 1));
+            TotalSeconds: Math.Round(clock.Elapsed.TotalSeconds, 1),
+            Checkpoints: CheckpointFigures.Of(checkpoints));
         output.Data(report, r => r.Render());
         output.Line("Stopping the client, the silo and Azurite (if the demo started it)…");
         return report.Passed ? ExitCodes.Ok : ExitCodes.Failed;

@@ -60,4 +60,20 @@ internal sealed class ConsoleOutput(bool json)
 
     /// <summary>Writes a note to stderr (for people and scripts alike, never mixed into stdout's data).</summary>
     public static void Note(string message) => Console.Error.WriteLine(message);
+
+    /// <summary>
+    /// Writes a note that may come while a live display (a progress bar) is drawn: above it, on the terminal, when
+    /// there is one; otherwise to stderr as <see cref="Note"/> does.
+    /// </summary>
+    public void LiveNote(string message)
+    {
+        if (Interactive)
+        {
+            Ansi.Write(new Text(message + Environment.NewLine, new Style(Color.Grey)));
+        }
+        else
+        {
+            Note(message);
+        }
+    }
 }

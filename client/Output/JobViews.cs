@@ -22,10 +22,17 @@ internal static class JobViews
 
         if (job.Checkpointing is { } checkpoints)
         {
-            var last = job.LastCompletedCheckpoint is { } id ? $"last completed {id}" : "none completed yet";
-            rows.Add(new Text(checkpoints.Enabled
-                ? string.Create(CultureInfo.InvariantCulture, $"checkpoints: every {checkpoints.Interval.TotalSeconds:0.###} s ({checkpoints.Mode}), {last}")
-                : "checkpoints: off"));
+            rows.Add(new Text($"checkpoints: {Describe(checkpoints)}"));
+        }
+
+        if (Recovery(job) is { Length: > 0 } recovery)
+        {
+            rows.Add(new Text(recovery));
+        }
+
+        if (job.LastFailure is { } lastFailure && lastFailure != job.FailureReason)
+        {
+            rows.Add(new Markup($"[yellow]last failure:[/] {Markup.Escape(lastFailure)}"));
         }
 
         if (job.Operators.Count > 0)
@@ -45,9 +52,13 @@ internal static class JobViews
 
     public static IRenderable JobList(IReadOnlyList<JobInfo> jobs)
     {
-        var table = new Table().Border(TableBorder.Rounded).AddColumns("name", "status", "parallelism", "generation", "started", "failure reason");
-        table.Columns[2].RightAligned();
-        table.Columns[3].RightAligned();
+        var table = new Table().Border(TableBorder.Rounded).AddColumns(
+            "name", "status", "parallelism", "generation", "started", "restarts", "last checkpoint", "restored", "failure reason", "last failure");
+        foreach (var column in new[] { 2, 3, 5, 6, 7 })
+        {
+            table.Columns[column].RightAligned();
+        }
+
         foreach (var job in jobs.OrderBy(j => j.Name, StringComparer.Ordinal))
         {
             table.AddRow(
@@ -56,7 +67,11 @@ internal static class JobViews
                 new Text(Number(job.Parallelism)),
                 new Text(Number(job.Generation)),
                 new Text(job.StartedAt is { } started ? Time(started) : "-"),
-                new Text(job.FailureReason ?? string.Empty));
+                new Text(Number(job.Restarts)),
+                new Text(job.LastCompletedCheckpoint is { } last ? Number(last) : "-"),
+                new Text(job.RestoredCheckpoint is { } restored ? Number(restored) : "-"),
+                new Text(job.FailureReason ?? string.Empty),
+                new Text(job.LastFailure ?? string.Empty));
         }
 
         return table;
@@ -76,13 +91,46 @@ internal static class JobViews
     public static string Status(JobStatus status) => status switch
     {
         JobStatus.Running => "[green]Running[/]",
+        JobStatus.Restarting => "[yellow]Restarting[/]",
         JobStatus.Draining => "[yellow]Draining[/]",
         JobStatus.Finished => "[blue]Finished[/]",
         JobStatus.Failed => "[red]Failed[/]",
         _ => status.ToString(),
     };
 
+    /// <summary>The checkpoint settings a job runs with, on one line.</summary>
+    public static string Describe(CheckpointSettings settings) => settings.Enabled
+        ? $"every {Durations.Format(settings.Interval)}, {ClientJson.Name(settings.Mode)}, timeout {Durations.Format(settings.Timeout)}, " +
+          $"min pause {Durations.Format(settings.MinPause)}, at most {Number(settings.MaxConcurrent)} at once, " +
+          $"{Number(settings.TolerableFailures)} failures tolerated, {Number(settings.Retained)} retained"
+        : "off";
+
     public static string Number(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
+
+    /// <summary>Bytes for people: <c>512 B</c>, <c>12.3 KiB</c>, <c>4.5 MiB</c>.</summary>
+    public static string Bytes(long bytes) => bytes switch
+    {
+        < 1024 => string.Create(CultureInfo.InvariantCulture, $"{bytes} B"),
+        < 1024 * 1024 => string.Create(CultureInfo.InvariantCulture, $"{bytes / 1024.0:0.#} KiB"),
+        _ => string.Create(CultureInfo.InvariantCulture, $"{bytes / (1024.0 * 1024):0.#} MiB"),
+    };
+
+    private static string Recovery(JobInfo job)
+    {
+        var parts = new List<string>();
+        if (job.LastCompletedCheckpoint is { } last)
+        {
+            parts.Add($"last completed checkpoint {Number(last)}");
+        }
+
+        if (job.Restarts > 0)
+        {
+            parts.Add($"{Number(job.Restarts)} restart{(job.Restarts == 1 ? string.Empty : "s")}" +
+                      (job.RestoredCheckpoint is { } restored ? $", restored checkpoint {Number(restored)}" : ", restored no checkpoint"));
+        }
+
+        return string.Join("; ", parts);
+    }
 
     private static string Time(DateTimeOffset time) => time.ToLocalTime().ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
 }

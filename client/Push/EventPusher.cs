@@ -11,16 +11,31 @@ namespace OrleansCheckpoint.Client.Push;
 /// <see cref="PushBatch.FirstLine"/> + i is always the input line of its i-th event), and batch k goes to partition
 /// k mod P: deterministic for a given input, batch size and parallelism. Each partition has at most one push in
 /// flight and one batch waiting, and all partitions push in parallel, so the input is read lazily and a busy job
-/// slows the reader down (backpressure). The first rejected batch stops the push.
+/// slows the reader down (backpressure). A push that fails is retried with the same producer id and sequence as
+/// <see cref="PushRetryPolicy"/> says (the partition's next batch waits meanwhile); the first batch that is
+/// rejected, or still fails when its time to retry is up, stops the push.
 /// </summary>
 internal sealed class EventPusher
 {
     private readonly PushSettings _settings;
+    private readonly PushRetryPolicy _retry;
+    private readonly Action<string>? _note;
     private readonly Partition[] _partitions;
     private long _accepted;
     private long _batches;
+    private long _retries;
+    private long _duplicates;
 
-    public EventPusher(IGrainFactory grains, PushRoute route, PushSettings settings)
+    public EventPusher(IGrainFactory grains, PushRoute route, PushSettings settings, Action<string>? note = null)
+        : this(route, task => grains.GetGrain<ISourceGrain>(task.GrainKey), settings, note)
+    {
+    }
+
+    /// <param name="route">Where to push.</param>
+    /// <param name="source">The grain of a source partition (tests put a fault-injecting wrapper around it).</param>
+    /// <param name="settings">How to push.</param>
+    /// <param name="note">Hears, for people, of a partition that retries and of its recovery.</param>
+    public EventPusher(PushRoute route, Func<TaskId, ISourceGrain> source, PushSettings settings, Action<string>? note = null)
     {
         if (settings.BatchSize < 1 || settings.BatchSize > route.MaxBatchEvents)
         {
@@ -30,8 +45,10 @@ internal sealed class EventPusher
         }
 
         _settings = settings;
+        _retry = settings.RetryPolicy;
+        _note = note;
         _partitions = Enumerable.Range(0, route.Parallelism)
-            .Select(p => new Partition(grains.GetGrain<ISourceGrain>(route.Partition(p).GrainKey)))
+            .Select(p => new Partition(p, source(route.Partition(p))))
             .ToArray();
     }
 
@@ -69,7 +86,8 @@ internal sealed class EventPusher
         }
 
         await Task.WhenAll(workers);
-        var summary = new PushSummary(Interlocked.Read(ref _accepted), Interlocked.Read(ref _batches), clock.Elapsed);
+        var summary = new PushSummary(
+            Interlocked.Read(ref _accepted), Interlocked.Read(ref _batches), Interlocked.Read(ref _retries), Interlocked.Read(ref _duplicates), clock.Elapsed);
         var failure = failures.OrderBy(f => f.FirstLine).Select(f => f.Error).FirstOrDefault()
             ?? readFailure
             ?? (cancellation.IsCancellationRequested ? new OperationCanceledException(cancellation) : null);
@@ -140,11 +158,12 @@ internal sealed class EventPusher
             await foreach (var pending in partition.Queue.Reader.ReadAllAsync(stop.Token))
             {
                 PushResult result;
+                var batch = new PushBatch(partition.ProducerId, ++partition.Sequence, pending.FirstLine, pending.Lines);
                 try
                 {
-                    result = await partition.Source.PushAsync(new PushBatch(partition.ProducerId, ++partition.Sequence, pending.FirstLine, pending.Lines));
+                    result = await PushWithRetriesAsync(partition, batch, stop.Token);
                 }
-                catch (Exception e)
+                catch (Exception e) when (e is not OperationCanceledException || !stop.IsCancellationRequested)
                 {
                     lock (failures)
                     {
@@ -157,6 +176,11 @@ internal sealed class EventPusher
 
                 Interlocked.Add(ref _accepted, result.Accepted);
                 Interlocked.Increment(ref _batches);
+                if (result.Duplicate)
+                {
+                    Interlocked.Increment(ref _duplicates);
+                }
+
                 onAccepted?.Invoke(result.Accepted);
             }
         }
@@ -166,12 +190,40 @@ internal sealed class EventPusher
         }
     }
 
+    /// <summary>Pushes <paramref name="batch"/> until it is acknowledged, retrying it as <see cref="PushRetryPolicy"/> says.</summary>
+    private async Task<PushResult> PushWithRetriesAsync(Partition partition, PushBatch batch, CancellationToken stop)
+    {
+        var retries = 0;
+        var result = await _retry.ExecuteAsync(
+            () => partition.Source.PushAsync(batch),
+            (error, retry) =>
+            {
+                retries = retry;
+                Interlocked.Increment(ref _retries);
+                if (retry == 1)
+                {
+                    _note?.Invoke($"partition {partition.Index}: pushing the batch from line {batch.FirstLine} failed ({ErrorCauses.FirstLine(error.Message)}); " +
+                                  $"retrying for up to {Durations.Format(_retry.RetryFor)}…");
+                }
+            },
+            stop); // when the push ends anyway (another batch failed, or Ctrl+C), a failing batch is left out like those queued
+        if (retries > 0)
+        {
+            _note?.Invoke($"partition {partition.Index}: the batch from line {batch.FirstLine} was acknowledged after {retries} {(retries == 1 ? "retry" : "retries")}" +
+                          (result.Duplicate ? " (as a duplicate: an earlier attempt had been logged)." : "."));
+        }
+
+        return result;
+    }
+
     /// <summary>A batch of consecutive input lines waiting for its partition.</summary>
     private sealed record PendingBatch(long FirstLine, string[] Lines);
 
     /// <summary>One source partition: its grain, its producer id (one per client run and partition) and its sequence.</summary>
-    private sealed class Partition(ISourceGrain source)
+    private sealed class Partition(int index, ISourceGrain source)
     {
+        public int Index { get; } = index;
+
         public ISourceGrain Source { get; } = source;
 
         public string ProducerId { get; } = Guid.NewGuid().ToString("N");

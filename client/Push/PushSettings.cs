@@ -1,15 +1,25 @@
 namespace OrleansCheckpoint.Client.Push;
 
-/// <summary>How to push: events per batch, and an optional cap on the wall-clock rate.</summary>
+/// <summary>How to push: events per batch, an optional cap on the wall-clock rate, and how long to retry a failed push.</summary>
 /// <param name="BatchSize">Consecutive input lines per pushed batch.</param>
 /// <param name="EventsPerSecond">If set, pushing is throttled to about this many events per second.</param>
-internal sealed record PushSettings(int BatchSize, double? EventsPerSecond = null)
+/// <param name="RetryFor">How long a failed push is retried, from its first failure (zero: not at all); see <see cref="PushRetryPolicy"/>.</param>
+internal sealed record PushSettings(int BatchSize, double? EventsPerSecond = null, TimeSpan? RetryFor = null)
 {
     public const int DefaultBatchSize = 1000;
+
+    public static readonly TimeSpan DefaultRetryFor = TimeSpan.FromSeconds(60);
+
+    public PushRetryPolicy RetryPolicy => new(RetryFor ?? DefaultRetryFor);
 }
 
 /// <summary>What a push achieved.</summary>
-internal sealed record PushSummary(long Accepted, long Batches, TimeSpan Elapsed)
+/// <param name="Accepted">Events acknowledged (each once, also when a retry was acknowledged as a duplicate).</param>
+/// <param name="Batches">Batches acknowledged.</param>
+/// <param name="Retries">Pushes that were attempted again after a failure.</param>
+/// <param name="Duplicates">Batches acknowledged as duplicates: a retry of a push whose first attempt had been logged after all.</param>
+/// <param name="Elapsed">From the first push to the last acknowledgement.</param>
+internal sealed record PushSummary(long Accepted, long Batches, long Retries, long Duplicates, TimeSpan Elapsed)
 {
     public double EventsPerSecond => Elapsed > TimeSpan.Zero ? Accepted / Elapsed.TotalSeconds : 0;
 }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using OrleansCheckpoint.Client.Checkpoints;
+using OrleansCheckpoint.Client.Demo;
 using OrleansCheckpoint.Client.Output;
 using OrleansCheckpoint.Messages;
 using Xunit;
@@ -72,7 +73,9 @@ public sealed class CheckpointViewTests
     {
         var figures = new CheckpointFigures(3, 1, 10.5, 20, 20, 6233, 1.5);
 
-        var json = JsonDocument.Parse(ClientJson.Serialize(new { checkpoints = figures })).RootElement.GetProperty("checkpoints");
+        var report = new DemoReport([], 10, 1, 10, 0, 1, 10, 2, figures);
+
+        var json = JsonDocument.Parse(ClientJson.Serialize(report)).RootElement.GetProperty("checkpoints");
 
         Assert.Equal(
             ["completed", "aborted", "durationP50Ms", "durationP99Ms", "durationMaxMs", "latestSizeBytes", "alignmentP99Ms"],

@@ -14,6 +14,7 @@ public sealed class DurationsTests
         { "2m", TimeSpan.FromMinutes(2) },
         { "1h", TimeSpan.FromHours(1) },
         { "0s", TimeSpan.Zero },
+        { "0", TimeSpan.Zero },
         { "0.5ms", TimeSpan.FromTicks(5_000) },
         { "10S", TimeSpan.FromSeconds(10) },
         { "00:00:01", TimeSpan.FromSeconds(1) },
@@ -32,6 +33,7 @@ public sealed class DurationsTests
     [Theory]
     [InlineData("")]
     [InlineData("5")] // a bare number would be days to TimeSpan: refused rather than guessed
+    [InlineData("0.5")]
     [InlineData("5x")]
     [InlineData("s")]
     [InlineData("1.5.2s")]

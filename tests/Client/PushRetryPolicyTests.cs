@@ -38,7 +38,6 @@ public sealed class PushRetryPolicyTests
         new StreamJobException("Operator instance cli/source/0 of job 'cli' failed: boom"),
         new TimeoutException("Response did not arrive on time"),
         new SiloUnavailableException("The target silo became unavailable"),
-        new OrleansMessageRejectionException("No gateways available"),
         new ConnectionFailedException("Connection refused"),
         new OrleansException("wrapped", new JobNotRunningException("cli", "Restarting")),
         new InvalidOperationException("a storage error on the silo"),
@@ -65,4 +64,34 @@ public sealed class PushRetryPolicyTests
     [Theory]
     [MemberData(nameof(NotRetryable))]
     public void Refused_batches_absent_or_stopped_jobs_and_client_errors_are_not(Exception error) => Assert.False(PushRetryPolicy.IsRetryable(error));
+
+    [Fact]
+    public async Task A_call_is_made_again_after_each_retryable_failure_until_it_succeeds()
+    {
+        var attempts = 0;
+        var retries = new List<int>();
+
+        var result = await Policy.ExecuteAsync(
+            () => ++attempts < 3 ? throw new JobNotRunningException("cli", "Restarting") : Task.FromResult("route"),
+            (_, retry) => retries.Add(retry),
+            CancellationToken.None);
+
+        Assert.Equal("route", result);
+        Assert.Equal(3, attempts);
+        Assert.Equal([1, 2], retries);
+    }
+
+    [Fact]
+    public async Task A_call_that_fails_for_good_is_made_once_and_its_error_thrown()
+    {
+        var attempts = 0;
+
+        var error = await Assert.ThrowsAsync<JobNotRunningException>(() => Policy.ExecuteAsync<string>(
+            () => { attempts++; throw new JobNotRunningException("cli", "Stopped"); },
+            (_, _) => Assert.Fail("no retry expected"),
+            CancellationToken.None));
+
+        Assert.Equal("Stopped", error.Status);
+        Assert.Equal(1, attempts);
+    }
 }

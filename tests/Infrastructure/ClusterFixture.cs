@@ -22,7 +22,8 @@ public class ClusterFixture : IAsyncLifetime
     public static readonly string[] RequestCounterNames =
         ["rc-oracle", "rc-late", "rc-bad-input", "rc-stopped", "rc-restart", "rc-oversized", "rc-parallel-3",
          "chk-flow", "chk-cut", "chk-timeout", "chk-alo", "chk-slow", "chk-fail", "chk-settings",
-         "fail-deactivate", "fail-kill", "fail-kill-coordinator", "fail-snapshot-write", "fail-ingest-write", "fail-exhausted", "fail-corrupt", "cli"];
+         "fail-deactivate", "fail-kill", "fail-kill-upload", "fail-kill-commit", "fail-kill-coordinator", "fail-snapshot-write",
+         "fail-ingest-write", "fail-ingest-lost-answer", "fail-exhausted", "fail-corrupt", "cli"];
 
     private AzuriteProcess? _azurite;
 
@@ -180,5 +181,5 @@ public sealed class StallingJob : IStreamJob
                 return n;
             })
             .KeyBy(n => n % 4)
-            .Count("counts");
+            .Count("counts", queryable: true);
 }

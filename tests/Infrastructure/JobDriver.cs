@@ -67,6 +67,13 @@ public sealed class JobDriver(IClusterClient client, string job) : IAsyncDisposa
         return accepted;
     }
 
+    /// <summary>Pushes one batch to one source partition, retrying it like <see cref="PushAsync"/> does.</summary>
+    public async Task<PushResult> PushToAsync(int partition, string producer, long sequence, IEnumerable<string> lines, TimeSpan retryFor)
+    {
+        var batch = new PushBatch(producer, sequence, 1, [.. lines]);
+        return await RetryAsync(async () => await Source(await Manager.GetPushRouteAsync(), partition).PushAsync(batch), retryFor);
+    }
+
     private async Task<T> RetryAsync<T>(Func<Task<T>> call, TimeSpan retryFor)
     {
         var deadline = DateTime.UtcNow + retryFor;

@@ -41,6 +41,7 @@ public enum JobStatus
 /// <param name="Restarts">How many times it recovered from a failure since it was started.</param>
 /// <param name="RestoredCheckpoint">The checkpoint its last recovery restored (null if none, or if it started empty).</param>
 /// <param name="LastFailure">The last failure it recovered from (or, with <see cref="JobStatus.Failed"/>, the one that failed it).</param>
+/// <param name="CoordinatorSilo">The silo its job manager and checkpoint coordinator run on.</param>
 [GenerateSerializer, Immutable]
 public sealed record JobInfo(
     [property: Id(0)] string Name,
@@ -54,7 +55,8 @@ public sealed record JobInfo(
     [property: Id(8)] long? LastCompletedCheckpoint = null,
     [property: Id(9)] int Restarts = 0,
     [property: Id(10)] long? RestoredCheckpoint = null,
-    [property: Id(11)] string? LastFailure = null);
+    [property: Id(11)] string? LastFailure = null,
+    [property: Id(12)] string? CoordinatorSilo = null);
 
 /// <summary>An operator (or chain of operators) of a running job.</summary>
 /// <param name="Uid">The uid of the operator (the chain's first operator).</param>

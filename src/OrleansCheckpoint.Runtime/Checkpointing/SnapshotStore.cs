@@ -66,11 +66,23 @@ internal sealed class SnapshotStore(IGrainStorage storage, Serializer serializer
         return name;
     }
 
-    /// <summary>Reads a snapshot and verifies its checksum against the handle's and the payload's.</summary>
+    /// <summary>
+    /// Reads a snapshot and verifies its checksum against the handle's and the payload's. A missing, unparsable
+    /// or mismatching snapshot is a <see cref="CorruptSnapshotException"/> (restore falls back to an older
+    /// checkpoint); only a failure to reach the storage is passed on as it is (it may pass).
+    /// </summary>
     public async Task<TaskSnapshot> ReadAsync(SnapshotHandle handle)
     {
         var state = new GrainState<StoredSnapshot>();
-        await storage.ReadStateAsync(handle.StateName, SnapshotGrainId(handle.Task), state);
+        try
+        {
+            await storage.ReadStateAsync(handle.StateName, SnapshotGrainId(handle.Task), state);
+        }
+        catch (Exception e) when (e is not (Azure.RequestFailedException or OperationCanceledException or TimeoutException or HttpRequestException))
+        {
+            throw new CorruptSnapshotException($"The snapshot of {handle.Task} for checkpoint {handle.CheckpointId} cannot be read: {e.Message}");
+        }
+
         if (!state.RecordExists || state.State is null)
         {
             throw new CorruptSnapshotException($"The snapshot of {handle.Task} for checkpoint {handle.CheckpointId} is missing.");
@@ -83,8 +95,15 @@ internal sealed class SnapshotStore(IGrainStorage storage, Serializer serializer
                 $"The snapshot of {handle.Task} for checkpoint {handle.CheckpointId} is corrupt: checksum {actual}, expected {handle.Checksum}.");
         }
 
-        return serializer.Deserialize<TaskSnapshot>(state.State.Payload)
-            ?? throw new CorruptSnapshotException($"The snapshot of {handle.Task} for checkpoint {handle.CheckpointId} is empty.");
+        try
+        {
+            return serializer.Deserialize<TaskSnapshot>(state.State.Payload)
+                ?? throw new CorruptSnapshotException($"The snapshot of {handle.Task} for checkpoint {handle.CheckpointId} is empty.");
+        }
+        catch (Exception e) when (e is not CorruptSnapshotException)
+        {
+            throw new CorruptSnapshotException($"The snapshot of {handle.Task} for checkpoint {handle.CheckpointId} cannot be deserialized: {e.Message}");
+        }
     }
 
     public Task DeleteAsync(TaskId task, long checkpointId) =>

@@ -127,13 +127,16 @@ internal sealed class IngestLog(ISegmentStore segments, Serializer serializer)
         return segment.StartOffset;
     }
 
-    /// <summary>Deletes the segments that hold only events before <paramref name="offset"/> (no retained checkpoint needs them).</summary>
+    /// <summary>
+    /// Deletes the segments that end before <paramref name="offset"/> (no retained checkpoint needs them). The segment that
+    /// ends at it stays, so that a log whose every event precedes the offset still knows where it ends when reopened.
+    /// </summary>
     public async Task<int> TruncateBeforeAsync(long offset, CancellationToken cancellation)
     {
         var deleted = 0;
         foreach (var (start, count) in _segments.ToList())
         {
-            if (start + count > offset)
+            if (start + count >= offset)
             {
                 break;
             }

@@ -65,6 +65,13 @@ internal sealed partial class JobManagerGrain
                     LogRestored(logger, Job, S.Generation, checkpoint.Id);
                 }
 
+                if (problems.Count > 0)
+                {
+                    // Loud: the job goes on from an older checkpoint, and says why.
+                    S.LastFailure = $"{S.LastFailure} — restored checkpoint {checkpoint?.Id} instead of a newer one that could not be read: {string.Join("; ", problems)}";
+                    await state.WriteStateAsync();
+                }
+
                 return;
             }
             catch (CorruptSnapshotException e)

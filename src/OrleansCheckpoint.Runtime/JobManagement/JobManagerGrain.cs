@@ -134,7 +134,7 @@ internal sealed partial class JobManagerGrain(
             throw new InvalidJobSettingsException(e.Message);
         }
 
-        S.Status = JobStatus.Running;
+        S.Status = JobStatus.Restarting; // deploying: pushes that come meanwhile are told to retry
         S.Parallelism = parallelism;
         S.MaxParallelism = maxParallelism;
         S.StartedAt = DateTimeOffset.UtcNow;
@@ -146,7 +146,18 @@ internal sealed partial class JobManagerGrain(
         S.Checkpointing = checkpointing;
 
         // A job that has checkpoints resumes from the latest (its sources replay their logs from there).
-        await DeployGenerationAsync(plan);
+        try
+        {
+            await DeployGenerationAsync(plan);
+        }
+        catch (Exception e)
+        {
+            await FailAsync($"job '{Job}' could not start: {e.Message}");
+            throw;
+        }
+
+        S.Status = JobStatus.Running;
+        await state.WriteStateAsync();
         StartSupervising();
         LogStarted(logger, Job, S.Generation, parallelism);
         return Info();
@@ -300,7 +311,7 @@ internal sealed partial class JobManagerGrain(
 
     private JobInfo Info() => new(
         Job, S.Status, S.Parallelism, S.Generation, S.StartedAt, S.FailureReason, S.Parallelism > 0 ? Plan().Describe() : [],
-        S.Parallelism > 0 ? S.Checkpointing : null, S.CompletedCheckpoints.LastOrDefault()?.Id, S.Restarts, S.RestoredCheckpoint, S.LastFailure);
+        S.Parallelism > 0 ? S.Checkpointing : null, S.CompletedCheckpoints.LastOrDefault()?.Id, S.Restarts, S.RestoredCheckpoint, S.LastFailure, GrainContext.Address.SiloAddress?.ToString());
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Job {Job} started: generation {Generation}, parallelism {Parallelism}")]
     private static partial void LogStarted(ILogger logger, string job, long generation, int parallelism);

@@ -54,10 +54,11 @@ internal sealed partial class OperatorGrain(
         }
 
         await StopLoopAsync();
+        _task = null; // until the new task is restored: calls meanwhile hear that the job is (re)starting
         var settings = options.Value;
         var plan = registry.PlanOf(_id.Job, deployment.Parallelism, deployment.MaxParallelism);
         _failure = null;
-        _task = new StreamTask(
+        var task = new StreamTask(
             deployment,
             plan,
             GrainFactory,
@@ -66,23 +67,26 @@ internal sealed partial class OperatorGrain(
             this,
             ingestLogs.Create,
             new StreamTaskLimits(settings.BatchSize, settings.ChannelCapacity, settings.Ingest.MaxBatchEvents, settings.Ingest.MaxBatchBytes, settings.Ingest.MaxSegmentBytes));
-        _cancellation = new CancellationTokenSource();
+        var cancellation = new CancellationTokenSource();
 
         // The state to start from (checksums verified: a corrupt snapshot fails the deployment, and the job
-        // manager falls back to an older checkpoint); a source then opens its log at the restored offset.
+        // manager falls back to an older checkpoint); a source then opens its log at the restored offset, which
+        // also loads the producers' sequences. Only then does the task take calls: a retried push that came
+        // earlier would not be recognised as a duplicate.
         if (deployment.Restore is { } handle)
         {
-            await _task.RestoreAsync(await snapshots.ReadAsync(handle));
+            await task.RestoreAsync(await snapshots.ReadAsync(handle));
         }
 
-        if (_task.IsSource)
+        if (task.IsSource)
         {
-            await _task.OpenIngestAsync(_cancellation.Token);
+            await task.OpenIngestAsync(cancellation.Token);
         }
 
+        (_task, _cancellation) = (task, cancellation);
         DelayDeactivation(Timeout.InfiniteTimeSpan);
-        _loop = _task.RunAsync(_cancellation.Token);
-        _ = ReportOutcomeAsync(_task, _loop);
+        _loop = task.RunAsync(cancellation.Token);
+        _ = ReportOutcomeAsync(task, _loop);
         LogDeployed(logger, _id.Job, _id.Operator, _id.Partition, deployment.Generation);
     }
 

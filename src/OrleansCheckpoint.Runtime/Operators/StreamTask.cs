@@ -194,10 +194,14 @@ internal sealed class StreamTask
                 .RestoreState(state.State);
         }
 
+        // Sinks re-commit what the restored checkpoint pre-committed in the background: slow result storage must
+        // not hold up the recovery. What fails to commit stays pending and is committed with the next checkpoint.
         foreach (var op in _chain)
         {
-            await op.OnRestoredAsync();
+            _ = op.OnRestoredAsync().ContinueWith(t => _ = t.Exception, TaskContinuationOptions.OnlyOnFaulted);
         }
+
+        await Task.CompletedTask;
     }
 
     public string? Query(string key) => _chain.FirstOrDefault(o => o.Transformation.IsQueryable)?.QueryJson(key);

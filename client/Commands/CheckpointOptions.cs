@@ -1,0 +1,73 @@
+using System.CommandLine;
+using OrleansCheckpoint.Messages;
+
+namespace OrleansCheckpoint.Client.Commands;
+
+/// <summary>
+/// The options of <c>client start</c> that change a job's checkpoint settings from the silo's defaults
+/// (<c>OrleansCheckpoint:Checkpointing</c>). Only the ones given are sent; the silo validates the result and
+/// names the setting it refuses.
+/// </summary>
+internal static class CheckpointOptions
+{
+    private static readonly Dictionary<string, CheckpointMode> ModeNames = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["exactly-once"] = CheckpointMode.ExactlyOnce,
+        ["at-least-once"] = CheckpointMode.AtLeastOnce,
+    };
+
+    public static readonly Option<TimeSpan?> Interval = CommandSymbols.Duration("--checkpoint-interval", "Time between the triggers of two checkpoints");
+
+    public static readonly Option<TimeSpan?> Timeout = CommandSymbols.Duration("--checkpoint-timeout", "A checkpoint not completed after this long is aborted");
+
+    public static readonly Option<TimeSpan?> MinPause = CommandSymbols.Duration("--checkpoint-min-pause", "Least time from the end of one checkpoint to the trigger of the next");
+
+    public static readonly Option<int?> MaxConcurrent = new("--max-concurrent-checkpoints") { Description = "How many checkpoints may be in progress at once", HelpName = "N" };
+
+    public static readonly Option<int?> TolerableFailures = new("--tolerable-checkpoint-failures")
+    {
+        Description = "Consecutive failed checkpoints tolerated before the job fails",
+        HelpName = "N",
+    };
+
+    public static readonly Option<int?> Retained = new("--retained-checkpoints") { Description = "Completed checkpoints kept (older ones are deleted)", HelpName = "N" };
+
+    public static readonly Option<CheckpointMode?> Mode = new("--checkpoint-mode")
+    {
+        Description = "exactly-once (aligned barriers) or at-least-once (no alignment)",
+        HelpName = "exactly-once|at-least-once",
+        CustomParser = result =>
+        {
+            var token = result.Tokens[^1].Value;
+            if (ModeNames.TryGetValue(token, out var mode))
+            {
+                return mode;
+            }
+
+            result.AddError($"--checkpoint-mode must be {string.Join(" or ", ModeNames.Keys)} (got {token}).");
+            return null;
+        },
+    };
+
+    public static readonly Option<bool> Disabled = new("--no-checkpoints") { Description = "Take no checkpoints (a failure then restarts the job from nothing)" };
+
+    /// <summary>The options in the order of <c>client start --help</c>.</summary>
+    public static IEnumerable<Option> All => [Interval, Timeout, MinPause, MaxConcurrent, TolerableFailures, Retained, Mode, Disabled];
+
+    /// <summary>The overrides given on the command line; <c>null</c> when none was.</summary>
+    public static CheckpointOverrides? OverridesOf(ParseResult parse)
+    {
+        var overrides = new CheckpointOverrides
+        {
+            Enabled = parse.GetValue(Disabled) ? false : null,
+            Interval = parse.GetValue(Interval),
+            Timeout = parse.GetValue(Timeout),
+            MinPause = parse.GetValue(MinPause),
+            MaxConcurrent = parse.GetValue(MaxConcurrent),
+            TolerableFailures = parse.GetValue(TolerableFailures),
+            Retained = parse.GetValue(Retained),
+            Mode = parse.GetValue(Mode),
+        };
+        return overrides == new CheckpointOverrides() ? null : overrides;
+    }
+}

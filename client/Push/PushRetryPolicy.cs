@@ -1,0 +1,81 @@
+using System.Diagnostics;
+using Orleans.Serialization;
+using OrleansCheckpoint.Errors;
+using OrleansCheckpoint.Messages;
+
+namespace OrleansCheckpoint.Client.Push;
+
+/// <summary>
+/// When a failed push is pushed again — with the same producer id and sequence, so the source recognises a
+/// batch its log already holds and acknowledges it as a duplicate instead of adding it twice. A push is retried
+/// after 100 ms, 200 ms, 400 ms … (at most 2 s apart) until <see cref="RetryFor"/> has passed since its first
+/// failure. Errors that another attempt cannot fix are not retried: a batch the job refuses, a job that does not
+/// exist or is not running (unless it is <see cref="JobStatus.Restarting"/>), and errors of the client itself.
+/// </summary>
+internal sealed class PushRetryPolicy(TimeSpan retryFor)
+{
+    public static readonly TimeSpan FirstDelay = TimeSpan.FromMilliseconds(100);
+
+    public static readonly TimeSpan MaxDelay = TimeSpan.FromSeconds(2);
+
+    public TimeSpan RetryFor { get; } = retryFor;
+
+    /// <summary>
+    /// Runs <paramref name="attempt"/> until it succeeds, again after each failure this policy retries; the last error
+    /// is thrown when it is not to be retried (any more). <paramref name="onRetry"/> hears of each retry before its wait:
+    /// the error and the retry's number (1, 2, …).
+    /// </summary>
+    public async Task<T> ExecuteAsync<T>(Func<Task<T>> attempt, Action<Exception, int>? onRetry, CancellationToken cancellation)
+    {
+        var retries = 0;
+        var failingSince = 0L;
+        while (true)
+        {
+            try
+            {
+                return await attempt();
+            }
+            catch (Exception e) when (IsRetryable(e))
+            {
+                cancellation.ThrowIfCancellationRequested();
+                failingSince = retries == 0 ? Stopwatch.GetTimestamp() : failingSince;
+                if (NextDelay(retries, Stopwatch.GetElapsedTime(failingSince)) is not { } delay)
+                {
+                    throw;
+                }
+
+                onRetry?.Invoke(e, ++retries);
+                await Task.Delay(delay, cancellation);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The wait before the next attempt of a push that failed <paramref name="retries"/> + 1 times, the first of them
+    /// <paramref name="failingFor"/> ago; <c>null</c> when the time to retry is up. The last wait ends at the deadline.
+    /// </summary>
+    public TimeSpan? NextDelay(int retries, TimeSpan failingFor)
+    {
+        var remaining = RetryFor - failingFor;
+        if (remaining <= TimeSpan.Zero)
+        {
+            return null;
+        }
+
+        var backoff = TimeSpan.FromTicks(Math.Min(FirstDelay.Ticks << Math.Min(retries, 8), MaxDelay.Ticks));
+        return backoff < remaining ? backoff : remaining;
+    }
+
+    /// <summary>Whether another attempt may succeed where <paramref name="error"/> failed.</summary>
+    public static bool IsRetryable(Exception error) => ErrorCauses.Find<StreamJobException>(error) switch
+    {
+        JobNotRunningException notRunning => notRunning.Status == nameof(JobStatus.Restarting),
+        InvalidEventsException or BatchTooLargeException or JobNotFoundException or InvalidJobSettingsException => false,
+        StreamJobException => true, // an instance failed: the job restores its last checkpoint and replays its log
+        null => !IsClientSide(error), // the connection, a silo, a timeout, storage…
+    };
+
+    // Errors of this process that another attempt would meet again.
+    private static bool IsClientSide(Exception error) =>
+        error is ClientException or OperationCanceledException or ObjectDisposedException or OrleansLifecycleCanceledException or SerializerException;
+}
