@@ -28,9 +28,12 @@ public sealed class AlignmentTests(ClusterFixture fixture)
         long? id;
         var completedPushes = 0;
         Task<PushResult>? held = null;
+        Task<PushResult> stalling;
         try
         {
-            await slow.PushAsync(Numbers("slow", 2, [-1])); // partition 1 stalls on it: its barrier will be late
+            // Partition 1 stalls on -1 (a slow operator blocks its grain, so that push's answer comes after the stall).
+            stalling = slow.PushAsync(Numbers("slow", 2, [-1]));
+            await Eventually.TrueAsync(() => Task.FromResult(StallingJob.Stalled.IsSet), "partition 1 to stall");
             id = await driver.Coordinator.TriggerCheckpointAsync();
             for (var i = 0; i < 60 && held is null; i++)
             {
@@ -55,6 +58,7 @@ public sealed class AlignmentTests(ClusterFixture fixture)
             StallingJob.Stall.Set();
         }
 
+        await stalling;
         await held; // released once partition 1's barrier arrives: alignment ends, no deadlock
         var done = await Eventually.ValueAsync(async () => (await driver.Coordinator.GetCheckpointsAsync()).Single(c => c.Id == id), c => c.Status == CheckpointStatus.Completed, "the checkpoint to complete");
 

@@ -81,9 +81,11 @@ public sealed class RecoveryTests(FailureClusterFixture fixture)
         await CompletedCheckpointAsync(driver);
 
         StallingJob.Stall.Reset();
+        Task stalling;
         try
         {
-            await PushAsync(1, 2, [-1]); // partition 1 stalls: its barrier will be late
+            stalling = PushAsync(1, 2, [-1]); // partition 1 stalls: its barrier will be late
+            await Eventually.TrueAsync(() => Task.FromResult(StallingJob.Stalled.IsSet), "partition 1 to stall");
             await driver.Coordinator.TriggerCheckpointAsync();
             var held = PushAsync(0, 2, Enumerable.Range(1_000, 300).Select(n => (long)n)); // flows until partition 0's channels are held back
             await Task.Delay(300);
@@ -95,6 +97,8 @@ public sealed class RecoveryTests(FailureClusterFixture fixture)
         {
             StallingJob.Stall.Set();
         }
+
+        await stalling;
 
         await PushAsync(1, 3, Enumerable.Range(2_000, 300).Select(n => (long)n));
         await RecoveredAsync(driver);

@@ -169,13 +169,18 @@ public sealed class StallingJob : IStreamJob
 
     public static readonly ManualResetEventSlim Stall = new(initialState: true);
 
+    /// <summary>Set while an instance is stalled on a negative number (the stalled push's answer waits behind it).</summary>
+    public static readonly ManualResetEventSlim Stalled = new(initialState: false);
+
     public void Build(JobBuilder job) =>
         job.Source("numbers", long.Parse)
             .Map("stall-on-negative", n =>
             {
-                if (n < 0)
+                if (n < 0 && !Stall.IsSet)
                 {
+                    Stalled.Set();
                     Stall.Wait(TimeSpan.FromSeconds(60));
+                    Stalled.Reset();
                 }
 
                 return n;
