@@ -40,6 +40,22 @@ public class ClusterFixture : IAsyncLifetime
 
     public string CheckpointsContainer { get; private set; } = string.Empty;
 
+    public string OutputContainer { get; private set; } = string.Empty;
+
+    /// <summary>The part files a file sink committed under <paramref name="prefix"/>, with their lines.</summary>
+    public async Task<Dictionary<string, string[]>> OutputFilesAsync(string prefix)
+    {
+        var container = new BlobServiceClient(ConnectionString, new BlobClientOptions(BlobClientOptions.ServiceVersion.V2026_06_06)).GetBlobContainerClient(OutputContainer);
+        var files = new Dictionary<string, string[]>();
+        await foreach (var blob in container.GetBlobsAsync(Azure.Storage.Blobs.Models.BlobTraits.None, Azure.Storage.Blobs.Models.BlobStates.None, prefix, CancellationToken.None))
+        {
+            var content = (await container.GetBlobClient(blob.Name).DownloadContentAsync()).Value.Content.ToString();
+            files[blob.Name] = content.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        }
+
+        return files;
+    }
+
     /// <summary>Replaces the grain storage registered under <paramref name="name"/> by a decorator of it.</summary>
     private static void DecorateGrainStorage(IServiceCollection services, string name, Func<IGrainStorage, IGrainStorage> decorate)
     {
@@ -71,6 +87,7 @@ public class ClusterFixture : IAsyncLifetime
         var run = Guid.NewGuid().ToString("N")[..12];
         JobsContainer = $"test-jobs-{run}";
         CheckpointsContainer = $"test-chk-{run}";
+        OutputContainer = $"test-out-{run}";
         var builder = new InProcessTestClusterBuilder(InitialSilos);
         builder.ConfigureSilo((_, silo) =>
         {
@@ -79,6 +96,7 @@ public class ClusterFixture : IAsyncLifetime
                 o.Storage.ConnectionString = ConnectionString;
                 o.Storage.JobsContainer = JobsContainer;
                 o.Storage.CheckpointsContainer = CheckpointsContainer;
+                o.Storage.OutputContainer = OutputContainer;
                 o.Storage.CheckpointProvider = FaultInjectingGrainStorage.Name;
                 o.Checkpointing = o.Checkpointing with { Interval = TimeSpan.FromMilliseconds(200), Timeout = TimeSpan.FromSeconds(5) };
                 o.Restart.Delay = TimeSpan.FromMilliseconds(200);
@@ -99,6 +117,7 @@ public class ClusterFixture : IAsyncLifetime
 
             silo.Services.AddStreamJob(GatedJob.Name, () => new GatedJob());
             silo.Services.AddStreamJob(StallingJob.Name, () => new StallingJob());
+            silo.Services.AddStreamJob(FileOutputJob.Name, () => new FileOutputJob());
         });
         builder.ConfigureClient(client => client.AddMemoryStreams(ResultsStream.ProviderName));
         Cluster = builder.Build();
@@ -187,4 +206,15 @@ public sealed class StallingJob : IStreamJob
             })
             .KeyBy(n => n % 4)
             .Count("counts", queryable: true);
+}
+
+/// <summary>A test job that writes every number it receives, doubled, to part files.</summary>
+public sealed class FileOutputJob : IStreamJob
+{
+    public const string Name = "file-output";
+
+    public void Build(JobBuilder job) =>
+        job.Source("numbers", long.Parse)
+            .Map("double", n => n * 2)
+            .ToFiles("parts");
 }

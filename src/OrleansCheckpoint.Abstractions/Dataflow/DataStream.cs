@@ -45,6 +45,9 @@ public sealed class DataStream<T>
     /// <summary>Publishes each record as JSON to the job's results stream (<c>client results &lt;job&gt;</c>).</summary>
     public DataStream<T> ToResultsStream(string uid) => Then<T>(new ResultsStreamSinkTransformation<T>(uid, Forward()));
 
+    /// <summary>Writes each record as a JSON line to part files in blob storage, each visible once its checkpoint completes.</summary>
+    public DataStream<T> ToFiles(string uid) => Then<T>(new FileSinkTransformation<T>(uid, Forward()));
+
     /// <summary>Hashes each record by the key <paramref name="key"/> (for the edge into a sink that is keyed by it).</summary>
     internal InputEdge HashedBy<TKey>(Func<T, TKey> key)
         where TKey : notnull => new(Transformation, Partitioning.Hash, (Func<T, ulong>)(record => StableKeyHash.Of(key(record))));

@@ -124,6 +124,9 @@ public interface ITransformationVisitor<out TResult>
     /// <summary>A sink that publishes records to the job's results stream.</summary>
     TResult VisitResultsStreamSink<T>(ResultsStreamSinkTransformation<T> sink);
 
+    /// <summary>A sink that writes records as JSON lines to part files in blob storage, visible once committed.</summary>
+    TResult VisitFileSink<T>(FileSinkTransformation<T> sink);
+
     /// <summary>A sink that keeps the latest committed value per key in a queryable table.</summary>
     TResult VisitResultTableSink<TKey, TValue>(ResultTableSinkTransformation<TKey, TValue> sink)
         where TKey : notnull;
@@ -286,6 +289,28 @@ public sealed class WindowAggregateTransformation<T, TKey, TAcc, TOut> : KeyedTr
 
     /// <inheritdoc />
     public override TResult Accept<TResult>(ITransformationVisitor<TResult> visitor) => visitor.VisitWindowAggregate(this);
+}
+
+/// <summary>
+/// Writes records as JSON lines to part files in blob storage (the silo's output container, under
+/// <c>{job}/{uid}/</c>). A part file holds the records of one instance and one checkpoint and appears only when
+/// that checkpoint completes (<c>part-{partition}-{checkpoint}.jsonl</c>; at the end of the input,
+/// <c>…-final.jsonl</c>): readers never see output that a failure takes back, and a commit repeated after a
+/// restore finds its file already there.
+/// </summary>
+/// <typeparam name="T">The record type.</typeparam>
+public sealed class FileSinkTransformation<T> : Transformation<T, T>
+{
+    internal FileSinkTransformation(string uid, InputEdge input)
+        : base(uid, input)
+    {
+    }
+
+    /// <inheritdoc />
+    public override bool IsSink => true;
+
+    /// <inheritdoc />
+    public override TResult Accept<TResult>(ITransformationVisitor<TResult> visitor) => visitor.VisitFileSink(this);
 }
 
 /// <summary>

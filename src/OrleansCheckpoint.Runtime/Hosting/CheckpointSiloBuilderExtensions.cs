@@ -43,6 +43,9 @@ public static class CheckpointSiloBuilderExtensions
         silo.Services.AddSingleton<IValidateOptions<OrleansCheckpointOptions>, OrleansCheckpointOptionsValidator>();
         silo.Services.AddSingleton<JobRegistry>();
         silo.Services.AddSingleton<Ingest.IngestLogFactory>();
+        silo.Services.AddSingleton<Sinks.IOutputFiles>(sp => options.Storage.Kind == StorageKind.Memory
+            ? new Sinks.MemoryOutputFiles()
+            : new Sinks.BlobOutputFiles(StorageConnection.CreateBlobServiceClient(options.Storage.ConnectionString).GetBlobContainerClient(options.Storage.OutputContainer)));
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, StorageStartupProbe>();
 
         silo.Services.AddSingleton(sp => new SnapshotStore(

@@ -52,6 +52,9 @@ public sealed class StorageSettings
     /// <summary>The blob container for the sources' ingest logs. Default <c>orleans-checkpoint-ingest</c>.</summary>
     public string IngestContainer { get; set; } = "orleans-checkpoint-ingest";
 
+    /// <summary>The blob container that file sinks commit their part files to. Default <c>orleans-checkpoint-output</c>.</summary>
+    public string OutputContainer { get; set; } = "orleans-checkpoint-output";
+
     /// <summary>The blob container for checkpoint snapshots and manifests. Default <c>orleans-checkpoint-snapshots</c>.</summary>
     public string CheckpointsContainer { get; set; } = "orleans-checkpoint-snapshots";
 
@@ -119,6 +122,7 @@ internal sealed class OrleansCheckpointOptionsValidator : IValidateOptions<Orlea
         Require(options.Ingest.MaxBatchEvents >= 1, "Ingest:MaxBatchEvents", options.Ingest.MaxBatchEvents, "it must be positive");
         Require(options.Ingest.MaxBatchBytes >= 1, "Ingest:MaxBatchBytes", options.Ingest.MaxBatchBytes, "it must be positive");
         Require(options.Ingest.MaxSegmentBytes >= 1, "Ingest:MaxSegmentBytes", options.Ingest.MaxSegmentBytes, "it must be positive");
+        Require(!string.IsNullOrWhiteSpace(options.Storage.OutputContainer), "Storage:OutputContainer", options.Storage.OutputContainer, "it must be a blob container name");
         Require(!string.IsNullOrWhiteSpace(options.Storage.IngestContainer), "Storage:IngestContainer", options.Storage.IngestContainer, "it must be a blob container name");
         Require(options.Storage.StartupProbeTimeout > TimeSpan.Zero, "Storage:StartupProbeTimeout", options.Storage.StartupProbeTimeout, "it must be positive");
         Require(!string.IsNullOrWhiteSpace(options.Storage.JobsContainer), "Storage:JobsContainer", options.Storage.JobsContainer, "it must be a blob container name");

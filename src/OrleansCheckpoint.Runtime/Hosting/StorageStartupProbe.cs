@@ -33,7 +33,7 @@ internal sealed partial class StorageStartupProbe(IOptions<OrleansCheckpointOpti
         {
             try
             {
-                foreach (var container in new[] { storage.JobsContainer, storage.IngestContainer, storage.CheckpointsContainer })
+                foreach (var container in new[] { storage.JobsContainer, storage.IngestContainer, storage.CheckpointsContainer, storage.OutputContainer })
                 {
                     await client.GetBlobContainerClient(container).CreateIfNotExistsAsync(cancellationToken: deadline.Token);
                 }

@@ -4,8 +4,12 @@ using OrleansCheckpoint.Runtime.Graph;
 namespace OrleansCheckpoint.Runtime.Operators;
 
 /// <summary>What an operator instance knows of where it runs and of the batch it is processing.</summary>
-internal sealed class OperatorContext(TaskId task, int maxParallelism, KeyGroupRange keyGroups, IResultsPublisher results, IGrainFactory grains, bool checkpointing)
+internal sealed class OperatorContext(
+    TaskId task, int maxParallelism, KeyGroupRange keyGroups, IResultsPublisher results, IGrainFactory grains, Sinks.IOutputFiles files, bool checkpointing)
 {
+    /// <summary>For sinks that write files (the file sink).</summary>
+    public Sinks.IOutputFiles Files { get; } = files;
+
     public TaskId Task { get; } = task;
 
     /// <summary>For sinks that write to grains (the result table).</summary>

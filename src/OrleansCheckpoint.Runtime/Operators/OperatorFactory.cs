@@ -27,6 +27,8 @@ internal sealed class OperatorFactory : ITransformationVisitor<StreamOperator>
 
     public StreamOperator VisitResultsStreamSink<T>(ResultsStreamSinkTransformation<T> sink) => new ResultsStreamSink<T>(sink);
 
+    public StreamOperator VisitFileSink<T>(FileSinkTransformation<T> sink) => new FileSink<T>(sink);
+
     public StreamOperator VisitResultTableSink<TKey, TValue>(ResultTableSinkTransformation<TKey, TValue> sink)
         where TKey : notnull => new ResultTableSink<TKey, TValue>(sink);
 }

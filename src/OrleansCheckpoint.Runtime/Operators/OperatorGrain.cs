@@ -23,6 +23,7 @@ internal sealed partial class OperatorGrain(
     JobRegistry registry,
     SnapshotStore snapshots,
     IngestLogFactory ingestLogs,
+    Sinks.IOutputFiles files,
     IOptions<OrleansCheckpointOptions> options,
     ILogger<OperatorGrain> logger)
     : Grain, IOperatorGrain, ISourceGrain, IResultsPublisher, ICheckpointResponder
@@ -63,6 +64,7 @@ internal sealed partial class OperatorGrain(
             plan,
             GrainFactory,
             this,
+            files,
             snapshots,
             this,
             ingestLogs.Create,

@@ -37,6 +37,7 @@ internal sealed class StreamTask
         PhysicalPlan plan,
         IGrainFactory grains,
         IResultsPublisher results,
+        Sinks.IOutputFiles files,
         SnapshotStore snapshots,
         ICheckpointResponder checkpoints,
         Func<TaskId, IngestLog> ingestLogs,
@@ -46,7 +47,7 @@ internal sealed class StreamTask
         _limits = limits;
         var vertex = plan[deployment.Task.Operator];
         _context = new OperatorContext(
-            deployment.Task, plan.MaxParallelism, KeyGroups.RangeOf(deployment.Task.Partition, plan.MaxParallelism, vertex.Parallelism), results, grains, deployment.Checkpointing);
+            deployment.Task, plan.MaxParallelism, KeyGroups.RangeOf(deployment.Task.Partition, plan.MaxParallelism, vertex.Parallelism), results, grains, files, deployment.Checkpointing);
         Func<TaskId, IOperatorGrain> resolve = task => grains.GetGrain<IOperatorGrain>(task.GrainKey);
         _chain = vertex.Chain.Select(t => t.Accept(OperatorFactory.Instance)).ToArray();
         foreach (var op in _chain)

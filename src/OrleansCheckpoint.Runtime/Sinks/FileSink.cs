@@ -1,0 +1,45 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using OrleansCheckpoint.Dataflow;
+
+namespace OrleansCheckpoint.Runtime.Sinks;
+
+/// <summary>
+/// Writes records as JSON lines to part files: a transaction's lines are staged in the checkpoint's state and
+/// written, as one new file named after the instance and the checkpoint, when that checkpoint completes.
+/// </summary>
+internal sealed class FileSink<T>(FileSinkTransformation<T> sink) : TwoPhaseCommitSink<T, List<string>>(sink)
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    private readonly string _run = Guid.NewGuid().ToString("N")[..8];
+    private long _unsequenced;
+
+    /// <summary>The path of a part file: <c>{job}/{uid}/part-{partition}-{checkpoint}[-final].jsonl</c>.</summary>
+    public static string PartPath(string job, string uid, int partition, long checkpointId, bool final) =>
+        string.Create(CultureInfo.InvariantCulture, $"{job}/{uid}/part-{partition:D4}-{checkpointId:D10}{(final ? "-final" : string.Empty)}.jsonl");
+
+    protected override List<string> Begin() => [];
+
+    protected override void Stage(List<string> transaction, T value) => transaction.Add(JsonSerializer.Serialize(value, Json));
+
+    protected override bool IsEmpty(List<string> transaction) => transaction.Count == 0;
+
+    protected override async Task CommitAsync(long checkpointId, bool final, List<string> transaction)
+    {
+        var content = new StringBuilder();
+        foreach (var line in transaction)
+        {
+            content.Append(line).Append('\n');
+        }
+
+        // Without checkpoints every batch commits at once (id 0): each gets a file of its own.
+        var path = Context.Checkpointing || final
+            ? PartPath(Context.Task.Job, sink.Uid, Context.Task.Partition, checkpointId, final)
+            : string.Create(CultureInfo.InvariantCulture, $"{Context.Task.Job}/{sink.Uid}/part-{Context.Task.Partition:D4}-unchecked-{_run}-{++_unsequenced:D10}.jsonl");
+        if (await Context.Files.CreateAsync(path, BinaryData.FromString(content.ToString())))
+        {
+            Context.Counters.ResultsEmitted += transaction.Count;
+        }
+    }
+}

@@ -1,0 +1,40 @@
+using System.Globalization;
+using OrleansCheckpoint.Grains;
+using OrleansCheckpoint.Messages;
+using OrleansCheckpoint.Tests.Infrastructure;
+using Xunit;
+
+namespace OrleansCheckpoint.Tests.Cluster;
+
+/// <summary>The file sink: part files appear only when their checkpoint completes, and hold every record exactly once across a failure.</summary>
+[Collection(FailureClusterCollection.Name)]
+public sealed class FileSinkTests(FailureClusterFixture fixture)
+{
+    [Fact]
+    public async Task Part_files_appear_only_on_commit_and_after_a_failure_hold_every_record_exactly_once()
+    {
+        var job = FileOutputJob.Name;
+        await using var driver = new JobDriver(fixture.Client, job);
+        await driver.StartAsync(parallelism: 2, new CheckpointSettings { Interval = TimeSpan.FromHours(1), Timeout = TimeSpan.FromHours(1) });
+        var numbers = Enumerable.Range(0, 6_000).Select(n => n.ToString(CultureInfo.InvariantCulture)).ToList();
+
+        await driver.PushAsync(numbers.Take(2_000), retryFor: TimeSpan.FromSeconds(60));
+        await Eventually.TrueAsync(async () => (await driver.Manager.GetMetricsAsync()).EventsAccepted == 2_000, "the first numbers");
+        await Task.Delay(300);
+        Assert.Empty(await fixture.OutputFilesAsync($"{job}/")); // processed, but no checkpoint has committed them
+
+        var first = await driver.Coordinator.TriggerCheckpointAsync();
+        await Eventually.TrueAsync(async () => (await driver.Manager.GetInfoAsync()).LastCompletedCheckpoint == first, "the checkpoint to complete");
+        await Eventually.TrueAsync(async () => (await fixture.OutputFilesAsync($"{job}/")).Values.Sum(f => f.Length) == 2_000, "the committed part files");
+        Assert.All((await fixture.OutputFilesAsync($"{job}/")).Keys, name => Assert.Matches($@"^{job}/parts/part-000[01]-{first:D10}\.jsonl$", name));
+
+        await driver.PushAsync(numbers.Skip(2_000).Take(2_000), retryFor: TimeSpan.FromSeconds(60));
+        await fixture.Cluster.DeactivateAsync(fixture.Client.GetGrain<IOperatorGrain>($"{job}/numbers/1"));
+        await driver.PushAsync(numbers.Skip(4_000), retryFor: TimeSpan.FromSeconds(60));
+        await Eventually.ValueAsync(() => driver.Manager.GetInfoAsync(), i => i.Restarts >= 1 && i.Status == JobStatus.Running, "the job to recover");
+        await driver.DrainAsync();
+
+        var written = (await fixture.OutputFilesAsync($"{job}/")).Values.SelectMany(lines => lines).Select(long.Parse).Order().ToList();
+        Assert.Equal(Enumerable.Range(0, 6_000).Select(n => n * 2L), written); // every record once: none lost, none twice
+    }
+}
