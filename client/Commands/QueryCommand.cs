@@ -11,17 +11,27 @@ internal static class QueryCommand
     public static Command Create()
     {
         var job = CommandSymbols.Job();
-        var key = new Argument<string>("key") { Description = "The key to look up in the job's queryable state" };
-        var command = new Command("query", "Show the current value of a key in a job's queryable state") { job, key };
+        var key = new Argument<string>("key") { Description = "The key to look up" };
+        var live = new Option<bool>("--live")
+        {
+            Description = "Read the operator's current, uncommitted state instead of the value committed by the last completed checkpoint",
+        };
+        var command = new Command(
+            "query",
+            "Show the committed value of a key in a job's result table (with --live: the current value in its queryable state)") { job, key, live };
         command.SetConnectedAction(async (context, _) =>
         {
-            var result = await context.Client.GetGrain<IJobManagerGrain>(context.Parse.GetRequiredValue(job)).QueryAsync(context.Parse.GetRequiredValue(key));
+            var result = await context.Client.GetGrain<IJobManagerGrain>(context.Parse.GetRequiredValue(job))
+                .QueryAsync(context.Parse.GetRequiredValue(key), context.Parse.GetValue(live));
             var json = new JsonObject
             {
                 ["key"] = result.Key,
                 ["value"] = result.ValueJson is null ? null : JsonNode.Parse(result.ValueJson),
+                ["committed"] = result.Committed,
+                ["checkpointId"] = result.CheckpointId,
             };
-            context.Output.Data(json, _ => new Text($"{result.Key}: {result.ValueJson ?? "(no value)"}{Environment.NewLine}"));
+            var provenance = result.Committed ? $"  (committed, checkpoint {result.CheckpointId})" : "  (live)";
+            context.Output.Data(json, _ => new Text($"{result.Key}: {result.ValueJson ?? "(no value)"}{provenance}{Environment.NewLine}"));
             return ExitCodes.Ok;
         });
         return command;

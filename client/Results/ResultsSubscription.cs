@@ -6,12 +6,14 @@ using OrleansCheckpoint.Messages;
 namespace OrleansCheckpoint.Client.Results;
 
 /// <summary>
-/// A subscription to a job's results stream: every record (a JSON string) that the job publishes from now on
-/// lands in <see cref="Records"/>, in the order it arrives. Disposing unsubscribes.
+/// A subscription to a job's results stream: every record (a JSON string) that the job commits from now on
+/// lands in <see cref="Records"/>, in the order it arrives, once: a batch re-published after a recovery (same
+/// sink, partition and checkpoint) is dropped. Disposing unsubscribes.
 /// </summary>
 internal sealed class ResultsSubscription : IAsyncDisposable
 {
     private readonly Channel<string> _records = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly HashSet<(string, int, long, bool)> _seen = [];
     private StreamSubscriptionHandle<ResultBatch>? _handle;
     private long _lastArrival = Stopwatch.GetTimestamp();
 
@@ -51,6 +53,14 @@ internal sealed class ResultsSubscription : IAsyncDisposable
 
     private Task OnNextAsync(ResultBatch batch, StreamSequenceToken? token)
     {
+        lock (_seen)
+        {
+            if (batch.CheckpointId > 0 && !_seen.Add(batch.DedupeKey))
+            {
+                return Task.CompletedTask;
+            }
+        }
+
         foreach (var record in batch.Records)
         {
             _records.Writer.TryWrite(record);
