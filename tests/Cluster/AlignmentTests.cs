@@ -22,7 +22,10 @@ public sealed class AlignmentTests(ClusterFixture fixture)
         var slow = fixture.Client.GetGrain<ISourceGrain>(route.Partition(1).GrainKey);
         await fast.PushAsync(Numbers("fast", 1, Enumerable.Range(0, 100)));
         await slow.PushAsync(Numbers("slow", 1, Enumerable.Range(100, 100)));
-        await Eventually.TrueAsync(async () => (await driver.Manager.GetMetricsAsync()).RecordsIn == 200, "the first records to be counted");
+        await Eventually.ValueAsync(
+            async () => (await driver.Manager.GetMetricsAsync(), await driver.Manager.GetInfoAsync()),
+            m => m.Item1.RecordsIn == 200,
+            "the first records to be counted");
 
         StallingJob.Stall.Reset();
         long? id;

@@ -15,7 +15,7 @@ namespace OrleansCheckpoint.Tests.Cluster;
 /// events when a silo dies) is checked where no silo dies.
 /// </summary>
 [Collection(FailureClusterCollection.Name)]
-public sealed class RecoveryTests(FailureClusterFixture fixture)
+public sealed class RecoveryTests(FailureClusterFixture fixture, Xunit.Abstractions.ITestOutputHelper output)
 {
     private static readonly TimeSpan RetryFor = TimeSpan.FromSeconds(60);
     private static readonly CheckpointSettings Checkpoints = new() { Interval = TimeSpan.FromMilliseconds(150), Timeout = TimeSpan.FromSeconds(10), Retained = 3 };
@@ -33,10 +33,12 @@ public sealed class RecoveryTests(FailureClusterFixture fixture)
 
         await driver.PushAsync(lines.Take(8_000), retryFor: RetryFor);
         await CompletedCheckpointAsync(driver);
+        var injected = System.Diagnostics.Stopwatch.StartNew();
         await fixture.Cluster.DeactivateAsync(fixture.Client.GetGrain<IOperatorGrain>($"{job}/endpoint-totals/1"));
+        var info = await RecoveredAsync(driver);
+        output.WriteLine($"recovery time: {injected.ElapsedMilliseconds} ms from deactivating an instance to generation {info.Generation} running (restored checkpoint {info.RestoredCheckpoint})");
         await driver.PushAsync(lines.Skip(8_000), retryFor: RetryFor);
 
-        var info = await RecoveredAsync(driver);
         Assert.NotNull(info.RestoredCheckpoint);
         Assert.Contains($"{job}/endpoint-totals/1", info.LastFailure); // the failure names the instance that lost its state
         await AssertOutputEqualsOracleAsync(driver, requests, windows: true);
@@ -54,10 +56,12 @@ public sealed class RecoveryTests(FailureClusterFixture fixture)
 
         var pushing = driver.PushAsync(lines.Skip(10_000), batchSize: 250, retryFor: RetryFor);
         await Task.Delay(100);
+        var injected = System.Diagnostics.Stopwatch.StartNew();
         await KillSiloHostingAsync(started);
+        var info = await RecoveredAsync(driver);
+        output.WriteLine($"recovery time: {injected.ElapsedMilliseconds} ms from killing a silo to generation {info.Generation} running (restored checkpoint {info.RestoredCheckpoint})");
         await pushing;
 
-        var info = await RecoveredAsync(driver);
         Assert.True(info.Generation > started.Generation);
         await AssertOutputEqualsOracleAsync(driver, requests, windows: false);
     }
@@ -325,7 +329,7 @@ public sealed class RecoveryTests(FailureClusterFixture fixture)
     {
         var finished = await driver.DrainAsync();
         Assert.Equal(JobStatus.Finished, finished.Status);
-        var expected = pushed.GroupBy(r => r.Endpoint).ToDictionary(g => g.Key, g => g.Count().ToString(System.Globalization.CultureInfo.InvariantCulture));
+        var expected = RequestOracle.Totals(pushed).ToDictionary(t => t.Key, t => t.Value.ToString(System.Globalization.CultureInfo.InvariantCulture));
         var committed = new Dictionary<string, string>();
         foreach (var endpoint in RequestGenerator.Endpoints)
         {
@@ -340,16 +344,10 @@ public sealed class RecoveryTests(FailureClusterFixture fixture)
         Assert.Equal(expected, committed);
         if (windows)
         {
-            var expectedWindows = pushed.GroupBy(r => (r.Endpoint, Start: WindowStart(r.Timestamp))).ToDictionary(g => g.Key, g => (long)g.Count());
+            var expectedWindows = RequestOracle.Windows(pushed);
             var results = await driver.ResultsAsync<WindowCount>(expectedWindows.Count);
             Assert.Equal(expectedWindows.Count, results.Count); // each window exactly once
             Assert.Equal(expectedWindows, results.ToDictionary(w => (w.Key, w.Start), w => w.Value));
         }
-    }
-
-    private static DateTimeOffset WindowStart(DateTimeOffset timestamp)
-    {
-        var ms = timestamp.ToUnixTimeMilliseconds();
-        return DateTimeOffset.FromUnixTimeMilliseconds(ms - (ms % (long)RequestCounterJob.WindowSize.TotalMilliseconds));
     }
 }

@@ -18,10 +18,8 @@ public sealed class RequestCounterTests(ClusterFixture fixture)
     public async Task Window_counts_and_running_totals_equal_an_independent_count_of_the_pushed_events(string job, int parallelism, int events, int seed)
     {
         var requests = new RequestGenerator(seed, eventsPerSecond: 500).Take(events).ToList();
-        var expectedWindows = requests
-            .GroupBy(r => (r.Endpoint, Start: WindowStart(r.Timestamp)))
-            .ToDictionary(g => g.Key, g => (long)g.Count());
-        var expectedTotals = requests.GroupBy(r => r.Endpoint).ToDictionary(g => g.Key, g => (long)g.Count());
+        var expectedWindows = RequestOracle.Windows(requests);
+        var expectedTotals = RequestOracle.Totals(requests);
         await using var driver = new JobDriver(fixture.Client, job);
         var started = await driver.StartAsync(parallelism);
 
@@ -53,7 +51,7 @@ public sealed class RequestCounterTests(ClusterFixture fixture)
         await driver.PushAsync(onTime.Select(RequestGenerator.ToJsonLine));
         await driver.PushAsync(late.Select(RequestGenerator.ToJsonLine)); // a later push: its window [0 s, 10 s) has closed
         await driver.DrainAsync();
-        var expected = onTime.GroupBy(r => (r.Endpoint, WindowStart(r.Timestamp))).ToDictionary(g => g.Key, g => (long)g.Count());
+        var expected = RequestOracle.Windows(onTime);
         var windows = await driver.ResultsAsync<WindowCount>(expected.Count);
 
         var metrics = await driver.Manager.GetMetricsAsync();
@@ -75,12 +73,5 @@ public sealed class RequestCounterTests(ClusterFixture fixture)
         }
 
         return totals;
-    }
-
-    private static DateTimeOffset WindowStart(DateTimeOffset timestamp)
-    {
-        var ms = timestamp.ToUnixTimeMilliseconds();
-        var size = (long)RequestCounterJob.WindowSize.TotalMilliseconds;
-        return DateTimeOffset.FromUnixTimeMilliseconds(ms - (ms % size));
     }
 }

@@ -98,6 +98,7 @@ public class ClusterFixture : IAsyncLifetime
                 o.Storage.CheckpointsContainer = CheckpointsContainer;
                 o.Storage.OutputContainer = OutputContainer;
                 o.Storage.CheckpointProvider = FaultInjectingGrainStorage.Name;
+                o.Storage.IngestContainer = $"test-ingest-{run}"; // every container per run: CI shares one Azurite between fixtures
                 o.Checkpointing = o.Checkpointing with { Interval = TimeSpan.FromMilliseconds(200), Timeout = TimeSpan.FromSeconds(5) };
                 o.Restart.Delay = TimeSpan.FromMilliseconds(200);
                 o.Restart.MaxAttempts = 4;
