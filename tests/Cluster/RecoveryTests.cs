@@ -216,11 +216,17 @@ public sealed class RecoveryTests(FailureClusterFixture fixture, Xunit.Abstracti
         await driver.PushAsync(lines.Take(6_000), retryFor: RetryFor);
         await CompletedCheckpointAsync(driver);
 
+        var management = fixture.Client.GetGrain<IManagementGrain>(0);
         var coordinatorSilo = (await driver.Manager.GetInfoAsync()).CoordinatorSilo;
         var victim = fixture.Cluster.Silos.Single(s => s.SiloAddress.ToString() == coordinatorSilo);
         await fixture.Cluster.KillSiloAsync(victim);
-        await driver.PushAsync(lines.Skip(6_000), retryFor: RetryFor);
         await fixture.Cluster.StartAdditionalSiloAsync();
+
+        // Nobody calls the job manager here: the sources' watchdog brings it back on a live silo.
+        await Eventually.TrueAsync(
+            async () => await management.GetActivationAddress(driver.Manager) is { } silo && !silo.Equals(victim.SiloAddress),
+            "the coordinator to be reactivated by the sources", TimeSpan.FromSeconds(30));
+        await driver.PushAsync(lines.Skip(6_000), retryFor: RetryFor);
 
         var before = (await driver.Manager.GetInfoAsync()).LastCompletedCheckpoint;
         await CompletedCheckpointAsync(driver, after: before ?? 0); // the coordinator is back and checkpointing

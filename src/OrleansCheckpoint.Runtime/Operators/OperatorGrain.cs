@@ -28,12 +28,14 @@ internal sealed partial class OperatorGrain(
     ILogger<OperatorGrain> logger)
     : Grain, IOperatorGrain, ISourceGrain, IResultsPublisher, ICheckpointResponder
 {
+    private static readonly TimeSpan WatchdogPeriod = TimeSpan.FromSeconds(2);
     private TaskId _id;
     private StreamTask? _task;
     private Task? _loop;
     private CancellationTokenSource? _cancellation;
     private string? _failure;
     private IAsyncStream<ResultBatch>? _results;
+    private IGrainTimer? _watchdog;
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -87,6 +89,15 @@ internal sealed partial class OperatorGrain(
 
         (_task, _cancellation) = (task, cancellation);
         DelayDeactivation(Timeout.InfiniteTimeSpan);
+        if (task.IsSource)
+        {
+            // Sources keep their job manager active: if its silo died, this call brings it back elsewhere and it
+            // resumes supervising (checkpoints, heartbeats) without waiting for a client to call it.
+            _watchdog ??= this.RegisterGrainTimer(
+                () => GrainFactory.GetGrain<IJobManagerGrain>(_id.Job).GetInfoAsync().ContinueWith(_ => { }, TaskScheduler.Current),
+                new GrainTimerCreationOptions { DueTime = WatchdogPeriod, Period = WatchdogPeriod, Interleave = true });
+        }
+
         _loop = task.RunAsync(cancellation.Token);
         _ = ReportOutcomeAsync(task, _loop);
         LogDeployed(logger, _id.Job, _id.Operator, _id.Partition, deployment.Generation);
@@ -121,6 +132,8 @@ internal sealed partial class OperatorGrain(
     {
         if (_task is not null && _task.Deployment.Generation <= generation)
         {
+            _watchdog?.Dispose();
+            _watchdog = null;
             await StopLoopAsync();
             _task = null;
             DelayDeactivation(TimeSpan.Zero);
