@@ -22,6 +22,7 @@ internal static class ClientCommandLine
             CheckpointsCommand.Create(),
             CheckpointCommand.Create(),
             DemoCommand.Create(),
+            BenchCommand.Create(),
         };
         foreach (var option in GlobalOptions.All)
         {

@@ -13,9 +13,9 @@ using OrleansCheckpoint.Runtime.Hosting;
 namespace OrleansCheckpoint.Client.Demo;
 
 /// <summary>
-/// A whole cluster inside this process, for the demo: Azurite (started from the repository's pinned package,
-/// or the one named by <c>AZURITE_CONN</c>) and one silo with the shipped jobs, on free loopback ports.
-/// Disposing stops the silo, then Azurite.
+/// A whole cluster inside this process, for the demo and the benchmark: Azurite (started from the repository's
+/// pinned package, or the one named by <c>AZURITE_CONN</c>) and one silo with the shipped jobs (or the jobs it is
+/// given), on free loopback ports. Disposing stops the silo, then Azurite.
 /// </summary>
 internal sealed class LocalCluster : IAsyncDisposable
 {
@@ -29,16 +29,21 @@ internal sealed class LocalCluster : IAsyncDisposable
     /// <summary>How to connect to the silo.</summary>
     public ConnectionSettings Connection { get; private set; }
 
+    /// <summary>The Azurite process this cluster started (null when it uses the one <c>AZURITE_CONN</c> names).</summary>
+    public int? AzuriteProcessId => _azurite?.ProcessId;
+
     /// <param name="ids">The cluster and service ids the silo runs with (its gateway is chosen here).</param>
     /// <param name="progress">Hears what was started, for people.</param>
     /// <param name="cancellation">Cancels starting; what was started is stopped.</param>
-    public static async Task<LocalCluster> StartAsync(ConnectionSettings ids, Action<string> progress, CancellationToken cancellation)
+    /// <param name="jobs">The jobs the silo registers, by name; <see cref="ShippedJobs.All"/> if null.</param>
+    public static async Task<LocalCluster> StartAsync(
+        ConnectionSettings ids, Action<string> progress, CancellationToken cancellation, IReadOnlyDictionary<string, Func<Dataflow.IStreamJob>>? jobs = null)
     {
         var cluster = new LocalCluster(ids);
         try
         {
             var storage = await cluster.StartAzuriteAsync(progress, cancellation);
-            await cluster.StartSiloAsync(ids, storage, progress, cancellation);
+            await cluster.StartSiloAsync(ids, storage, jobs ?? ShippedJobs.All, progress, cancellation);
             return cluster;
         }
         catch
@@ -95,7 +100,8 @@ internal sealed class LocalCluster : IAsyncDisposable
         return _azurite.ConnectionString;
     }
 
-    private async Task StartSiloAsync(ConnectionSettings ids, string storageConnectionString, Action<string> progress, CancellationToken cancellation)
+    private async Task StartSiloAsync(
+        ConnectionSettings ids, string storageConnectionString, IReadOnlyDictionary<string, Func<Dataflow.IStreamJob>> jobs, Action<string> progress, CancellationToken cancellation)
     {
         var clock = Stopwatch.StartNew();
         var (siloPort, gatewayPort) = FreeLoopbackPorts();
@@ -117,7 +123,7 @@ internal sealed class LocalCluster : IAsyncDisposable
         try
         {
             builder.UseOrleans(silo => silo.UseCheckpointSilo(builder.Configuration));
-            foreach (var (name, create) in ShippedJobs.All)
+            foreach (var (name, create) in jobs)
             {
                 builder.Services.AddStreamJob(name, create);
             }
@@ -127,7 +133,7 @@ internal sealed class LocalCluster : IAsyncDisposable
         }
         catch (Exception e) when (e is ArgumentException or InvalidOperationException or Microsoft.Extensions.Options.OptionsValidationException)
         {
-            throw new ClientException($"the demo's silo did not start: {e.Message}");
+            throw new ClientException($"the in-process silo did not start: {e.Message}");
         }
 
         Connection = ids with { Gateway = new GatewayAddress(IPAddress.Loopback.ToString(), gatewayPort) };

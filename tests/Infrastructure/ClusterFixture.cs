@@ -7,6 +7,7 @@ using OrleansCheckpoint.Dataflow;
 using OrleansCheckpoint.Jobs.RequestCounter;
 using OrleansCheckpoint.Messages;
 using OrleansCheckpoint.Runtime.Hosting;
+using OrleansCheckpoint.Tests.Cluster;
 using Xunit;
 
 namespace OrleansCheckpoint.Tests.Infrastructure;
@@ -97,8 +98,8 @@ public class ClusterFixture : IAsyncLifetime
                 o.Storage.JobsContainer = JobsContainer;
                 o.Storage.CheckpointsContainer = CheckpointsContainer;
                 o.Storage.OutputContainer = OutputContainer;
-                o.Storage.CheckpointProvider = FaultInjectingGrainStorage.Name;
                 o.Storage.IngestContainer = $"test-ingest-{run}"; // every container per run: CI shares one Azurite between fixtures
+                o.Storage.CheckpointProvider = FaultInjectingGrainStorage.Name;
                 o.Checkpointing = o.Checkpointing with { Interval = TimeSpan.FromMilliseconds(200), Timeout = TimeSpan.FromSeconds(5) };
                 o.Restart.Delay = TimeSpan.FromMilliseconds(200);
                 o.Restart.MaxAttempts = 4;
@@ -118,6 +119,10 @@ public class ClusterFixture : IAsyncLifetime
 
             silo.Services.AddStreamJob(GatedJob.Name, () => new GatedJob());
             silo.Services.AddStreamJob(StallingJob.Name, () => new StallingJob());
+            silo.Services.AddStreamJob(GeneratedCountJob.Exact, () => new GeneratedCountJob(GeneratedCountJob.ExactCount));
+            silo.Services.AddStreamJob(GeneratedCountJob.Tiny, () => new GeneratedCountJob(1));
+            silo.Services.AddStreamJob(GeneratedCountJob.Slow, () => new GeneratedCountJob(GeneratedCountJob.SlowCount, slow: true));
+            foreach (var (name, create) in Nexmark.NexmarkQueryTests.Jobs) silo.Services.AddStreamJob(name, create);
             silo.Services.AddStreamJob(FileOutputJob.Name, () => new FileOutputJob());
         });
         builder.ConfigureClient(client => client.AddMemoryStreams(ResultsStream.ProviderName));

@@ -32,6 +32,20 @@ public sealed class JobBuilder
         return new DataStream<T>(this, Add(new SourceTransformation<T>(uid, parse, watermarks)));
     }
 
+    /// <summary>
+    /// A source that generates <paramref name="count"/> records in the job: partition <c>p</c> of <c>P</c> emits
+    /// <c>eventAt(p)</c>, <c>eventAt(p + P)</c>, … (in batches, waiting while its operator is busy), then ends its
+    /// input, and the job finishes by itself once everything downstream has processed it. A checkpoint records
+    /// how many records each partition has emitted; after a restore it generates again from there, so
+    /// <paramref name="eventAt"/> must give the same record for the same index every time.
+    /// </summary>
+    public DataStream<T> Generate<T>(string uid, Func<long, T> eventAt, long count, WatermarkStrategy<T>? watermarks = null)
+    {
+        ArgumentNullException.ThrowIfNull(eventAt);
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        return new DataStream<T>(this, Add(new GeneratorSourceTransformation<T>(uid, eventAt, count, watermarks)));
+    }
+
     /// <summary>Checks the graph and returns it. Throws <see cref="InvalidJobGraphException"/> naming what is wrong.</summary>
     public JobGraph Build()
     {

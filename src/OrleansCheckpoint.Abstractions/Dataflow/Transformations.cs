@@ -100,6 +100,9 @@ public interface ITransformationVisitor<out TResult>
     /// <summary>A source fed by pushes of JSON lines (or any text lines) from clients.</summary>
     TResult VisitSource<T>(SourceTransformation<T> source);
 
+    /// <summary>A source that generates its records in the job.</summary>
+    TResult VisitGenerator<T>(GeneratorSourceTransformation<T> generator);
+
     /// <summary>A one-to-one function.</summary>
     TResult VisitMap<TIn, TOut>(MapTransformation<TIn, TOut> map);
 

@@ -12,7 +12,7 @@ namespace OrleansCheckpoint.Runtime.Ingest;
 /// being logged again. After a restore, the log from the checkpoint's offset is replayed before new pushes.
 /// Runs on the source grain's scheduler.
 /// </summary>
-internal sealed class SourceIngest(IngestLog log, ISourceOperator source, Func<ChannelBatch, CancellationToken, Task> enqueue, long maxSegmentBytes)
+internal sealed class SourceIngest(IngestLog log, IPushSourceOperator source, Func<ChannelBatch, CancellationToken, Task> enqueue, long maxSegmentBytes)
 {
     private readonly Queue<Pending> _pending = new();
     private readonly Dictionary<(string Producer, long Sequence), Pending> _inFlight = [];

@@ -102,7 +102,7 @@ internal sealed partial class JobManagerGrain : ICheckpointCoordinatorGrain, ICh
 
     private void StartCheckpointing()
     {
-        if (S.Checkpointing.Enabled && _coordinator is null)
+        if (S.Checkpointing.Enabled && _coordinator is null && S.FinishedTasks.Count == 0)
         {
             _coordinator = new CheckpointCoordinator(this, S.Checkpointing, S.LastCheckpointId, S.CompletedCheckpoints, Stats, TimeProvider.System, logger);
         }

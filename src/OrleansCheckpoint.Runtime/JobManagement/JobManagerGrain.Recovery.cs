@@ -41,6 +41,7 @@ internal sealed partial class JobManagerGrain
         {
             S.Generation++;
             S.RestoredCheckpoint = checkpoint?.Id;
+            S.FinishedTasks.Clear(); // every instance runs again from the checkpoint
             await state.WriteStateAsync();
             var handles = checkpoint?.Handles.ToDictionary(h => h.Task);
             try
@@ -171,7 +172,7 @@ internal sealed partial class JobManagerGrain
     {
         try
         {
-            var tasks = Plan().AllTasks.ToList();
+            var tasks = Plan().AllTasks.Where(t => !S.FinishedTasks.Contains(t.GrainKey)).ToList(); // a finished instance may be deactivated
             var answers = await Task.WhenAll(tasks.Select(async t =>
             {
                 try

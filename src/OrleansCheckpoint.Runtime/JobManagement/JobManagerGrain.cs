@@ -248,11 +248,13 @@ internal sealed partial class JobManagerGrain(
 
     public async Task ReportFinishedAsync(TaskId task, long generation)
     {
-        if (generation != S.Generation || S.Status != JobStatus.Draining || !S.FinishedTasks.Add(task.GrainKey))
+        // While draining, or while running: a job whose sources generate their input ends it by itself.
+        if (generation != S.Generation || S.Status is not (JobStatus.Draining or JobStatus.Running) || !S.FinishedTasks.Add(task.GrainKey))
         {
             return;
         }
 
+        var wasRunning = S.Status == JobStatus.Running;
         if (S.FinishedTasks.Count == Plan().AllTasks.Count())
         {
             S.Status = JobStatus.Finished;
@@ -260,6 +262,12 @@ internal sealed partial class JobManagerGrain(
         }
 
         await state.WriteStateAsync();
+        if (wasRunning)
+        {
+            // A finished instance takes no more barriers, so no later checkpoint could complete (as in Flink
+            // before FLIP-147): checkpoints stop with the first instance that finishes.
+            await (S.Status == JobStatus.Finished ? StopSupervisingAsync($"job '{Job}' finished its input") : StopCheckpointingAsync($"{task} finished its input"));
+        }
     }
 
     public async Task ReportFailureAsync(TaskId task, long generation, string reason)

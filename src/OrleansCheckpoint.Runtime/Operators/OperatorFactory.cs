@@ -10,6 +10,8 @@ internal sealed class OperatorFactory : ITransformationVisitor<StreamOperator>
 
     public StreamOperator VisitSource<T>(SourceTransformation<T> source) => new SourceOperator<T>(source);
 
+    public StreamOperator VisitGenerator<T>(GeneratorSourceTransformation<T> generator) => new GeneratorSourceOperator<T>(generator);
+
     public StreamOperator VisitMap<TIn, TOut>(MapTransformation<TIn, TOut> map) => new MapOperator<TIn, TOut>(map);
 
     public StreamOperator VisitFilter<T>(FilterTransformation<T> filter) => new FilterOperator<T>(filter);

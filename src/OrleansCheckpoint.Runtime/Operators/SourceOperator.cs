@@ -4,35 +4,94 @@ using OrleansCheckpoint.Messages;
 
 namespace OrleansCheckpoint.Runtime.Operators;
 
-/// <summary>The parsing side of a source, independent of its record type.</summary>
+/// <summary>The side of a source that the instance's loop and checkpoints see, independent of its record type and of where its input comes from.</summary>
 internal interface ISourceOperator
 {
-    /// <summary>Parses a pushed batch into records with timestamps; a malformed line rejects the whole batch.</summary>
-    ChannelBatch Parse(PushBatch push, long generation);
-
     /// <summary>The position reached: events processed, and per producer the last batch sequence processed.</summary>
     SourceState Position { get; }
 
-    /// <summary>Events processed: the offset in the ingest log.</summary>
+    /// <summary>Events processed: the offset in the source's input.</summary>
     long Offset { get; }
 
     /// <summary>The partition's watermark after the records processed so far, if it advanced since the last call.</summary>
     bool TryAdvanceWatermark(out long watermark);
 }
 
-/// <summary>
-/// A source partition: parses pushed lines, assigns event timestamps, and generates watermarks that trail
-/// the largest timestamp seen by the out-of-orderness bound.
-/// </summary>
-internal sealed class SourceOperator<T>(SourceTransformation<T> source) : OneInputOperator<T, T>(source), ISourceOperator
+/// <summary>A source fed by client pushes through the durable ingest log.</summary>
+internal interface IPushSourceOperator : ISourceOperator
 {
-    private const int MaxReportedErrors = 20;
-    private readonly Func<T, DateTimeOffset>? _timestamp = source.Watermarks?.Timestamp;
-    private readonly long _outOfOrdernessMs = (long)(source.Watermarks?.OutOfOrderness.TotalMilliseconds ?? 0);
+    /// <summary>Parses a pushed batch into records with timestamps; a malformed line rejects the whole batch.</summary>
+    ChannelBatch Parse(PushBatch push, long generation);
+}
+
+/// <summary>
+/// What every source partition does with the records it emits: counts them (its offset, the whole of its
+/// checkpointed position besides the watermark), tracks the largest event timestamp, and generates watermarks
+/// that trail it by the out-of-orderness bound.
+/// </summary>
+internal abstract class SourceOperatorBase<T>(Transformation source, WatermarkStrategy<T>? watermarks) : OneInputOperator<T, T>(source), ISourceOperator
+{
+    private readonly Func<T, DateTimeOffset>? _timestamp = watermarks?.Timestamp;
+    private readonly long _outOfOrdernessMs = (long)(watermarks?.OutOfOrderness.TotalMilliseconds ?? 0);
     private long _maxTimestamp = long.MinValue;
     private long _emittedWatermark = long.MinValue;
-    private readonly Dictionary<string, long> _producerSequences = [];
     private long _offset;
+
+    public long Offset => _offset;
+
+    public SourceState Position => new(_offset, _maxTimestamp, _emittedWatermark, ProducerSequences());
+
+    public override void Accept(T value, long timestamp)
+    {
+        _offset++;
+        if (timestamp > _maxTimestamp)
+        {
+            _maxTimestamp = timestamp;
+        }
+
+        Output.Accept(value, timestamp);
+    }
+
+    public override object SnapshotState(long checkpointId) => Position;
+
+    public override void RestoreState(object state)
+    {
+        var source = (SourceState)state;
+        (_offset, _maxTimestamp, _emittedWatermark) = (source.Offset, source.MaxTimestamp, source.EmittedWatermark);
+        RestoreProducerSequences(source.ProducerSequences);
+    }
+
+    public bool TryAdvanceWatermark(out long watermark)
+    {
+        watermark = _maxTimestamp == long.MinValue ? long.MinValue : _maxTimestamp - _outOfOrdernessMs - 1;
+        if (_timestamp is null || watermark <= _emittedWatermark)
+        {
+            return false;
+        }
+
+        _emittedWatermark = watermark;
+        return true;
+    }
+
+    /// <summary>The event timestamp of a record (Unix milliseconds), or <see cref="long.MinValue"/> without a watermark strategy.</summary>
+    protected long TimestampOf(T value) => _timestamp is null ? long.MinValue : _timestamp(value).ToUnixTimeMilliseconds();
+
+    /// <summary>A copy of the producers' last sequences, for the position (none for a source without producers).</summary>
+    protected virtual Dictionary<string, long> ProducerSequences() => [];
+
+    protected virtual void RestoreProducerSequences(IReadOnlyDictionary<string, long> sequences)
+    {
+    }
+}
+
+/// <summary>
+/// A source partition fed by pushes: parses pushed lines and assigns event timestamps, and records the last
+/// sequence of each producer among the events it emitted (for de-duplication after a restore).
+/// </summary>
+internal sealed class SourceOperator<T>(SourceTransformation<T> source) : SourceOperatorBase<T>(source, source.Watermarks), IPushSourceOperator
+{
+    private const int MaxReportedErrors = 20;
+    private readonly Dictionary<string, long> _producerSequences = [];
 
     public ChannelBatch Parse(PushBatch push, long generation)
     {
@@ -43,7 +102,7 @@ internal sealed class SourceOperator<T>(SourceTransformation<T> source) : OneInp
             try
             {
                 var value = source.Parse(push.Lines[i]);
-                records[i] = new StreamRecord<T>(value, _timestamp is null ? long.MinValue : _timestamp(value).ToUnixTimeMilliseconds());
+                records[i] = new StreamRecord<T>(value, TimestampOf(value));
             }
             catch (Exception e) when (e is System.Text.Json.JsonException or FormatException or ArgumentException or InvalidOperationException or NotSupportedException)
             {
@@ -66,21 +125,6 @@ internal sealed class SourceOperator<T>(SourceTransformation<T> source) : OneInp
         };
     }
 
-    public override void Accept(T value, long timestamp)
-    {
-        _offset++;
-        if (timestamp > _maxTimestamp)
-        {
-            _maxTimestamp = timestamp;
-        }
-
-        Output.Accept(value, timestamp);
-    }
-
-    public long Offset => _offset;
-
-    public SourceState Position => new(_offset, _maxTimestamp, _emittedWatermark, new Dictionary<string, long>(_producerSequences));
-
     public override void ProcessBatch(ChannelBatch batch)
     {
         if (batch.Origin is { } origin)
@@ -91,34 +135,20 @@ internal sealed class SourceOperator<T>(SourceTransformation<T> source) : OneInp
         base.ProcessBatch(batch);
     }
 
-    public override object SnapshotState(long checkpointId) => Position;
+    protected override Dictionary<string, long> ProducerSequences() => new(_producerSequences);
 
-    public override void RestoreState(object state)
+    protected override void RestoreProducerSequences(IReadOnlyDictionary<string, long> sequences)
     {
-        var source = (SourceState)state;
-        (_offset, _maxTimestamp, _emittedWatermark) = (source.Offset, source.MaxTimestamp, source.EmittedWatermark);
         _producerSequences.Clear();
-        foreach (var (producer, sequence) in source.ProducerSequences)
+        foreach (var (producer, sequence) in sequences)
         {
             _producerSequences[producer] = sequence;
         }
     }
-
-    public bool TryAdvanceWatermark(out long watermark)
-    {
-        watermark = _maxTimestamp == long.MinValue ? long.MinValue : _maxTimestamp - _outOfOrdernessMs - 1;
-        if (_timestamp is null || watermark <= _emittedWatermark)
-        {
-            return false;
-        }
-
-        _emittedWatermark = watermark;
-        return true;
-    }
 }
 
-/// <summary>A source partition's position: how many events of its ingest log it has emitted, and its watermark.</summary>
-/// <param name="Offset">Events emitted by this partition: its offset in its ingest log.</param>
+/// <summary>A source partition's position: how many events it has emitted, and its watermark.</summary>
+/// <param name="Offset">Events emitted by this partition: its offset in its ingest log, or in its generated sequence.</param>
 /// <param name="MaxTimestamp">The largest event timestamp seen.</param>
 /// <param name="EmittedWatermark">The last watermark sent downstream.</param>
 /// <param name="ProducerSequences">Per producer, the last batch sequence among the emitted events (retries of them are duplicates).</param>

@@ -20,6 +20,9 @@ internal sealed record StreamTaskLimits(int BatchSize, int ChannelCapacity, int 
 /// </summary>
 internal sealed class StreamTask
 {
+    /// <summary>A generator source generates every this many batches on the thread pool's global queue (see <see cref="GenerateAsync"/>).</summary>
+    private const int GeneratorHopInterval = 8;
+
     private readonly StreamOperator[] _chain;
     private readonly IChannelWriter[] _writers;
     private readonly InputGate _gate;
@@ -29,6 +32,8 @@ internal sealed class StreamTask
     private readonly OperatorContext _context;
     private readonly TaskCheckpointer _checkpointer;
     private readonly SourceIngest? _ingest;
+    private readonly IGeneratorSourceOperator? _generator;
+    private readonly int _parallelism;
     private readonly SortedDictionary<long, long> _checkpointOffsets = []; // a source's log offset at each of its checkpoints
     private bool _draining;
 
@@ -74,10 +79,13 @@ internal sealed class StreamTask
         }
 
         _gate = new InputGate(_source is null ? _channelOf.Count : 1, limits.ChannelCapacity, sequenced: _source is null);
-        if (_source is not null)
+        if (_source is IPushSourceOperator push)
         {
-            _ingest = new SourceIngest(ingestLogs(deployment.Task), _source, (batch, cancellation) => _gate.EnqueueAsync(0, batch, cancellation), limits.MaxSegmentBytes);
+            _ingest = new SourceIngest(ingestLogs(deployment.Task), push, (batch, cancellation) => _gate.EnqueueAsync(0, batch, cancellation), limits.MaxSegmentBytes);
         }
+
+        _generator = _source as IGeneratorSourceOperator;
+        _parallelism = vertex.Parallelism;
 
         _checkpointer = new TaskCheckpointer(deployment.Task, _chain, _writers, _gate, snapshots, checkpoints);
     }
@@ -108,8 +116,13 @@ internal sealed class StreamTask
     /// <summary>A source opens its ingest log at the position it was restored to (or 0), ready to replay what follows.</summary>
     public Task OpenIngestAsync(CancellationToken cancellation)
     {
+        if (_ingest is null)
+        {
+            return Task.CompletedTask; // a generator: it starts from its restored offset when it runs
+        }
+
         var position = _source!.Position;
-        return _ingest!.OpenAsync(position.Offset, position.ProducerSequences, cancellation);
+        return _ingest.OpenAsync(position.Offset, position.ProducerSequences, cancellation);
     }
 
     /// <summary>Parses a client's push, logs it durably and queues it (sources only); waits while the source is busy.</summary>
@@ -117,7 +130,9 @@ internal sealed class StreamTask
     {
         if (_source is null || _ingest is null)
         {
-            throw new StreamJobException($"{Deployment.Task} is not a source; push to the job's source operator.");
+            throw new StreamJobException(_source is null
+                ? $"{Deployment.Task} is not a source; push to the job's source operator."
+                : $"{Deployment.Task} generates its own input; job '{Deployment.Task.Job}' takes no pushes.");
         }
 
         if (_draining)
@@ -208,23 +223,26 @@ internal sealed class StreamTask
     public string? Query(string key) => _chain.FirstOrDefault(o => o.Transformation.IsQueryable)?.QueryJson(key);
 
     /// <summary>
-    /// Runs the instance: for a source, the ingest writer (replay, then group commits) beside the processing
-    /// loop. Returns when the input has ended and everything was sent; throws when either fails.
+    /// Runs the instance: for a source, what feeds its gate — the ingest writer (replay, then group commits) or
+    /// the generator — beside the processing loop. Returns when the input has ended and everything was sent;
+    /// throws when either fails.
     /// </summary>
     public async Task RunAsync(CancellationToken cancellation)
     {
-        if (_ingest is null)
+        if (_ingest is null && _generator is null)
         {
             await ProcessAsync(cancellation);
             return;
         }
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
-        var writer = _ingest.RunAsync(Deployment.Generation, stop.Token);
+        var feeder = _ingest is not null ? _ingest.RunAsync(Deployment.Generation, stop.Token) : GenerateAsync(_generator!, stop.Token);
         var processing = ProcessAsync(stop.Token);
         try
         {
-            await await Task.WhenAny(writer, processing); // a failure of either ends both
+            // A failure of either ends both; a generator that has queued its whole input leaves the rest to the loop.
+            var first = await Task.WhenAny(feeder, processing);
+            await (first == feeder && feeder.IsCompletedSuccessfully ? processing : first);
         }
         finally
         {
@@ -233,12 +251,36 @@ internal sealed class StreamTask
 
         try
         {
-            await writer;
+            await feeder;
         }
         catch (OperationCanceledException) when (!cancellation.IsCancellationRequested)
         {
             // the input ended: the writer has nothing more to do
         }
+    }
+
+    /// <summary>
+    /// A generator source's feeder: queues its share in batches (waiting for room at the gate: backpressure),
+    /// from the offset it was restored to, then the end of its input. Every <see cref="GeneratorHopInterval"/>th
+    /// batch is generated on the thread pool's global queue, outside the grain's turns, so that the grain's work
+    /// queue empties now and then. Otherwise the generator and the processing loop keep it busy, Orleans re-queues
+    /// the grain on its thread's local queue again and again, and the work waiting on the global queue (timers,
+    /// checkpoint triggers and acknowledgements, messages) starves — measured: thread-pool stalls of 1–1.7 s and
+    /// checkpoints of over a second while a job ran. (Generating every batch there costs about 8% of the throughput.)
+    /// </summary>
+    private async Task GenerateAsync(IGeneratorSourceOperator generator, CancellationToken cancellation)
+    {
+        generator.Start(Deployment.Task.Partition, _parallelism);
+        var (generation, batchSize) = (Deployment.Generation, _limits.BatchSize);
+        ChannelBatch? Next() => generator.TryGenerate(generation, batchSize, out var batch) ? batch : null;
+        for (var n = 1; (n % GeneratorHopInterval == 0 ? await Task.Factory.StartNew(Next, cancellation, TaskCreationOptions.PreferFairness, TaskScheduler.Default) : Next()) is { } batch; n++)
+        {
+            _context.Counters.EventsAccepted += batch.Count;
+            await _gate.EnqueueAsync(0, batch, cancellation);
+        }
+
+        _draining = true; // a barrier injected from now on would queue behind the end of input and never be processed
+        await _gate.EnqueueAsync(0, _chain[0].CreateControl(Deployment.Generation, 0, endOfInput: true), cancellation);
     }
 
     private async Task ProcessAsync(CancellationToken cancellation)

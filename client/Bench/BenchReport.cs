@@ -1,0 +1,94 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Spectre.Console;
+using Spectre.Console.Rendering;
+
+namespace OrleansCheckpoint.Client.Bench;
+
+/// <summary>What <c>client bench</c> measured: the environment, the settings, and one result per (query, mode).</summary>
+internal sealed record BenchReport(BenchEnvironment Environment, BenchSettings Settings, IReadOnlyList<BenchResult> Results)
+{
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        WriteIndented = true,
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
+
+    public string ToJson() => JsonSerializer.Serialize(this, Json);
+
+    public IRenderable Render()
+    {
+        var table = new Table().Border(TableBorder.Rounded).Title("Nexmark and ingest on OrleansCheckpoint");
+        table.AddColumn(new TableColumn("query").NoWrap());
+        table.AddColumn(new TableColumn("checkpoints").NoWrap());
+        foreach (var column in new[]
+        {
+            "events", "wall s", "cpu s", "events/s", "events/cpu-s", "× Flink/core", "baseline ev/s", "of baseline", "ckpt on/off",
+            "ckpts", "ckpt p50 ms", "ckpt p99 ms", "align p99 ms", "ckpt bytes", "peak RSS MB",
+        })
+        {
+            table.AddColumn(new TableColumn(column).RightAligned());
+        }
+
+        foreach (var r in Results)
+        {
+            table.AddRow(
+                r.Query,
+                r.Checkpointing,
+                Count(r.Events),
+                Fixed(r.WallS, 2),
+                Fixed(r.CpuS, 2),
+                Count(r.EventsPerS),
+                Count(r.EventsPerCpuS),
+                r.RatioToFlink is { } ratio ? Fixed(ratio, 1) + "×" : "-",
+                r.BaselineEventsPerS is { } baseline ? Count(baseline) : "-",
+                r.FractionOfBaseline is { } fraction ? Fixed(fraction, 2) : "-",
+                r.CheckpointOverhead is { } overhead ? Fixed(overhead, 2) : "-",
+                r.Checkpointing == "off" ? "-" : $"{r.CheckpointsCompleted}" + (r.CheckpointsAborted > 0 ? $" ({r.CheckpointsAborted} aborted)" : string.Empty),
+                Optional(r.CheckpointP50Ms, 1),
+                Optional(r.CheckpointP99Ms, 1),
+                Optional(r.AlignmentP99Ms, 1),
+                r.CheckpointBytes is { } bytes ? Count(bytes) : "-",
+                Fixed(r.PeakRssMb, 0));
+            if (r.Status != "finished")
+            {
+                table.AddRow(new Markup($"[red]{Markup.Escape(r.Query)} {Markup.Escape(r.Checkpointing)}: {Markup.Escape(r.Status)}[/]"));
+            }
+        }
+
+        var notes = new Rows(
+            new Text($"{Environment.Cores} cores, {Environment.Runtime}, {Environment.Gc} GC; parallelism {Settings.Parallelism}, batches of {Settings.BatchSize}; " +
+                     $"event-time rate {Count(Settings.EventsPerSecond)}/s; exactly-once checkpoints every {Settings.CheckpointIntervalMs} ms to Azurite."),
+            new Text("cpu s: this process (silo, generator sources, client) from start to finish of the job; Azurite's CPU is in the JSON (azurite_cpu_s). " +
+                     "× Flink/core: events/cpu-s over Flink 1.13's published events/s per core. of baseline: events/cpu-s over a single-threaded C# loop of the query."),
+            new Text(Results.FirstOrDefault(r => r.GeneratorEventsPerS is not null)?.GeneratorEventsPerS is { } generator
+                ? $"The Nexmark generator alone, one core: {Count(generator)} events/s (every query and baseline pays it)."
+                : string.Empty));
+        return new Rows(table, notes);
+    }
+
+    private static string Optional(double? value, int decimals) => value is { } v ? Fixed(v, decimals) : "-";
+
+    private static string Fixed(double value, int decimals) => value.ToString("F" + decimals.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
+
+    private static string Count(double value) => value switch
+    {
+        >= 1e9 => (value / 1e9).ToString("0.00", CultureInfo.InvariantCulture) + "G",
+        >= 1e6 => (value / 1e6).ToString("0.00", CultureInfo.InvariantCulture) + "M",
+        >= 1e3 => (value / 1e3).ToString("0.0", CultureInfo.InvariantCulture) + "K",
+        _ => value.ToString("0", CultureInfo.InvariantCulture),
+    };
+}
+
+/// <summary>Where the benchmark ran.</summary>
+internal sealed record BenchEnvironment(int Cores, string Runtime, string Os, string Gc, string CpuMeasure)
+{
+    public static BenchEnvironment Current() => new(
+        System.Environment.ProcessorCount,
+        System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription,
+        System.Runtime.InteropServices.RuntimeInformation.OSDescription,
+        System.Runtime.GCSettings.IsServerGC ? "server" : "workstation",
+        "Process.TotalProcessorTime of the client process, which hosts the silo, the jobs' generator sources and the Orleans client; Azurite apart");
+}

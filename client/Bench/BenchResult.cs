@@ -1,0 +1,75 @@
+namespace OrleansCheckpoint.Client.Bench;
+
+/// <summary>
+/// One (query, checkpoint mode) of <c>client bench</c>; written to <c>--out</c> with snake_case names. CPU is this
+/// process's (the silo, its generator sources and the client all run in it), measured from the job's start to its
+/// end; Azurite runs in its own process and is reported apart. Fields that do not apply are null.
+/// </summary>
+internal sealed record BenchResult
+{
+    /// <summary>q0, q1, … or "ingest".</summary>
+    public required string Query { get; init; }
+
+    /// <summary>"off" or "exactly-once".</summary>
+    public required string Checkpointing { get; init; }
+
+    /// <summary>"finished", or what went wrong.</summary>
+    public required string Status { get; init; }
+
+    public long Events { get; init; }
+
+    public double WallS { get; init; }
+
+    public double CpuS { get; init; }
+
+    /// <summary>Events per wall-clock second.</summary>
+    public double EventsPerS { get; init; }
+
+    public double EventsPerCpuS { get; init; }
+
+    public double? FlinkEventsPerCore { get; init; }
+
+    /// <summary>Our events per CPU-second over Flink's events per second per core.</summary>
+    public double? RatioToFlink { get; init; }
+
+    public int CheckpointsCompleted { get; init; }
+
+    public int CheckpointsAborted { get; init; }
+
+    public double? CheckpointP50Ms { get; init; }
+
+    public double? CheckpointP99Ms { get; init; }
+
+    /// <summary>The 99th percentile of the instances' alignment times over the completed checkpoints.</summary>
+    public double? AlignmentP99Ms { get; init; }
+
+    /// <summary>The size of the latest completed checkpoint (all instances' snapshots).</summary>
+    public long? CheckpointBytes { get; init; }
+
+    /// <summary>Peak resident memory of this process during the run (Process.PeakWorkingSet64, reset before each run where the OS allows).</summary>
+    public double PeakRssMb { get; init; }
+
+    /// <summary>Azurite's CPU seconds during the run (another process; checkpoints and ingest segments are written there).</summary>
+    public double? AzuriteCpuS { get; init; }
+
+    /// <summary>The single-threaded plain C# loop of the same query over the same events, in events per second.</summary>
+    public double? BaselineEventsPerS { get; init; }
+
+    /// <summary>Our events per CPU-second over the baseline's events per second.</summary>
+    public double? FractionOfBaseline { get; init; }
+
+    /// <summary>With exactly-once checkpoints: our events per CPU-second over those without checkpoints (1 = free).</summary>
+    public double? CheckpointOverhead { get; init; }
+
+    /// <summary>The same ratio of events per wall-clock second.</summary>
+    public double? CheckpointOverheadWall { get; init; }
+
+    /// <summary>One core generating the events alone (no query), in events per second: a floor every query pays.</summary>
+    public double? GeneratorEventsPerS { get; init; }
+
+    /// <summary>An estimate of the share of <see cref="CpuS"/> spent generating the events (events / generator rate / cpu_s); the rest is the engine and the query.</summary>
+    public double? GeneratorCpuShare { get; init; }
+
+    /// <summary>For "ingest": megabytes per second acknowledged durable.</summary>
+    public double? MbPerS { get; init; }
+}

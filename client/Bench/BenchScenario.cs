@@ -1,0 +1,242 @@
+using System.Globalization;
+using OrleansCheckpoint.Client.Connection;
+using OrleansCheckpoint.Client.Demo;
+using OrleansCheckpoint.Client.Output;
+using OrleansCheckpoint.Dataflow;
+using OrleansCheckpoint.Grains;
+using OrleansCheckpoint.Jobs.Nexmark;
+using OrleansCheckpoint.Messages;
+
+namespace OrleansCheckpoint.Client.Bench;
+
+/// <summary>
+/// <c>client bench</c>: starts Azurite and a silo in this process (as <c>client demo</c> does), then for each query
+/// runs an unmeasured warm-up, the single-threaded baseline, and the job twice to its end — without checkpoints,
+/// and with exactly-once checkpoints every second to Azurite — measuring each; then pushes events through the
+/// durable ingest path. Everything it started is stopped again, also on errors and Ctrl+C.
+/// </summary>
+internal sealed class BenchScenario(BenchSettings settings, ConsoleOutput output)
+{
+    private const string Off = "off";
+    private const string ExactlyOnce = "exactly-once";
+    private static readonly TimeSpan RunTimeout = TimeSpan.FromMinutes(10);
+    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(20);
+
+    private readonly string _run = Guid.NewGuid().ToString("N")[..8];
+
+    public async Task<BenchReport> RunAsync(ConnectionSettings ids, CancellationToken cancellation)
+    {
+        var config = new NexmarkConfig { EventsPerSecond = settings.EventsPerSecond };
+        await using var cluster = await LocalCluster.StartAsync(ids, output.Line, cancellation, Jobs(config));
+        await using var connection = await ClusterConnection.ConnectAsync(cluster.Connection, cancellation);
+        var client = connection.Client;
+        var meter = new ProcessMeter(cluster.AzuriteProcessId);
+        var generator = new NexmarkGenerator(config);
+        var results = new List<BenchResult>();
+
+        double? generatorRate = null;
+        foreach (var query in settings.Queries.Where(q => q != BenchSettings.Ingest))
+        {
+            output.Line($"{query}: warming up ({settings.WarmupEvents:N0} events, not measured)…");
+            await RunJobAsync(client, JobName(query, "warmup"), Off, meter, cancellation);
+            if (generatorRate is null)
+            {
+                // Once the silo has settled (right after it starts, its own start-up work competes for the cores).
+                QueryBaselines.GeneratorOnly(generator, 2_000_000); // long enough for the tiered JIT's optimized code
+                generatorRate = Enumerable.Range(0, 3).Max(_ => QueryBaselines.GeneratorOnly(generator, Math.Min(settings.Events, 5_000_000))); // the best of three
+                output.Line($"Generator alone: {generatorRate:N0} events/s on one core");
+            }
+
+            QueryBaselines.Run(query, generator, Math.Min(settings.Events, 2_000_000));
+            var (baseline, _) = QueryBaselines.Run(query, generator, settings.Events);
+            output.Line($"{query}: single-threaded baseline {baseline:N0} events/s");
+
+            var off = QueryResult(query, Off, await RunJobAsync(client, JobName(query, Off), Off, meter, cancellation), baseline, generatorRate.Value, null);
+            Report(off);
+            var on = QueryResult(query, ExactlyOnce, await RunJobAsync(client, JobName(query, ExactlyOnce), ExactlyOnce, meter, cancellation), baseline, generatorRate.Value, off);
+            Report(on);
+            results.Add(off);
+            results.Add(on);
+        }
+
+        if (settings.Queries.Contains(BenchSettings.Ingest) && settings.IngestEvents > 0)
+        {
+            BenchResult? off = null;
+            foreach (var mode in new[] { Off, ExactlyOnce })
+            {
+                var result = await RunIngestAsync(client, JobName(BenchSettings.Ingest, mode), mode, meter, off, cancellation);
+                off ??= result;
+                Report(result);
+                results.Add(result);
+            }
+        }
+
+        output.Line("Stopping the client, the silo and Azurite (if the bench started it)…");
+        return new BenchReport(BenchEnvironment.Current(), settings, results);
+    }
+
+    /// <summary>The jobs the bench's silo registers: per query a warm-up, an "off" and an "exactly-once" job (fresh state each), and the ingest jobs.</summary>
+    private Dictionary<string, Func<IStreamJob>> Jobs(NexmarkConfig config)
+    {
+        var jobs = new Dictionary<string, Func<IStreamJob>>();
+        foreach (var query in settings.Queries.Where(q => q != BenchSettings.Ingest))
+        {
+            jobs[JobName(query, "warmup")] = () => NexmarkQueries.Create(query, new NexmarkSettings(settings.WarmupEvents, config));
+            foreach (var mode in new[] { Off, ExactlyOnce })
+            {
+                jobs[JobName(query, mode)] = () => NexmarkQueries.Create(query, new NexmarkSettings(settings.Events, config));
+            }
+        }
+
+        jobs[JobName(BenchSettings.Ingest, Off)] = () => new IngestJob();
+        jobs[JobName(BenchSettings.Ingest, ExactlyOnce)] = () => new IngestJob();
+        return jobs;
+    }
+
+    private string JobName(string query, string mode) => $"bench-{_run}-{query}-{mode}";
+
+    private CheckpointSettings Checkpointing(string mode) => mode == Off
+        ? new CheckpointSettings { Enabled = false }
+        : new CheckpointSettings { Interval = TimeSpan.FromMilliseconds(settings.CheckpointIntervalMs), Mode = CheckpointMode.ExactlyOnce };
+
+    private async Task<JobRun> RunJobAsync(IClusterClient client, string job, string mode, ProcessMeter meter, CancellationToken cancellation)
+    {
+        var manager = client.GetGrain<IJobManagerGrain>(job);
+        var before = StartMeasuring(meter);
+        var info = await manager.StartAsync(new JobStartOptions(settings.Parallelism, Checkpointing(mode)));
+        var deadline = DateTime.UtcNow + RunTimeout;
+        while (info.Status is JobStatus.Running or JobStatus.Restarting or JobStatus.Draining && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(PollInterval, cancellation);
+            info = await manager.GetInfoAsync();
+        }
+
+        var after = meter.Sample();
+        var peak = ProcessMeter.PeakRssMegabytes();
+        if (info.Status is JobStatus.Running or JobStatus.Restarting)
+        {
+            await manager.StopAsync(drain: false);
+        }
+
+        var checkpoints = await client.GetGrain<ICheckpointCoordinatorGrain>(job).GetCheckpointsAsync();
+        var metrics = await manager.GetMetricsAsync();
+        return new JobRun(info, before, after, peak, checkpoints, metrics);
+    }
+
+    private async Task<BenchResult> RunIngestAsync(IClusterClient client, string job, string mode, ProcessMeter meter, BenchResult? off, CancellationToken cancellation)
+    {
+        var manager = client.GetGrain<IJobManagerGrain>(job);
+        await manager.StartAsync(new JobStartOptions(settings.Parallelism, Checkpointing(mode)));
+        var before = StartMeasuring(meter);
+        string status;
+        Push.PushSummary? pushed = null;
+        try
+        {
+            pushed = await IngestBench.PushAsync(client, job, settings.IngestEvents, cancellation);
+            status = "finished";
+        }
+        catch (Push.PushFailedException e)
+        {
+            pushed = e.Progress;
+            status = $"push failed: {ErrorCauses.FirstLine(e.Message)}";
+        }
+
+        var after = meter.Sample();
+        var peak = ProcessMeter.PeakRssMegabytes();
+        var info = await manager.StopAsync(drain: false);
+        var checkpoints = await client.GetGrain<ICheckpointCoordinatorGrain>(job).GetCheckpointsAsync();
+        var run = new JobRun(info, before, after, peak, checkpoints, await manager.GetMetricsAsync());
+        var wall = after.SecondsSince(before);
+        var cpu = (after.Cpu - before.Cpu).TotalSeconds;
+        var eventsPerS = pushed.Accepted / wall;
+        return WithCheckpoints(run, mode) with
+        {
+            Query = BenchSettings.Ingest,
+            Checkpointing = mode,
+            Status = status,
+            Events = pushed.Accepted,
+            WallS = Math.Round(wall, 3),
+            CpuS = Math.Round(cpu, 3),
+            EventsPerS = Math.Round(eventsPerS),
+            EventsPerCpuS = Math.Round(pushed.Accepted / cpu),
+            MbPerS = Math.Round(pushed.Accepted * (double)IngestBench.LineLength / 1e6 / wall, 2),
+            CheckpointOverhead = off is null ? null : Math.Round(pushed.Accepted / cpu / off.EventsPerCpuS, 3),
+            CheckpointOverheadWall = off is null ? null : Math.Round(eventsPerS / off.EventsPerS, 3),
+        };
+    }
+
+    /// <summary>A clean start for a measured run: a full collection, and the peak RSS reset where the OS allows.</summary>
+    private static ResourceSample StartMeasuring(ProcessMeter meter)
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        ProcessMeter.TryResetPeakRss();
+        return meter.Sample();
+    }
+
+    private BenchResult QueryResult(string query, string mode, JobRun run, double baseline, double generatorRate, BenchResult? off)
+    {
+        var wall = run.After.SecondsSince(run.Before);
+        var cpu = (run.After.Cpu - run.Before.Cpu).TotalSeconds;
+        var perCpu = settings.Events / cpu;
+        var flink = FlinkFigures.EventsPerCore(query);
+        var status = run.Info.Status != JobStatus.Finished
+            ? $"{run.Info.Status}{(run.Info.FailureReason is { } reason ? $": {reason}" : string.Empty)}"
+            : run.Info.Restarts > 0 ? $"finished after {run.Info.Restarts} restarts ({run.Info.LastFailure})"
+            : run.Metrics.EventsAccepted != settings.Events ? $"finished, but the sources generated {run.Metrics.EventsAccepted} events, not {settings.Events}"
+            : "finished";
+        return WithCheckpoints(run, mode) with
+        {
+            Query = query,
+            Checkpointing = mode,
+            Status = status,
+            Events = settings.Events,
+            WallS = Math.Round(wall, 3),
+            CpuS = Math.Round(cpu, 3),
+            EventsPerS = Math.Round(settings.Events / wall),
+            EventsPerCpuS = Math.Round(perCpu),
+            FlinkEventsPerCore = flink,
+            RatioToFlink = flink is { } f ? Math.Round(perCpu / f, 2) : null,
+            BaselineEventsPerS = Math.Round(baseline),
+            FractionOfBaseline = Math.Round(perCpu / baseline, 3),
+            CheckpointOverhead = off is null ? null : Math.Round(perCpu / off.EventsPerCpuS, 3),
+            CheckpointOverheadWall = off is null ? null : Math.Round(settings.Events / wall / off.EventsPerS, 3),
+            GeneratorEventsPerS = Math.Round(generatorRate),
+            GeneratorCpuShare = Math.Round(settings.Events / generatorRate / cpu, 3),
+        };
+    }
+
+    /// <summary>The fields every run has: checkpoint figures (for "exactly-once"), memory, Azurite's CPU.</summary>
+    private static BenchResult WithCheckpoints(JobRun run, string mode)
+    {
+        var completed = run.Checkpoints.Where(c => c.Status == CheckpointStatus.Completed).ToList();
+        var durations = completed.Select(c => c.DurationMs).Order().ToList();
+        var alignments = completed.SelectMany(c => c.Instances).Select(h => h.AlignmentMs).Order().ToList();
+        var on = mode != Off;
+        return new BenchResult
+        {
+            Query = string.Empty,
+            Checkpointing = mode,
+            Status = string.Empty,
+            CheckpointsCompleted = completed.Count,
+            CheckpointsAborted = run.Checkpoints.Count(c => c.Status == CheckpointStatus.Aborted),
+            CheckpointP50Ms = on ? Percentile(durations, 0.50) : null,
+            CheckpointP99Ms = on ? Percentile(durations, 0.99) : null,
+            AlignmentP99Ms = on ? Percentile(alignments, 0.99) : null,
+            CheckpointBytes = on ? completed.MaxBy(c => c.Id)?.SizeBytes : null,
+            PeakRssMb = Math.Round(run.PeakRssMb, 1),
+            AzuriteCpuS = run.After.AzuriteCpu - run.Before.AzuriteCpu is { } azurite ? Math.Round(azurite.TotalSeconds, 3) : null,
+        };
+    }
+
+    /// <summary>The nearest-rank percentile of sorted values; null when there are none.</summary>
+    private static double? Percentile(IReadOnlyList<double> sorted, double p) =>
+        sorted.Count == 0 ? null : Math.Round(sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Count) - 1, 0, sorted.Count - 1)], 2);
+
+    private void Report(BenchResult r) => output.Line(
+        string.Create(CultureInfo.InvariantCulture, $"{r.Query} {r.Checkpointing}: {r.Events:N0} events in {r.WallS:0.00} s, {r.CpuS:0.00} cpu-s → {r.EventsPerS:N0}/s, {r.EventsPerCpuS:N0}/cpu-s") +
+        (r.Checkpointing == Off ? string.Empty : $"; {r.CheckpointsCompleted} checkpoints") + (r.Status == "finished" ? string.Empty : $" [{r.Status}]"));
+
+    private sealed record JobRun(JobInfo Info, ResourceSample Before, ResourceSample After, double PeakRssMb, IReadOnlyList<CheckpointStats> Checkpoints, JobMetrics Metrics);
+}

@@ -1,0 +1,74 @@
+using System.CommandLine;
+using OrleansCheckpoint.Client.Bench;
+using OrleansCheckpoint.Client.Output;
+using OrleansCheckpoint.Jobs.Nexmark;
+using OrleansCheckpoint.Runtime.Hosting;
+
+namespace OrleansCheckpoint.Client.Commands;
+
+/// <summary><c>client bench [--queries q0,q1,…] [--events N] [--ingest-events N] [--out PATH] [--parallelism P] [--rate R]</c></summary>
+internal static class BenchCommand
+{
+    public static Command Create()
+    {
+        var queries = new Option<string>("--queries")
+        {
+            Description = $"Comma-separated: any of {string.Join(", ", BenchSettings.DefaultQueries)}",
+            HelpName = "q0,q1,…",
+            DefaultValueFactory = _ => string.Join(',', BenchSettings.DefaultQueries),
+        };
+        queries.Validators.Add(result =>
+        {
+            var unknown = Parse(result.GetValueOrDefault<string>() ?? string.Empty).Where(q => !BenchSettings.DefaultQueries.Contains(q)).ToList();
+            if (unknown.Count > 0)
+            {
+                result.AddError($"--queries: unknown {string.Join(", ", unknown)}; choose from {string.Join(", ", BenchSettings.DefaultQueries)}.");
+            }
+        });
+        var events = new Option<long>("--events") { Description = "Events each query generates, per run", HelpName = "N", DefaultValueFactory = _ => BenchSettings.DefaultEvents }.MustBePositive();
+        var ingestEvents = new Option<long>("--ingest-events")
+        {
+            Description = "Events (~100 bytes each) the ingest entry pushes, per run",
+            HelpName = "N",
+            DefaultValueFactory = _ => BenchSettings.DefaultIngestEvents,
+        }.MustBePositive();
+        var parallelism = new Option<int>("--parallelism") { Description = "Instances per operator", HelpName = "P", DefaultValueFactory = _ => Environment.ProcessorCount }.MustBePositive();
+        var rate = new Option<double>("--rate")
+        {
+            Description = "The generator's event-time rate, events per second (Flink's published runs: 10,000,000)",
+            HelpName = "R",
+            DefaultValueFactory = _ => new NexmarkConfig().EventsPerSecond,
+        }.MustBePositive();
+        var outPath = new Option<FileInfo?>("--out") { Description = "Also write the results as JSON to this file", HelpName = "PATH" };
+        var command = new Command(
+            "bench",
+            "Run Nexmark queries (and durable ingest) on Azurite and a silo in this process, without and with exactly-once checkpoints, against Flink's published figures and a single-threaded baseline")
+        {
+            queries, events, ingestEvents, parallelism, rate, outPath,
+        };
+        command.SetLocalAction(async (parse, output, cancellation) =>
+        {
+            var settings = new BenchSettings(
+                Parse(parse.GetValue(queries)!),
+                parse.GetValue(events),
+                parse.GetValue(ingestEvents),
+                parse.GetValue(parallelism),
+                parse.GetValue(rate),
+                new OrleansCheckpointOptions().BatchSize,
+                1_000);
+            var report = await new BenchScenario(settings, output).RunAsync(GlobalOptions.ConnectionOf(parse), cancellation);
+            output.Data(report, r => r.Render());
+            if (parse.GetValue(outPath) is { } file)
+            {
+                await File.WriteAllTextAsync(file.FullName, report.ToJson(), cancellation);
+                ConsoleOutput.Note($"Results written to {file.FullName}");
+            }
+
+            return report.Results.All(r => r.Status == "finished") ? ExitCodes.Ok : ExitCodes.Failed;
+        });
+        return command;
+    }
+
+    private static List<string> Parse(string list) =>
+        [.. list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(q => q.ToLowerInvariant()).Distinct()];
+}

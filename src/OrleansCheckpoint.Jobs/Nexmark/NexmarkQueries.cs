@@ -1,0 +1,144 @@
+using OrleansCheckpoint.Dataflow;
+
+namespace OrleansCheckpoint.Jobs.Nexmark;
+
+/// <summary>q0, pass-through: every event, unchanged (<c>SELECT * FROM datagen</c>). Measures the engine's bare cost.</summary>
+public sealed class Query0(NexmarkSettings settings) : NexmarkQuery<NexmarkEvent>(settings)
+{
+    /// <inheritdoc />
+    protected override DataStream<NexmarkEvent> Query(DataStream<NexmarkEvent> events) => events.Map("pass-through", e => e);
+}
+
+/// <summary>q1, currency conversion: every bid with its price in euro cents (<c>SELECT auction, bidder, 0.908 * price, … FROM bid</c>).</summary>
+public sealed class Query1(NexmarkSettings settings) : NexmarkQuery<Bid>(settings)
+{
+    /// <summary>Euros per dollar, as in the reference.</summary>
+    public const double DollarsToEuros = 0.908;
+
+    /// <summary>A bid with its price converted (euro cents, truncated).</summary>
+    public static Bid Convert(Bid bid) => bid with { Price = (long)(bid.Price * DollarsToEuros) };
+
+    /// <inheritdoc />
+    protected override DataStream<Bid> Query(DataStream<NexmarkEvent> events) => Bids(events).Map("dollars-to-euros", Convert);
+}
+
+/// <summary>q2, selection: the auction and price of the bids on every 123rd auction (<c>… WHERE MOD(auction, 123) = 0</c>).</summary>
+public sealed class Query2(NexmarkSettings settings) : NexmarkQuery<AuctionPrice>(settings)
+{
+    /// <summary>The auctions q2 selects: ids divisible by this.</summary>
+    public const long Modulus = 123;
+
+    /// <inheritdoc />
+    protected override DataStream<AuctionPrice> Query(DataStream<NexmarkEvent> events) =>
+        Bids(events)
+            .Filter("auction-mod-123", b => b.Auction % Modulus == 0)
+            .Map("auction-price", b => new AuctionPrice(b.Auction, b.Price));
+}
+
+/// <summary>
+/// q7, highest bid: per 10-second tumbling window of event time, the bid with the highest price. The reference
+/// joins the bids with each window's maximum price; here a window reduce keeps the highest bid itself, in two
+/// stages, so that no single instance sees every bid: the bids are keyed by <c>price mod 32</c> (a small key
+/// space, spread evenly over the instances, unlike the skewed auction and bidder ids) and each key keeps its
+/// highest bid per window; those (at most 32 per window) are then keyed by the window and reduced to one.
+/// Ties are broken by a total order (<see cref="BidOrder.Higher"/>), so the answer does not depend on arrival order.
+/// </summary>
+public sealed class Query7(NexmarkSettings settings) : NexmarkQuery<HighestBid>(settings)
+{
+    /// <summary>The window length.</summary>
+    public static readonly TimeSpan WindowSize = TimeSpan.FromSeconds(10);
+
+    /// <summary>The number of keys of the first stage.</summary>
+    public const int PreAggregationKeys = 32;
+
+    /// <inheritdoc />
+    protected override DataStream<HighestBid> Query(DataStream<NexmarkEvent> events) =>
+        Bids(events)
+            .KeyBy(b => (int)(b.Price % PreAggregationKeys))
+            .Window(TumblingEventTimeWindows.Of(WindowSize))
+            .Reduce("highest-per-group", BidOrder.Higher)
+            .KeyBy(r => r.Start.ToUnixTimeMilliseconds())
+            .Window(TumblingEventTimeWindows.Of(WindowSize))
+            .Reduce("highest-per-window", (a, b) => BidOrder.Compare(a.Value, b.Value) >= 0 ? a : b)
+            .Map("highest-bid", r => new HighestBid(r.Value.Start, r.Value.End, r.Value.Value));
+}
+
+/// <summary>The auction and price of a bid (q2's output).</summary>
+/// <param name="Auction">The auction.</param>
+/// <param name="Price">The price, in cents.</param>
+[GenerateSerializer, Immutable]
+public sealed record AuctionPrice([property: Id(0)] long Auction, [property: Id(1)] long Price);
+
+/// <summary>The highest bid of a window (q7's output).</summary>
+/// <param name="WindowStart">The window's start.</param>
+/// <param name="WindowEnd">The window's end (exclusive).</param>
+/// <param name="Bid">The highest bid placed in it.</param>
+[GenerateSerializer, Immutable]
+public sealed record HighestBid([property: Id(0)] DateTimeOffset WindowStart, [property: Id(1)] DateTimeOffset WindowEnd, [property: Id(2)] Bid Bid);
+
+/// <summary>A total order of bids by price, for "the highest bid".</summary>
+public static class BidOrder
+{
+    /// <summary>
+    /// The higher of two bids: the higher price; on a tie the earlier bid, then the lower auction id, bidder id,
+    /// channel, url and extra (a total order, so a reduce with it gives the same bid in any order).
+    /// </summary>
+    public static Bid Higher(Bid a, Bid b) => Compare(a, b) >= 0 ? a : b;
+
+    /// <summary>Positive when <paramref name="a"/> ranks above <paramref name="b"/>, zero when they are equal.</summary>
+    public static int Compare(Bid a, Bid b)
+    {
+        var c = a.Price.CompareTo(b.Price);
+        if (c == 0)
+        {
+            c = b.DateTime.CompareTo(a.DateTime);
+        }
+
+        if (c == 0)
+        {
+            c = b.Auction.CompareTo(a.Auction);
+        }
+
+        if (c == 0)
+        {
+            c = b.Bidder.CompareTo(a.Bidder);
+        }
+
+        if (c == 0)
+        {
+            c = string.CompareOrdinal(b.Channel, a.Channel);
+        }
+
+        if (c == 0)
+        {
+            c = string.CompareOrdinal(b.Url, a.Url);
+        }
+
+        if (c == 0)
+        {
+            c = string.CompareOrdinal(b.Extra, a.Extra);
+        }
+
+        return c;
+    }
+}
+
+/// <summary>The Nexmark queries this engine runs, by name.</summary>
+public static class NexmarkQueries
+{
+    /// <summary>The queries, in order: q0, q1, q2, q7.</summary>
+    public static IReadOnlyList<string> Names { get; } = ["q0", "q1", "q2", "q7"];
+
+    /// <summary>The job name of a query (<c>nexmark-q1</c>).</summary>
+    public static string JobName(string query) => $"nexmark-{query}";
+
+    /// <summary>A job running <paramref name="query"/> with <paramref name="settings"/>.</summary>
+    public static IStreamJob Create(string query, NexmarkSettings settings) => query switch
+    {
+        "q0" => new Query0(settings),
+        "q1" => new Query1(settings),
+        "q2" => new Query2(settings),
+        "q7" => new Query7(settings),
+        _ => throw new ArgumentException($"Unknown Nexmark query '{query}'; the queries are {string.Join(", ", Names)}.", nameof(query)),
+    };
+}

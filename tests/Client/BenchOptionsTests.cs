@@ -1,0 +1,29 @@
+using OrleansCheckpoint.Client.Commands;
+using Xunit;
+
+namespace OrleansCheckpoint.Tests.Client;
+
+/// <summary><c>client bench</c>'s options, parsed by the client's real command line (the benchmark itself is run by hand, not by tests).</summary>
+public sealed class BenchOptionsTests
+{
+    [Fact]
+    public void The_defaults_run_every_query_and_ingest()
+    {
+        var parse = ClientCommandLine.Create().Parse(["bench"]);
+
+        Assert.Empty(parse.Errors);
+        Assert.Equal("q0,q1,q2,q7,ingest", parse.GetValue<string>("--queries"));
+        Assert.Equal(100_000_000, parse.GetValue<long>("--events"));
+    }
+
+    [Theory]
+    [InlineData("--queries", "q0,q9", "unknown q9")]
+    [InlineData("--events", "0", "--events must be above 0")]
+    [InlineData("--parallelism", "-1", "--parallelism must be above 0")]
+    public void A_value_it_cannot_run_is_a_usage_error_naming_it(string option, string value, string message)
+    {
+        var parse = ClientCommandLine.Create().Parse(["bench", option, value]);
+
+        Assert.Contains(parse.Errors, e => e.Message.Contains(message, StringComparison.Ordinal));
+    }
+}
