@@ -218,7 +218,8 @@ internal sealed partial class JobManagerGrain(
             ?? throw new StreamJobException(live && table is not null
                 ? $"Job '{Job}' has no live queryable state; query its result table without --live."
                 : $"Job '{Job}' has no result table or queryable state.");
-        if (S.Parallelism == 0 || S.Status is JobStatus.Created || (target == table ? false : S.Status is JobStatus.Stopped))
+        // The committed table outlives the job's instances; live state exists only while they run.
+        if (S.Parallelism == 0 || S.Status is JobStatus.Created || (target != table && S.Status is JobStatus.Stopped))
         {
             throw new JobNotRunningException(Job, S.Status.ToString());
         }

@@ -79,7 +79,7 @@ internal sealed partial class OperatorGrain(
         // earlier would not be recognised as a duplicate.
         if (deployment.Restore is { } handle)
         {
-            await task.RestoreAsync(await snapshots.ReadAsync(handle));
+            task.Restore(await snapshots.ReadAsync(handle));
         }
 
         if (task.IsSource)

@@ -201,7 +201,7 @@ internal sealed class StreamTask
     }
 
     /// <summary>Loads the state of every operator of the chain from a snapshot, matching operators by uid, and lets them finish what it promised.</summary>
-    public async Task RestoreAsync(TaskSnapshot snapshot)
+    public void Restore(TaskSnapshot snapshot)
     {
         foreach (var state in snapshot.Operators)
         {
@@ -216,8 +216,6 @@ internal sealed class StreamTask
         {
             _ = op.OnRestoredAsync().ContinueWith(t => _ = t.Exception, TaskContinuationOptions.OnlyOnFaulted);
         }
-
-        await Task.CompletedTask;
     }
 
     public string? Query(string key) => _chain.FirstOrDefault(o => o.Transformation.IsQueryable)?.QueryJson(key);
