@@ -55,8 +55,17 @@ internal sealed record BenchResult
     /// <summary>The single-threaded plain C# loop of the same query over the same events, in events per second.</summary>
     public double? BaselineEventsPerS { get; init; }
 
+    /// <summary>
+    /// The baseline per CPU-second of this process while it ran (the silo idle): with the server GC, the loop's
+    /// collections also run on the other cores, so this is below <see cref="BaselineEventsPerS"/>.
+    /// </summary>
+    public double? BaselineEventsPerCpuS { get; init; }
+
     /// <summary>Our events per CPU-second over the baseline's events per second.</summary>
     public double? FractionOfBaseline { get; init; }
+
+    /// <summary>Our events per CPU-second over the baseline's events per CPU-second (both count the GC's work).</summary>
+    public double? FractionOfBaselineCpu { get; init; }
 
     /// <summary>With exactly-once checkpoints: our events per CPU-second over those without checkpoints (1 = free).</summary>
     public double? CheckpointOverhead { get; init; }

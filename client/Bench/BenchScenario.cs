@@ -48,12 +48,14 @@ internal sealed class BenchScenario(BenchSettings settings, ConsoleOutput output
             }
 
             QueryBaselines.Run(query, generator, Math.Min(settings.Events, 2_000_000));
+            var baselineStart = meter.Sample();
             var (baseline, _) = QueryBaselines.Run(query, generator, settings.Events);
-            output.Line($"{query}: single-threaded baseline {baseline:N0} events/s");
+            var baselinePerCpu = settings.Events / (meter.Sample().Cpu - baselineStart.Cpu).TotalSeconds; // the silo is idle meanwhile
+            output.Line($"{query}: single-threaded baseline {baseline:N0} events/s ({baselinePerCpu:N0} per CPU-second of the process, its GC included)");
 
-            var off = QueryResult(query, Off, await RunJobAsync(client, JobName(query, Off), Off, meter, cancellation), baseline, generatorRate.Value, null);
+            var off = QueryResult(query, Off, await RunJobAsync(client, JobName(query, Off), Off, meter, cancellation), (baseline, baselinePerCpu), generatorRate.Value, null);
             Report(off);
-            var on = QueryResult(query, ExactlyOnce, await RunJobAsync(client, JobName(query, ExactlyOnce), ExactlyOnce, meter, cancellation), baseline, generatorRate.Value, off);
+            var on = QueryResult(query, ExactlyOnce, await RunJobAsync(client, JobName(query, ExactlyOnce), ExactlyOnce, meter, cancellation), (baseline, baselinePerCpu), generatorRate.Value, off);
             Report(on);
             results.Add(off);
             results.Add(on);
@@ -175,7 +177,7 @@ internal sealed class BenchScenario(BenchSettings settings, ConsoleOutput output
         return meter.Sample();
     }
 
-    private BenchResult QueryResult(string query, string mode, JobRun run, double baseline, double generatorRate, BenchResult? off)
+    private BenchResult QueryResult(string query, string mode, JobRun run, (double PerSecond, double PerCpuSecond) baseline, double generatorRate, BenchResult? off)
     {
         var wall = run.After.SecondsSince(run.Before);
         var cpu = (run.After.Cpu - run.Before.Cpu).TotalSeconds;
@@ -198,8 +200,10 @@ internal sealed class BenchScenario(BenchSettings settings, ConsoleOutput output
             EventsPerCpuS = Math.Round(perCpu),
             FlinkEventsPerCore = flink,
             RatioToFlink = flink is { } f ? Math.Round(perCpu / f, 2) : null,
-            BaselineEventsPerS = Math.Round(baseline),
-            FractionOfBaseline = Math.Round(perCpu / baseline, 3),
+            BaselineEventsPerS = Math.Round(baseline.PerSecond),
+            BaselineEventsPerCpuS = Math.Round(baseline.PerCpuSecond),
+            FractionOfBaseline = Math.Round(perCpu / baseline.PerSecond, 3),
+            FractionOfBaselineCpu = Math.Round(perCpu / baseline.PerCpuSecond, 3),
             CheckpointOverhead = off is null ? null : Math.Round(perCpu / off.EventsPerCpuS, 3),
             CheckpointOverheadWall = off is null ? null : Math.Round(settings.Events / wall / off.EventsPerS, 3),
             GeneratorEventsPerS = Math.Round(generatorRate),

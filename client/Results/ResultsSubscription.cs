@@ -13,7 +13,7 @@ namespace OrleansCheckpoint.Client.Results;
 internal sealed class ResultsSubscription : IAsyncDisposable
 {
     private readonly Channel<string> _records = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly HashSet<(string, int, long, bool)> _seen = [];
+    private readonly HashSet<(string, int, long, bool, int)> _seen = [];
     private StreamSubscriptionHandle<ResultBatch>? _handle;
     private long _lastArrival = Stopwatch.GetTimestamp();
 

@@ -124,6 +124,7 @@ public class ClusterFixture : IAsyncLifetime
             silo.Services.AddStreamJob(GeneratedCountJob.Slow, () => new GeneratedCountJob(GeneratedCountJob.SlowCount, slow: true));
             foreach (var (name, create) in Nexmark.NexmarkQueryTests.Jobs) silo.Services.AddStreamJob(name, create);
             silo.Services.AddStreamJob(FileOutputJob.Name, () => new FileOutputJob());
+            silo.Services.AddStreamJob(WideResultsJob.Name, () => new WideResultsJob());
         });
         builder.ConfigureClient(client => client.AddMemoryStreams(ResultsStream.ProviderName));
         Cluster = builder.Build();
@@ -223,4 +224,15 @@ public sealed class FileOutputJob : IStreamJob
         job.Source("numbers", long.Parse)
             .Map("double", n => n * 2)
             .ToFiles("parts");
+}
+
+/// <summary>A test job whose results are large: each number becomes a 300-character string on the results stream.</summary>
+public sealed class WideResultsJob : IStreamJob
+{
+    public const string Name = "wide-results";
+
+    public void Build(JobBuilder job) =>
+        job.Source("numbers", long.Parse)
+            .Map("widen", n => $"{n:D10}{new string('x', 290)}")
+            .ToResultsStream("wide");
 }

@@ -11,7 +11,7 @@ namespace OrleansCheckpoint.Tests.Infrastructure;
 public sealed class JobDriver(IClusterClient client, string job) : IAsyncDisposable
 {
     // Committed result batches by their identity: a batch re-published after a recovery replaces itself.
-    private readonly ConcurrentDictionary<(string, int, long, bool), ResultBatch> _results = new();
+    private readonly ConcurrentDictionary<(string, int, long, bool, int), ResultBatch> _results = new();
     private StreamSubscriptionHandle<ResultBatch>? _subscription;
     private long _sequence;
 

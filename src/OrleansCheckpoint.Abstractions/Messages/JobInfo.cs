@@ -117,16 +117,18 @@ public sealed record QueryResult(
 /// result once drop the repeat (<see cref="ResultBatch.DedupeKey"/>).
 /// </param>
 /// <param name="Final">True for what the sink committed at the end of its input (after a drain).</param>
+/// <param name="Chunk">A commit is published in chunks small enough for the stream's cache (about 256 KB each); this is the chunk's index.</param>
 [GenerateSerializer, Immutable]
 public sealed record ResultBatch(
     [property: Id(0)] string Operator,
     [property: Id(1)] int Partition,
     [property: Id(2)] string[] Records,
     [property: Id(3)] long CheckpointId = 0,
-    [property: Id(4)] bool Final = false)
+    [property: Id(4)] bool Final = false,
+    [property: Id(5)] int Chunk = 0)
 {
     /// <summary>What identifies a committed batch: equal keys mean the same results.</summary>
-    public (string Operator, int Partition, long CheckpointId, bool Final) DedupeKey => (Operator, Partition, CheckpointId, Final);
+    public (string Operator, int Partition, long CheckpointId, bool Final, int Chunk) DedupeKey => (Operator, Partition, CheckpointId, Final, Chunk);
 }
 
 /// <summary>Names of the Orleans stream on which jobs publish their results.</summary>

@@ -18,9 +18,25 @@ internal sealed class ResultsStreamSink<T>(ResultsStreamSinkTransformation<T> si
 
     protected override bool IsEmpty(List<string> transaction) => transaction.Count == 0;
 
+    /// <summary>The most characters in one stream item: Orleans' stream cache silently drops items over about 1 MB.</summary>
+    private const int MaxChunkChars = 256 * 1024;
+
     protected override async Task CommitAsync(long checkpointId, bool final, List<string> transaction)
     {
-        await Context.Results.PublishAsync(new ResultBatch(sink.Uid, Context.Task.Partition, [.. transaction], checkpointId, final));
+        var chunk = 0;
+        var start = 0;
+        while (start < transaction.Count)
+        {
+            var end = start;
+            for (var chars = 0; end < transaction.Count && (end == start || chars + transaction[end].Length <= MaxChunkChars); end++)
+            {
+                chars += transaction[end].Length;
+            }
+
+            await Context.Results.PublishAsync(new ResultBatch(sink.Uid, Context.Task.Partition, transaction[start..end].ToArray(), checkpointId, final, chunk++));
+            start = end;
+        }
+
         Context.Counters.ResultsEmitted += transaction.Count;
     }
 }
