@@ -113,8 +113,8 @@ public sealed class KeyedStream<T, TKey>
     public DataStream<TOut> Process<TOut>(string uid, Func<KeyedProcessFunction<TKey, T, TOut>> createFunction) =>
         _stream.Then<TOut>(new KeyedProcessTransformation<T, TKey, TOut>(uid, Edge(), Key, createFunction ?? throw new ArgumentNullException(nameof(createFunction))));
 
-    /// <summary>Groups each key's records into event-time windows.</summary>
-    public WindowedStream<T, TKey> Window(TumblingEventTimeWindows windows) => new(this, windows ?? throw new ArgumentNullException(nameof(windows)));
+    /// <summary>Groups each key's records into event-time windows: <see cref="TumblingEventTimeWindows"/> or <see cref="SlidingEventTimeWindows"/>.</summary>
+    public WindowedStream<T, TKey> Window(EventTimeWindows windows) => new(this, windows ?? throw new ArgumentNullException(nameof(windows)));
 
     internal DataStream<TOut> Then<TOut>(Transformation next) => _stream.Then<TOut>(next);
 
@@ -128,9 +128,9 @@ public sealed class WindowedStream<T, TKey>
     where TKey : notnull
 {
     private readonly KeyedStream<T, TKey> _keyed;
-    private readonly TumblingEventTimeWindows _windows;
+    private readonly EventTimeWindows _windows;
 
-    internal WindowedStream(KeyedStream<T, TKey> keyed, TumblingEventTimeWindows windows)
+    internal WindowedStream(KeyedStream<T, TKey> keyed, EventTimeWindows windows)
     {
         _keyed = keyed;
         _windows = windows;

@@ -269,7 +269,7 @@ public sealed class KeyedProcessTransformation<T, TKey, TOut> : KeyedTransformat
     public override TResult Accept<TResult>(ITransformationVisitor<TResult> visitor) => visitor.VisitKeyedProcess(this);
 }
 
-/// <summary>An aggregate per key and event-time tumbling window, emitted when the watermark passes the window's end.</summary>
+/// <summary>An aggregate per key and event-time window (tumbling or sliding), emitted when the watermark passes the window's end.</summary>
 /// <typeparam name="T">The input record type.</typeparam>
 /// <typeparam name="TKey">The key type.</typeparam>
 /// <typeparam name="TAcc">The accumulator type.</typeparam>
@@ -277,7 +277,7 @@ public sealed class KeyedProcessTransformation<T, TKey, TOut> : KeyedTransformat
 public sealed class WindowAggregateTransformation<T, TKey, TAcc, TOut> : KeyedTransformation<T, TKey, WindowResult<TKey, TOut>>
     where TKey : notnull
 {
-    internal WindowAggregateTransformation(string uid, InputEdge input, KeySelector<T, TKey> key, TumblingEventTimeWindows windows, IAggregateFunction<T, TAcc, TOut> aggregate)
+    internal WindowAggregateTransformation(string uid, InputEdge input, KeySelector<T, TKey> key, EventTimeWindows windows, IAggregateFunction<T, TAcc, TOut> aggregate)
         : base(uid, input, key)
     {
         Windows = windows;
@@ -285,7 +285,7 @@ public sealed class WindowAggregateTransformation<T, TKey, TAcc, TOut> : KeyedTr
     }
 
     /// <summary>The window assigner.</summary>
-    public TumblingEventTimeWindows Windows { get; }
+    public EventTimeWindows Windows { get; }
 
     /// <summary>The aggregate function.</summary>
     public IAggregateFunction<T, TAcc, TOut> Aggregate { get; }

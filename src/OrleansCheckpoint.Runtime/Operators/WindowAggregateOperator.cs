@@ -4,18 +4,22 @@ using OrleansCheckpoint.Runtime.State;
 namespace OrleansCheckpoint.Runtime.Operators;
 
 /// <summary>
-/// Aggregates each key's records per event-time tumbling window and emits a window's result when the
-/// instance's watermark reaches the window's end. A record whose window had already ended by its channel's
-/// watermark is late: it is counted and dropped. Judging lateness by the channel's own watermark (which only
-/// depends on the order of that upstream partition's records) keeps the output deterministic.
+/// Aggregates each key's records per event-time window (tumbling or sliding) and emits a window's result when the
+/// instance's watermark reaches the window's end. A record belongs to every window that holds its timestamp; it is
+/// late for a window that had already ended by its channel's watermark (end − 1 ≤ watermark). It is added to the
+/// windows it is not late for, and counted and dropped as late only when it is late for all of them: a sliding
+/// window that is still open gets it even though an older one it belongs to has fired (as in Flink, whose
+/// assigner drops only the windows that are late, and counts a record as late only when none is left). Judging
+/// lateness by the channel's own watermark (which only depends on the order of that upstream partition's records)
+/// keeps the output deterministic.
 /// </summary>
 internal sealed class WindowAggregateOperator<T, TKey, TAcc, TOut>(WindowAggregateTransformation<T, TKey, TAcc, TOut> window)
     : KeyedOperator<T, TKey, WindowResult<TKey, TOut>>(window)
     where TKey : notnull
 {
     private readonly IAggregateFunction<T, TAcc, TOut> _function = window.Aggregate;
-    private readonly TumblingEventTimeWindows _windows = window.Windows;
-    private readonly long _sizeMs = (long)window.Windows.Size.TotalMilliseconds;
+    private readonly EventTimeWindows _windows = window.Windows;
+    private readonly long _sizeMs = window.Windows.SizeMs;
 
     // Keyed state: the accumulator of each open (key, window). The timers (window end → keys to fire) are
     // derived from it, so a snapshot holds only the state.
@@ -35,22 +39,32 @@ internal sealed class WindowAggregateOperator<T, TKey, TAcc, TOut>(WindowAggrega
             throw new InvalidOperationException($"Window operator '{window.Uid}' received a record without an event timestamp; give the source a WatermarkStrategy.");
         }
 
-        var start = _windows.WindowStart(timestamp);
-        if (start + _sizeMs - 1 <= Context.CurrentInputWatermark)
+        // Latest window first: the earlier ones end earlier, so once one is late, so are the rest.
+        var watermark = Context.CurrentInputWatermark;
+        var starts = _windows.WindowStarts(timestamp);
+        if (starts.Latest + _sizeMs - 1 <= watermark)
         {
             Context.Counters.LateRecordsDropped++;
             return;
         }
 
         var (key, keyGroup) = KeyOf(value);
-        var windowKey = new WindowKey<TKey>(key, start);
-        if (!_state.TryGet(keyGroup, windowKey, out var accumulator))
+        foreach (var start in starts)
         {
-            accumulator = _function.CreateAccumulator();
-            AddTimer(keyGroup, windowKey);
-        }
+            if (start + _sizeMs - 1 <= watermark)
+            {
+                return;
+            }
 
-        _state.Set(keyGroup, windowKey, _function.Add(value, accumulator));
+            var windowKey = new WindowKey<TKey>(key, start);
+            if (!_state.TryGet(keyGroup, windowKey, out var accumulator))
+            {
+                accumulator = _function.CreateAccumulator();
+                AddTimer(keyGroup, windowKey);
+            }
+
+            _state.Set(keyGroup, windowKey, _function.Add(value, accumulator));
+        }
     }
 
     public override void OnWatermark(long watermark)
