@@ -36,6 +36,43 @@ public sealed class Query2(NexmarkSettings settings) : NexmarkQuery<AuctionPrice
 }
 
 /// <summary>
+/// q5, hot items: per sliding window of 10 seconds of event time, every 2 seconds, the auctions with the most
+/// bids (all of them on a tie), as the reference's join of the bid counts per auction and window with each
+/// window's maximum count. In two stages, as q7: the bids are keyed by auction and counted per sliding window;
+/// those counts are keyed by their window and reduced to the highest count and the auctions that have it. A
+/// count carries its window's last millisecond as its timestamp, and the sliding windows end on multiples of the
+/// slide, so the counts of one window all fall in the same slide-long tumbling window of the second stage, which
+/// fires as soon as the watermark has passed the sliding window's end. Tied auctions come out in ascending order,
+/// so the answer does not depend on arrival order.
+/// </summary>
+public sealed class Query5(NexmarkSettings settings) : NexmarkQuery<HotItem>(settings)
+{
+    /// <summary>The window length.</summary>
+    public static readonly TimeSpan WindowSize = TimeSpan.FromSeconds(10);
+
+    /// <summary>The distance between two windows' starts.</summary>
+    public static readonly TimeSpan WindowSlide = TimeSpan.FromSeconds(2);
+
+    /// <inheritdoc />
+    protected override DataStream<HotItem> Query(DataStream<NexmarkEvent> events) =>
+        Bids(events)
+            .KeyBy(b => b.Auction)
+            .Window(SlidingEventTimeWindows.Of(WindowSize, WindowSlide))
+            .Count("bids-per-auction")
+            .KeyBy(c => c.Start.ToUnixTimeMilliseconds())
+            .Window(TumblingEventTimeWindows.Of(WindowSlide))
+            .Aggregate("most-bids-per-window", new MostBidAuctions())
+            .FlatMap<HotItem>("hot-items", (window, output) =>
+            {
+                var start = DateTimeOffset.FromUnixTimeMilliseconds(window.Key);
+                foreach (var auction in window.Value.Auctions)
+                {
+                    output.Collect(new HotItem(start, start + WindowSize, auction, window.Value.Count));
+                }
+            });
+}
+
+/// <summary>
 /// q7, highest bid: per 10-second tumbling window of event time, the bid with the highest price. The reference
 /// joins the bids with each window's maximum price; here a window reduce keeps the highest bid itself, in two
 /// stages, so that no single instance sees every bid: the bids are keyed by <c>price mod 32</c> (a small key
@@ -68,6 +105,14 @@ public sealed class Query7(NexmarkSettings settings) : NexmarkQuery<HighestBid>(
 /// <param name="Price">The price, in cents.</param>
 [GenerateSerializer, Immutable]
 public sealed record AuctionPrice([property: Id(0)] long Auction, [property: Id(1)] long Price);
+
+/// <summary>An auction with the most bids in a window (q5's output; a window with a tie has one per auction).</summary>
+/// <param name="WindowStart">The window's start.</param>
+/// <param name="WindowEnd">The window's end (exclusive).</param>
+/// <param name="Auction">The auction.</param>
+/// <param name="Count">Its bids in the window: the window's highest count.</param>
+[GenerateSerializer, Immutable]
+public sealed record HotItem([property: Id(0)] DateTimeOffset WindowStart, [property: Id(1)] DateTimeOffset WindowEnd, [property: Id(2)] long Auction, [property: Id(3)] long Count);
 
 /// <summary>The highest bid of a window (q7's output).</summary>
 /// <param name="WindowStart">The window's start.</param>
@@ -126,8 +171,8 @@ public static class BidOrder
 /// <summary>The Nexmark queries this engine runs, by name.</summary>
 public static class NexmarkQueries
 {
-    /// <summary>The queries, in order: q0, q1, q2, q7.</summary>
-    public static IReadOnlyList<string> Names { get; } = ["q0", "q1", "q2", "q7"];
+    /// <summary>The queries, in order: q0, q1, q2, q5, q7.</summary>
+    public static IReadOnlyList<string> Names { get; } = ["q0", "q1", "q2", "q5", "q7"];
 
     /// <summary>The job name of a query (<c>nexmark-q1</c>).</summary>
     public static string JobName(string query) => $"nexmark-{query}";
@@ -138,6 +183,7 @@ public static class NexmarkQueries
         "q0" => new Query0(settings),
         "q1" => new Query1(settings),
         "q2" => new Query2(settings),
+        "q5" => new Query5(settings),
         "q7" => new Query7(settings),
         _ => throw new ArgumentException($"Unknown Nexmark query '{query}'; the queries are {string.Join(", ", Names)}.", nameof(query)),
     };
