@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using OrleansCheckpoint.Jobs.Nexmark;
 
 namespace OrleansCheckpoint.Client.Bench;
@@ -12,6 +13,8 @@ namespace OrleansCheckpoint.Client.Bench;
 internal static class QueryBaselines
 {
     private static readonly long WindowMs = (long)Query7.WindowSize.TotalMilliseconds;
+    private static readonly long HotWindowMs = (long)Query5.WindowSize.TotalMilliseconds;
+    private static readonly long HotSlideMs = (long)Query5.WindowSlide.TotalMilliseconds;
     private static readonly long OutOfOrdernessMs = (long)NexmarkSettings.OutOfOrderness.TotalMilliseconds;
 
     /// <summary>Runs <paramref name="query"/> over events 0 … <paramref name="events"/> − 1 on this thread; returns events per second and the number of outputs.</summary>
@@ -48,6 +51,9 @@ internal static class QueryBaselines
                 }
 
                 break;
+            case "q5":
+                RunQuery5(generator, events, sink);
+                break;
             case "q7":
                 RunQuery7(generator, events, sink);
                 break;
@@ -69,6 +75,48 @@ internal static class QueryBaselines
         }
 
         return events / clock.Elapsed.TotalSeconds;
+    }
+
+    // The auctions with the most bids per sliding window: a count per auction in each open window, the window's
+    // highest count kept as the counts grow; windows emitted once the watermark (newest time − 4 s) has passed their end.
+    private static void RunQuery5(NexmarkGenerator generator, long events, Blackhole sink)
+    {
+        var open = new SortedDictionary<long, HotWindow>();
+        var maxTimestamp = long.MinValue;
+        for (long i = 0; i < events; i++)
+        {
+            if (generator.EventAt(i) is not Bid bid)
+            {
+                continue;
+            }
+
+            var timestamp = bid.DateTime.ToUnixTimeMilliseconds();
+            for (var start = timestamp - (timestamp % HotSlideMs); start > timestamp - HotWindowMs; start -= HotSlideMs)
+            {
+                if (!open.TryGetValue(start, out var window))
+                {
+                    open[start] = window = new HotWindow();
+                }
+
+                window.Add(bid.Auction);
+            }
+
+            if (timestamp > maxTimestamp)
+            {
+                maxTimestamp = timestamp;
+                var watermark = maxTimestamp - OutOfOrdernessMs - 1;
+                while (open.Count > 0 && open.First() is var (first, window) && first + HotWindowMs - 1 <= watermark)
+                {
+                    open.Remove(first);
+                    window.Emit(first, sink);
+                }
+            }
+        }
+
+        foreach (var (start, window) in open)
+        {
+            window.Emit(start, sink);
+        }
     }
 
     // The highest bid per window, windows emitted once the watermark (newest time − 4 s) has passed their end.
@@ -105,6 +153,28 @@ internal static class QueryBaselines
         foreach (var (start, highest) in open)
         {
             sink.Take(new HighestBid(DateTimeOffset.FromUnixTimeMilliseconds(start), DateTimeOffset.FromUnixTimeMilliseconds(start + WindowMs), highest));
+        }
+    }
+
+    /// <summary>q5's counts per auction in one open window, and the highest.</summary>
+    private sealed class HotWindow
+    {
+        private readonly Dictionary<long, long> _counts = [];
+        private long _max;
+
+        public void Add(long auction)
+        {
+            ref var count = ref CollectionsMarshal.GetValueRefOrAddDefault(_counts, auction, out _);
+            _max = Math.Max(_max, ++count);
+        }
+
+        public void Emit(long start, Blackhole sink)
+        {
+            var windowStart = DateTimeOffset.FromUnixTimeMilliseconds(start);
+            foreach (var auction in _counts.Where(c => c.Value == _max).Select(c => c.Key).Order())
+            {
+                sink.Take(new HotItem(windowStart, windowStart.AddMilliseconds(HotWindowMs), auction, _max));
+            }
         }
     }
 
