@@ -28,6 +28,30 @@ public sealed class KeyedStateTableTests
     }
 
     [Fact]
+    public void Writes_through_a_value_slot_and_removals_after_a_snapshot_leave_it_unchanged()
+    {
+        var table = new KeyedStateTable<string, long>(new KeyGroupRange(0, 3));
+        table.Set(1, "a", 1);
+        table.Set(2, "b", 2);
+        var snapshot = table.Snapshot();
+
+        ref var a = ref table.GetValueRefOrAddDefault(1, "a", out var aExisted);
+        a += 10;
+        ref var c = ref table.GetValueRefOrAddDefault(1, "c", out var cExisted);
+        c = 5;
+        var removed = table.TryRemove(2, "b", out var b);
+
+        Assert.True(aExisted);
+        Assert.False(cExisted);
+        Assert.True(removed && b == 2);
+        Assert.False(table.TryRemove(2, "b", out _));
+        Assert.Equal(new Dictionary<string, long> { ["a"] = 1 }, snapshot.Groups[1]);
+        Assert.Equal(new Dictionary<string, long> { ["b"] = 2 }, snapshot.Groups[2]);
+        Assert.True(table.TryGet(1, "a", out var newA) && newA == 11);
+        Assert.True(table.TryGet(1, "c", out var newC) && newC == 5);
+    }
+
+    [Fact]
     public void A_second_snapshot_shares_the_key_groups_nobody_wrote_since_the_first()
     {
         var table = new KeyedStateTable<string, long>(new KeyGroupRange(0, 1));

@@ -57,13 +57,13 @@ internal sealed class WindowAggregateOperator<T, TKey, TAcc, TOut>(WindowAggrega
             }
 
             var windowKey = new WindowKey<TKey>(key, start);
-            if (!_state.TryGet(keyGroup, windowKey, out var accumulator))
+            ref var accumulator = ref _state.GetValueRefOrAddDefault(keyGroup, windowKey, out var existed);
+            if (!existed)
             {
-                accumulator = _function.CreateAccumulator();
                 AddTimer(keyGroup, windowKey);
             }
 
-            _state.Set(keyGroup, windowKey, _function.Add(value, accumulator));
+            accumulator = _function.Add(value, existed ? accumulator! : _function.CreateAccumulator());
         }
     }
 
@@ -82,8 +82,7 @@ internal sealed class WindowAggregateOperator<T, TKey, TAcc, TOut>(WindowAggrega
             foreach (var (keyGroup, key) in keys)
             {
                 var windowKey = new WindowKey<TKey>(key, start);
-                _state.TryGet(keyGroup, windowKey, out var accumulator);
-                _state.Remove(keyGroup, windowKey);
+                _state.TryRemove(keyGroup, windowKey, out var accumulator);
                 Output.Accept(
                     new WindowResult<TKey, TOut>(key, DateTimeOffset.FromUnixTimeMilliseconds(start), DateTimeOffset.FromUnixTimeMilliseconds(end), _function.GetResult(accumulator)),
                     end - 1);

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using OrleansCheckpoint.Runtime.Graph;
 
 namespace OrleansCheckpoint.Runtime.State;
@@ -35,10 +36,26 @@ internal sealed class KeyedStateTable<TKey, TValue>(KeyGroupRange keyGroups)
 
     public void Set(int keyGroup, TKey key, TValue value) => Writable(Index(keyGroup))[key] = value;
 
-    public bool Remove(int keyGroup, TKey key)
+    /// <summary>
+    /// The slot of <paramref name="key"/>'s value, added if it had none: one lookup to read and replace a
+    /// value (the default when just added). The reference is valid only until the next write to the table.
+    /// </summary>
+    public ref TValue? GetValueRefOrAddDefault(int keyGroup, TKey key, out bool existed) =>
+        ref CollectionsMarshal.GetValueRefOrAddDefault(Writable(Index(keyGroup)), key, out existed);
+
+    public bool Remove(int keyGroup, TKey key) => TryRemove(keyGroup, key, out _);
+
+    /// <summary>Removes <paramref name="key"/> and returns its value, if it had one.</summary>
+    public bool TryRemove(int keyGroup, TKey key, out TValue value)
     {
         var index = Index(keyGroup);
-        return _groups[index] is { } group && group.ContainsKey(key) && Writable(index).Remove(key);
+        if (_groups[index] is { } group && (!_shared[index] || group.ContainsKey(key)))
+        {
+            return Writable(index).Remove(key, out value!);
+        }
+
+        value = default!;
+        return false;
     }
 
     /// <summary>The key groups that hold entries, with their entries.</summary>
