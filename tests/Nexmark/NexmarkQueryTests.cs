@@ -23,6 +23,7 @@ public sealed class NexmarkQueryTests(ClusterFixture fixture)
         ("nexmark-test-q0", () => new Query0(Settings(3_000))),
         ("nexmark-test-q1", () => new Query1(Settings(4_000))),
         ("nexmark-test-q2", () => new Query2(Settings(30_000))),
+        ("nexmark-test-q5", () => new Query5(Settings(10_000))),
         ("nexmark-test-q7", () => new Query7(Settings(20_000))),
     ];
 
@@ -55,6 +56,35 @@ public sealed class NexmarkQueryTests(ClusterFixture fixture)
         var output = await RunAsync<AuctionPrice>("nexmark-test-q2", expected.Count);
 
         Assert.Equal(expected.OrderBy(p => p.Auction).ThenBy(p => p.Price), output.OrderBy(p => p.Auction).ThenBy(p => p.Price));
+    }
+
+    [Fact]
+    public async Task Q5_outputs_the_auctions_with_the_most_bids_in_each_ten_second_window_every_two_seconds()
+    {
+        // Each bid counts in the five windows [s, s + 10 s) with s a multiple of 2 s and s <= t < s + 10 s. No bid is
+        // late: each generator partition's event times only grow, so no channel's watermark passes a bid's window.
+        var counts = new Dictionary<(long Start, long Auction), long>();
+        foreach (var bid in Events(10_000).OfType<Bid>())
+        {
+            var t = bid.DateTime.ToUnixTimeMilliseconds();
+            for (var start = t / 2_000 * 2_000; start > t - 10_000; start -= 2_000)
+            {
+                counts[(start, bid.Auction)] = counts.GetValueOrDefault((start, bid.Auction)) + 1;
+            }
+        }
+
+        var expected = counts
+            .GroupBy(c => c.Key.Start)
+            .SelectMany(window => window.Where(c => c.Value == window.Max(m => m.Value)).Select(c => new HotItem(
+                DateTimeOffset.FromUnixTimeMilliseconds(window.Key), DateTimeOffset.FromUnixTimeMilliseconds(window.Key + 10_000), c.Key.Auction, c.Value)))
+            .OrderBy(h => h.WindowStart).ThenBy(h => h.Auction)
+            .ToList();
+        Assert.True(expected.Select(h => h.WindowStart).Distinct().Count() >= 50, "the input spans too few windows");
+        Assert.True(expected.GroupBy(h => h.WindowStart).Any(w => w.Count() > 1), "no window has a tie");
+
+        var output = await RunAsync<HotItem>("nexmark-test-q5", expected.Count);
+
+        Assert.Equal(expected, output.OrderBy(h => h.WindowStart).ThenBy(h => h.Auction));
     }
 
     [Fact]
