@@ -8,8 +8,8 @@ namespace OrleansCheckpoint.Runtime.Operators;
 /// instance's watermark reaches the window's end. A record belongs to every window that holds its timestamp; it is
 /// late for a window that had already ended by its channel's watermark (end − 1 ≤ watermark). It is added to the
 /// windows it is not late for, and counted and dropped as late only when it is late for all of them: a sliding
-/// window that is still open gets it even though an older one it belongs to has fired (as in Flink, whose
-/// assigner drops only the windows that are late, and counts a record as late only when none is left). Judging
+/// window that is still open gets it even though an older one it belongs to has fired (as Flink's window operator
+/// does: it skips the late windows and drops a record only when it skipped them all). Judging
 /// lateness by the channel's own watermark (which only depends on the order of that upstream partition's records)
 /// keeps the output deterministic.
 /// </summary>
