@@ -22,8 +22,9 @@ internal sealed class WindowAggregateOperator<T, TKey, TAcc, TOut>(WindowAggrega
     private readonly long _sizeMs = window.Windows.SizeMs;
 
     // Keyed state: the accumulator of each open (key, window). The timers (window end → keys to fire) are
-    // derived from it, so a snapshot holds only the state.
-    private readonly SortedDictionary<long, HashSet<(int KeyGroup, TKey Key)>> _timers = [];
+    // derived from it, so a snapshot holds only the state. A list suffices: a timer is added only with a new
+    // accumulator, so never twice (a record for a window that has fired is late for it, and restores start empty).
+    private readonly SortedDictionary<long, List<(int KeyGroup, TKey Key)>> _timers = [];
     private KeyedStateTable<WindowKey<TKey>, TAcc> _state = null!;
 
     public override void Open(OperatorContext context)
