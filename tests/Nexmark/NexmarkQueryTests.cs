@@ -16,7 +16,7 @@ namespace OrleansCheckpoint.Tests.Nexmark;
 public sealed class NexmarkQueryTests(ClusterFixture fixture)
 {
     /// <summary>A slow event-time rate (100 events per second), so that a few thousand events span several 10-second windows.</summary>
-    private static readonly NexmarkConfig Config = new() { EventsPerSecond = 100, Seed = 11 };
+    internal static readonly NexmarkConfig Config = new() { EventsPerSecond = 100, Seed = 11 };
 
     /// <summary>Long enough for a q4 run to be interrupted after its first checkpoint.</summary>
     private const int Q4RecoveryEvents = 400_000;
@@ -91,13 +91,7 @@ public sealed class NexmarkQueryTests(ClusterFixture fixture)
     [Fact]
     public async Task Q3_joins_each_category_10_auction_with_its_seller_if_they_live_in_OR_ID_or_CA()
     {
-        var events = Events(30_000).ToList();
-        var expected = (
-            from auction in events.OfType<Auction>()
-            where auction.Category == 10
-            join person in events.OfType<Person>() on auction.Seller equals person.Id
-            where new[] { "OR", "ID", "CA" }.Contains(person.State)
-            select new LocalItem(person.Name, person.City, person.State, auction.Id)).ToList();
+        var expected = Query3Oracle(30_000);
         Assert.True(expected.Count >= 50, $"the input joins only {expected.Count} auctions");
 
         var output = await RunAsync<LocalItem>("nexmark-test-q3", expected.Count);
@@ -135,13 +129,7 @@ public sealed class NexmarkQueryTests(ClusterFixture fixture)
     [Fact]
     public async Task Q8_outputs_each_person_who_opened_an_auction_in_the_ten_second_window_they_joined_in_once()
     {
-        static long WindowOf(DateTimeOffset time) => time.ToUnixTimeMilliseconds() - (time.ToUnixTimeMilliseconds() % 10_000);
-        var events = Events(30_000).ToList();
-        var expected = (
-            from person in events.OfType<Person>()
-            join seller in events.OfType<Auction>().Select(a => (a.Seller, Window: WindowOf(a.DateTime))).Distinct()
-                on (person.Id, WindowOf(person.DateTime)) equals (seller.Seller, seller.Window)
-            select new NewSeller(person.Id, person.Name, DateTimeOffset.FromUnixTimeMilliseconds(seller.Window))).ToList();
+        var expected = Query8Oracle(30_000);
         Assert.True(expected.Count >= 20, $"the input has only {expected.Count} new sellers");
 
         var output = await RunAsync<NewSeller>("nexmark-test-q8", expected.Count);
@@ -149,11 +137,23 @@ public sealed class NexmarkQueryTests(ClusterFixture fixture)
         Assert.Equal(expected.OrderBy(s => s.Id).ThenBy(s => s.WindowStart), output.OrderBy(s => s.Id).ThenBy(s => s.WindowStart));
     }
 
+    /// <summary>q3 computed here: the category-10 auctions joined with their sellers, if those live in OR, ID or CA.</summary>
+    internal static List<LocalItem> Query3Oracle(int count)
+    {
+        var events = Events(count).ToList();
+        return (
+            from auction in events.OfType<Auction>()
+            where auction.Category == 10
+            join person in events.OfType<Person>() on auction.Seller equals person.Id
+            where new[] { "OR", "ID", "CA" }.Contains(person.State)
+            select new LocalItem(person.Name, person.City, person.State, auction.Id)).ToList();
+    }
+
     /// <summary>
     /// q4 computed here: per auction the highest price bid between its opening and its expiry (both included), if
     /// any; per category the number of such auctions and the truncated average of their prices.
     /// </summary>
-    private static (int Auctions, List<CategoryPrice> Averages) Query4Oracle(int count)
+    internal static (int Auctions, List<CategoryPrice> Averages) Query4Oracle(int count)
     {
         var events = Events(count).ToList();
         var winningPrices = (
@@ -165,6 +165,18 @@ public sealed class NexmarkQueryTests(ClusterFixture fixture)
         return (winningPrices.Count, winningPrices.GroupBy(w => w.Category)
             .Select(c => new CategoryPrice(c.Key, c.Sum(w => w.Final) / c.Count(), c.Count()))
             .OrderBy(c => c.Category).ToList());
+    }
+
+    /// <summary>q8 computed here: the persons with an auction of theirs in the 10-second window they joined in.</summary>
+    internal static List<NewSeller> Query8Oracle(int count)
+    {
+        static long WindowOf(DateTimeOffset time) => time.ToUnixTimeMilliseconds() - (time.ToUnixTimeMilliseconds() % 10_000);
+        var events = Events(count).ToList();
+        return (
+            from person in events.OfType<Person>()
+            join seller in events.OfType<Auction>().Select(a => (a.Seller, Window: WindowOf(a.DateTime))).Distinct()
+                on (person.Id, WindowOf(person.DateTime)) equals (seller.Seller, seller.Window)
+            select new NewSeller(person.Id, person.Name, DateTimeOffset.FromUnixTimeMilliseconds(seller.Window))).ToList();
     }
 
     /// <summary>
@@ -180,7 +192,7 @@ public sealed class NexmarkQueryTests(ClusterFixture fixture)
 
     private static NexmarkSettings Settings(long events) => new(events, Config, NexmarkSink.ResultsStream);
 
-    private static IEnumerable<NexmarkEvent> Events(int count)
+    internal static IEnumerable<NexmarkEvent> Events(int count)
     {
         var generator = new NexmarkGenerator(Config);
         return Enumerable.Range(0, count).Select(i => generator.EventAt(i));
