@@ -51,11 +51,20 @@ internal static class QueryBaselines
                 }
 
                 break;
+            case "q3":
+                RunQuery3(generator, events, sink);
+                break;
+            case "q4":
+                RunQuery4(generator, events, sink);
+                break;
             case "q5":
                 RunQuery5(generator, events, sink);
                 break;
             case "q7":
                 RunQuery7(generator, events, sink);
+                break;
+            case "q8":
+                RunQuery8(generator, events, sink);
                 break;
             default:
                 throw new ArgumentException($"No baseline for query '{query}'.", nameof(query));
@@ -75,6 +84,144 @@ internal static class QueryBaselines
         }
 
         return events / clock.Elapsed.TotalSeconds;
+    }
+
+    // The join of category-10 auctions with their sellers in OR, ID or CA: each pair once, whichever comes first.
+    private static void RunQuery3(NexmarkGenerator generator, long events, Blackhole sink)
+    {
+        var sellers = new Dictionary<long, Person>();
+        var waiting = new Dictionary<long, List<long>>();
+        for (long i = 0; i < events; i++)
+        {
+            switch (generator.EventAt(i))
+            {
+                case Person person when Query3.IsSelectedState(person.State):
+                    sellers[person.Id] = person;
+                    if (waiting.Remove(person.Id, out var auctions))
+                    {
+                        foreach (var auction in auctions)
+                        {
+                            sink.Take(new LocalItem(person.Name, person.City, person.State, auction));
+                        }
+                    }
+
+                    break;
+                case Auction { Category: Query3.Category } auction:
+                    if (sellers.TryGetValue(auction.Seller, out var seller))
+                    {
+                        sink.Take(new LocalItem(seller.Name, seller.City, seller.State, auction.Id));
+                    }
+                    else if (waiting.TryGetValue(auction.Seller, out var list))
+                    {
+                        list.Add(auction.Id);
+                    }
+                    else
+                    {
+                        waiting[auction.Seller] = [auction.Id];
+                    }
+
+                    break;
+            }
+        }
+    }
+
+    // Each auction's highest bid placed while it was open, emitted once the watermark (newest time − 4 s) passes
+    // its expiry, into a running average per category. The events come in event-time order here, so a bid whose
+    // auction has not come yet (or has closed) can never be valid, and is dropped at once.
+    private static void RunQuery4(NexmarkGenerator generator, long events, Blackhole sink)
+    {
+        var open = new Dictionary<long, (Auction Auction, long Price)>(); // price 0: no valid bid yet (prices start at $1)
+        var closing = new PriorityQueue<long, long>(); // auction ids by expiry
+        var categories = new Dictionary<long, (long Total, long Count)>();
+        var maxTimestamp = long.MinValue;
+        void CloseUpTo(long watermark)
+        {
+            while (closing.TryPeek(out var id, out var expires) && expires <= watermark)
+            {
+                closing.Dequeue();
+                if (open.Remove(id, out var closed) && closed.Price > 0)
+                {
+                    var (total, count) = categories.GetValueOrDefault(closed.Auction.Category);
+                    categories[closed.Auction.Category] = (total + closed.Price, count + 1);
+                    sink.Take(new CategoryPrice(closed.Auction.Category, (total + closed.Price) / (count + 1), count + 1));
+                }
+            }
+        }
+
+        for (long i = 0; i < events; i++)
+        {
+            var e = generator.EventAt(i);
+            switch (e)
+            {
+                case Auction auction:
+                    open[auction.Id] = (auction, 0);
+                    closing.Enqueue(auction.Id, auction.Expires.ToUnixTimeMilliseconds());
+                    break;
+                case Bid bid when open.TryGetValue(bid.Auction, out var auction)
+                    && bid.DateTime >= auction.Auction.DateTime && bid.DateTime <= auction.Auction.Expires && bid.Price > auction.Price:
+                    open[bid.Auction] = (auction.Auction, bid.Price);
+                    break;
+            }
+
+            var timestamp = e.EventTime.ToUnixTimeMilliseconds();
+            if (timestamp > maxTimestamp)
+            {
+                maxTimestamp = timestamp;
+                CloseUpTo(maxTimestamp - OutOfOrdernessMs - 1);
+            }
+        }
+
+        CloseUpTo(long.MaxValue);
+    }
+
+    // The persons who opened an auction in the 10 s window they joined in, each window closed once the watermark
+    // (newest time − 4 s) has passed its end.
+    private static void RunQuery8(NexmarkGenerator generator, long events, Blackhole sink)
+    {
+        var windows = new SortedDictionary<long, Dictionary<long, (string? Name, bool OpenedAuction)>>();
+        var windowMs = (long)Query8.WindowSize.TotalMilliseconds;
+        var maxTimestamp = long.MinValue;
+        void CloseUpTo(long watermark)
+        {
+            while (windows.Count > 0 && windows.First() is var (start, persons) && start + windowMs - 1 <= watermark)
+            {
+                windows.Remove(start);
+                foreach (var (id, (name, opened)) in persons)
+                {
+                    if (name is not null && opened)
+                    {
+                        sink.Take(new NewSeller(id, name, DateTimeOffset.FromUnixTimeMilliseconds(start)));
+                    }
+                }
+            }
+        }
+
+        for (long i = 0; i < events; i++)
+        {
+            var e = generator.EventAt(i);
+            if (e is Bid)
+            {
+                continue;
+            }
+
+            var timestamp = e.EventTime.ToUnixTimeMilliseconds();
+            var start = timestamp - (timestamp % windowMs);
+            if (!windows.TryGetValue(start, out var persons))
+            {
+                windows[start] = persons = [];
+            }
+
+            var id = e is Person p ? p.Id : ((Auction)e).Seller;
+            var seen = persons.GetValueOrDefault(id);
+            persons[id] = e is Person person ? (person.Name, seen.OpenedAuction) : (seen.Name, true);
+            if (timestamp > maxTimestamp)
+            {
+                maxTimestamp = timestamp;
+                CloseUpTo(maxTimestamp - OutOfOrdernessMs - 1);
+            }
+        }
+
+        CloseUpTo(long.MaxValue);
     }
 
     // The auctions with the most bids per sliding window: a count per auction in each open window, the window's

@@ -12,7 +12,7 @@ public sealed class BenchOptionsTests
         var parse = ClientCommandLine.Create().Parse(["bench"]);
 
         Assert.Empty(parse.Errors);
-        Assert.Equal("q0,q1,q2,q5,q7,ingest", parse.GetValue<string>("--queries"));
+        Assert.Equal("q0,q1,q2,q3,q4,q5,q7,q8,ingest", parse.GetValue<string>("--queries"));
         Assert.Equal(100_000_000, parse.GetValue<long>("--events"));
     }
 

@@ -216,20 +216,51 @@ public sealed class RecoveryTests(FailureClusterFixture fixture, Xunit.Abstracti
         await driver.PushAsync(lines.Take(6_000), retryFor: RetryFor);
         await CompletedCheckpointAsync(driver);
 
-        var management = fixture.Client.GetGrain<IManagementGrain>(0);
-        var coordinatorSilo = (await driver.Manager.GetInfoAsync()).CoordinatorSilo;
-        var victim = fixture.Cluster.Silos.Single(s => s.SiloAddress.ToString() == coordinatorSilo);
-        await fixture.Cluster.KillSiloAsync(victim);
+        var victim = await SiloOfAsync(driver.Manager);
+        await fixture.Cluster.KillSiloAsync(fixture.Cluster.Silos.Single(s => s.SiloAddress.Equals(victim)));
         await fixture.Cluster.StartAdditionalSiloAsync();
 
-        // Nobody calls the job manager here: the sources' watchdog brings it back on a live silo.
-        await Eventually.TrueAsync(
-            async () => await management.GetActivationAddress(driver.Manager) is { } silo && !silo.Equals(victim.SiloAddress),
-            "the coordinator to be reactivated by the sources", TimeSpan.FromSeconds(30));
+        // Nobody calls the job manager here: a surviving source's watchdog call brings it back on a live silo
+        // (or, if every source died with it, the supervision reminder does).
+        await ReactivatedElsewhereAsync(driver, [victim]);
         await driver.PushAsync(lines.Skip(6_000), retryFor: RetryFor);
 
         var before = (await driver.Manager.GetInfoAsync()).LastCompletedCheckpoint;
         await CompletedCheckpointAsync(driver, after: before ?? 0); // the coordinator is back and checkpointing
+        await AssertOutputEqualsOracleAsync(driver, requests, windows: false);
+    }
+
+    [Fact]
+    public async Task Killing_every_silo_of_the_coordinator_and_the_sources_resumes_the_job_by_its_reminder_and_loses_nothing()
+    {
+        const string job = "fail-kill-all-hosts";
+        await using var driver = new JobDriver(fixture.Client, job);
+        await driver.StartAsync(parallelism: 2, Checkpoints);
+        var (requests, lines) = Stream(seed: 73, count: 12_000);
+        await driver.PushAsync(lines.Take(6_000), retryFor: RetryFor);
+        await CompletedCheckpointAsync(driver);
+
+        // No source survives to call the job manager, and the test makes no call: only the reminder is left.
+        var victims = new HashSet<SiloAddress> { await SiloOfAsync(driver.Manager) };
+        for (var p = 0; p < 2; p++)
+        {
+            victims.Add(await SiloOfAsync(fixture.Client.GetGrain<IOperatorGrain>(new TaskId(job, "requests", p).GrainKey)));
+        }
+
+        foreach (var _ in victims)
+        {
+            await fixture.Cluster.StartAdditionalSiloAsync(); // the cluster keeps at least as many silos as before
+        }
+
+        foreach (var victim in victims)
+        {
+            await fixture.Cluster.KillSiloAsync(fixture.Cluster.Silos.Single(s => s.SiloAddress.Equals(victim)));
+        }
+
+        await ReactivatedElsewhereAsync(driver, victims);
+        var info = await RecoveredAsync(driver); // the manager found its instances gone and rolled the job back
+        output.WriteLine($"killed {victims.Count} silo(s); job back at generation {info.Generation} from checkpoint {info.RestoredCheckpoint}");
+        await driver.PushAsync(lines.Skip(6_000), retryFor: RetryFor);
         await AssertOutputEqualsOracleAsync(driver, requests, windows: false);
     }
 
@@ -294,10 +325,19 @@ public sealed class RecoveryTests(FailureClusterFixture fixture, Xunit.Abstracti
     private static async Task CompletedCheckpointAsync(JobDriver driver, long after = 0) =>
         await Eventually.TrueAsync(async () => (await driver.Manager.GetInfoAsync()).LastCompletedCheckpoint > after, $"a checkpoint after {after} to complete", TimeSpan.FromSeconds(60));
 
+    private async Task<SiloAddress> SiloOfAsync(IAddressable grain) =>
+        await fixture.Client.GetGrain<IManagementGrain>(0).GetActivationAddress(grain) ?? throw new InvalidOperationException($"{grain} is not active");
+
+    /// <summary>Waits, without calling the job manager itself, until it is active on a silo other than <paramref name="dead"/>.</summary>
+    private Task ReactivatedElsewhereAsync(JobDriver driver, IReadOnlyCollection<SiloAddress> dead) =>
+        Eventually.TrueAsync(
+            async () => await fixture.Client.GetGrain<IManagementGrain>(0).GetActivationAddress(driver.Manager) is { } silo && !dead.Contains(silo),
+            "the job manager to be reactivated on a live silo", TimeSpan.FromSeconds(60));
+
     private static Task<JobInfo> RecoveredAsync(JobDriver driver) =>
         Eventually.ValueAsync(() => driver.Manager.GetInfoAsync(), i => i.Restarts >= 1 && i.Status == JobStatus.Running, "the job to recover", TimeSpan.FromSeconds(60));
 
-    /// <summary>Kills a silo (not the first, which hosts the test cluster's membership) that hosts an instance of the job, then adds a fresh silo.</summary>
+    /// <summary>Kills a silo that hosts an instance of the job, then adds a fresh silo.</summary>
     private async Task KillSiloHostingAsync(JobInfo job)
     {
         var management = fixture.Client.GetGrain<IManagementGrain>(0);
@@ -310,7 +350,8 @@ public sealed class RecoveryTests(FailureClusterFixture fixture, Xunit.Abstracti
             }
         }
 
-        var victim = fixture.Cluster.Silos.Skip(1).FirstOrDefault(s => hosts.Contains(s.SiloAddress)) ?? fixture.Cluster.Silos.Last();
+        // Rather not the first silo (the client's first gateway), but always one that hosts an instance.
+        var victim = fixture.Cluster.Silos.Skip(1).FirstOrDefault(s => hosts.Contains(s.SiloAddress)) ?? fixture.Cluster.Silos.First(s => hosts.Contains(s.SiloAddress));
         await fixture.Cluster.KillSiloAsync(victim);
         await fixture.Cluster.StartAdditionalSiloAsync();
     }

@@ -24,7 +24,7 @@ public class ClusterFixture : IAsyncLifetime
         ["rc-oracle", "rc-late", "rc-bad-input", "rc-stopped", "rc-restart", "rc-oversized", "rc-parallel-3",
          "chk-flow", "chk-cut", "chk-timeout", "chk-alo", "chk-slow", "chk-fail", "chk-settings",
          "fail-deactivate", "fail-kill", "fail-kill-upload", "fail-kill-commit", "fail-kill-coordinator", "fail-snapshot-write",
-         "fail-ingest-write", "fail-ingest-lost-answer", "fail-exhausted", "fail-corrupt", "cli"];
+         "fail-ingest-write", "fail-ingest-lost-answer", "fail-exhausted", "fail-corrupt", "fail-kill-all-hosts", "cli"];
 
     private AzuriteProcess? _azurite;
 
@@ -103,6 +103,7 @@ public class ClusterFixture : IAsyncLifetime
                 o.Checkpointing = o.Checkpointing with { Interval = TimeSpan.FromMilliseconds(200), Timeout = TimeSpan.FromSeconds(5) };
                 o.Restart.Delay = TimeSpan.FromMilliseconds(200);
                 o.Restart.MaxAttempts = 4;
+                o.SupervisionReminderPeriod = TimeSpan.FromSeconds(2); // a job whose every silo died resumes within seconds
                 o.BatchSize = 64; // small batches: many channel hops per test
                 o.Ingest.MaxBatchEvents = 2_000;
             });

@@ -145,7 +145,17 @@ public static class Eventually
         var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
         while (true)
         {
-            var value = await probe();
+            T value;
+            try
+            {
+                value = await probe();
+            }
+            catch (Exception e) when (e is Orleans.Runtime.Messaging.ConnectionFailedException or SiloUnavailableException && DateTime.UtcNow <= deadline)
+            {
+                await Task.Delay(50); // the client's gateway, or the probed grain's silo, just died: ask again
+                continue;
+            }
+
             if (done(value))
             {
                 return value;

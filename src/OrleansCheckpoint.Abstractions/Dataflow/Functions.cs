@@ -62,7 +62,7 @@ public readonly record struct ReduceAccumulator<T>([property: Id(0)] T Value, [p
 
 /// <summary>
 /// A function that processes each record of a keyed stream with access to state scoped to the record's key
-/// (Flink's <c>KeyedProcessFunction</c>).
+/// and event-time timers (Flink's <c>KeyedProcessFunction</c>).
 /// </summary>
 /// <typeparam name="TKey">The key type.</typeparam>
 /// <typeparam name="TIn">The input record type.</typeparam>
@@ -72,6 +72,17 @@ public abstract class KeyedProcessFunction<TKey, TIn, TOut>
 {
     /// <summary>Processes one record. State obtained from <paramref name="context"/> belongs to the record's key.</summary>
     public abstract void ProcessElement(TIn value, IKeyedContext<TKey> context, ICollector<TOut> output);
+
+    /// <summary>
+    /// An event-time timer registered with <see cref="IKeyedContext{TKey}.RegisterEventTimeTimer"/> fired: the
+    /// operator's watermark reached <paramref name="timestamp"/>. <paramref name="context"/> has the timer's key as
+    /// its current key (state belongs to it) and <paramref name="timestamp"/> as its timestamp, which is also the
+    /// timestamp of what is emitted. Timers due at one watermark fire in time order, then in key order. Does nothing
+    /// unless overridden.
+    /// </summary>
+    public virtual void OnTimer(long timestamp, IKeyedContext<TKey> context, ICollector<TOut> output)
+    {
+    }
 }
 
 /// <summary>What a keyed function sees of the record it processes.</summary>
@@ -92,6 +103,17 @@ public interface IKeyedContext<out TKey>
     /// checkpointed with the operator; <typeparamref name="T"/> must be serializable by Orleans.
     /// </summary>
     IValueState<T> GetValueState<T>(string name);
+
+    /// <summary>
+    /// Registers an event-time timer for the current key: <see cref="KeyedProcessFunction{TKey, TIn, TOut}.OnTimer"/>
+    /// runs once the operator's watermark is at or past <paramref name="time"/> (Unix milliseconds); at the end of
+    /// the input the watermark reaches its maximum, so every pending timer fires. A key has at most one timer per
+    /// time: registering it again does nothing. Timers are keyed state: checkpointed and restored with it.
+    /// </summary>
+    void RegisterEventTimeTimer(long time);
+
+    /// <summary>Deletes the current key's event-time timer at <paramref name="time"/>, if there is one.</summary>
+    void DeleteEventTimeTimer(long time);
 }
 
 /// <summary>One value per key (Flink's <c>ValueState</c>).</summary>

@@ -172,8 +172,8 @@ public static class BidOrder
 /// <summary>The Nexmark queries this engine runs, by name.</summary>
 public static class NexmarkQueries
 {
-    /// <summary>The queries, in order: q0, q1, q2, q5, q7.</summary>
-    public static IReadOnlyList<string> Names { get; } = ["q0", "q1", "q2", "q5", "q7"];
+    /// <summary>The queries, in order: q0, q1, q2, q3, q4, q5, q7, q8.</summary>
+    public static IReadOnlyList<string> Names { get; } = ["q0", "q1", "q2", "q3", "q4", "q5", "q7", "q8"];
 
     /// <summary>The job name of a query (<c>nexmark-q1</c>).</summary>
     public static string JobName(string query) => $"nexmark-{query}";
@@ -184,8 +184,11 @@ public static class NexmarkQueries
         "q0" => new Query0(settings),
         "q1" => new Query1(settings),
         "q2" => new Query2(settings),
+        "q3" => new Query3(settings),
+        "q4" => new Query4(settings),
         "q5" => new Query5(settings),
         "q7" => new Query7(settings),
+        "q8" => new Query8(settings),
         _ => throw new ArgumentException($"Unknown Nexmark query '{query}'; the queries are {string.Join(", ", Names)}.", nameof(query)),
     };
 }

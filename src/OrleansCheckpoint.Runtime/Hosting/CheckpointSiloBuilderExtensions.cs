@@ -1,3 +1,4 @@
+using Azure.Data.Tables;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -66,6 +67,21 @@ public static class CheckpointSiloBuilderExtensions
                     o.ContainerName = container;
                 });
             }
+        }
+
+        // Running jobs' supervision reminders, stored next to the job state (Azure Table on the same account).
+        if (options.Storage.Kind == StorageKind.Memory)
+        {
+            silo.UseInMemoryReminderService();
+        }
+        else
+        {
+            silo.UseAzureTableReminderService(o => o.TableServiceClient = new TableServiceClient(options.Storage.ConnectionString));
+        }
+
+        if (options.SupervisionReminderPeriod < TimeSpan.FromMinutes(1))
+        {
+            silo.Configure<ReminderOptions>(o => o.MinimumReminderPeriod = options.SupervisionReminderPeriod);
         }
 
         // The results stream: memory streams (they need a pub-sub store for subscriptions).

@@ -25,6 +25,15 @@ public sealed class OrleansCheckpointOptions
     /// <summary>What a job does after a failure.</summary>
     public Recovery.RestartSettings Restart { get; set; } = new();
 
+    /// <summary>
+    /// How often a persistent reminder (stored with the job state's account: Azure Table, or memory) wakes the
+    /// manager of each running job, so that a job resumes by itself even when every silo that ran it died, or
+    /// the whole cluster restarted. Default 1 minute (the Orleans minimum; a shorter period lowers
+    /// <c>ReminderOptions.MinimumReminderPeriod</c>). When only some of a job's silos die, its sources bring its
+    /// manager back within seconds without waiting for this.
+    /// </summary>
+    public TimeSpan SupervisionReminderPeriod { get; set; } = TimeSpan.FromMinutes(1);
+
     /// <summary>The parallelism of a job started without one. Default 2.</summary>
     public int DefaultParallelism { get; set; } = 2;
 
@@ -119,6 +128,7 @@ internal sealed class OrleansCheckpointOptionsValidator : IValidateOptions<Orlea
         Require(options.DefaultParallelism >= 1 && options.DefaultParallelism <= options.MaxParallelism, nameof(options.DefaultParallelism), options.DefaultParallelism, "it must be between 1 and MaxParallelism");
         Require(options.BatchSize is >= 1 and <= 4096, nameof(options.BatchSize), options.BatchSize, "it must be between 1 and 4096");
         Require(options.ChannelCapacity is >= 1 and <= 1024, nameof(options.ChannelCapacity), options.ChannelCapacity, "it must be between 1 and 1024");
+        Require(options.SupervisionReminderPeriod >= TimeSpan.FromSeconds(1), nameof(options.SupervisionReminderPeriod), options.SupervisionReminderPeriod, "it must be at least 1 second");
         Require(options.Ingest.MaxBatchEvents >= 1, "Ingest:MaxBatchEvents", options.Ingest.MaxBatchEvents, "it must be positive");
         Require(options.Ingest.MaxBatchBytes >= 1, "Ingest:MaxBatchBytes", options.Ingest.MaxBatchBytes, "it must be positive");
         Require(options.Ingest.MaxSegmentBytes >= 1, "Ingest:MaxSegmentBytes", options.Ingest.MaxSegmentBytes, "it must be positive");

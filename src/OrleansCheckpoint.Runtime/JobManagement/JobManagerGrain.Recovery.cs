@@ -15,9 +15,11 @@ namespace OrleansCheckpoint.Runtime.JobManagement;
 /// checkpoint (checksums verified; a corrupt one falls back to the one before, loudly), the sources replay
 /// their ingest logs from the checkpoint's offsets, and messages of the old generation are dropped.
 /// The restart strategy decides how long to wait, and when to give up and fail the job.
+/// While a job runs, a persistent reminder wakes its manager (see <see cref="ReceiveReminder"/>).
 /// </summary>
-internal sealed partial class JobManagerGrain
+internal sealed partial class JobManagerGrain : IRemindable
 {
+    private const string SupervisionReminder = "supervise";
     private static readonly TimeSpan HeartbeatPeriod = TimeSpan.FromSeconds(1);
     private IGrainTimer? _supervisor;
     private DateTimeOffset _lastHeartbeat;
@@ -139,6 +141,51 @@ internal sealed partial class JobManagerGrain
         _supervisor?.Dispose();
         _supervisor = null;
         await StopCheckpointingAsync(reason);
+        await StopReminderAsync();
+    }
+
+    /// <summary>
+    /// The reminder of a running job: it survives the death of every silo that hosted the job (the sources'
+    /// watchdog calls cover the usual case within seconds, but not the loss of the manager together with every
+    /// source, nor a restart of the whole cluster). Its tick only has to reach this grain: an activation that
+    /// finds its job running resumes supervising it (<see cref="OnActivateAsync"/>).
+    /// </summary>
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (reminderName == SupervisionReminder && S.Status is not (JobStatus.Running or JobStatus.Restarting))
+        {
+            await StopReminderAsync(); // a tick that outlived its job (e.g. its unregistration failed)
+        }
+    }
+
+    private async Task StartReminderAsync()
+    {
+        var period = options.Value.SupervisionReminderPeriod;
+        try
+        {
+            await this.RegisterOrUpdateReminder(SupervisionReminder, period, period);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // The job runs without it; only a failure that takes its manager and every source would then wait
+            // for the next client call.
+            LogReminderFailed(logger, e, Job, "register");
+        }
+    }
+
+    private async Task StopReminderAsync()
+    {
+        try
+        {
+            if (await this.GetReminder(SupervisionReminder) is { } reminder)
+            {
+                await this.UnregisterReminder(reminder);
+            }
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            LogReminderFailed(logger, e, Job, "unregister"); // a later tick finds the job stopped and tries again
+        }
     }
 
     private async Task SuperviseAsync()
@@ -209,6 +256,9 @@ internal sealed partial class JobManagerGrain
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Job {Job}: checkpoint {CheckpointId} cannot be restored ({Problem}); falling back to the one before")]
     private static partial void LogUnusableCheckpoint(ILogger logger, string job, long checkpointId, string problem);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {Job}: could not {Action} the supervision reminder")]
+    private static partial void LogReminderFailed(ILogger logger, Exception exception, string job, string action);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job {Job}: a heartbeat round failed")]
     private static partial void LogHeartbeatFailed(ILogger logger, Exception exception, string job);

@@ -159,6 +159,7 @@ internal sealed partial class JobManagerGrain(
         S.Status = JobStatus.Running;
         await state.WriteStateAsync();
         StartSupervising();
+        await StartReminderAsync();
         LogStarted(logger, Job, S.Generation, parallelism);
         return Info();
     }

@@ -3,7 +3,10 @@ using OrleansCheckpoint.Runtime.State;
 
 namespace OrleansCheckpoint.Runtime.Operators;
 
-/// <summary>Runs a keyed process function, giving it value state scoped to each record's key.</summary>
+/// <summary>
+/// Runs a keyed process function, giving it value state and event-time timers scoped to each record's key.
+/// Timers due at a new watermark fire before the watermark goes downstream, so what they emit is never late.
+/// </summary>
 internal sealed class KeyedProcessOperator<T, TKey, TOut>(KeyedProcessTransformation<T, TKey, TOut> process)
     : KeyedOperator<T, TKey, TOut>(process), IKeyedContext<TKey>, ICollector<TOut>
     where TKey : notnull
@@ -11,6 +14,7 @@ internal sealed class KeyedProcessOperator<T, TKey, TOut>(KeyedProcessTransforma
     private readonly KeyedProcessFunction<TKey, T, TOut> _function = process.CreateFunction();
     private readonly Dictionary<string, IValueStateTable> _states = [];
     private Dictionary<string, object> _restored = [];
+    private EventTimeTimerQueue<TKey> _timers = null!;
     private int _currentKeyGroup;
 
     public TKey CurrentKey { get; private set; } = default!;
@@ -19,6 +23,12 @@ internal sealed class KeyedProcessOperator<T, TKey, TOut>(KeyedProcessTransforma
 
     public long CurrentWatermark => Context.CurrentWatermark;
 
+    public override void Open(OperatorContext context)
+    {
+        base.Open(context);
+        _timers = new EventTimeTimerQueue<TKey>(context.KeyGroups);
+    }
+
     public override void Accept(T value, long timestamp)
     {
         (CurrentKey, _currentKeyGroup) = KeyOf(value);
@@ -26,7 +36,20 @@ internal sealed class KeyedProcessOperator<T, TKey, TOut>(KeyedProcessTransforma
         _function.ProcessElement(value, this, this);
     }
 
+    public override void OnWatermark(long watermark)
+    {
+        while (_timers.TryTakeDue(watermark, out var timer, out var keyGroup))
+        {
+            (CurrentKey, _currentKeyGroup, Timestamp) = (timer.Key, keyGroup, timer.Time);
+            _function.OnTimer(timer.Time, this, this);
+        }
+    }
+
     public void Collect(TOut value) => Output.Accept(value, Timestamp);
+
+    public void RegisterEventTimeTimer(long time) => _timers.Register(_currentKeyGroup, CurrentKey, time);
+
+    public void DeleteEventTimeTimer(long time) => _timers.Delete(_currentKeyGroup, CurrentKey, time);
 
     public IValueState<TValue> GetValueState<TValue>(string name)
     {
@@ -46,11 +69,17 @@ internal sealed class KeyedProcessOperator<T, TKey, TOut>(KeyedProcessTransforma
             ?? throw new InvalidOperationException($"Value state '{name}' of operator '{process.Uid}' holds {state.GetType().GenericTypeArguments[0].Name}, not {typeof(TValue).Name}.");
     }
 
-    // Every state by name; states restored but not yet asked for by the function are kept as they were.
-    public override object SnapshotState(long checkpointId) =>
-        _states.ToDictionary(s => s.Key, s => s.Value.Snapshot()).Concat(_restored).ToDictionary(s => s.Key, s => s.Value);
+    // Every state by name (states restored but not yet asked for by the function are kept as they were), and the timers.
+    public override object SnapshotState(long checkpointId) => new KeyedProcessSnapshot<TKey>(
+        _states.ToDictionary(s => s.Key, s => s.Value.Snapshot()).Concat(_restored).ToDictionary(s => s.Key, s => s.Value),
+        _timers.Snapshot());
 
-    public override void RestoreState(object state) => _restored = new Dictionary<string, object>((Dictionary<string, object>)state);
+    public override void RestoreState(object state)
+    {
+        var snapshot = (KeyedProcessSnapshot<TKey>)state;
+        _restored = new Dictionary<string, object>(snapshot.States);
+        _timers.Restore(snapshot.Timers);
+    }
 
     private interface IValueStateTable
     {
@@ -70,3 +99,13 @@ internal sealed class KeyedProcessOperator<T, TKey, TOut>(KeyedProcessTransforma
         public void Clear() => table.Remove(owner._currentKeyGroup, owner.CurrentKey);
     }
 }
+
+/// <summary>The snapshot of a keyed process operator: its value states by name, and its pending event-time timers.</summary>
+/// <typeparam name="TKey">The key type.</typeparam>
+/// <param name="States">Each value state's <see cref="KeyedStateSnapshot{TKey, TValue}"/>, by the state's name.</param>
+/// <param name="Timers">The pending timers by key group.</param>
+[GenerateSerializer, Immutable]
+internal sealed record KeyedProcessSnapshot<TKey>(
+    [property: Id(0)] Dictionary<string, object> States,
+    [property: Id(1)] KeyedStateSnapshot<EventTimeTimer<TKey>, byte> Timers)
+    where TKey : notnull;
