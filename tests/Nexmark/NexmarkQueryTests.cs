@@ -69,24 +69,8 @@ public sealed class NexmarkQueryTests(ClusterFixture fixture)
     [Fact]
     public async Task Q5_outputs_the_auctions_with_the_most_bids_in_each_ten_second_window_every_two_seconds()
     {
-        // Each bid counts in the five windows [s, s + 10 s) with s a multiple of 2 s and s <= t < s + 10 s. No bid is
-        // late: each generator partition's event times only grow, so no channel's watermark passes a bid's window.
-        var counts = new Dictionary<(long Start, long Auction), long>();
-        foreach (var bid in Events(10_000).OfType<Bid>())
-        {
-            var t = bid.DateTime.ToUnixTimeMilliseconds();
-            for (var start = t / 2_000 * 2_000; start > t - 10_000; start -= 2_000)
-            {
-                counts[(start, bid.Auction)] = counts.GetValueOrDefault((start, bid.Auction)) + 1;
-            }
-        }
-
-        var expected = counts
-            .GroupBy(c => c.Key.Start)
-            .SelectMany(window => window.Where(c => c.Value == window.Max(m => m.Value)).Select(c => new HotItem(
-                DateTimeOffset.FromUnixTimeMilliseconds(window.Key), DateTimeOffset.FromUnixTimeMilliseconds(window.Key + 10_000), c.Key.Auction, c.Value)))
-            .OrderBy(h => h.WindowStart).ThenBy(h => h.Auction)
-            .ToList();
+        // No bid is late: each generator partition's event times only grow, so no channel's watermark passes a bid's window.
+        var expected = Query5Oracle(10_000);
         Assert.True(expected.Select(h => h.WindowStart).Distinct().Count() >= 50, "the input spans too few windows");
         Assert.True(expected.GroupBy(h => h.WindowStart).Any(w => w.Count() > 1), "no window has a tie");
 
@@ -195,6 +179,30 @@ public sealed class NexmarkQueryTests(ClusterFixture fixture)
         return (winningPrices.Count, winningPrices.GroupBy(w => w.Category)
             .Select(c => new CategoryPrice(c.Key, c.Sum(w => w.Final) / c.Count(), c.Count()))
             .OrderBy(c => c.Category).ToList());
+    }
+
+    /// <summary>
+    /// q5 computed here: each bid counts in the five windows [s, s + 10 s) with s a multiple of 2 s and
+    /// s &lt;= t &lt; s + 10 s; per window, every auction whose count is the window's highest, by window then auction.
+    /// </summary>
+    internal static List<HotItem> Query5Oracle(int count)
+    {
+        var counts = new Dictionary<(long Start, long Auction), long>();
+        foreach (var bid in Events(count).OfType<Bid>())
+        {
+            var t = bid.DateTime.ToUnixTimeMilliseconds();
+            for (var start = t / 2_000 * 2_000; start > t - 10_000; start -= 2_000)
+            {
+                counts[(start, bid.Auction)] = counts.GetValueOrDefault((start, bid.Auction)) + 1;
+            }
+        }
+
+        return counts
+            .GroupBy(c => c.Key.Start)
+            .SelectMany(window => window.Where(c => c.Value == window.Max(m => m.Value)).Select(c => new HotItem(
+                DateTimeOffset.FromUnixTimeMilliseconds(window.Key), DateTimeOffset.FromUnixTimeMilliseconds(window.Key + 10_000), c.Key.Auction, c.Value)))
+            .OrderBy(h => h.WindowStart).ThenBy(h => h.Auction)
+            .ToList();
     }
 
     /// <summary>q8 computed here: the persons with an auction of theirs in the 10-second window they joined in.</summary>
