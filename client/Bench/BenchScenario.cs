@@ -37,20 +37,21 @@ internal sealed class BenchScenario(BenchSettings settings, ConsoleOutput output
         double? generatorRate = null;
         foreach (var query in settings.Queries.Where(q => q != BenchSettings.Ingest))
         {
-            output.Line($"{query}: warming up ({settings.WarmupEvents:N0} events, not measured)…");
+            var events = settings.EventsOf(query);
+            output.Line($"{query}: warming up ({settings.WarmupEventsOf(query):N0} events, not measured)…");
             await RunJobAsync(client, JobName(query, "warmup"), Off, meter, cancellation);
             if (generatorRate is null)
             {
                 // Once the silo has settled (right after it starts, its own start-up work competes for the cores).
                 QueryBaselines.GeneratorOnly(generator, 2_000_000); // long enough for the tiered JIT's optimized code
-                generatorRate = Enumerable.Range(0, 3).Max(_ => QueryBaselines.GeneratorOnly(generator, Math.Min(settings.Events, 5_000_000))); // the best of three
+                generatorRate = Enumerable.Range(0, 3).Max(_ => QueryBaselines.GeneratorOnly(generator, Math.Min(events, 5_000_000))); // the best of three
                 output.Line($"Generator alone: {generatorRate:N0} events/s on one core");
             }
 
-            QueryBaselines.Run(query, generator, Math.Min(settings.Events, 2_000_000));
+            QueryBaselines.Run(query, generator, Math.Min(events, 2_000_000));
             var baselineStart = meter.Sample();
-            var (baseline, _) = QueryBaselines.Run(query, generator, settings.Events);
-            var baselinePerCpu = settings.Events / (meter.Sample().Cpu - baselineStart.Cpu).TotalSeconds; // the silo is idle meanwhile
+            var (baseline, _) = QueryBaselines.Run(query, generator, events);
+            var baselinePerCpu = events / (meter.Sample().Cpu - baselineStart.Cpu).TotalSeconds; // the silo is idle meanwhile
             output.Line($"{query}: single-threaded baseline {baseline:N0} events/s ({baselinePerCpu:N0} per CPU-second of the process, its GC included)");
 
             var off = QueryResult(query, Off, await RunJobAsync(client, JobName(query, Off), Off, meter, cancellation), (baseline, baselinePerCpu), generatorRate.Value, null);
@@ -83,10 +84,10 @@ internal sealed class BenchScenario(BenchSettings settings, ConsoleOutput output
         var jobs = new Dictionary<string, Func<IStreamJob>>();
         foreach (var query in settings.Queries.Where(q => q != BenchSettings.Ingest))
         {
-            jobs[JobName(query, "warmup")] = () => NexmarkQueries.Create(query, new NexmarkSettings(settings.WarmupEvents, config));
+            jobs[JobName(query, "warmup")] = () => NexmarkQueries.Create(query, new NexmarkSettings(settings.WarmupEventsOf(query), config));
             foreach (var mode in new[] { Off, ExactlyOnce })
             {
-                jobs[JobName(query, mode)] = () => NexmarkQueries.Create(query, new NexmarkSettings(settings.Events, config));
+                jobs[JobName(query, mode)] = () => NexmarkQueries.Create(query, new NexmarkSettings(settings.EventsOf(query), config));
             }
         }
 
@@ -181,22 +182,23 @@ internal sealed class BenchScenario(BenchSettings settings, ConsoleOutput output
     {
         var wall = run.After.SecondsSince(run.Before);
         var cpu = (run.After.Cpu - run.Before.Cpu).TotalSeconds;
-        var perCpu = settings.Events / cpu;
+        var events = settings.EventsOf(query);
+        var perCpu = events / cpu;
         var flink = FlinkFigures.EventsPerCore(query);
         var status = run.Info.Status != JobStatus.Finished
             ? $"{run.Info.Status}{(run.Info.FailureReason is { } reason ? $": {reason}" : string.Empty)}"
             : run.Info.Restarts > 0 ? $"finished after {run.Info.Restarts} restarts ({run.Info.LastFailure})"
-            : run.Metrics.EventsAccepted != settings.Events ? $"finished, but the sources generated {run.Metrics.EventsAccepted} events, not {settings.Events}"
+            : run.Metrics.EventsAccepted != events ? $"finished, but the sources generated {run.Metrics.EventsAccepted} events, not {events}"
             : "finished";
         return WithCheckpoints(run, mode) with
         {
             Query = query,
             Checkpointing = mode,
             Status = status,
-            Events = settings.Events,
+            Events = events,
             WallS = Math.Round(wall, 3),
             CpuS = Math.Round(cpu, 3),
-            EventsPerS = Math.Round(settings.Events / wall),
+            EventsPerS = Math.Round(events / wall),
             EventsPerCpuS = Math.Round(perCpu),
             FlinkEventsPerCore = flink,
             RatioToFlink = flink is { } f ? Math.Round(perCpu / f, 2) : null,
@@ -205,9 +207,9 @@ internal sealed class BenchScenario(BenchSettings settings, ConsoleOutput output
             FractionOfBaseline = Math.Round(perCpu / baseline.PerSecond, 3),
             FractionOfBaselineCpu = Math.Round(perCpu / baseline.PerCpuSecond, 3),
             CheckpointOverhead = off is null ? null : Math.Round(perCpu / off.EventsPerCpuS, 3),
-            CheckpointOverheadWall = off is null ? null : Math.Round(settings.Events / wall / off.EventsPerS, 3),
+            CheckpointOverheadWall = off is null ? null : Math.Round(events / wall / off.EventsPerS, 3),
             GeneratorEventsPerS = Math.Round(generatorRate),
-            GeneratorCpuShare = Math.Round(settings.Events / generatorRate / cpu, 3),
+            GeneratorCpuShare = Math.Round(events / generatorRate / cpu, 3),
         };
     }
 

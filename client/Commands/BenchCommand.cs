@@ -25,7 +25,11 @@ internal static class BenchCommand
                 result.AddError($"--queries: unknown {string.Join(", ", unknown)}; choose from {string.Join(", ", BenchSettings.DefaultQueries)}.");
             }
         });
-        var events = new Option<long>("--events") { Description = "Events each query generates, per run", HelpName = "N", DefaultValueFactory = _ => BenchSettings.DefaultEvents }.MustBePositive();
+        var events = new Option<long?>("--events")
+        {
+            Description = $"Events each query generates, per run (default {BenchSettings.DefaultEvents:N0}; {BenchSettings.DefaultStatefulEvents:N0} for {string.Join(", ", BenchSettings.StatefulQueries.Order())}, whose state grows with the events)",
+            HelpName = "N",
+        }.MustBePositive();
         var ingestEvents = new Option<long>("--ingest-events")
         {
             Description = "Events (~100 bytes each) the ingest entry pushes, per run",

@@ -13,7 +13,19 @@ public sealed class BenchOptionsTests
 
         Assert.Empty(parse.Errors);
         Assert.Equal("q0,q1,q2,q3,q4,q5,q7,q8,ingest", parse.GetValue<string>("--queries"));
-        Assert.Equal(100_000_000, parse.GetValue<long>("--events"));
+        Assert.Null(parse.GetValue<long?>("--events")); // each query's own default
+    }
+
+    [Fact]
+    public void Queries_whose_state_grows_with_the_events_default_to_fewer_events_unless_events_is_given()
+    {
+        var defaults = new OrleansCheckpoint.Client.Bench.BenchSettings(["q0", "q5"], null, 1, 2, 10_000_000, 512, 1_000);
+        var given = defaults with { Events = 3_000 };
+
+        Assert.Equal(100_000_000, defaults.EventsOf("q0"));
+        Assert.Equal(20_000_000, defaults.EventsOf("q5"));
+        Assert.Equal(3_000, given.EventsOf("q5"));
+        Assert.Equal(3_000, given.WarmupEventsOf("q0"));
     }
 
     [Theory]
