@@ -54,10 +54,10 @@ public class WindowBenchmarks
             if (i % 1_000 == 999)
             {
                 context.CurrentInputWatermark = context.CurrentWatermark = newest - 4_001;
-                window.OnWatermark(context.CurrentWatermark);
+                window.OnWatermark(context.CurrentWatermark, int.MaxValue);
             }
         }
 
-        window.OnWatermark(long.MaxValue);
+        window.OnWatermark(long.MaxValue, int.MaxValue);
     }
 }

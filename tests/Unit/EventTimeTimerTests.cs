@@ -155,7 +155,9 @@ public sealed class EventTimeTimerTests
         public void AdvanceWatermark(long watermark)
         {
             _context.CurrentWatermark = watermark;
-            _operator.OnWatermark(watermark);
+            while (!_operator.OnWatermark(watermark, budget: 2)) // in slices, as a task fires them
+            {
+            }
         }
 
         /// <summary>The synchronous part of a snapshot: an immutable view of the operator's state.</summary>

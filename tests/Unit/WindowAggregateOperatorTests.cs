@@ -36,6 +36,27 @@ public sealed class WindowAggregateOperatorTests
     }
 
     [Fact]
+    public void Due_windows_fire_a_slice_at_a_time_and_resume_where_the_last_slice_stopped()
+    {
+        var window = new WindowHarness(TumblingEventTimeWindows.Of(TimeSpan.FromSeconds(10)));
+        foreach (var user in new[] { "a", "b", "c", "d", "e" })
+        {
+            window.Record(user, 1_000);
+            window.Record(user, 11_000);
+        }
+
+        Assert.False(window.FireSlice(long.MaxValue, budget: 3));
+        Assert.Equal(3, window.Output.Count);
+        Assert.False(window.FireSlice(long.MaxValue, budget: 3)); // the rest of the first window, then one of the second
+        Assert.Equal(6, window.Output.Count);
+        Assert.True(window.FireSlice(long.MaxValue, budget: 4));
+        Assert.Equal(
+            [.. new[] { "a", "b", "c", "d", "e" }.Select(u => new Fired(u, 0, 10_000, 1, 9_999)), .. new[] { "a", "b", "c", "d", "e" }.Select(u => new Fired(u, 10_000, 20_000, 1, 19_999))],
+            window.Output);
+        Assert.True(window.FireSlice(long.MaxValue, budget: 1)); // nothing left
+    }
+
+    [Fact]
     public void Windows_fire_in_order_of_their_end_once_the_watermark_reaches_their_last_millisecond()
     {
         var window = new WindowHarness(TenEveryFive);
@@ -212,12 +233,21 @@ public sealed class WindowAggregateOperatorTests
 
         public void Record(Click click) => _operator.Accept(click, click.Time);
 
+        /// <summary>One slice of firing at <paramref name="watermark"/>: whether every due window fired.</summary>
+        public bool FireSlice(long watermark, int budget)
+        {
+            _context.CurrentInputWatermark = _context.CurrentWatermark = watermark;
+            return _operator.OnWatermark(watermark, budget);
+        }
+
         /// <summary>The instance's watermark advances (to the same value on its one channel, unless told otherwise).</summary>
         public void Watermark(long instance, long? channel = null)
         {
             _context.CurrentInputWatermark = channel ?? instance;
             _context.CurrentWatermark = instance;
-            _operator.OnWatermark(instance);
+            while (!_operator.OnWatermark(instance, budget: 2)) // in slices, as a task fires them
+            {
+            }
         }
 
         public object Snapshot() => _operator.SnapshotState(checkpointId: 1);

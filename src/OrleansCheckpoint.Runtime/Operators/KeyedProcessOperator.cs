@@ -36,13 +36,20 @@ internal sealed class KeyedProcessOperator<T, TKey, TOut>(KeyedProcessTransforma
         _function.ProcessElement(value, this, this);
     }
 
-    public override void OnWatermark(long watermark)
+    public override bool OnWatermark(long watermark, int budget)
     {
-        while (_timers.TryTakeDue(watermark, out var timer, out var keyGroup))
+        for (; budget > 0; budget--)
         {
+            if (!_timers.TryTakeDue(watermark, out var timer, out var keyGroup))
+            {
+                return true;
+            }
+
             (CurrentKey, _currentKeyGroup, Timestamp) = (timer.Key, keyGroup, timer.Time);
             _function.OnTimer(timer.Time, this, this);
         }
+
+        return !_timers.IsDue(watermark);
     }
 
     public void Collect(TOut value) => Output.Accept(value, Timestamp);

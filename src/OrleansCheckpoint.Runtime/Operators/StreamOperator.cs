@@ -36,10 +36,13 @@ internal abstract class StreamOperator(Transformation transformation)
     /// <summary>Connects this operator's output: the next operator of its chain, or the chain's writers.</summary>
     public abstract void ConnectOutput(StreamOperator? next, IReadOnlyList<IChannelWriter> writers);
 
-    /// <summary>The instance's watermark advanced to <paramref name="watermark"/> (fire event-time windows here).</summary>
-    public virtual void OnWatermark(long watermark)
-    {
-    }
+    /// <summary>
+    /// The instance's watermark advanced to <paramref name="watermark"/>: fire the event-time windows and timers it
+    /// makes due, at most <paramref name="budget"/> of them; return whether all due ones are fired. The task sends
+    /// the output so far (waiting for room downstream) before it asks again, so a watermark that closes millions of
+    /// windows — the end of the input — does not buffer all their output at once.
+    /// </summary>
+    public virtual bool OnWatermark(long watermark, int budget) => true;
 
     /// <summary>
     /// The synchronous part of a snapshot: an immutable view of this operator's state (copy-on-write, never a

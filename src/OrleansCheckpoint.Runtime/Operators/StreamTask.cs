@@ -35,6 +35,7 @@ internal sealed class StreamTask
     private readonly IGeneratorSourceOperator? _generator;
     private readonly int _parallelism;
     private readonly SortedDictionary<long, long> _checkpointOffsets = []; // a source's log offset at each of its checkpoints
+    private readonly int _firingSlice; // windows or timers fired before their output is sent: what the output channels hold
     private bool _draining;
 
     public StreamTask(
@@ -86,6 +87,7 @@ internal sealed class StreamTask
 
         _generator = _source as IGeneratorSourceOperator;
         _parallelism = vertex.Parallelism;
+        _firingSlice = limits.BatchSize * limits.ChannelCapacity;
 
         _checkpointer = new TaskCheckpointer(deployment.Task, _chain, _writers, _gate, snapshots, checkpoints);
     }
@@ -299,7 +301,7 @@ internal sealed class StreamTask
                 continue;
             }
 
-            Process(channel, batch);
+            await ProcessAsync(channel, batch);
             foreach (var op in _chain)
             {
                 await op.FlushAsync();
@@ -313,7 +315,7 @@ internal sealed class StreamTask
         }
     }
 
-    private void Process(int channel, ChannelBatch batch)
+    private async ValueTask ProcessAsync(int channel, ChannelBatch batch)
     {
         _context.CurrentInputWatermark = _source is null ? _gate.ChannelWatermark(channel) : _context.CurrentWatermark;
         _chain[0].ProcessBatch(batch);
@@ -324,12 +326,12 @@ internal sealed class StreamTask
 
         if (_source is not null && _source.TryAdvanceWatermark(out var generated))
         {
-            AdvanceWatermark(generated);
+            await AdvanceWatermarkAsync(generated);
         }
         else if (batch.Watermark is { } watermark)
         {
             _gate.SetWatermark(channel, watermark);
-            AdvanceWatermark(_gate.MinWatermark);
+            await AdvanceWatermarkAsync(_gate.MinWatermark);
         }
 
         if (batch.Barrier is { } barrier)
@@ -351,7 +353,7 @@ internal sealed class StreamTask
             _checkpointer.OnChannelEnded(channel);
             if (_gate.AllEnded)
             {
-                AdvanceWatermark(long.MaxValue);
+                await AdvanceWatermarkAsync(long.MaxValue);
                 foreach (var writer in _writers)
                 {
                     writer.EmitEndOfInput();
@@ -362,7 +364,12 @@ internal sealed class StreamTask
         }
     }
 
-    private void AdvanceWatermark(long watermark)
+    /// <summary>
+    /// Fires what the watermark makes due, operator by operator along the chain, a slice at a time: after each slice
+    /// the output so far is sent (waiting for room downstream), so memory stays bounded however many windows close.
+    /// The watermark itself follows the output it caused.
+    /// </summary>
+    private async ValueTask AdvanceWatermarkAsync(long watermark)
     {
         if (watermark <= _context.CurrentWatermark)
         {
@@ -372,7 +379,15 @@ internal sealed class StreamTask
         _context.CurrentWatermark = watermark;
         foreach (var op in _chain)
         {
-            op.OnWatermark(watermark);
+            while (!op.OnWatermark(watermark, _firingSlice))
+            {
+                foreach (var each in _chain)
+                {
+                    await each.FlushAsync();
+                }
+
+                await SendAsync();
+            }
         }
 
         foreach (var writer in _writers)

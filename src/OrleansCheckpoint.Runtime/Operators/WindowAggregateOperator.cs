@@ -26,6 +26,7 @@ internal sealed class WindowAggregateOperator<T, TKey, TAcc, TOut>(WindowAggrega
     // accumulator, so never twice (a record for a window that has fired is late for it, and restores start empty).
     private readonly SortedDictionary<long, List<(int KeyGroup, TKey Key)>> _timers = [];
     private KeyedStateTable<WindowKey<TKey>, TAcc> _state = null!;
+    private int _firedOfFirst; // how many keys of the earliest window end fired, while firing it is interrupted
 
     public override void Open(OperatorContext context)
     {
@@ -68,27 +69,36 @@ internal sealed class WindowAggregateOperator<T, TKey, TAcc, TOut>(WindowAggrega
         }
     }
 
-    public override void OnWatermark(long watermark)
+    public override bool OnWatermark(long watermark, int budget)
     {
         while (_timers.Count > 0)
         {
             var (end, keys) = _timers.First();
             if (end - 1 > watermark)
             {
-                return;
+                return true;
             }
 
-            _timers.Remove(end);
             var start = end - _sizeMs;
-            foreach (var (keyGroup, key) in keys)
+            for (; _firedOfFirst < keys.Count; _firedOfFirst++)
             {
-                var windowKey = new WindowKey<TKey>(key, start);
-                _state.TryRemove(keyGroup, windowKey, out var accumulator);
+                if (budget-- == 0)
+                {
+                    return false; // resumes at this key of this window
+                }
+
+                var (keyGroup, key) = keys[_firedOfFirst];
+                _state.TryRemove(keyGroup, new WindowKey<TKey>(key, start), out var accumulator);
                 Output.Accept(
                     new WindowResult<TKey, TOut>(key, DateTimeOffset.FromUnixTimeMilliseconds(start), DateTimeOffset.FromUnixTimeMilliseconds(end), _function.GetResult(accumulator)),
                     end - 1);
             }
+
+            _timers.Remove(end);
+            _firedOfFirst = 0;
         }
+
+        return true;
     }
 
     public override object SnapshotState(long checkpointId) => _state.Snapshot();

@@ -68,6 +68,9 @@ internal sealed class EventTimeTimerQueue<TKey>
         return true;
     }
 
+    /// <summary>Whether a timer is due at <paramref name="watermark"/>.</summary>
+    public bool IsDue(long watermark) => _due.Count > 0 && _due.Min.Timer.Time <= watermark;
+
     /// <summary>An immutable view of the pending timers by key group; later changes copy the key groups they touch.</summary>
     public KeyedStateSnapshot<EventTimeTimer<TKey>, byte> Snapshot() => _timers.Snapshot();
 
