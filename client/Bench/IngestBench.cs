@@ -17,12 +17,15 @@ internal static class IngestBench
     /// <summary>The length of every pushed line.</summary>
     public const int LineLength = 100;
 
-    /// <summary>Pushes <paramref name="events"/> lines to the running <paramref name="job"/>; returns when all are acknowledged.</summary>
-    public static async Task<PushSummary> PushAsync(IClusterClient client, string job, long events, CancellationToken cancellation)
+    /// <summary>Distinct lines the pushes cycle through: generated before the clock starts, so that what is measured is ingest, not making up input.</summary>
+    public const int DistinctLines = 100_000;
+
+    /// <summary>Pushes <paramref name="events"/> lines of <paramref name="lines"/> (cycled) to the running <paramref name="job"/>; returns when all are acknowledged.</summary>
+    public static async Task<PushSummary> PushAsync(IClusterClient client, string job, IReadOnlyList<string> lines, long events, CancellationToken cancellation)
     {
         var route = await client.GetGrain<IJobManagerGrain>(job).GetPushRouteAsync();
         var pusher = new EventPusher(client, route, new PushSettings(route.MaxBatchEvents));
-        return await pusher.PushAsync(Lines(events).ToAsyncEnumerable(), onAccepted: null, cancellation);
+        return await pusher.PushAsync(Cycle(lines, events).ToAsyncEnumerable(), onAccepted: null, cancellation);
     }
 
     /// <summary>Nexmark bids as comma-separated lines of exactly <see cref="LineLength"/> characters.</summary>
@@ -45,6 +48,14 @@ internal static class IngestBench
 
             emitted++;
             yield return line.ToString(0, LineLength);
+        }
+    }
+
+    private static IEnumerable<string> Cycle(IReadOnlyList<string> lines, long count)
+    {
+        for (long i = 0; i < count; i++)
+        {
+            yield return lines[(int)(i % lines.Count)];
         }
     }
 }
