@@ -123,13 +123,9 @@ internal sealed class BenchScenario(BenchSettings settings, ConsoleOutput output
 
         var after = meter.Sample();
         var peak = ProcessMeter.PeakRssMegabytes();
-        if (info.Status is JobStatus.Running or JobStatus.Restarting)
-        {
-            await manager.StopAsync(drain: false);
-        }
-
         var checkpoints = await client.GetGrain<ICheckpointCoordinatorGrain>(job).GetCheckpointsAsync();
         var metrics = await manager.GetMetricsAsync();
+        await manager.StopAsync(drain: false); // also a finished job: its instances deactivate and free their state before the next run
         return new JobRun(info, before, after, peak, checkpoints, metrics);
     }
 
@@ -180,7 +176,7 @@ internal sealed class BenchScenario(BenchSettings settings, ConsoleOutput output
     {
         GC.Collect();
         GC.WaitForPendingFinalizers();
-        GC.Collect();
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true); // gives freed memory back to the OS
         ProcessMeter.TryResetPeakRss();
         return meter.Sample();
     }
