@@ -1,4 +1,5 @@
 using Azure;
+using Azure.Data.Tables;
 using Azure.Storage.Blobs;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -6,8 +7,9 @@ using Microsoft.Extensions.Options;
 namespace OrleansCheckpoint.Runtime.Hosting;
 
 /// <summary>
-/// Before the silo accepts work, checks that the configured blob storage answers, so an unreachable
-/// Azurite or a wrong account is one clear error at start-up rather than failed grain calls later.
+/// Before the silo accepts work, checks that the configured storage answers — blob (state, logs, snapshots,
+/// output) and table (reminders) — so an unreachable Azurite or a wrong account is one clear error at start-up,
+/// naming the service and the setting, rather than failed grain calls later.
 /// </summary>
 internal sealed partial class StorageStartupProbe(IOptions<OrleansCheckpointOptions> options, ILogger<StorageStartupProbe> logger) : ILifecycleParticipant<ISiloLifecycle>
 {
@@ -22,23 +24,53 @@ internal sealed partial class StorageStartupProbe(IOptions<OrleansCheckpointOpti
             return;
         }
 
-        var clientOptions = StorageConnection.ClientOptions();
-        clientOptions.Retry.MaxRetries = 0;
-        clientOptions.Retry.NetworkTimeout = TimeSpan.FromSeconds(5);
-        var client = new BlobServiceClient(storage.ConnectionString, clientOptions);
+        var blobOptions = StorageConnection.ClientOptions();
+        blobOptions.Retry.MaxRetries = 0;
+        blobOptions.Retry.NetworkTimeout = TimeSpan.FromSeconds(5);
+        var blobs = new BlobServiceClient(storage.ConnectionString, blobOptions);
+        await UntilAnsweredAsync(
+            async deadline =>
+            {
+                foreach (var container in new[] { storage.JobsContainer, storage.IngestContainer, storage.CheckpointsContainer, storage.OutputContainer })
+                {
+                    await blobs.GetBlobContainerClient(container).CreateIfNotExistsAsync(cancellationToken: deadline);
+                }
+            },
+            $"Blob storage at {blobs.Uri}",
+            "Start Azurite (see the README section \"Run a silo and a client yourself\") or point the connection string at your storage account.",
+            cancellation);
+        LogStorageReady(logger, "Blob", blobs.Uri);
+
+        // Running jobs' supervision reminders live in a table of the same account (Azurite: its table service).
+        var tableOptions = new TableClientOptions();
+        tableOptions.Retry.MaxRetries = 0;
+        tableOptions.Retry.NetworkTimeout = TimeSpan.FromSeconds(5);
+        var tables = new TableServiceClient(storage.ConnectionString, tableOptions);
+        await UntilAnsweredAsync(
+            async deadline =>
+            {
+                await foreach (var _ in tables.QueryAsync(t => t.Name == "OrleansCheckpointProbe", cancellationToken: deadline))
+                {
+                    break;
+                }
+            },
+            $"Table storage at {tables.Uri} (where jobs' supervision reminders are kept)",
+            "Start Azurite with its table service (`azurite`, not `azurite-blob`), or use a storage account that has one.",
+            cancellation);
+        LogStorageReady(logger, "Table", tables.Uri);
+    }
+
+    private async Task UntilAnsweredAsync(Func<CancellationToken, Task> probe, string what, string remedy, CancellationToken cancellation)
+    {
+        var timeout = options.Value.Storage.StartupProbeTimeout;
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
-        deadline.CancelAfter(storage.StartupProbeTimeout);
+        deadline.CancelAfter(timeout);
         Exception? last = null;
         while (!deadline.IsCancellationRequested)
         {
             try
             {
-                foreach (var container in new[] { storage.JobsContainer, storage.IngestContainer, storage.CheckpointsContainer, storage.OutputContainer })
-                {
-                    await client.GetBlobContainerClient(container).CreateIfNotExistsAsync(cancellationToken: deadline.Token);
-                }
-
-                LogStorageReady(logger, client.Uri);
+                await probe(deadline.Token);
                 return;
             }
             catch (Exception e) when (e is RequestFailedException or AggregateException or OperationCanceledException or HttpRequestException)
@@ -54,12 +86,11 @@ internal sealed partial class StorageStartupProbe(IOptions<OrleansCheckpointOpti
         }
 
         throw new InvalidOperationException(
-            $"Blob storage at {client.Uri} ({OrleansCheckpointOptions.SectionName}:Storage:ConnectionString) did not answer within {storage.StartupProbeTimeout.TotalSeconds:0} s: " +
-            $"{last?.Message.Split('\n')[0] ?? "no answer"}. Start Azurite (see the README section \"Run a silo and a client yourself\") " +
-            "or point the connection string at your storage account.",
+            $"{what} ({OrleansCheckpointOptions.SectionName}:Storage:ConnectionString) did not answer within {timeout.TotalSeconds:0.#} s: " +
+            $"{last?.Message.Split('\n')[0] ?? "no answer"}. {remedy}",
             last);
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Blob storage at {Endpoint} is reachable")]
-    private static partial void LogStorageReady(ILogger logger, Uri endpoint);
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Service} storage at {Endpoint} is reachable")]
+    private static partial void LogStorageReady(ILogger logger, string service, Uri endpoint);
 }

@@ -1,0 +1,91 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Hosting;
+using OrleansCheckpoint.Runtime.Hosting;
+using Xunit;
+
+namespace OrleansCheckpoint.Tests.Infrastructure;
+
+/// <summary>
+/// A silo whose storage does not answer refuses to start, with an error that names the service, the endpoint and
+/// the setting (real silo hosts, against the shared Azurite and against a port where nothing listens).
+/// </summary>
+[Collection(AzuriteCollection.Name)]
+public sealed class StorageStartupProbeTests(AzuriteFixture azurite)
+{
+    [Fact]
+    public async Task A_silo_whose_blob_storage_does_not_answer_fails_to_start_naming_it()
+    {
+        var dead = DeadPort();
+        var connection = $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={AccountKeyOf(azurite.ConnectionString)};" +
+                         $"BlobEndpoint=http://127.0.0.1:{dead}/devstoreaccount1;TableEndpoint=http://127.0.0.1:{dead}/devstoreaccount1;";
+
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => StartSiloAsync(connection));
+
+        var message = Flatten(error);
+        Assert.Contains($"Blob storage at http://127.0.0.1:{dead}/devstoreaccount1", message);
+        Assert.Contains("OrleansCheckpoint:Storage:ConnectionString", message);
+        Assert.Contains("did not answer within 1 s", message);
+    }
+
+    [Fact]
+    public async Task A_silo_whose_account_has_no_table_service_for_reminders_fails_to_start_naming_it()
+    {
+        var dead = DeadPort();
+        var connection = System.Text.RegularExpressions.Regex.Replace(
+            azurite.ConnectionString, "TableEndpoint=http://127.0.0.1:[0-9]+/", $"TableEndpoint=http://127.0.0.1:{dead}/");
+        Assert.Contains($":{dead}/", connection);
+
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => StartSiloAsync(connection));
+
+        var message = Flatten(error);
+        Assert.Contains($"Table storage at http://127.0.0.1:{dead}/devstoreaccount1", message);
+        Assert.Contains("supervision reminders", message);
+        Assert.Contains("azurite-blob", message);
+    }
+
+    private static async Task StartSiloAsync(string connectionString)
+    {
+        using var host = new HostBuilder()
+            .UseOrleans(silo => silo
+                .UseLocalhostClustering(FreePort(), FreePort(), serviceId: "probe-test", clusterId: $"probe-{Guid.NewGuid():N}")
+                .AddOrleansCheckpoint(o =>
+                {
+                    o.Storage.ConnectionString = connectionString;
+                    o.Storage.StartupProbeTimeout = TimeSpan.FromSeconds(1);
+                }))
+            .Build();
+        try
+        {
+            await host.StartAsync();
+        }
+        finally
+        {
+            await host.StopAsync(TimeSpan.FromSeconds(5)).ContinueWith(_ => { }, TaskScheduler.Default);
+        }
+    }
+
+    private static string AccountKeyOf(string connectionString) =>
+        System.Text.RegularExpressions.Regex.Match(connectionString, "AccountKey=([^;]+)").Groups[1].Value;
+
+    private static string Flatten(Exception error)
+    {
+        var messages = new List<string>();
+        for (Exception? e = error; e is not null; e = e.InnerException)
+        {
+            messages.Add(e.Message);
+        }
+
+        return string.Join(" | ", messages);
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>A loopback port where nothing listens (taken and released again).</summary>
+    private static int DeadPort() => FreePort();
+}
