@@ -21,16 +21,36 @@ public sealed class SnapshotStoreTests(ClusterFixture fixture)
         var handle = new SnapshotHandle(task, 7, name, payload.Length, checksum, 0, 0, 0);
         Assert.Equal(42L, (await Store.ReadAsync(handle)).Operators.Single().State);
 
+        // Stored raw behind a header: magic, then the checksum, then the payload as serialized (no base64, no JSON).
         var blob = await BlobOfAsync("/store-test/op/0", name);
-        var stored = (await blob.DownloadContentAsync()).Value.Content.ToString();
-        var flipped = Convert.ToBase64String(payload.Select((b, i) => i == payload.Length - 1 ? (byte)(b ^ 0xFF) : b).ToArray());
-        await blob.UploadAsync(BinaryData.FromString(stored.Replace(Convert.ToBase64String(payload), flipped, StringComparison.Ordinal)), overwrite: true);
+        var stored = (await blob.DownloadContentAsync()).Value.Content.ToArray();
+        Assert.Equal([.. "OCSNAP1\n"u8, .. System.Text.Encoding.ASCII.GetBytes(checksum), .. payload], stored);
+        stored[^1] ^= 0xFF;
+        await blob.UploadAsync(BinaryData.FromBytes(stored), overwrite: true);
         var corrupt = await Assert.ThrowsAsync<CorruptSnapshotException>(() => Store.ReadAsync(handle));
         Assert.Contains("is corrupt: checksum", corrupt.Message);
 
         await Store.DeleteAsync(task, 7);
         var missing = await Assert.ThrowsAsync<CorruptSnapshotException>(() => Store.ReadAsync(handle));
         Assert.Contains("is missing", missing.Message);
+    }
+
+    [Fact]
+    public async Task A_snapshot_stored_as_json_by_an_earlier_version_still_reads_and_manifests_stay_json()
+    {
+        var task = new TaskId("store-test", "op", 2);
+        var (payload, checksum) = Store.Serialize(new TaskSnapshot(task, 5, [new OperatorSnapshot("op", 99L)]));
+        var name = await Store.WriteAsync(task, 5, payload, checksum);
+        var blob = await BlobOfAsync("/store-test/op/2", name);
+        var json = fixture.SiloService<Orleans.Storage.IGrainStorageSerializer>().Serialize(new StoredSnapshot { Payload = payload, Checksum = checksum });
+        Assert.StartsWith("{", json.ToString());
+        await blob.UploadAsync(json, overwrite: true);
+
+        Assert.Equal(99L, (await Store.ReadAsync(new SnapshotHandle(task, 5, name, payload.Length, checksum, 0, 0, 0))).Operators.Single().State);
+
+        var manifest = await Store.WriteManifestAsync(new CheckpointManifest { Job = "store-test-json", CheckpointId = 5 });
+        var manifestText = (await (await BlobOfAsync("store-test-json", manifest)).DownloadContentAsync()).Value.Content.ToString();
+        Assert.Contains("\"CheckpointId\"", manifestText); // human-readable
     }
 
     [Fact]

@@ -61,11 +61,15 @@ public static class CheckpointSiloBuilderExtensions
             }
             else
             {
-                silo.AddAzureBlobGrainStorage(name, o =>
+                silo.AddAzureBlobGrainStorage(name, builder => builder.Configure<IServiceProvider>((o, services) =>
                 {
                     o.BlobServiceClient = StorageConnection.CreateBlobServiceClient(options.Storage.ConnectionString);
                     o.ContainerName = container;
-                });
+                    if (name == CheckpointStorageName)
+                    {
+                        o.GrainStorageSerializer = new SnapshotBlobSerializer(services.GetRequiredService<IGrainStorageSerializer>()); // snapshots raw, manifests JSON
+                    }
+                }));
             }
         }
 
