@@ -32,7 +32,7 @@ internal sealed record BenchReport(BenchEnvironment Environment, BenchSettings S
             table.AddColumn(new TableColumn(column).RightAligned());
         }
 
-        foreach (var r in Results)
+        foreach (var r in Results.Where(r => r.Query != BenchSettings.Recovery))
         {
             table.AddRow(
                 r.Query,
@@ -64,6 +64,10 @@ internal sealed record BenchReport(BenchEnvironment Environment, BenchSettings S
             new Text("cpu s: this process (silo, generator sources, client) from start to finish of the job; Azurite's CPU is in the JSON (azurite_cpu_s). " +
                      "× Flink/core: events/cpu-s over Flink 1.13's published events/s per core. of baseline: events/cpu-s over a single-threaded C# loop of the query's events/s " +
                      "(in brackets: over the loop's events per CPU-second of the process, which counts its garbage collection on the other core too)."),
+            new Text(string.Join(System.Environment.NewLine, Results.Where(r => r.Query == BenchSettings.Recovery).Select(r => r.Status == "finished"
+                ? $"Recovery ({r.RecoveredQuery}, an instance deactivated after the third checkpoint): running again {Fixed(r.RecoveryToRunningMs ?? 0, 0)} ms, " +
+                  $"processing resumed {Fixed(r.RecoveryMs ?? 0, 0)} ms after the failure (restart delay {Fixed(r.RestartDelayMs ?? 0, 0)} ms included; checkpoint of {Count(r.RestoredCheckpointBytes ?? 0)} bytes restored)."
+                : $"Recovery ({r.RecoveredQuery}): {r.Status}"))),
             new Text(Results.FirstOrDefault(r => r.GeneratorEventsPerS is not null)?.GeneratorEventsPerS is { } generator
                 ? $"The Nexmark generator alone, one core: {Count(generator)} events/s (every query and baseline pays it)."
                 : string.Empty));

@@ -7,7 +7,7 @@ namespace OrleansCheckpoint.Client.Bench;
 /// </summary>
 internal sealed record BenchResult
 {
-    /// <summary>q0, q1, … or "ingest".</summary>
+    /// <summary>q0, q1, …, "ingest" or "recovery".</summary>
     public required string Query { get; init; }
 
     /// <summary>"off" or "exactly-once".</summary>
@@ -81,4 +81,19 @@ internal sealed record BenchResult
 
     /// <summary>For "ingest": megabytes per second acknowledged durable.</summary>
     public double? MbPerS { get; init; }
+
+    /// <summary>For "recovery": the query whose run a failure was injected into.</summary>
+    public string? RecoveredQuery { get; init; }
+
+    /// <summary>For "recovery": from the failure to processing resumed (the sources producing again, after the restore).</summary>
+    public double? RecoveryMs { get; init; }
+
+    /// <summary>For "recovery": from the failure to the job running again (every instance restored from the last checkpoint).</summary>
+    public double? RecoveryToRunningMs { get; init; }
+
+    /// <summary>For "recovery": the size of the checkpoint the job was restored from.</summary>
+    public long? RestoredCheckpointBytes { get; init; }
+
+    /// <summary>For "recovery": the restart strategy's delay, part of both times above (<c>OrleansCheckpoint:Restart:Delay</c>).</summary>
+    public double? RestartDelayMs { get; init; }
 }

@@ -35,7 +35,7 @@ internal sealed class BenchScenario(BenchSettings settings, ConsoleOutput output
         var results = new List<BenchResult>();
 
         double? generatorRate = null;
-        foreach (var query in settings.Queries.Where(q => q != BenchSettings.Ingest))
+        foreach (var query in settings.NexmarkQueries)
         {
             var events = settings.EventsOf(query);
             output.Line($"{query}: warming up ({settings.WarmupEventsOf(query):N0} events, not measured)…");
@@ -80,6 +80,16 @@ internal sealed class BenchScenario(BenchSettings settings, ConsoleOutput output
             }
         }
 
+        if (settings.Queries.Contains(BenchSettings.Recovery))
+        {
+            output.Line($"recovery: {settings.RecoveryQuery} with exactly-once checkpoints; an operator instance is deactivated (it loses its state) after the third checkpoint…");
+            var result = await RunRecoveryAsync(client, settings.RecoveryQuery, meter, cancellation) with { RestartDelayMs = cluster.SiloOptions.Restart.Delay.TotalMilliseconds };
+            output.Line(result.Status == "finished"
+                ? $"recovery: failure → job running again {result.RecoveryToRunningMs:N0} ms, → processing resumed {result.RecoveryMs:N0} ms (restored {result.RestoredCheckpointBytes / 1e6:N1} MB)"
+                : $"recovery: {result.Status}");
+            results.Add(result);
+        }
+
         output.Line("Stopping the client, the silo and Azurite (if the bench started it)…");
         return new BenchReport(BenchEnvironment.Current(), settings, results);
     }
@@ -88,7 +98,7 @@ internal sealed class BenchScenario(BenchSettings settings, ConsoleOutput output
     private Dictionary<string, Func<IStreamJob>> Jobs(NexmarkConfig config)
     {
         var jobs = new Dictionary<string, Func<IStreamJob>>();
-        foreach (var query in settings.Queries.Where(q => q != BenchSettings.Ingest))
+        foreach (var query in settings.NexmarkQueries)
         {
             jobs[JobName(query, "warmup")] = () => NexmarkQueries.Create(query, new NexmarkSettings(settings.WarmupEventsOf(query), config));
             foreach (var mode in new[] { Off, ExactlyOnce })
@@ -97,6 +107,7 @@ internal sealed class BenchScenario(BenchSettings settings, ConsoleOutput output
             }
         }
 
+        jobs[JobName(BenchSettings.Recovery, settings.RecoveryQuery)] = () => NexmarkQueries.Create(settings.RecoveryQuery, new NexmarkSettings(settings.EventsOf(settings.RecoveryQuery), config));
         jobs[JobName(BenchSettings.Ingest, "warmup")] = () => new IngestJob();
         jobs[JobName(BenchSettings.Ingest, Off)] = () => new IngestJob();
         jobs[JobName(BenchSettings.Ingest, ExactlyOnce)] = () => new IngestJob();
@@ -168,6 +179,92 @@ internal sealed class BenchScenario(BenchSettings settings, ConsoleOutput output
             MbPerS = Math.Round(pushed.Accepted * (double)IngestBench.LineLength / 1e6 / wall, 2),
             CheckpointOverhead = off is null ? null : Math.Round(pushed.Accepted / cpu / off.EventsPerCpuS, 3),
             CheckpointOverheadWall = off is null ? null : Math.Round(eventsPerS / off.EventsPerS, 3),
+        };
+    }
+
+    /// <summary>
+    /// Runs <paramref name="query"/> with exactly-once checkpoints and, once three have completed, deactivates the
+    /// first instance downstream of the sources (its state is lost, as when its silo dies): measures the time
+    /// from that to the job running again from its last checkpoint, and to its sources producing again.
+    /// </summary>
+    private async Task<BenchResult> RunRecoveryAsync(IClusterClient client, string query, ProcessMeter meter, CancellationToken cancellation)
+    {
+        var job = JobName(BenchSettings.Recovery, query);
+        var manager = client.GetGrain<IJobManagerGrain>(job);
+        var before = StartMeasuring(meter);
+        var info = await manager.StartAsync(new JobStartOptions(settings.Parallelism, Checkpointing(ExactlyOnce)));
+        while (info.Status == JobStatus.Running && (info.LastCompletedCheckpoint ?? 0) < 3)
+        {
+            await Task.Delay(PollInterval, cancellation);
+            info = await manager.GetInfoAsync();
+        }
+
+        double? toRunning = null, toResumed = null;
+        long? restored = null;
+        var status = "finished";
+        if (info.Status != JobStatus.Running || info.Operators.Count < 2)
+        {
+            status = $"no failure injected: the job was {info.Status} before its third checkpoint";
+        }
+        else
+        {
+            // The bench's own fault injection: Orleans' management extension deactivates the instance; the next
+            // delivery to it (or the job manager's heartbeat) finds it without state and the job rolls back.
+            var victim = new TaskId(job, info.Operators[1].Uid, 0);
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            await client.GetGrain<IOperatorGrain>(victim.GrainKey).AsReference<Orleans.Core.Internal.IGrainManagementExtension>().DeactivateOnIdle();
+            var deadline = DateTime.UtcNow + RunTimeout;
+            while (!(info.Restarts >= 1 && info.Status == JobStatus.Running) && info.Status is JobStatus.Running or JobStatus.Restarting && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(5), cancellation);
+                info = await manager.GetInfoAsync();
+            }
+
+            toRunning = clock.Elapsed.TotalMilliseconds;
+            restored = info.RestoredCheckpoint;
+            var accepted = (await manager.GetMetricsAsync()).EventsAccepted;
+            while (info.Status == JobStatus.Running && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(5), cancellation);
+                if ((await manager.GetMetricsAsync()).EventsAccepted > accepted)
+                {
+                    toResumed = clock.Elapsed.TotalMilliseconds;
+                    break;
+                }
+
+                info = await manager.GetInfoAsync();
+            }
+
+            while (info.Status is JobStatus.Running or JobStatus.Restarting && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(PollInterval, cancellation);
+                info = await manager.GetInfoAsync();
+            }
+
+            status = info.Status != JobStatus.Finished ? $"{info.Status}: {info.FailureReason}"
+                : info.Restarts != 1 ? $"finished after {info.Restarts} restarts, not 1 ({info.LastFailure})"
+                : toResumed is null ? "finished, but processing was not seen to resume"
+                : "finished";
+        }
+
+        var after = meter.Sample();
+        var peak = ProcessMeter.PeakRssMegabytes();
+        var checkpoints = await client.GetGrain<ICheckpointCoordinatorGrain>(job).GetCheckpointsAsync();
+        var metrics = await manager.GetMetricsAsync();
+        await manager.StopAsync(drain: false);
+        var run = new JobRun(info, before, after, peak, checkpoints, metrics);
+        return WithCheckpoints(run, ExactlyOnce) with
+        {
+            Query = BenchSettings.Recovery,
+            Checkpointing = ExactlyOnce,
+            Status = status,
+            Events = settings.EventsOf(query),
+            WallS = Math.Round(after.SecondsSince(before), 3),
+            CpuS = Math.Round((after.Cpu - before.Cpu).TotalSeconds, 3),
+            RecoveredQuery = query,
+            RecoveryToRunningMs = toRunning is { } running ? Math.Round(running, 1) : null,
+            RecoveryMs = toResumed is { } resumed ? Math.Round(resumed, 1) : null,
+            RestoredCheckpointBytes = checkpoints.FirstOrDefault(c => c.Id == restored)?.SizeBytes,
         };
     }
 

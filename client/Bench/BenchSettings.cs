@@ -8,10 +8,17 @@ namespace OrleansCheckpoint.Client.Bench;
 /// <param name="EventsPerSecond">The generator's event-time rate.</param>
 /// <param name="BatchSize">Records per channel batch (the silo's setting, reported).</param>
 /// <param name="CheckpointIntervalMs">The interval of the exactly-once runs.</param>
+/// <param name="RecoveryQuery">The query the "recovery" entry injects a failure into.</param>
 internal sealed record BenchSettings(
-    IReadOnlyList<string> Queries, long? Events, long IngestEvents, int Parallelism, double EventsPerSecond, int BatchSize, int CheckpointIntervalMs)
+    IReadOnlyList<string> Queries, long? Events, long IngestEvents, int Parallelism, double EventsPerSecond, int BatchSize, int CheckpointIntervalMs, string RecoveryQuery = BenchSettings.DefaultRecoveryQuery)
 {
     public const string Ingest = "ingest";
+
+    /// <summary>The entry that measures the time from an injected failure to processing resumed.</summary>
+    public const string Recovery = "recovery";
+
+    /// <summary>q4: the most state of the queries, so the slowest restore.</summary>
+    public const string DefaultRecoveryQuery = "q4";
 
     public const long DefaultEvents = 100_000_000; // Flink's published runs: 100 million
 
@@ -24,7 +31,10 @@ internal sealed record BenchSettings(
 
     public const long DefaultIngestEvents = 2_000_000;
 
-    public static IReadOnlyList<string> DefaultQueries { get; } = [.. OrleansCheckpoint.Jobs.Nexmark.NexmarkQueries.Names, Ingest];
+    public static IReadOnlyList<string> DefaultQueries { get; } = [.. OrleansCheckpoint.Jobs.Nexmark.NexmarkQueries.Names, Ingest, Recovery];
+
+    /// <summary>The Nexmark queries among <see cref="Queries"/>.</summary>
+    public IEnumerable<string> NexmarkQueries => Queries.Where(q => q is not (Ingest or Recovery));
 
     /// <summary>The queries run with <see cref="DefaultStatefulEvents"/> unless <c>--events</c> says otherwise.</summary>
     public static IReadOnlySet<string> StatefulQueries { get; } = new HashSet<string> { "q3", "q4", "q5", "q8" };

@@ -6,7 +6,7 @@ using OrleansCheckpoint.Runtime.Hosting;
 
 namespace OrleansCheckpoint.Client.Commands;
 
-/// <summary><c>client bench [--queries q0,q1,…] [--events N] [--ingest-events N] [--out PATH] [--parallelism P] [--rate R]</c></summary>
+/// <summary><c>client bench [--queries q0,q1,…] [--events N] [--ingest-events N] [--out PATH] [--parallelism P] [--rate R] [--recovery-query q]</c></summary>
 internal static class BenchCommand
 {
     public static Command Create()
@@ -43,12 +43,19 @@ internal static class BenchCommand
             HelpName = "R",
             DefaultValueFactory = _ => new NexmarkConfig().EventsPerSecond,
         }.MustBePositive();
+        var recoveryQuery = new Option<string>("--recovery-query")
+        {
+            Description = "The query the recovery entry injects a failure into",
+            HelpName = "q",
+            DefaultValueFactory = _ => BenchSettings.DefaultRecoveryQuery,
+        };
+        recoveryQuery.AcceptOnlyFromAmong([.. NexmarkQueries.Names]);
         var outPath = new Option<FileInfo?>("--out") { Description = "Also write the results as JSON to this file", HelpName = "PATH" };
         var command = new Command(
             "bench",
             "Run Nexmark queries (and durable ingest) on Azurite and a silo in this process, without and with exactly-once checkpoints, against Flink's published figures and a single-threaded baseline")
         {
-            queries, events, ingestEvents, parallelism, rate, outPath,
+            queries, events, ingestEvents, parallelism, rate, recoveryQuery, outPath,
         };
         command.SetLocalAction(async (parse, output, cancellation) =>
         {
@@ -59,7 +66,8 @@ internal static class BenchCommand
                 parse.GetValue(parallelism),
                 parse.GetValue(rate),
                 new OrleansCheckpointOptions().BatchSize,
-                1_000);
+                1_000,
+                parse.GetValue(recoveryQuery)!);
             var report = await new BenchScenario(settings, output).RunAsync(GlobalOptions.ConnectionOf(parse), cancellation);
             output.Data(report, r => r.Render());
             if (parse.GetValue(outPath) is { } file)

@@ -29,6 +29,10 @@ internal sealed class LocalCluster : IAsyncDisposable
     /// <summary>How to connect to the silo.</summary>
     public ConnectionSettings Connection { get; private set; }
 
+    /// <summary>The settings the in-process silo runs with.</summary>
+    public OrleansCheckpointOptions SiloOptions =>
+        (_silo ?? throw new InvalidOperationException("The silo is not running.")).Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<OrleansCheckpointOptions>>().Value;
+
     /// <summary>The Azurite process this cluster started (null when it uses the one <c>AZURITE_CONN</c> names).</summary>
     public int? AzuriteProcessId => _azurite?.ProcessId;
 

@@ -12,7 +12,8 @@ public sealed class BenchOptionsTests
         var parse = ClientCommandLine.Create().Parse(["bench"]);
 
         Assert.Empty(parse.Errors);
-        Assert.Equal("q0,q1,q2,q3,q4,q5,q7,q8,ingest", parse.GetValue<string>("--queries"));
+        Assert.Equal("q0,q1,q2,q3,q4,q5,q7,q8,ingest,recovery", parse.GetValue<string>("--queries"));
+        Assert.Equal("q4", parse.GetValue<string>("--recovery-query"));
         Assert.Null(parse.GetValue<long?>("--events")); // each query's own default
     }
 
@@ -32,6 +33,7 @@ public sealed class BenchOptionsTests
     [InlineData("--queries", "q0,q9", "unknown q9")]
     [InlineData("--events", "0", "--events must be above 0")]
     [InlineData("--parallelism", "-1", "--parallelism must be above 0")]
+    [InlineData("--recovery-query", "q9", "q9")]
     public void A_value_it_cannot_run_is_a_usage_error_naming_it(string option, string value, string message)
     {
         var parse = ClientCommandLine.Create().Parse(["bench", option, value]);
