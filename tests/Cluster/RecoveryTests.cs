@@ -217,7 +217,7 @@ public sealed class RecoveryTests(FailureClusterFixture fixture, Xunit.Abstracti
         await CompletedCheckpointAsync(driver);
 
         var victim = await SiloOfAsync(driver.Manager);
-        await fixture.Cluster.KillSiloAsync(fixture.Cluster.Silos.Single(s => s.SiloAddress.Equals(victim)));
+        await KillSiloAsync(victim);
         await fixture.Cluster.StartAdditionalSiloAsync();
 
         // Nobody calls the job manager here: a surviving source's watchdog call brings it back on a live silo
@@ -254,7 +254,7 @@ public sealed class RecoveryTests(FailureClusterFixture fixture, Xunit.Abstracti
 
         foreach (var victim in victims)
         {
-            await fixture.Cluster.KillSiloAsync(fixture.Cluster.Silos.Single(s => s.SiloAddress.Equals(victim)));
+            await KillSiloAsync(victim);
         }
 
         await ReactivatedElsewhereAsync(driver, victims);
@@ -324,6 +324,8 @@ public sealed class RecoveryTests(FailureClusterFixture fixture, Xunit.Abstracti
 
     private static async Task CompletedCheckpointAsync(JobDriver driver, long after = 0) =>
         await Eventually.TrueAsync(async () => (await driver.Manager.GetInfoAsync()).LastCompletedCheckpoint > after, $"a checkpoint after {after} to complete", TimeSpan.FromSeconds(60));
+
+    private Task KillSiloAsync(SiloAddress silo) => fixture.Cluster.KillSiloAsync(fixture.Cluster.Silos.Single(s => s.SiloAddress.Equals(silo)));
 
     private async Task<SiloAddress> SiloOfAsync(IAddressable grain) =>
         await fixture.Client.GetGrain<IManagementGrain>(0).GetActivationAddress(grain) ?? throw new InvalidOperationException($"{grain} is not active");

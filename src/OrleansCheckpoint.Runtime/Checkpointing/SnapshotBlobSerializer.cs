@@ -37,12 +37,12 @@ internal sealed class SnapshotBlobSerializer(IGrainStorageSerializer json) : IGr
 
     public T? Deserialize<T>(BinaryData input)
     {
-        if (typeof(T) != typeof(StoredSnapshot) || !input.ToMemory().Span.StartsWith(Magic))
+        var content = input.ToMemory();
+        if (typeof(T) != typeof(StoredSnapshot) || !content.Span.StartsWith(Magic))
         {
             return json.Deserialize<T>(input);
         }
 
-        var content = input.ToMemory();
         if (content.Length < HeaderLength)
         {
             throw new FormatException($"A stored snapshot of {content.Length} bytes is shorter than its {HeaderLength}-byte header.");
