@@ -43,10 +43,12 @@ internal sealed class ConsoleOutput(bool json)
         }
     }
 
+    // A console of this command's own, over the stdout of the moment (AnsiConsole.Console keeps the stdout it
+    // first saw, which in a host that redirects Console.Out — tests do — may be a writer since closed).
     // Spectre wraps at 80 columns when stdout is not a terminal; a file or a pipe has no width to fit.
     private static IAnsiConsole CreateAnsiConsole()
     {
-        var console = AnsiConsole.Console;
+        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Out) });
         if (Console.IsOutputRedirected)
         {
             console.Profile.Width = RedirectedWidth;

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using OrleansCheckpoint.Client.Commands;
 using Xunit;
 
 namespace OrleansCheckpoint.Tests.Client;
@@ -21,11 +20,11 @@ public sealed class BenchRunTests
         var path = Path.Combine(Path.GetTempPath(), $"bench-{Guid.NewGuid():N}.json");
         try
         {
-            var exitCode = await ClientCommandLine.RunAsync(
+            var run = await ClientCommandLineRun.RunAsync(
                 ["bench", "--queries", "q0,q7,ingest", "--events", "300000", "--ingest-events", "20000", "--parallelism", "2", "--out", path],
                 (_, _) => throw new InvalidOperationException("bench connects to the silo it starts itself"));
 
-            Assert.Equal(0, exitCode);
+            Assert.True(run.ExitCode == 0, $"bench exited {run.ExitCode}: {run.Error}");
             using var report = JsonDocument.Parse(await File.ReadAllTextAsync(path));
             var results = report.RootElement.GetProperty("results").EnumerateArray().ToList();
             Assert.Equal(

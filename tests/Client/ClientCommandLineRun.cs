@@ -15,7 +15,11 @@ internal sealed record ClientCommandLineRun(int ExitCode, string Out, string Err
     /// Runs the client's command line in this process, connected commands with <paramref name="client"/> (the test
     /// cluster's gateways are in-memory), capturing stdout and stderr (one run at a time).
     /// </summary>
-    public static async Task<ClientCommandLineRun> RunAsync(IClusterClient client, params string[] args)
+    public static Task<ClientCommandLineRun> RunAsync(IClusterClient client, params string[] args) =>
+        RunAsync(args, (_, _) => Task.FromResult<IClusterConnection>(new Borrowed(client)));
+
+    /// <summary>Runs the client's command line in this process with <paramref name="connect"/> for connected commands.</summary>
+    public static async Task<ClientCommandLineRun> RunAsync(string[] args, ClusterConnector connect)
     {
         await OneAtATime.WaitAsync();
         var (stdout, stderr) = (Console.Out, Console.Error);
@@ -25,7 +29,7 @@ internal sealed record ClientCommandLineRun(int ExitCode, string Out, string Err
         {
             Console.SetOut(capturedOut);
             Console.SetError(capturedError);
-            var exitCode = await ClientCommandLine.RunAsync(args, (_, _) => Task.FromResult<IClusterConnection>(new Borrowed(client)));
+            var exitCode = await ClientCommandLine.RunAsync(args, connect);
             return new ClientCommandLineRun(exitCode, capturedOut.ToString(), capturedError.ToString());
         }
         finally
