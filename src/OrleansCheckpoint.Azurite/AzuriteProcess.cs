@@ -23,6 +23,7 @@ public sealed class AzuriteProcess : IAsyncDisposable
     // Several fixtures in one test host must not run `npm ci` in the same folder at once.
     private static readonly SemaphoreSlim InstallLock = new(1, 1);
 
+    private static readonly HttpClient Probe = new();
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(50);
     private static readonly TimeSpan ExitTimeout = TimeSpan.FromSeconds(10);
 
@@ -75,7 +76,7 @@ public sealed class AzuriteProcess : IAsyncDisposable
 
     /// <summary>
     /// Installs Azurite with <c>npm ci</c> if the repository has not done so yet, starts it on three
-    /// free loopback ports and returns once its ports accept connections.
+    /// free loopback ports and returns once its ports accept connections and its blob endpoint answers.
     /// </summary>
     /// <param name="options">Where the repository is and how to run Azurite; defaults when omitted.</param>
     /// <param name="ct">Cancels installing or waiting; a process already started is stopped.</param>
@@ -287,19 +288,44 @@ public sealed class AzuriteProcess : IAsyncDisposable
         return process;
     }
 
+    // Every port must accept connections, and the blob endpoint must answer HTTP as the blob service does (a
+    // listening socket alone could be another process that took the port between picking and binding).
     private async Task WaitUntilListeningAsync(TimeSpan timeout, CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
-        foreach (var port in new[] { BlobPort, QueuePort, TablePort })
+        foreach (var (port, ready) in new (int, Func<int, CancellationToken, Task<bool>>)[]
+                 {
+                     (BlobPort, AnswersAsBlobServiceAsync), (QueuePort, AcceptsConnectionAsync), (TablePort, AcceptsConnectionAsync),
+                 })
         {
-            while (!await AcceptsConnectionAsync(port, ct).ConfigureAwait(false))
+            while (!await ready(port, ct).ConfigureAwait(false))
             {
                 if (_process.HasExited)
-                    throw new InvalidOperationException($"Azurite exited with code {_process.ExitCode} before port {port} accepted connections. Output:{Environment.NewLine}{_output}");
+                    throw new InvalidOperationException($"Azurite exited with code {_process.ExitCode} before port {port} answered. Output:{Environment.NewLine}{_output}");
                 if (clock.Elapsed > timeout)
-                    throw new InvalidOperationException($"Azurite did not accept connections on port {port} within {timeout.TotalSeconds:0.#} s. Output:{Environment.NewLine}{_output}");
+                    throw new InvalidOperationException($"Azurite did not answer on port {port} within {timeout.TotalSeconds:0.#} s. Output:{Environment.NewLine}{_output}");
                 await Task.Delay(PollInterval, ct).ConfigureAwait(false);
             }
+        }
+    }
+
+    // An unsigned request is refused, but Azure Blob Storage answers it with an x-ms-request-id header.
+    private static async Task<bool> AnswersAsBlobServiceAsync(int port, CancellationToken ct)
+    {
+        using var attempt = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        attempt.CancelAfter(TimeSpan.FromSeconds(1));
+        try
+        {
+            using var response = await Probe.GetAsync(new Uri($"http://127.0.0.1:{port}/{AccountName}?comp=list"), attempt.Token).ConfigureAwait(false);
+            return response.Headers.Contains("x-ms-request-id");
+        }
+        catch (HttpRequestException)
+        {
+            return false;
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            return false;
         }
     }
 

@@ -50,6 +50,29 @@ public sealed class AzuriteProcessTests(AzuriteFixture azurite)
         Assert.False(Directory.Exists(second.Location), "the --location folder was not deleted");
     }
 
+    [Fact]
+    public async Task An_instance_on_disk_keeps_blobs_in_its_location_and_disposing_it_deletes_them_and_leaves_other_azurites_running()
+    {
+        var own = await AzuriteProcess.StartAsync();
+        try
+        {
+            var container = new Azure.Storage.Blobs.BlobContainerClient(own.ConnectionString, "launcher-test");
+            await container.CreateAsync();
+            await container.UploadBlobAsync("hello.txt", BinaryData.FromString(new string('x', 64 * 1024)));
+
+            Assert.Contains(Directory.EnumerateFiles(own.Location, "*", SearchOption.AllDirectories), f => new FileInfo(f).Length >= 64 * 1024);
+            Assert.Equal(64 * 1024, (await container.GetBlobClient("hello.txt").GetPropertiesAsync()).Value.ContentLength);
+        }
+        finally
+        {
+            await own.DisposeAsync();
+        }
+
+        Assert.False(Directory.Exists(own.Location), "the --location folder was not deleted");
+        var shared = new Azure.Storage.Blobs.BlobServiceClient(azurite.ConnectionString);
+        await shared.GetPropertiesAsync(); // the shared instance still answers
+    }
+
     // Reads "{service}Endpoint=..." from the connection string; a UseDevelopmentStorage string means the default ports.
     private static Uri Endpoint(string connectionString, string service)
     {

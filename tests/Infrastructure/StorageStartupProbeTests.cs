@@ -1,14 +1,17 @@
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using Orleans.Configuration;
 using OrleansCheckpoint.Runtime.Hosting;
 using Xunit;
 
 namespace OrleansCheckpoint.Tests.Infrastructure;
 
 /// <summary>
-/// A silo whose storage does not answer refuses to start, with an error that names the service, the endpoint and
-/// the setting (real silo hosts, against the shared Azurite and against a port where nothing listens).
+/// A silo whose storage does not answer, or whose port another process holds, refuses to start with an error that
+/// names the service or port and the setting (real silo hosts, against the shared Azurite and against a port where
+/// nothing listens); <see cref="SiloStartupFailure"/> makes the one line the silo prints of it.
 /// </summary>
 [Collection(AzuriteCollection.Name)]
 public sealed class StorageStartupProbeTests(AzuriteFixture azurite)
@@ -24,6 +27,7 @@ public sealed class StorageStartupProbeTests(AzuriteFixture azurite)
 
         var message = Flatten(error);
         Assert.Contains($"Blob storage at http://127.0.0.1:{dead}/devstoreaccount1", message);
+        Assert.StartsWith($"Blob storage at http://127.0.0.1:{dead}/devstoreaccount1", SiloStartupFailure.Describe(error));
         Assert.Contains("OrleansCheckpoint:Storage:ConnectionString", message);
         Assert.Contains("did not answer within 1 s", message);
     }
@@ -44,11 +48,34 @@ public sealed class StorageStartupProbeTests(AzuriteFixture azurite)
         Assert.Contains("azurite-blob", message);
     }
 
-    private static async Task StartSiloAsync(string connectionString)
+    [Fact]
+    public async Task A_silo_whose_gateway_port_another_process_holds_fails_to_start_naming_the_port()
+    {
+        using var other = new TcpListener(IPAddress.Any, 0);
+        other.Start();
+        var taken = ((IPEndPoint)other.LocalEndpoint).Port;
+        var siloPort = FreePort();
+
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => StartSiloAsync(azurite.ConnectionString, siloPort, taken));
+
+        var problem = SiloStartupFailure.Describe(error, new EndpointOptions { SiloPort = siloPort, GatewayPort = taken });
+        Assert.Equal($"Silo:GatewayPort = {taken} is already in use by another process; choose a free port", problem);
+    }
+
+    [Fact]
+    public void Only_configuration_storage_and_port_problems_are_described_and_a_bug_keeps_its_stack_trace()
+    {
+        Assert.Equal("Silo:GatewayPort = 99999 is not a valid port", SiloStartupFailure.Describe(new ArgumentException("Silo:GatewayPort = 99999 is not a valid port")));
+        Assert.NotNull(SiloStartupFailure.Describe(new OptionsValidationException("OrleansCheckpoint", typeof(object), ["bad"])));
+        Assert.Null(SiloStartupFailure.Describe(new InvalidOperationException("Sequence contains no elements")));
+        Assert.Null(SiloStartupFailure.Describe(new NullReferenceException()));
+    }
+
+    private static async Task StartSiloAsync(string connectionString, int? siloPort = null, int? gatewayPort = null)
     {
         using var host = new HostBuilder()
             .UseOrleans(silo => silo
-                .UseLocalhostClustering(FreePort(), FreePort(), serviceId: "probe-test", clusterId: $"probe-{Guid.NewGuid():N}")
+                .UseLocalhostClustering(siloPort ?? FreePort(), gatewayPort ?? FreePort(), serviceId: "probe-test", clusterId: $"probe-{Guid.NewGuid():N}")
                 .AddOrleansCheckpoint(o =>
                 {
                     o.Storage.ConnectionString = connectionString;

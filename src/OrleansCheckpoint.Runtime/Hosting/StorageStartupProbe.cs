@@ -85,7 +85,7 @@ internal sealed partial class StorageStartupProbe(IOptions<OrleansCheckpointOpti
             }
         }
 
-        throw new InvalidOperationException(
+        throw new StorageUnavailableException(
             $"{what} ({OrleansCheckpointOptions.SectionName}:Storage:ConnectionString) did not answer within {timeout.TotalSeconds:0.#} s: " +
             $"{last?.Message.Split('\n')[0] ?? "no answer"}. {remedy}",
             last);
@@ -94,3 +94,6 @@ internal sealed partial class StorageStartupProbe(IOptions<OrleansCheckpointOpti
     [LoggerMessage(Level = LogLevel.Information, Message = "{Service} storage at {Endpoint} is reachable")]
     private static partial void LogStorageReady(ILogger logger, string service, Uri endpoint);
 }
+
+/// <summary>The silo's storage did not answer at start-up; the message names the service, endpoint and setting.</summary>
+public sealed class StorageUnavailableException(string message, Exception? inner) : InvalidOperationException(message, inner);
