@@ -15,6 +15,36 @@ public sealed class KeyGroupTests
         Assert.Equal(System.IO.Hashing.XxHash3.HashToUInt64("/api/orders"u8), StableKeyHash.Of("/api/orders"));
         Assert.Equal(System.IO.Hashing.XxHash3.HashToUInt64(BitConverter.GetBytes(42L)), StableKeyHash.Of(42));
         Assert.Equal(StableKeyHash.Of(42), StableKeyHash.Of(42L)); // an int key and a long key of the same value share a group
+        Assert.Equal(System.IO.Hashing.XxHash3.HashToUInt64([42, 0, 0, 0, 0, 0, 0, 0]), StableKeyHash.Of(42)); // little-endian on every machine
+    }
+
+    [Fact]
+    public void The_demo_keys_land_in_the_same_key_groups_in_every_version()
+    {
+        // Pinned: changing the hash or the key-group mapping would strand every snapshot already written.
+        Assert.Equal(0xBE66E07E8A81C983UL, StableKeyHash.Of("/api/orders"));
+        Assert.Equal(3, KeyGroups.Of(StableKeyHash.Of("/api/orders"), 128));
+        Assert.Equal(83, KeyGroups.Of(StableKeyHash.Of("/api/cart"), 128));
+    }
+
+    private sealed class NoToString(int id)
+    {
+        public int Id { get; } = id;
+    }
+
+    private sealed record Endpoint(string Path, int Port);
+
+    [Fact]
+    public void A_key_type_whose_keys_would_all_hash_alike_is_refused_by_name_when_the_job_is_built()
+    {
+        var error = Assert.Throws<ArgumentException>(() => new KeySelector<int, NoToString>(i => new NoToString(i)));
+        Assert.Contains("NoToString has no stable hash", error.Message);
+        Assert.Throws<ArgumentException>(() => StableKeyHash.Of<object>(new NoToString(1)));
+
+        var records = new KeySelector<int, Endpoint>(i => new Endpoint("/api", i));
+        Assert.NotEqual(records.HashOf(1), records.HashOf(2));
+        var tuples = new KeySelector<int, (string, int)>(i => ("a", i));
+        Assert.NotEqual(tuples.HashOf(1), tuples.HashOf(2));
     }
 
     [Fact]

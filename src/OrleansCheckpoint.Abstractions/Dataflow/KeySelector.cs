@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Globalization;
 using System.IO.Hashing;
 using System.Text;
@@ -18,7 +19,12 @@ public sealed class KeySelector<T, TKey>
     private readonly Func<T, TKey> _select;
 
     /// <summary>Creates a key selector from a function of the record.</summary>
-    public KeySelector(Func<T, TKey> select) => _select = select ?? throw new ArgumentNullException(nameof(select));
+    /// <exception cref="ArgumentException"><typeparamref name="TKey"/> has no stable hash (see <see cref="StableKeyHash"/>).</exception>
+    public KeySelector(Func<T, TKey> select)
+    {
+        _select = select ?? throw new ArgumentNullException(nameof(select));
+        StableKeyHash.EnsureHashable(typeof(TKey));
+    }
 
     /// <summary>The key of <paramref name="record"/>.</summary>
     public TKey GetKey(T record) => _select(record);
@@ -40,10 +46,10 @@ public static class StableKeyHash
             case string s:
                 return OfString(s);
             case int i:
-                BitConverter.TryWriteBytes(buffer, (long)i);
+                BinaryPrimitives.WriteInt64LittleEndian(buffer, i);
                 return XxHash3.HashToUInt64(buffer[..8]);
             case long l:
-                BitConverter.TryWriteBytes(buffer, l);
+                BinaryPrimitives.WriteInt64LittleEndian(buffer, l);
                 return XxHash3.HashToUInt64(buffer[..8]);
             case Guid g:
                 g.TryWriteBytes(buffer);
@@ -51,9 +57,36 @@ public static class StableKeyHash
             case IFormattable f:
                 return OfString(f.ToString(null, CultureInfo.InvariantCulture));
             default:
-                return OfString(key.ToString() ?? string.Empty);
+                var text = key.ToString() ?? string.Empty;
+                if (text == key.GetType().ToString())
+                    throw new ArgumentException(NoStableHash(key.GetType()));
+                return OfString(text);
         }
     }
+
+    /// <summary>
+    /// Refuses, when the job is built, a key type whose every key would hash alike: one that is none of the types
+    /// hashed by value and inherits <see cref="object.ToString"/> (which gives the type's name). Keys typed as an
+    /// interface, <see cref="object"/> or an unsealed class are checked per key instead.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="keyType"/> has no stable hash.</exception>
+    public static void EnsureHashable(Type keyType)
+    {
+        ArgumentNullException.ThrowIfNull(keyType);
+        if (keyType == typeof(string) || keyType == typeof(int) || keyType == typeof(long) || keyType == typeof(Guid) ||
+            typeof(IFormattable).IsAssignableFrom(keyType) || !(keyType.IsValueType || keyType.IsSealed))
+        {
+            return;
+        }
+
+        var toString = keyType.GetMethod(nameof(ToString), Type.EmptyTypes)!;
+        if (toString.DeclaringType == typeof(object) || toString.DeclaringType == typeof(ValueType))
+            throw new ArgumentException(NoStableHash(keyType));
+    }
+
+    private static string NoStableHash(Type keyType) =>
+        $"Key type {keyType} has no stable hash: it is not a string, integer, Guid or IFormattable, and does not override ToString, " +
+        "so every key would land in one key group. Key by a string, an integer, a Guid, a record or a tuple of those, or override ToString.";
 
     private static ulong OfString(string s)
     {
