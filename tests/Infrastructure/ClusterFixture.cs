@@ -126,6 +126,7 @@ public class ClusterFixture : IAsyncLifetime
             foreach (var (name, create) in Nexmark.NexmarkQueryTests.Jobs) silo.Services.AddStreamJob(name, create);
             silo.Services.AddStreamJob(FileOutputJob.Name, () => new FileOutputJob());
             silo.Services.AddStreamJob(WideResultsJob.Name, () => new WideResultsJob());
+            silo.Services.AddStreamJob(RollingSumJob.Name, () => new RollingSumJob());
         });
         builder.ConfigureClient(client => client.AddMemoryStreams(ResultsStream.ProviderName));
         Cluster = builder.Build();
@@ -236,4 +237,15 @@ public sealed class WideResultsJob : IStreamJob
         job.Source("numbers", long.Parse)
             .Map("widen", n => $"{n:D10}{new string('x', 290)}")
             .ToResultsStream("wide");
+}
+
+/// <summary>A test job with a rolling keyed reduce: the running sum of the numbers per last digit, queryable.</summary>
+public sealed class RollingSumJob : IStreamJob
+{
+    public const string Name = "rolling-sum";
+
+    public void Build(JobBuilder job) =>
+        job.Source("numbers", long.Parse)
+            .KeyBy(n => n % 10)
+            .Reduce("sums", (a, b) => a + b, queryable: true);
 }
