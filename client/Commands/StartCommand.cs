@@ -36,8 +36,14 @@ internal static class StartCommand
         {
             var jobManager = context.Client.GetGrain<IJobManagerGrain>(context.Parse.GetRequiredValue(job));
             var overrides = CheckpointOptions.OverridesOf(context.Parse);
-            var info = await jobManager.StartAsync(new JobStartOptions(context.Parse.GetValue(parallelism), CheckpointOverrides: overrides));
+            var requested = context.Parse.GetValue(parallelism);
+            var info = await jobManager.StartAsync(new JobStartOptions(requested, CheckpointOverrides: overrides));
             context.Output.Data(info, JobViews.Job);
+            if (requested is { } wanted && wanted != info.Parallelism)
+            {
+                ConsoleOutput.Note($"job '{info.Name}' was already running with parallelism {info.Parallelism}: --parallelism {wanted} is ignored (stop it first to start it with another).");
+            }
+
             if (overrides is not null && info.Checkpointing is { } running && overrides.ApplyTo(running) != running)
             {
                 ConsoleOutput.Note($"job '{info.Name}' was already running: its checkpoint settings are unchanged (stop it first to start it with others).");

@@ -118,6 +118,15 @@ internal sealed class LocalCluster : IAsyncDisposable
             [$"{SiloSettings.SectionName}:ServiceId"] = ids.ServiceId,
             [$"{OrleansCheckpointOptions.SectionName}:Storage:ConnectionString"] = storageConnectionString,
         });
+        if (_azurite is null)
+        {
+            // An Azurite of the user's (AZURITE_CONN) may hold an earlier run's jobs: this run's state goes to containers of its own.
+            var run = Guid.NewGuid().ToString("N")[..8];
+            builder.Configuration.AddInMemoryCollection(
+                new[] { "Jobs", "Ingest", "Output", "Checkpoints" }.ToDictionary(
+                    c => $"{OrleansCheckpointOptions.SectionName}:Storage:{c}Container", c => (string?)$"orleans-checkpoint-{c.ToLowerInvariant()}-{run}"));
+        }
+
         builder.Logging.AddClientConsoleLogging();
 
         // At start-up the Orleans 10.4 watchdog warns of a "participant check" that "has not completed" for as long as

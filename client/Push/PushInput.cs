@@ -18,11 +18,21 @@ internal sealed record PushInput(IAsyncEnumerable<string> Lines, long? Count)
 
     public static PushInput File(FileInfo file) => new(System.IO.File.ReadLinesAsync(file.FullName), null);
 
+    /// <summary>The lines of <see cref="Console.In"/> (the program reads a redirected standard input as UTF-8, JSON's encoding).</summary>
     public static PushInput StandardInput() => new(ReadStandardInputAsync(), null);
+
+    /// <summary>Makes <see cref="Console.In"/> read a redirected standard input as UTF-8 (JSON lines), whatever the console's code page.</summary>
+    public static void ReadRedirectedInputAsUtf8()
+    {
+        if (Console.IsInputRedirected)
+        {
+            Console.SetIn(new StreamReader(Console.OpenStandardInput(), new UTF8Encoding(encoderShouldEmitUTF8Identifier: false)));
+        }
+    }
 
     private static async IAsyncEnumerable<string> ReadStandardInputAsync([EnumeratorCancellation] CancellationToken cancellation = default)
     {
-        using var reader = new StreamReader(Console.OpenStandardInput(), Encoding.UTF8);
+        var reader = Console.In;
         while (await reader.ReadLineAsync(cancellation) is { } line)
         {
             yield return line;

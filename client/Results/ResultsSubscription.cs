@@ -8,12 +8,18 @@ namespace OrleansCheckpoint.Client.Results;
 /// <summary>
 /// A subscription to a job's results stream: every record (a JSON string) that the job commits from now on
 /// lands in <see cref="Records"/>, in the order it arrives, once: a batch re-published after a recovery (same
-/// sink, partition and checkpoint) is dropped. Disposing unsubscribes.
+/// sink, partition and checkpoint) is dropped. <see cref="Records"/> holds at most <see cref="Capacity"/> records:
+/// while it is full, the stream's delivery waits (backpressure). Disposing unsubscribes.
 /// </summary>
 internal sealed class ResultsSubscription : IAsyncDisposable
 {
-    private readonly Channel<string> _records = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly HashSet<(string, int, long, bool, int)> _seen = [];
+    /// <summary>How many records may wait for the reader.</summary>
+    public const int Capacity = 10_000;
+
+    private readonly Channel<string> _records = Channel.CreateBounded<string>(
+        new BoundedChannelOptions(Capacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+
+    private readonly ResultDeduplicator _seen = new();
     private StreamSubscriptionHandle<ResultBatch>? _handle;
     private long _lastArrival = Stopwatch.GetTimestamp();
 
@@ -51,22 +57,29 @@ internal sealed class ResultsSubscription : IAsyncDisposable
         }
     }
 
-    private Task OnNextAsync(ResultBatch batch, StreamSequenceToken? token)
+    private async Task OnNextAsync(ResultBatch batch, StreamSequenceToken? token)
     {
         lock (_seen)
         {
-            if (batch.CheckpointId > 0 && !_seen.Add(batch.DedupeKey))
+            if (!_seen.IsFirstSeen(batch))
             {
-                return Task.CompletedTask;
+                return;
             }
         }
 
+        Interlocked.Exchange(ref _lastArrival, Stopwatch.GetTimestamp());
         foreach (var record in batch.Records)
         {
-            _records.Writer.TryWrite(record);
+            // Waits while the reader is behind; after disposal (the reader is done) the rest is dropped.
+            while (!_records.Writer.TryWrite(record))
+            {
+                if (!await _records.Writer.WaitToWriteAsync())
+                {
+                    return;
+                }
+            }
         }
 
         Interlocked.Exchange(ref _lastArrival, Stopwatch.GetTimestamp());
-        return Task.CompletedTask;
     }
 }

@@ -18,15 +18,24 @@ internal sealed record ClientCommandLineRun(int ExitCode, string Out, string Err
     public static Task<ClientCommandLineRun> RunAsync(IClusterClient client, params string[] args) =>
         RunAsync(args, (_, _) => Task.FromResult<IClusterConnection>(new Borrowed(client)));
 
+    /// <summary>Runs the client's command line as <see cref="RunAsync(IClusterClient, string[])"/> does, with <paramref name="standardInput"/> as its standard input.</summary>
+    public static Task<ClientCommandLineRun> RunWithInputAsync(IClusterClient client, string standardInput, params string[] args) =>
+        RunAsync(args, (_, _) => Task.FromResult<IClusterConnection>(new Borrowed(client)), standardInput);
+
     /// <summary>Runs the client's command line in this process with <paramref name="connect"/> for connected commands.</summary>
-    public static async Task<ClientCommandLineRun> RunAsync(string[] args, ClusterConnector connect)
+    public static async Task<ClientCommandLineRun> RunAsync(string[] args, ClusterConnector connect, string? standardInput = null)
     {
         await OneAtATime.WaitAsync();
-        var (stdout, stderr) = (Console.Out, Console.Error);
+        var (stdin, stdout, stderr) = (Console.In, Console.Out, Console.Error);
         using var capturedOut = new StringWriter();
         using var capturedError = new StringWriter();
         try
         {
+            if (standardInput is not null)
+            {
+                Console.SetIn(new StringReader(standardInput));
+            }
+
             Console.SetOut(capturedOut);
             Console.SetError(capturedError);
             var exitCode = await ClientCommandLine.RunAsync(args, connect);
@@ -34,6 +43,7 @@ internal sealed record ClientCommandLineRun(int ExitCode, string Out, string Err
         }
         finally
         {
+            Console.SetIn(stdin);
             Console.SetOut(stdout);
             Console.SetError(stderr);
             OneAtATime.Release();

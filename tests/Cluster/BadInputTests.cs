@@ -1,3 +1,4 @@
+using System.Text;
 using OrleansCheckpoint.Errors;
 using OrleansCheckpoint.Grains;
 using OrleansCheckpoint.Jobs.RequestCounter;
@@ -54,19 +55,53 @@ public sealed class BadInputTests(ClusterFixture fixture)
     }
 
     [Fact]
-    public async Task An_oversized_batch_is_refused_with_the_limit_and_the_setting_to_change()
+    public async Task An_oversized_batch_is_refused_with_the_limit_and_the_setting_to_change_and_what_was_accepted_before_stays()
     {
         await using var driver = new JobDriver(fixture.Client, "rc-oversized");
         await driver.StartAsync(parallelism: 1);
         var source = await driver.SourceAsync(0);
         var lines = new RequestGenerator(seed: 9).Take(2_001).Select(RequestGenerator.ToJsonLine).ToArray();
+        var good = new RequestGenerator(seed: 10).Take(700).Select(RequestGenerator.ToJsonLine).ToList();
+        Assert.Equal(700, await driver.PushAsync(good));
 
         var error = await Assert.ThrowsAsync<BatchTooLargeException>(() => source.PushAsync(new PushBatch("big", 1, 1, lines)));
 
         Assert.Contains("2001 events", error.Message);
         Assert.Contains("MaxBatchEvents", error.Message);
-        Assert.Equal(0, (await driver.Manager.GetMetricsAsync()).EventsAccepted);
+        Assert.Equal(700, (await driver.Manager.GetMetricsAsync()).EventsAccepted);
         Assert.Equal(2_000, await driver.PushAsync(lines.Take(2_000), batchSize: 2_000)); // at the limit: accepted
+        await driver.DrainAsync();
+        var expected = good.Concat(lines.Take(2_000)).Count(l => l.Contains("\"/api/cart\"", StringComparison.Ordinal));
+        Assert.Equal(expected.ToString(), (await driver.Manager.QueryAsync("/api/cart")).ValueJson);
+    }
+
+    [Fact]
+    public async Task A_batch_over_the_byte_limit_in_utf8_is_refused_even_when_its_characters_are_under_it()
+    {
+        await using var driver = new JobDriver(fixture.Client, "rc-bytes");
+        await driver.StartAsync(parallelism: 1);
+        var source = await driver.SourceAsync(0);
+        var good = new RequestGenerator(seed: 12).Take(300).Select(RequestGenerator.ToJsonLine).ToList();
+        Assert.Equal(300, await driver.PushAsync(good));
+
+        // 400 requests from users with 1,000-character names in a 3-byte script: about 0.42 M characters but 1.22 MB
+        // in UTF-8, over the fixture's MaxBatchBytes of 1 MiB.
+        var wide = Enumerable.Range(0, 400)
+            .Select(i => RequestGenerator.ToJsonLine(new Request("/api/search", new string('漢', 1_000) + i, RequestGenerator.Start)))
+            .ToArray();
+        var characters = wide.Sum(l => (long)l.Length);
+        var bytes = wide.Sum(l => (long)Encoding.UTF8.GetByteCount(l));
+        Assert.True(characters < 1 << 20 && bytes > 1 << 20, $"{characters} characters, {bytes} bytes");
+
+        var error = await Assert.ThrowsAsync<BatchTooLargeException>(() => source.PushAsync(new PushBatch("wide", 1, 1, wide)));
+
+        Assert.Contains($"({bytes} bytes)", error.Message);
+        Assert.Contains("MaxBatchBytes", error.Message);
+        Assert.Equal(100, await driver.PushAsync(wide.Take(100))); // a quarter of it fits
+        await driver.DrainAsync();
+        Assert.Equal(400, (await driver.Manager.GetMetricsAsync()).EventsAccepted);
+        var searches = good.Count(l => l.Contains("\"/api/search\"", StringComparison.Ordinal)) + 100;
+        Assert.Equal(searches.ToString(), (await driver.Manager.QueryAsync("/api/search")).ValueJson);
     }
 
     [Fact]
@@ -89,6 +124,8 @@ public sealed class BadInputTests(ClusterFixture fixture)
         var restarted = await driver.Manager.StartAsync(new JobStartOptions(1));
         Assert.Equal(stopped.Generation + 1, restarted.Generation);
         Assert.Equal(1, (await source.PushAsync(new PushBatch("p", 3, 3, [line]))).Accepted);
+        await driver.DrainAsync();
+        Assert.Equal("2", (await driver.Manager.QueryAsync("/api/cart")).ValueJson); // the event from before the stop, and the one after
         await driver.DisposeAsync();
     }
 

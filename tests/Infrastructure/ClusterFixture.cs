@@ -24,7 +24,8 @@ public class ClusterFixture : IAsyncLifetime
         ["rc-oracle", "rc-late", "rc-bad-input", "rc-stopped", "rc-restart", "rc-oversized", "rc-parallel-3",
          "chk-flow", "chk-cut", "chk-timeout", "chk-alo", "chk-slow", "chk-fail", "chk-settings",
          "fail-deactivate", "fail-kill", "fail-kill-upload", "fail-kill-commit", "fail-kill-coordinator", "fail-snapshot-write",
-         "fail-ingest-write", "fail-ingest-lost-answer", "fail-exhausted", "fail-corrupt", "fail-kill-all-hosts", "cli"];
+         "fail-ingest-write", "fail-ingest-lost-answer", "fail-exhausted", "fail-corrupt", "fail-kill-all-hosts", "cli",
+         "request-counter", "cli-file", "cli-stdin", "cli-results", "cli-restart", "rc-bytes"];
 
     private AzuriteProcess? _azurite;
 
@@ -106,6 +107,7 @@ public class ClusterFixture : IAsyncLifetime
                 o.SupervisionReminderPeriod = TimeSpan.FromSeconds(2); // a job whose every silo died resumes within seconds
                 o.BatchSize = 64; // small batches: many channel hops per test
                 o.Ingest.MaxBatchEvents = 2_000;
+                o.Ingest.MaxBatchBytes = 1 << 20; // far above what the tests' batches of requests carry
             });
             silo.Services.AddSingleton<PlacementStrategy, RandomPlacement>();
             silo.Services.AddKeyedSingleton<IGrainStorage>(

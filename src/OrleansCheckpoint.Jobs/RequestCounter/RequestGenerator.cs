@@ -1,4 +1,8 @@
+using System.Buffers;
 using System.Globalization;
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
 
 namespace OrleansCheckpoint.Jobs.RequestCounter;
 
@@ -57,9 +61,27 @@ public sealed class RequestGenerator
         }
     }
 
-    /// <summary>A request as one JSON line, with the timestamp in ISO 8601 UTC with milliseconds.</summary>
-    public static string ToJsonLine(Request request) =>
-        $$"""{"endpoint":"{{request.Endpoint}}","user":"{{request.User}}","timestamp":"{{request.Timestamp.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture)}}"}""";
+    /// <summary>
+    /// A request as one JSON line, with the timestamp in ISO 8601 UTC with milliseconds. Written by a JSON writer, so
+    /// any endpoint or user (quotes, backslashes, control characters) gives a valid line; non-ASCII stays as it is.
+    /// </summary>
+    public static string ToJsonLine(Request request)
+    {
+        var buffer = new ArrayBufferWriter<byte>(128);
+        using (var writer = new Utf8JsonWriter(buffer, LineWriterOptions))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("endpoint", request.Endpoint);
+            writer.WriteString("user", request.User);
+            writer.WriteString("timestamp", request.Timestamp.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture));
+            writer.WriteEndObject();
+        }
+
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    // Escapes what JSON requires (quotes, backslashes, control characters), not '/' or non-ASCII: lines stay readable.
+    private static readonly JsonWriterOptions LineWriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     private int PickSkewed()
     {

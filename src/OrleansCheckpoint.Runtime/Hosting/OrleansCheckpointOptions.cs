@@ -100,7 +100,7 @@ public sealed class IngestSettings
     /// <summary>The most events one push may carry. Default 10,000.</summary>
     public int MaxBatchEvents { get; set; } = 10_000;
 
-    /// <summary>The most bytes (characters) one push may carry. Default 8 MiB.</summary>
+    /// <summary>The most bytes (the UTF-8 encoding of its lines) one push may carry. Default 8 MiB.</summary>
     public long MaxBatchBytes { get; set; } = 8L << 20;
 
     /// <summary>

@@ -1,3 +1,4 @@
+using System.Text;
 using OrleansCheckpoint.Dataflow;
 using OrleansCheckpoint.Errors;
 using OrleansCheckpoint.Grains;
@@ -142,7 +143,7 @@ internal sealed class StreamTask
             throw new JobNotRunningException(Deployment.Task.Job, JobStatus.Draining.ToString());
         }
 
-        var bytes = push.Lines.Sum(l => (long)l.Length);
+        var bytes = push.Lines.Sum(l => (long)Encoding.UTF8.GetByteCount(l)); // lines travel and are logged as UTF-8
         if (push.Lines.Length > _limits.MaxPushEvents || bytes > _limits.MaxPushBytes)
         {
             throw new BatchTooLargeException(Deployment.Task.Job, push.Lines.Length, bytes, _limits.MaxPushEvents, _limits.MaxPushBytes);
