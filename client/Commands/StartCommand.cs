@@ -1,5 +1,6 @@
 using System.CommandLine;
 using OrleansCheckpoint.Client.Output;
+using OrleansCheckpoint.Errors;
 using OrleansCheckpoint.Grains;
 using OrleansCheckpoint.Messages;
 
@@ -36,7 +37,16 @@ internal static class StartCommand
         {
             var jobManager = context.Client.GetGrain<IJobManagerGrain>(context.Parse.GetRequiredValue(job));
             var overrides = CheckpointOptions.OverridesOf(context.Parse);
-            var info = await jobManager.StartAsync(new JobStartOptions(context.Parse.GetValue(parallelism), CheckpointOverrides: overrides));
+            JobInfo info;
+            try
+            {
+                info = await jobManager.StartAsync(new JobStartOptions(context.Parse.GetValue(parallelism), CheckpointOverrides: overrides));
+            }
+            catch (Exception e) when (ErrorCauses.Find<InvalidCheckpointSettingsException>(e) is { } invalid)
+            {
+                throw new ClientException(CheckpointOptions.Describe(invalid.Job, invalid.Problems)); // named as this command's options
+            }
+
             context.Output.Data(info, JobViews.Job);
             if (overrides is not null && info.Checkpointing is { } running && overrides.ApplyTo(running) != running)
             {

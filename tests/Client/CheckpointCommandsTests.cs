@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using OrleansCheckpoint.Grains;
+using OrleansCheckpoint.Messages;
 using OrleansCheckpoint.Tests.Infrastructure;
 using Xunit;
 
@@ -26,7 +27,35 @@ public sealed class CheckpointCommandsTests(ClusterFixture fixture)
         Assert.Equal(string.Empty, run.Out);
         var error = Assert.Single(run.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         Assert.StartsWith("error: ", error);
-        Assert.True(error.Contains("checkpoint interval", StringComparison.Ordinal), error);
+        Assert.True(error.Contains("--checkpoint-interval must be at least 10 ms (got 0 ms)", StringComparison.Ordinal), error);
+    }
+
+    /// <summary>Each invalid checkpoint setting, given as <c>client start</c> options, and the option the error must name.</summary>
+    public static TheoryData<string[], string> EachInvalidSetting => new()
+    {
+        { ["--checkpoint-interval", "0s"], "--checkpoint-interval must be at least 10 ms" },
+        { ["--checkpoint-interval", "2s", "--checkpoint-timeout", "1s"], "--checkpoint-timeout must be at least the interval, 2000 ms (got 1000 ms)" },
+        { ["--checkpoint-min-pause", "-1s"], "--checkpoint-min-pause must be" },
+        { ["--max-concurrent-checkpoints", "0"], "--max-concurrent-checkpoints must be at least 1 (got 0)" },
+        { ["--tolerable-checkpoint-failures", "-1"], "--tolerable-checkpoint-failures must not be negative (got -1)" },
+        { ["--retained-checkpoints", "0"], "--retained-checkpoints must be at least 1" },
+        { ["--checkpoint-mode", "twice"], "--checkpoint-mode must be" },
+    };
+
+    [Theory]
+    [MemberData(nameof(EachInvalidSetting))]
+    public async Task Start_refuses_each_invalid_checkpoint_setting_with_one_error_naming_its_option(string[] options, string message)
+    {
+        const string job = "chk-settings"; // never started: every start of it is refused
+
+        var run = await RunAsync(["start", job, "--parallelism", "1", .. options]);
+
+        Assert.True(run.ExitCode == 1, $"exit code {run.ExitCode}: {run.Error}");
+        Assert.Equal(string.Empty, run.Out);
+        var error = run.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries)[0]; // a usage error (refused before the call) adds a usage hint
+        Assert.StartsWith("error: ", error);
+        Assert.True(error.Contains(message, StringComparison.Ordinal), error);
+        Assert.Equal(JobStatus.Created, (await fixture.Client.GetGrain<IJobManagerGrain>(job).GetInfoAsync()).Status);
     }
 
     [Fact]

@@ -208,16 +208,17 @@ public sealed class CheckpointTests(ClusterFixture fixture)
     }
 
     [Theory]
-    [InlineData(0, 1_000, "checkpoint interval 0 ms is not valid")]
-    [InlineData(1_000, 500, "checkpoint timeout 500 ms is shorter than the interval 1000 ms")]
+    [InlineData(0, 1_000, "Interval must be at least 10 ms (got 0 ms)")]
+    [InlineData(1_000, 500, "Timeout must be at least the interval, 1000 ms (got 500 ms)")]
     public async Task Invalid_checkpoint_settings_are_refused_at_start_naming_the_setting(int intervalMs, int timeoutMs, string message)
     {
         var manager = fixture.Client.GetGrain<IJobManagerGrain>("chk-settings");
         var settings = new CheckpointSettings { Interval = TimeSpan.FromMilliseconds(intervalMs), Timeout = TimeSpan.FromMilliseconds(timeoutMs) };
 
-        var error = await Assert.ThrowsAsync<InvalidJobSettingsException>(() => manager.StartAsync(new JobStartOptions(1, settings)));
+        var error = await Assert.ThrowsAsync<InvalidCheckpointSettingsException>(() => manager.StartAsync(new JobStartOptions(1, settings)));
 
         Assert.Contains(message, error.Message);
+        Assert.Equal(message, $"{error.Problems.Single().Setting} {error.Problems.Single().Message}");
         Assert.Equal(JobStatus.Created, (await manager.GetInfoAsync()).Status);
     }
 
