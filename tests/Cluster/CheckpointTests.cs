@@ -140,19 +140,6 @@ public sealed class CheckpointTests(ClusterFixture fixture)
     }
 
     [Fact]
-    public async Task In_at_least_once_mode_checkpoints_complete_with_no_alignment()
-    {
-        await using var driver = new JobDriver(fixture.Client, "chk-alo");
-        var info = await driver.StartAsync(2, Fast with { Mode = CheckpointMode.AtLeastOnce });
-
-        await driver.PushAsync(new RequestGenerator(seed: 8).Take(4_000).Select(RequestGenerator.ToJsonLine));
-        var completed = await CompletedAsync(driver, atLeast: 2);
-
-        Assert.Equal(CheckpointMode.AtLeastOnce, info.Checkpointing!.Mode);
-        Assert.All(completed, c => Assert.Equal(Instances(info), c.Acknowledged));
-    }
-
-    [Fact]
     public async Task Records_keep_being_processed_while_a_snapshot_upload_is_slow()
     {
         const string job = "chk-slow";

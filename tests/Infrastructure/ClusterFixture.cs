@@ -24,7 +24,8 @@ public class ClusterFixture : IAsyncLifetime
         ["rc-oracle", "rc-late", "rc-bad-input", "rc-stopped", "rc-restart", "rc-oversized", "rc-parallel-3",
          "chk-flow", "chk-cut", "chk-timeout", "chk-alo", "chk-slow", "chk-fail", "chk-settings",
          "fail-deactivate", "fail-kill", "fail-kill-upload", "fail-kill-commit", "fail-kill-coordinator", "fail-snapshot-write",
-         "fail-ingest-write", "fail-ingest-lost-answer", "fail-exhausted", "fail-corrupt", "fail-kill-all-hosts", "cli"];
+         "fail-ingest-write", "fail-ingest-lost-answer", "fail-exhausted", "fail-corrupt", "fail-kill-all-hosts", "cli",
+         "chk-off", "chk-reactivate", "chk-persist-fail"];
 
     private AzuriteProcess? _azurite;
 
@@ -120,6 +121,7 @@ public class ClusterFixture : IAsyncLifetime
 
             silo.Services.AddStreamJob(GatedJob.Name, () => new GatedJob());
             silo.Services.AddStreamJob(StallingJob.Name, () => new StallingJob());
+            silo.Services.AddStreamJob(StallingJob.AtLeastOnceName, () => new StallingJob());
             silo.Services.AddStreamJob(GeneratedCountJob.Exact, () => new GeneratedCountJob(GeneratedCountJob.ExactCount));
             silo.Services.AddStreamJob(GeneratedCountJob.Tiny, () => new GeneratedCountJob(1));
             silo.Services.AddStreamJob(GeneratedCountJob.Slow, () => new GeneratedCountJob(GeneratedCountJob.SlowCount, slow: true));
@@ -193,6 +195,9 @@ public sealed class GatedJob : IStreamJob
 public sealed class StallingJob : IStreamJob
 {
     public const string Name = "stalling";
+
+    /// <summary>The same job under another name, for the at-least-once variant of a test (a job of its own).</summary>
+    public const string AtLeastOnceName = "stalling-at-least-once";
 
     public static readonly ManualResetEventSlim Stall = new(initialState: true);
 
