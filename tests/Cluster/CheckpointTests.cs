@@ -110,7 +110,8 @@ public sealed class CheckpointTests(ClusterFixture fixture)
         await using var driver = new JobDriver(fixture.Client, job);
         var info = await driver.StartAsync(2, Fast with { Timeout = TimeSpan.FromMilliseconds(600), TolerableFailures = 100 });
         CheckpointStats aborted;
-        using (FaultInjectingGrainStorage.HoldWrites((state, key) => key == $"{job}/endpoint-totals/1" && state.StartsWith("chk-", StringComparison.Ordinal)))
+        var hold = FaultInjectingGrainStorage.HoldWrites((state, key) => key == $"{job}/endpoint-totals/1" && state.StartsWith("chk-", StringComparison.Ordinal));
+        using (hold)
         {
             await driver.PushAsync(new RequestGenerator(seed: 4).Take(2_000).Select(RequestGenerator.ToJsonLine));
             aborted = await Eventually.ValueAsync(
@@ -126,7 +127,9 @@ public sealed class CheckpointTests(ClusterFixture fixture)
                 "the aborted checkpoint's files to be removed");
         }
 
-        // Released: the held snapshot is written late, its acknowledgement is discarded and the file deleted.
+        // Released: the held snapshots are written late (wait until they are, so the deletion checked below is of
+        // files that existed), their acknowledgements are discarded and the files deleted.
+        await Eventually.TrueAsync(() => Task.FromResult(hold.Matched > 0 && hold.Written == hold.Matched), "the held snapshot writes to land");
         var next = await Eventually.ValueAsync(
             async () => (await driver.Coordinator.GetCheckpointsAsync()).FirstOrDefault(c => c.Status == CheckpointStatus.Completed && c.Id > aborted.Id),
             c => c is not null,
