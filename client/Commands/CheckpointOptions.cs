@@ -54,6 +54,27 @@ internal static class CheckpointOptions
     /// <summary>The options in the order of <c>client start --help</c>.</summary>
     public static IEnumerable<Option> All => [Interval, Timeout, MinPause, MaxConcurrent, TolerableFailures, Retained, Mode, Disabled];
 
+    /// <summary>
+    /// The line that names, for each setting the silo refused, the option of this command that sets it (e.g.
+    /// <c>--checkpoint-interval must be at least 10 ms (got 0 ms)</c>).
+    /// </summary>
+    public static string Describe(string job, IEnumerable<CheckpointSettingProblem> problems) =>
+        $"job '{job}' cannot start: {string.Join("; ", problems.Select(p => $"{OptionOf(p.Setting)} {p.Message}"))}.";
+
+    /// <summary>The option that sets <paramref name="setting"/> (a <see cref="CheckpointSettings"/> property name).</summary>
+    public static string OptionOf(string setting) => setting switch
+    {
+        nameof(CheckpointSettings.Enabled) => Disabled.Name,
+        nameof(CheckpointSettings.Interval) => Interval.Name,
+        nameof(CheckpointSettings.Timeout) => Timeout.Name,
+        nameof(CheckpointSettings.MinPause) => MinPause.Name,
+        nameof(CheckpointSettings.MaxConcurrent) => MaxConcurrent.Name,
+        nameof(CheckpointSettings.TolerableFailures) => TolerableFailures.Name,
+        nameof(CheckpointSettings.Retained) => Retained.Name,
+        nameof(CheckpointSettings.Mode) => Mode.Name,
+        _ => setting,
+    };
+
     /// <summary>The overrides given on the command line; <c>null</c> when none was.</summary>
     public static CheckpointOverrides? OverridesOf(ParseResult parse)
     {

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using OrleansCheckpoint.Client.Output;
+using OrleansCheckpoint.Errors;
 using OrleansCheckpoint.Grains;
 using OrleansCheckpoint.Messages;
 
@@ -37,7 +38,16 @@ internal static class StartCommand
             var jobManager = context.Client.GetGrain<IJobManagerGrain>(context.Parse.GetRequiredValue(job));
             var overrides = CheckpointOptions.OverridesOf(context.Parse);
             var requested = context.Parse.GetValue(parallelism);
-            var info = await jobManager.StartAsync(new JobStartOptions(requested, CheckpointOverrides: overrides));
+            JobInfo info;
+            try
+            {
+                info = await jobManager.StartAsync(new JobStartOptions(requested, CheckpointOverrides: overrides));
+            }
+            catch (Exception e) when (ErrorCauses.Find<InvalidCheckpointSettingsException>(e) is { } invalid)
+            {
+                throw new ClientException(CheckpointOptions.Describe(invalid.Job, invalid.Problems)); // named as this command's options
+            }
+
             context.Output.Data(info, JobViews.Job);
             if (requested is { } wanted && wanted != info.Parallelism)
             {

@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Text.Json;
 using OrleansCheckpoint.Grains;
+using OrleansCheckpoint.Jobs.RequestCounter;
+using OrleansCheckpoint.Messages;
 using OrleansCheckpoint.Tests.Infrastructure;
 using Xunit;
 
@@ -26,7 +28,35 @@ public sealed class CheckpointCommandsTests(ClusterFixture fixture)
         Assert.Equal(string.Empty, run.Out);
         var error = Assert.Single(run.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         Assert.StartsWith("error: ", error);
-        Assert.True(error.Contains("checkpoint interval", StringComparison.Ordinal), error);
+        Assert.True(error.Contains("--checkpoint-interval must be at least 10 ms (got 0 ms)", StringComparison.Ordinal), error);
+    }
+
+    /// <summary>Each invalid checkpoint setting, given as <c>client start</c> options, and the option the error must name.</summary>
+    public static TheoryData<string[], string> EachInvalidSetting => new()
+    {
+        { ["--checkpoint-interval", "0s"], "--checkpoint-interval must be at least 10 ms" },
+        { ["--checkpoint-interval", "2s", "--checkpoint-timeout", "1s"], "--checkpoint-timeout must be at least the interval, 2000 ms (got 1000 ms)" },
+        { ["--checkpoint-min-pause", "-1s"], "--checkpoint-min-pause must be" },
+        { ["--max-concurrent-checkpoints", "0"], "--max-concurrent-checkpoints must be at least 1 (got 0)" },
+        { ["--tolerable-checkpoint-failures", "-1"], "--tolerable-checkpoint-failures must not be negative (got -1)" },
+        { ["--retained-checkpoints", "0"], "--retained-checkpoints must be at least 1" },
+        { ["--checkpoint-mode", "twice"], "--checkpoint-mode must be" },
+    };
+
+    [Theory]
+    [MemberData(nameof(EachInvalidSetting))]
+    public async Task Start_refuses_each_invalid_checkpoint_setting_with_one_error_naming_its_option(string[] options, string message)
+    {
+        const string job = "chk-settings"; // never started: every start of it is refused
+
+        var run = await RunAsync(["start", job, "--parallelism", "1", .. options]);
+
+        Assert.True(run.ExitCode == 1, $"exit code {run.ExitCode}: {run.Error}");
+        Assert.Equal(string.Empty, run.Out);
+        var error = run.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries)[0]; // a usage error (refused before the call) adds a usage hint
+        Assert.StartsWith("error: ", error);
+        Assert.True(error.Contains(message, StringComparison.Ordinal), error);
+        Assert.Equal(JobStatus.Created, (await fixture.Client.GetGrain<IJobManagerGrain>(job).GetInfoAsync()).Status);
     }
 
     [Fact]
@@ -75,6 +105,81 @@ public sealed class CheckpointCommandsTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task Checkpoints_lists_newest_first_as_json_and_as_a_table_with_its_columns()
+    {
+        await fixture.Client.GetGrain<IJobManagerGrain>(Job).StopAsync(drain: false);
+        var start = await RunAsync("start", Job, "--parallelism", "3", "--checkpoint-interval", "1h", "--checkpoint-timeout", "2h", "--retained-checkpoints", "3");
+        Assert.True(start.ExitCode == 0, start.Error);
+        var triggered = new List<long>();
+        for (var i = 0; i < 3; i++)
+        {
+            // One at a time (one may be in progress at once): each is triggered once the one before has finished.
+            var id = JsonDocument.Parse((await RunAsync("checkpoint", Job, "--json")).Json).RootElement.GetProperty("id").GetInt64();
+            triggered.Add(id);
+            await Eventually.TrueAsync(
+                async () => JsonDocument.Parse((await RunAsync("checkpoints", Job, "--json")).Json).RootElement.EnumerateArray()
+                    .Any(c => c.GetProperty("id").GetInt64() == id && c.GetProperty("status").GetString() == "completed"),
+                $"checkpoint {id} to complete");
+        }
+
+        var json = await RunAsync("checkpoints", Job, "--json");
+        var table = await RunAsync("checkpoints", Job);
+
+        Assert.Equal(0, json.ExitCode);
+        var ids = JsonDocument.Parse(json.Json).RootElement.EnumerateArray().Select(c => c.GetProperty("id").GetInt64()).ToList();
+        Assert.Equal(ids.OrderDescending(), ids); // newest first
+        Assert.Equal(triggered.OrderDescending(), ids.Where(triggered.Contains));
+
+        Assert.True(table.ExitCode == 0, table.Error);
+        var lines = table.Out.Split('\n');
+        var header = Assert.Single(lines, l => l.Contains("status", StringComparison.Ordinal));
+        Assert.All(
+            new[] { "id", "status", "triggered", "duration ms", "size", "acked/total", "failure reason" },
+            column => Assert.True(header.Contains(column, StringComparison.Ordinal), $"no column '{column}' in: {header}"));
+        var rows = triggered.Select(id => Array.FindIndex(lines, l => Cells(l).FirstOrDefault() == id.ToString(CultureInfo.InvariantCulture))).ToList();
+        Assert.All(rows, row => Assert.True(row > 0, table.Out));
+        Assert.Equal(rows.OrderDescending(), rows); // the newest checkpoint's row comes first
+        Assert.All(rows, row => Assert.Contains("completed", lines[row]));
+    }
+
+    [Fact]
+    public async Task A_job_started_with_no_checkpoints_takes_none_says_so_when_asked_for_one_and_still_counts_exactly()
+    {
+        const string job = "chk-off";
+        await using var driver = new JobDriver(fixture.Client, job);
+        var start = await RunAsync("start", job, "--parallelism", "2", "--no-checkpoints", "--json");
+        Assert.True(start.ExitCode == 0, start.Error);
+        Assert.False(JsonDocument.Parse(start.Json).RootElement.GetProperty("checkpointing").GetProperty("enabled").GetBoolean());
+        var requests = new RequestGenerator(seed: 17).Take(3_000).ToList();
+
+        await driver.PushAsync(requests.Select(RequestGenerator.ToJsonLine));
+        var expected = requests.GroupBy(r => r.Endpoint).ToDictionary(g => g.Key, g => (long)g.Count());
+        await Eventually.TrueAsync(
+            async () =>
+            {
+                foreach (var (endpoint, count) in expected)
+                {
+                    if ((await driver.Manager.QueryAsync(endpoint, live: true)).ValueJson != count.ToString(CultureInfo.InvariantCulture))
+                    {
+                        return false;
+                    }
+                }
+
+                return true;
+            },
+            "every endpoint's live total to equal the count of its pushed requests");
+        var trigger = await RunAsync("checkpoint", job);
+        var checkpoints = await RunAsync("checkpoints", job, "--json");
+
+        Assert.True(trigger.ExitCode == 1, $"exit code {trigger.ExitCode}: {trigger.Out}{trigger.Error}");
+        Assert.Contains($"no checkpoint triggered: checkpointing is off for job '{job}' (it was started with --no-checkpoints)", trigger.Out);
+        Assert.Equal("[]", checkpoints.Json); // none was ever triggered, by the timer (200 ms in this cluster) or by hand
+        Assert.DoesNotContain((await fixture.CheckpointBlobsAsync()), b => b.Contains($"/{job}/", StringComparison.Ordinal));
+        var info = await driver.Manager.GetInfoAsync();
+        Assert.Equal((JobStatus.Running, (long?)null), (info.Status, info.LastCompletedCheckpoint));
+    }
+
+    [Fact]
     public async Task Checkpoints_of_an_unknown_job_is_an_error_that_lists_the_registered_jobs()
     {
         var run = await RunAsync("checkpoints", "no-such-job");
@@ -83,6 +188,10 @@ public sealed class CheckpointCommandsTests(ClusterFixture fixture)
         Assert.Contains("error: No job named 'no-such-job'", run.Error);
         Assert.Contains(Job, run.Error);
     }
+
+    /// <summary>The cells of a table row (<c>│ a │ b │</c>), trimmed.</summary>
+    private static IEnumerable<string> Cells(string line) =>
+        line.Split('│', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Where(c => c.Length > 0);
 
     private Task<ClientCommandLineRun> RunAsync(params string[] args) => ClientCommandLineRun.RunAsync(fixture.Client, args);
 }

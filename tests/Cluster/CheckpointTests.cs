@@ -110,7 +110,8 @@ public sealed class CheckpointTests(ClusterFixture fixture)
         await using var driver = new JobDriver(fixture.Client, job);
         var info = await driver.StartAsync(2, Fast with { Timeout = TimeSpan.FromMilliseconds(600), TolerableFailures = 100 });
         CheckpointStats aborted;
-        using (FaultInjectingGrainStorage.HoldWrites((state, key) => key == $"{job}/endpoint-totals/1" && state.StartsWith("chk-", StringComparison.Ordinal)))
+        var hold = FaultInjectingGrainStorage.HoldWrites((state, key) => key == $"{job}/endpoint-totals/1" && state.StartsWith("chk-", StringComparison.Ordinal));
+        using (hold)
         {
             await driver.PushAsync(new RequestGenerator(seed: 4).Take(2_000).Select(RequestGenerator.ToJsonLine));
             aborted = await Eventually.ValueAsync(
@@ -126,7 +127,9 @@ public sealed class CheckpointTests(ClusterFixture fixture)
                 "the aborted checkpoint's files to be removed");
         }
 
-        // Released: the held snapshot is written late, its acknowledgement is discarded and the file deleted.
+        // Released: the held snapshots are written late (wait until they are, so the deletion checked below is of
+        // files that existed), their acknowledgements are discarded and the files deleted.
+        await Eventually.TrueAsync(() => Task.FromResult(hold.Matched > 0 && hold.Written == hold.Matched), "the held snapshot writes to land");
         var next = await Eventually.ValueAsync(
             async () => (await driver.Coordinator.GetCheckpointsAsync()).FirstOrDefault(c => c.Status == CheckpointStatus.Completed && c.Id > aborted.Id),
             c => c is not null,
@@ -137,19 +140,6 @@ public sealed class CheckpointTests(ClusterFixture fixture)
             async () => !(await fixture.CheckpointBlobsAsync()).Any(b => b.Contains($"/{job}/") && abortedIds.Any(id => b.Contains(SnapshotStore.SnapshotStateName(id)))),
             "the late snapshots of aborted checkpoints to be deleted");
         Assert.Equal(JobStatus.Running, (await driver.Manager.GetInfoAsync()).Status);
-    }
-
-    [Fact]
-    public async Task In_at_least_once_mode_checkpoints_complete_with_no_alignment()
-    {
-        await using var driver = new JobDriver(fixture.Client, "chk-alo");
-        var info = await driver.StartAsync(2, Fast with { Mode = CheckpointMode.AtLeastOnce });
-
-        await driver.PushAsync(new RequestGenerator(seed: 8).Take(4_000).Select(RequestGenerator.ToJsonLine));
-        var completed = await CompletedAsync(driver, atLeast: 2);
-
-        Assert.Equal(CheckpointMode.AtLeastOnce, info.Checkpointing!.Mode);
-        Assert.All(completed, c => Assert.Equal(Instances(info), c.Acknowledged));
     }
 
     [Fact]
@@ -207,21 +197,115 @@ public sealed class CheckpointTests(ClusterFixture fixture)
         await Assert.ThrowsAsync<JobNotRunningException>(() => driver.Manager.GetPushRouteAsync());
     }
 
+    [Fact]
+    public async Task The_coordinators_state_survives_a_deactivation_of_the_job_manager_ids_go_on_and_retention_still_deletes()
+    {
+        const string job = "chk-reactivate";
+        await using var driver = new JobDriver(fixture.Client, job);
+        var info = await driver.StartAsync(2, new CheckpointSettings { Interval = TimeSpan.FromHours(1), Timeout = TimeSpan.FromHours(1), Retained = 2 });
+        await driver.PushAsync(new RequestGenerator(seed: 5).Take(1_000).Select(RequestGenerator.ToJsonLine));
+        var ids = new List<long>();
+        for (var i = 0; i < 3; i++)
+        {
+            ids.Add(await CheckpointByHandAsync(driver));
+        }
+
+        Assert.Equal(3, (await driver.Coordinator.GetCheckpointsAsync()).Count); // this activation remembers the evicted one too
+
+        await fixture.Cluster.DeactivateAsync(driver.Manager);
+
+        // A new activation: its history is what was persisted, the two retained checkpoints.
+        var retained = await driver.Coordinator.GetCheckpointsAsync();
+        Assert.Equal([ids[2], ids[1]], retained.Select(c => c.Id));
+        Assert.All(retained, c => Assert.Equal((CheckpointStatus.Completed, Instances(info)), (c.Status, c.Acknowledged)));
+        Assert.Equal(ids[2], (await driver.Manager.GetInfoAsync()).LastCompletedCheckpoint);
+
+        var next = await CheckpointByHandAsync(driver);
+
+        Assert.Equal(ids[2] + 1, next);
+        Assert.Equal([next, ids[2]], (await driver.Coordinator.GetCheckpointsAsync()).Where(c => c.Status == CheckpointStatus.Completed).Take(2).Select(c => c.Id));
+        await Eventually.TrueAsync(async () => FilesOf(await fixture.CheckpointBlobsAsync(), job, ids[1]).Count == 0, $"checkpoint {ids[1]}'s files to be deleted once evicted");
+        var blobs = await fixture.CheckpointBlobsAsync();
+        Assert.Equal(Instances(info) + 1, FilesOf(blobs, job, ids[2]).Count); // a snapshot per instance and the manifest
+        Assert.Equal(Instances(info) + 1, FilesOf(blobs, job, next).Count);
+        Assert.Empty(FilesOf(blobs, job, ids[0]));
+    }
+
+    [Fact]
+    public async Task A_checkpoint_that_cannot_be_recorded_as_completed_is_aborted_and_its_files_deleted_and_the_next_one_completes()
+    {
+        const string job = "chk-persist-fail";
+        await using var driver = new JobDriver(fixture.Client, job);
+        var info = await driver.StartAsync(2, new CheckpointSettings { Interval = TimeSpan.FromHours(1), Timeout = TimeSpan.FromHours(1), TolerableFailures = 5 });
+        await driver.PushAsync(new RequestGenerator(seed: 6).Take(1_000).Select(RequestGenerator.ToJsonLine));
+        var manifestWritten = 0;
+        CheckpointStats aborted;
+
+        // Every write of the job manager's state after the checkpoint's manifest was written fails: the manifest is
+        // durable, but the checkpoint cannot be recorded as the job's completed one.
+        using (var failing = FaultInjectingGrainStorage.FailWrites((state, key) =>
+        {
+            if (key == job && state.StartsWith("manifest-", StringComparison.Ordinal))
+            {
+                Interlocked.Exchange(ref manifestWritten, 1);
+                return false;
+            }
+
+            return key == job && state == "job" && Volatile.Read(ref manifestWritten) == 1;
+        }))
+        {
+            var id = (await driver.Coordinator.TriggerCheckpointAsync())!.Value;
+            aborted = await Eventually.ValueAsync(
+                async () => (await driver.Coordinator.GetCheckpointsAsync()).Single(c => c.Id == id), c => c.Status != CheckpointStatus.InProgress, "the checkpoint to end");
+            Assert.Equal(1, failing.Matched);
+        }
+
+        Assert.Equal(CheckpointStatus.Aborted, aborted.Status);
+        Assert.Contains("could not be recorded as completed", aborted.FailureReason);
+        Assert.Contains("injected storage failure", aborted.FailureReason);
+        await Eventually.TrueAsync(async () => FilesOf(await fixture.CheckpointBlobsAsync(), job, aborted.Id).Count == 0, "the aborted checkpoint's manifest and snapshots to be deleted");
+        Assert.Null(await fixture.SiloService<SnapshotStore>().ReadManifestAsync(job, aborted.Id));
+        Assert.Null((await driver.Manager.GetInfoAsync()).LastCompletedCheckpoint);
+
+        var next = await CheckpointByHandAsync(driver);
+
+        Assert.Equal(aborted.Id + 1, next);
+        var after = await driver.Manager.GetInfoAsync();
+        Assert.Equal((JobStatus.Running, 0, (long?)next), (after.Status, after.Restarts, after.LastCompletedCheckpoint));
+        Assert.Equal(Instances(info) + 1, FilesOf(await fixture.CheckpointBlobsAsync(), job, next).Count);
+    }
+
     [Theory]
-    [InlineData(0, 1_000, "checkpoint interval 0 ms is not valid")]
-    [InlineData(1_000, 500, "checkpoint timeout 500 ms is shorter than the interval 1000 ms")]
+    [InlineData(0, 1_000, "Interval must be at least 10 ms (got 0 ms)")]
+    [InlineData(1_000, 500, "Timeout must be at least the interval, 1000 ms (got 500 ms)")]
     public async Task Invalid_checkpoint_settings_are_refused_at_start_naming_the_setting(int intervalMs, int timeoutMs, string message)
     {
         var manager = fixture.Client.GetGrain<IJobManagerGrain>("chk-settings");
         var settings = new CheckpointSettings { Interval = TimeSpan.FromMilliseconds(intervalMs), Timeout = TimeSpan.FromMilliseconds(timeoutMs) };
 
-        var error = await Assert.ThrowsAsync<InvalidJobSettingsException>(() => manager.StartAsync(new JobStartOptions(1, settings)));
+        var error = await Assert.ThrowsAsync<InvalidCheckpointSettingsException>(() => manager.StartAsync(new JobStartOptions(1, settings)));
 
         Assert.Contains(message, error.Message);
+        Assert.Equal(message, $"{error.Problems.Single().Setting} {error.Problems.Single().Message}");
         Assert.Equal(JobStatus.Created, (await manager.GetInfoAsync()).Status);
     }
 
     private static int Instances(JobInfo info) => info.Operators.Sum(o => o.Parallelism);
+
+    /// <summary>Triggers a checkpoint by hand and waits until it completed; returns its id.</summary>
+    private static async Task<long> CheckpointByHandAsync(JobDriver driver)
+    {
+        var id = await driver.Coordinator.TriggerCheckpointAsync() ?? throw new InvalidOperationException("no checkpoint could be triggered");
+        var done = await Eventually.ValueAsync(
+            async () => (await driver.Coordinator.GetCheckpointsAsync()).Single(c => c.Id == id), c => c.Status != CheckpointStatus.InProgress, $"checkpoint {id} to end");
+        Assert.True(done.Status == CheckpointStatus.Completed, done.FailureReason);
+        return id;
+    }
+
+    /// <summary>The snapshot and manifest blobs of checkpoint <paramref name="id"/> of <paramref name="job"/>.</summary>
+    private static List<string> FilesOf(IEnumerable<string> blobs, string job, long id) =>
+        [.. blobs.Where(b => (b.Contains($"/{job}/", StringComparison.Ordinal) && b.Contains(SnapshotStore.SnapshotStateName(id), StringComparison.Ordinal))
+            || (b.Contains($"/{job}.", StringComparison.Ordinal) && b.Contains(SnapshotStore.ManifestStateName(id), StringComparison.Ordinal)))];
 
     private static async Task<List<CheckpointStats>> CompletedAsync(JobDriver driver, int atLeast)
     {

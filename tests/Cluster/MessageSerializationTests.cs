@@ -53,10 +53,12 @@ public sealed class MessageSerializationTests(ClusterFixture fixture)
         {
             invalid, new JobNotFoundException("x", ["a"]), new JobNotRunningException("x", "Stopped"),
             new BatchTooLargeException("x", 5, 10, 4, 8), new InvalidJobSettingsException("setting"), new InvalidJobGraphException("graph"),
+            new InvalidCheckpointSettingsException("x", [new CheckpointSettingProblem("Interval", "must be at least 10 ms (got 0 ms)")]),
         }.Select(e => (e, copy: (Exception)RoundTrip(e))).ToList();
 
         Assert.All(copies, pair => Assert.Equal((pair.e.GetType(), pair.e.Message), (pair.copy.GetType(), pair.copy.Message)));
         Assert.Equal(42, ((InvalidEventsException)copies[0].copy).Errors.Single().Line);
+        Assert.Equal(new CheckpointSettingProblem("Interval", "must be at least 10 ms (got 0 ms)"), ((InvalidCheckpointSettingsException)copies[^1].copy).Problems.Single());
     }
 
     private object RoundTrip(object value)

@@ -25,7 +25,8 @@ public class ClusterFixture : IAsyncLifetime
          "chk-flow", "chk-cut", "chk-timeout", "chk-alo", "chk-slow", "chk-fail", "chk-settings",
          "fail-deactivate", "fail-kill", "fail-kill-upload", "fail-kill-commit", "fail-kill-coordinator", "fail-snapshot-write",
          "fail-ingest-write", "fail-ingest-lost-answer", "fail-exhausted", "fail-corrupt", "fail-kill-all-hosts", "cli",
-         "request-counter", "cli-file", "cli-stdin", "cli-results", "cli-restart", "rc-bytes"];
+         "request-counter", "cli-file", "cli-stdin", "cli-results", "cli-restart", "rc-bytes",
+         "chk-off", "chk-reactivate", "chk-persist-fail"];
 
     private AzuriteProcess? _azurite;
 
@@ -122,6 +123,7 @@ public class ClusterFixture : IAsyncLifetime
 
             silo.Services.AddStreamJob(GatedJob.Name, () => new GatedJob());
             silo.Services.AddStreamJob(StallingJob.Name, () => new StallingJob());
+            silo.Services.AddStreamJob(StallingJob.AtLeastOnceName, () => new StallingJob());
             silo.Services.AddStreamJob(GeneratedCountJob.Exact, () => new GeneratedCountJob(GeneratedCountJob.ExactCount));
             silo.Services.AddStreamJob(GeneratedCountJob.Tiny, () => new GeneratedCountJob(1));
             silo.Services.AddStreamJob(GeneratedCountJob.Slow, () => new GeneratedCountJob(GeneratedCountJob.SlowCount, slow: true));
@@ -196,6 +198,9 @@ public sealed class GatedJob : IStreamJob
 public sealed class StallingJob : IStreamJob
 {
     public const string Name = "stalling";
+
+    /// <summary>The same job under another name, for the at-least-once variant of a test (a job of its own).</summary>
+    public const string AtLeastOnceName = "stalling-at-least-once";
 
     public static readonly ManualResetEventSlim Stall = new(initialState: true);
 

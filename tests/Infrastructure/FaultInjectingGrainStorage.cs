@@ -19,10 +19,10 @@ public sealed class FaultInjectingGrainStorage(IGrainStorage inner) : IGrainStor
     public static int Matched => _fault?.Matched ?? 0;
 
     /// <summary>Holds back the writes that match <paramref name="match"/> (state name, grain key) until the returned scope is disposed.</summary>
-    public static IDisposable HoldWrites(Func<string, string, bool> match) => Install(new Fault(match, Fail: false));
+    public static FaultScope HoldWrites(Func<string, string, bool> match) => Install(new Fault(match, Fail: false));
 
     /// <summary>Fails the writes that match <paramref name="match"/> until the returned scope is disposed.</summary>
-    public static IDisposable FailWrites(Func<string, string, bool> match) => Install(new Fault(match, Fail: true));
+    public static FaultScope FailWrites(Func<string, string, bool> match) => Install(new Fault(match, Fail: true));
 
     /// <summary>The real provider still takes part in the silo's start-up (it initialises its container there).</summary>
     public void Participate(ISiloLifecycle lifecycle) => (inner as ILifecycleParticipant<ISiloLifecycle>)?.Participate(lifecycle);
@@ -41,6 +41,9 @@ public sealed class FaultInjectingGrainStorage(IGrainStorage inner) : IGrainStor
             }
 
             await fault.Released.Task;
+            await inner.WriteStateAsync(stateName, grainId, grainState);
+            Interlocked.Increment(ref fault.Written);
+            return;
         }
 
         await inner.WriteStateAsync(stateName, grainId, grainState);
@@ -48,36 +51,49 @@ public sealed class FaultInjectingGrainStorage(IGrainStorage inner) : IGrainStor
 
     public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) => inner.ClearStateAsync(stateName, grainId, grainState);
 
-    private static IDisposable Install(Fault fault)
+    private static FaultScope Install(Fault fault)
     {
         lock (Sync)
         {
             _fault = fault;
         }
 
-        return new Scope(fault);
+        return new FaultScope(fault);
     }
 
-    private sealed record Fault(Func<string, string, bool> Match, bool Fail)
+    internal sealed record Fault(Func<string, string, bool> Match, bool Fail)
     {
         public int Matched;
+
+        public int Written;
 
         public TaskCompletionSource Released { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
-    private sealed class Scope(Fault fault) : IDisposable
+    /// <summary>An installed fault; disposing it removes the fault and releases the writes it held.</summary>
+    public sealed class FaultScope : IDisposable
     {
+        private readonly Fault _fault;
+
+        internal FaultScope(Fault fault) => _fault = fault;
+
+        /// <summary>Writes that matched this fault (held or failed).</summary>
+        public int Matched => Volatile.Read(ref _fault.Matched);
+
+        /// <summary>Held writes that reached the real storage after their release.</summary>
+        public int Written => Volatile.Read(ref _fault.Written);
+
         public void Dispose()
         {
             lock (Sync)
             {
-                if (_fault == fault)
+                if (FaultInjectingGrainStorage._fault == _fault)
                 {
-                    _fault = null;
+                    FaultInjectingGrainStorage._fault = null;
                 }
             }
 
-            fault.Released.TrySetResult();
+            _fault.Released.TrySetResult();
         }
     }
 }

@@ -71,7 +71,23 @@ public sealed class StorageStartupProbeTests(AzuriteFixture azurite)
         Assert.Null(SiloStartupFailure.Describe(new NullReferenceException()));
     }
 
-    private static async Task StartSiloAsync(string connectionString, int? siloPort = null, int? gatewayPort = null)
+    [Fact]
+    public async Task A_silo_whose_checkpoint_provider_names_no_registered_grain_storage_fails_to_start_naming_the_setting()
+    {
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => StartSiloAsync(azurite.ConnectionString, checkpointProvider: "chekpoints"));
+
+        var message = Flatten(error);
+        Assert.Contains("OrleansCheckpoint:Storage:CheckpointProvider = 'chekpoints' names no grain storage registered in the silo", message);
+        Assert.StartsWith("OrleansCheckpoint:Storage:CheckpointProvider = 'chekpoints'", SiloStartupFailure.Describe(error)); // the silo's one line
+    }
+
+    [Fact]
+    public async Task A_silo_whose_checkpoint_provider_names_a_registered_grain_storage_starts()
+    {
+        await StartSiloAsync(azurite.ConnectionString, checkpointProvider: "jobs"); // the job storage: registered, so accepted
+    }
+
+    private static async Task StartSiloAsync(string connectionString, int? siloPort = null, int? gatewayPort = null, string? checkpointProvider = null)
     {
         using var host = new HostBuilder()
             .UseOrleans(silo => silo
@@ -80,6 +96,7 @@ public sealed class StorageStartupProbeTests(AzuriteFixture azurite)
                 {
                     o.Storage.ConnectionString = connectionString;
                     o.Storage.StartupProbeTimeout = TimeSpan.FromSeconds(1);
+                    o.Storage.CheckpointProvider = checkpointProvider ?? o.Storage.CheckpointProvider;
                 }))
             .Build();
         try

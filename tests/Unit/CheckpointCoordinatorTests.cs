@@ -130,6 +130,90 @@ public sealed class CheckpointCoordinatorTests
         Assert.Contains("declined by job/sink/0: disk full", _environment.FailureReason);
     }
 
+    [Fact]
+    public async Task A_checkpoint_whose_completion_cannot_be_persisted_is_aborted_cleanly_and_counted_as_a_failure()
+    {
+        var coordinator = Coordinator(new CheckpointSettings { TolerableFailures = 0 });
+        var id = (await coordinator.TriggerAsync())!.Value;
+        _environment.PersistCompletedFailure = new IOException("storage is down");
+
+        await coordinator.AcknowledgeAsync(Handle(Source, id));
+        await coordinator.AcknowledgeAsync(Handle(Sink, id));
+
+        Assert.Empty(_environment.Completed); // never announced as complete
+        Assert.Null(coordinator.LatestCompleted);
+        Assert.Equal([id], _environment.Aborted);
+        Assert.Equal(new HashSet<(long, TaskId)> { (id, Source), (id, Sink) }, _environment.Deleted.ToHashSet());
+        Assert.Equal([SnapshotStore.ManifestStateName(id)], _environment.DeletedManifests); // it had been written
+        var stats = coordinator.Stats.Recent().Single();
+        Assert.Equal(CheckpointStatus.Aborted, stats.Status); // not left in progress
+        Assert.Contains("could not be recorded as completed: storage is down", stats.FailureReason);
+        Assert.Contains("1 consecutive checkpoints failed, more than the 0 tolerated", _environment.FailureReason);
+        Assert.Equal(AcknowledgeResult.Discarded, await coordinator.AcknowledgeAsync(Handle(Sink, id)));
+
+        _environment.PersistCompletedFailure = null;
+        var next = (await coordinator.TriggerAsync())!.Value;
+        await coordinator.AcknowledgeAsync(Handle(Source, next));
+        await coordinator.AcknowledgeAsync(Handle(Sink, next));
+        Assert.Equal([next], _environment.Retained.Select(c => c.Id)); // the failed one is not among the retained
+    }
+
+    [Fact]
+    public async Task A_checkpoint_whose_manifest_cannot_be_written_is_aborted_not_left_in_progress()
+    {
+        var coordinator = Coordinator(new CheckpointSettings());
+        var id = (await coordinator.TriggerAsync())!.Value;
+        _environment.ManifestFailure = new IOException("container gone");
+
+        await coordinator.AcknowledgeAsync(Handle(Source, id));
+        await coordinator.AcknowledgeAsync(Handle(Sink, id));
+
+        var stats = coordinator.Stats.Recent().Single();
+        Assert.Equal(CheckpointStatus.Aborted, stats.Status);
+        Assert.Contains("its manifest could not be written: container gone", stats.FailureReason);
+        Assert.Equal([id], _environment.Aborted);
+        Assert.Empty(_environment.DeletedManifests);
+        Assert.NotNull(await coordinator.TriggerAsync()); // the concurrency slot is free again
+    }
+
+    [Fact]
+    public async Task An_alignment_superseded_by_a_newer_barrier_aborts_the_older_checkpoint_without_counting_a_failure()
+    {
+        var coordinator = Coordinator(new CheckpointSettings { Mode = CheckpointMode.AtLeastOnce, MaxConcurrent = 2, TolerableFailures = 0 });
+        var older = (await coordinator.TriggerAsync())!.Value;
+        var newer = (await coordinator.TriggerAsync())!.Value;
+
+        await coordinator.DeclineAsync(Sink, older, $"alignment superseded by checkpoint {newer}", superseded: true);
+
+        Assert.Null(_environment.FailureReason); // with none tolerated, one counted failure would have failed the job over
+        Assert.Equal([older], _environment.Aborted);
+        Assert.Equal(CheckpointStatus.Aborted, coordinator.Stats.Recent().Single(s => s.Id == older).Status);
+        await coordinator.AcknowledgeAsync(Handle(Source, newer));
+        await coordinator.AcknowledgeAsync(Handle(Sink, newer));
+        Assert.Equal([newer], _environment.Completed);
+
+        // The same decline for another reason is a failure.
+        await coordinator.DeclineAsync(Sink, (await coordinator.TriggerAsync())!.Value, "disk full");
+        Assert.Contains("1 consecutive checkpoints failed, more than the 0 tolerated", _environment.FailureReason);
+    }
+
+    [Fact]
+    public async Task An_acknowledgement_from_an_instance_outside_the_checkpoint_is_unknown_and_does_not_count()
+    {
+        var coordinator = Coordinator(new CheckpointSettings());
+        var id = (await coordinator.TriggerAsync())!.Value;
+        var stranger = new TaskId("job", "other", 3);
+
+        await coordinator.AcknowledgeAsync(Handle(Source, id));
+        Assert.Equal(AcknowledgeResult.Unknown, await coordinator.AcknowledgeAsync(Handle(stranger, id)));
+
+        Assert.Empty(_environment.Completed); // the sink still owes its acknowledgement
+        var stats = coordinator.Stats.Recent().Single();
+        Assert.Equal((CheckpointStatus.InProgress, 1, 2), (stats.Status, stats.Acknowledged, stats.Total));
+        Assert.Equal(AcknowledgeResult.Success, await coordinator.AcknowledgeAsync(Handle(Sink, id)));
+        Assert.DoesNotContain(stranger, _environment.Manifests.Single().Snapshots.Select(s => s.Task));
+    }
+
     private CheckpointCoordinator Coordinator(CheckpointSettings settings) =>
         new(_environment, settings, 0, [], new CheckpointStatsTracker("job", _time, []), _time, NullLogger.Instance);
 
@@ -163,14 +247,28 @@ public sealed class CheckpointCoordinatorTests
 
         public Task PersistTriggeredAsync(long checkpointId) => Task.CompletedTask;
 
+        public Exception? ManifestFailure { get; set; }
+
+        public Exception? PersistCompletedFailure { get; set; }
+
         public Task<string> WriteManifestAsync(CheckpointManifest manifest)
         {
+            if (ManifestFailure is not null)
+            {
+                return Task.FromException<string>(ManifestFailure);
+            }
+
             Manifests.Add(manifest);
             return Task.FromResult(SnapshotStore.ManifestStateName(manifest.CheckpointId));
         }
 
         public Task PersistCompletedAsync(long lastCheckpointId, IReadOnlyList<CompletedCheckpoint> retained)
         {
+            if (PersistCompletedFailure is not null)
+            {
+                return Task.FromException(PersistCompletedFailure);
+            }
+
             Retained = [.. retained];
             return Task.CompletedTask;
         }

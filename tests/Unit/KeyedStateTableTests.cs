@@ -1,6 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Serialization;
-using OrleansCheckpoint.Messages;
 using OrleansCheckpoint.Runtime.Graph;
 using OrleansCheckpoint.Runtime.State;
 using Xunit;
@@ -82,18 +81,5 @@ public sealed class KeyedStateTableTests
 
         Assert.Equal([4, 5, 6, 7], half.NonEmptyGroups().Select(g => g.KeyGroup));
         Assert.True(half.TryGet(6, "k6", out var v) && v == 60);
-    }
-
-    [Fact]
-    public void Checkpoint_settings_name_each_invalid_value()
-    {
-        var problems = new CheckpointSettings
-        {
-            Interval = TimeSpan.FromMilliseconds(5), Timeout = TimeSpan.FromMilliseconds(1), MinPause = TimeSpan.FromSeconds(-1),
-            MaxConcurrent = 0, TolerableFailures = -1, Retained = 0, Mode = (CheckpointMode)7,
-        }.Problems();
-
-        Assert.Equal(7, problems.Count);
-        Assert.Empty(new CheckpointSettings().Problems());
     }
 }

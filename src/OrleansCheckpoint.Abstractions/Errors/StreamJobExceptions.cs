@@ -91,11 +91,35 @@ public sealed class BatchTooLargeException : StreamJobException
 
 /// <summary>A job setting is not valid; the message names the setting.</summary>
 [GenerateSerializer]
-public sealed class InvalidJobSettingsException : StreamJobException
+public class InvalidJobSettingsException : StreamJobException
 {
     /// <summary>Creates the error.</summary>
     public InvalidJobSettingsException(string message)
         : base(message)
     {
     }
+}
+
+/// <summary>
+/// The checkpoint settings a job was to start with are not valid. <see cref="Problems"/> names each setting by its
+/// <see cref="Messages.CheckpointSettings"/> property, so that a client can name its own option for it.
+/// </summary>
+[GenerateSerializer]
+public sealed class InvalidCheckpointSettingsException : InvalidJobSettingsException
+{
+    /// <summary>Creates the error for <paramref name="job"/>.</summary>
+    public InvalidCheckpointSettingsException(string job, IReadOnlyList<Messages.CheckpointSettingProblem> problems)
+        : base($"Job '{job}' cannot start: its checkpoint settings are not valid: {string.Join("; ", problems.Select(p => $"{p.Setting} {p.Message}"))}.")
+    {
+        Job = job;
+        Problems = problems;
+    }
+
+    /// <summary>The job.</summary>
+    [Id(0)]
+    public string Job { get; private set; }
+
+    /// <summary>Each invalid setting and what is wrong with it.</summary>
+    [Id(1)]
+    public IReadOnlyList<Messages.CheckpointSettingProblem> Problems { get; private set; }
 }

@@ -120,48 +120,38 @@ public sealed record CheckpointSettings
     [Id(7)]
     public CheckpointMode Mode { get; init; } = CheckpointMode.ExactlyOnce;
 
-    /// <summary>The problems of these settings, each naming its setting (empty when valid).</summary>
-    public IReadOnlyList<string> Problems()
+    /// <summary>
+    /// The problems of these settings (empty when valid), each naming its setting by its property name here
+    /// (<c>Interval</c>, <c>Timeout</c>, …): the silo's configuration and the client's options spell it their own way.
+    /// </summary>
+    public IReadOnlyList<CheckpointSettingProblem> Validate()
     {
-        var problems = new List<string>();
-        if (Interval < TimeSpan.FromMilliseconds(10))
+        var problems = new List<CheckpointSettingProblem>();
+        var minimumInterval = TimeSpan.FromMilliseconds(10);
+        void Require(bool ok, string setting, string message)
         {
-            problems.Add($"checkpoint interval {Interval.TotalMilliseconds} ms is not valid: it must be at least 10 ms");
+            if (!ok)
+            {
+                problems.Add(new CheckpointSettingProblem(setting, message));
+            }
         }
 
-        if (Timeout < Interval)
-        {
-            problems.Add($"checkpoint timeout {Timeout.TotalMilliseconds} ms is shorter than the interval {Interval.TotalMilliseconds} ms");
-        }
-
-        if (MinPause < TimeSpan.Zero)
-        {
-            problems.Add($"checkpoint min pause {MinPause.TotalMilliseconds} ms is negative");
-        }
-
-        if (MaxConcurrent < 1)
-        {
-            problems.Add($"max concurrent checkpoints {MaxConcurrent} is not valid: it must be at least 1");
-        }
-
-        if (TolerableFailures < 0)
-        {
-            problems.Add($"tolerable checkpoint failures {TolerableFailures} is negative");
-        }
-
-        if (Retained < 1)
-        {
-            problems.Add($"retained checkpoints {Retained} is not valid: at least 1 must be kept");
-        }
-
-        if (!Enum.IsDefined(Mode))
-        {
-            problems.Add($"checkpoint mode {(int)Mode} is unknown: use exactly-once or at-least-once");
-        }
-
+        Require(Interval >= minimumInterval, nameof(Interval), $"must be at least {minimumInterval.TotalMilliseconds:0} ms (got {Interval.TotalMilliseconds} ms)");
+        Require(Timeout >= Interval, nameof(Timeout), $"must be at least the interval, {Interval.TotalMilliseconds} ms (got {Timeout.TotalMilliseconds} ms)");
+        Require(MinPause >= TimeSpan.Zero, nameof(MinPause), $"must not be negative (got {MinPause.TotalMilliseconds} ms)");
+        Require(MaxConcurrent >= 1, nameof(MaxConcurrent), $"must be at least 1 (got {MaxConcurrent})");
+        Require(TolerableFailures >= 0, nameof(TolerableFailures), $"must not be negative (got {TolerableFailures})");
+        Require(Retained >= 1, nameof(Retained), $"must be at least 1: a job keeps its latest completed checkpoint (got {Retained})");
+        Require(Enum.IsDefined(Mode), nameof(Mode), $"must be {CheckpointMode.ExactlyOnce} (exactly-once) or {CheckpointMode.AtLeastOnce} (at-least-once) (got {(int)Mode})");
         return problems;
     }
 }
+
+/// <summary>An invalid checkpoint setting.</summary>
+/// <param name="Setting">The name of the <see cref="CheckpointSettings"/> property (<c>Interval</c>, <c>Timeout</c>, …).</param>
+/// <param name="Message">What is wrong with its value, e.g. <c>must be at least 10 ms (got 0 ms)</c>.</param>
+[GenerateSerializer, Immutable]
+public sealed record CheckpointSettingProblem([property: Id(0)] string Setting, [property: Id(1)] string Message);
 
 /// <summary>Checkpoint settings to change from the silo's defaults; unset ones keep the default.</summary>
 [GenerateSerializer, Immutable]

@@ -19,9 +19,10 @@ internal interface ICheckpointEnvironment
     /// <summary>Persists the id of a checkpoint about to be triggered, so that no id is ever used twice (snapshots are create-only).</summary>
     Task PersistTriggeredAsync(long checkpointId);
 
-    /// <summary>Writes the manifest, persists the completed checkpoint as the job's latest, and returns the manifest's state name.</summary>
+    /// <summary>Writes the manifest and returns its state name.</summary>
     Task<string> WriteManifestAsync(CheckpointManifest manifest);
 
+    /// <summary>Persists the retained completed checkpoints; when it throws, nothing of it is kept (in memory either).</summary>
     Task PersistCompletedAsync(long lastCheckpointId, IReadOnlyList<CompletedCheckpoint> retained);
 
     Task NotifyCompleteAsync(long checkpointId, long oldestRetained);
@@ -151,11 +152,15 @@ internal sealed partial class CheckpointCoordinator
         return result;
     }
 
-    public async Task DeclineAsync(TaskId task, long checkpointId, string reason)
+    /// <summary>
+    /// An instance declined a checkpoint: it is aborted. A decline because a newer checkpoint's barrier overtook it
+    /// (<paramref name="superseded"/>) does not count towards the tolerated failures.
+    /// </summary>
+    public async Task DeclineAsync(TaskId task, long checkpointId, string reason, bool superseded = false)
     {
         if (_pending.TryGetValue(checkpointId, out var pending))
         {
-            await AbortAsync(pending, $"checkpoint {checkpointId} was declined by {task}: {reason}");
+            await AbortAsync(pending, $"checkpoint {checkpointId} was declined by {task}: {reason}", countsAsFailure: !superseded);
         }
     }
 
@@ -178,24 +183,29 @@ internal sealed partial class CheckpointCoordinator
         {
             Job = _environment.Job, CheckpointId = pending.Id, Generation = pending.Generation, TriggeredAt = pending.TriggeredAt, CompletedAt = completedAt, Snapshots = handles,
         };
-        string manifestStateName;
+        string? manifestStateName = null;
+        IReadOnlyList<CompletedCheckpoint> evicted;
         try
         {
             manifestStateName = await _environment.WriteManifestAsync(manifest);
+            var completed = new CompletedCheckpoint(pending.Id, pending.Generation, pending.TriggeredAt, completedAt, manifestStateName, handles);
+            var (retained, evictedByIt) = _store.With(completed);
+            await _environment.PersistCompletedAsync(LastCheckpointId, retained);
+            _store.Accept(retained);
+            evicted = evictedByIt;
         }
         catch (Exception e)
         {
-            await AbortAsync(pending, $"the manifest of checkpoint {pending.Id} could not be written: {e.Message}");
+            // Not durable as completed: abort it like any failed checkpoint (instances told, its files and manifest deleted).
+            var what = manifestStateName is null ? "its manifest could not be written" : "it could not be recorded as completed";
+            await DiscardAsync(pending, $"checkpoint {pending.Id} failed to complete: {what}: {e.Message}", countsAsFailure: true, manifestStateName);
             return;
         }
 
-        var completed = new CompletedCheckpoint(pending.Id, pending.Generation, pending.TriggeredAt, completedAt, manifestStateName, handles);
-        var evicted = _store.Add(completed);
-        await _environment.PersistCompletedAsync(LastCheckpointId, _store.All);
         _failures.OnSuccess();
         _lastFinished = completedAt;
         Stats.OnCompleted(pending);
-        LogCompleted(_logger, _environment.Job, pending.Id, (completedAt - pending.TriggeredAt).TotalMilliseconds, completed.SizeBytes);
+        LogCompleted(_logger, _environment.Job, pending.Id, (completedAt - pending.TriggeredAt).TotalMilliseconds, _store.Latest!.SizeBytes);
 
         // Older in-progress checkpoints can no longer complete usefully once a newer one did.
         foreach (var older in _pending.Values.Where(p => p.Id < pending.Id).ToList())
@@ -217,8 +227,14 @@ internal sealed partial class CheckpointCoordinator
             return;
         }
 
-        pending.Discard();
         Finished(pending.Id);
+        await DiscardAsync(pending, reason, countsAsFailure, manifestStateName: null);
+    }
+
+    /// <summary>Aborts a checkpoint no longer pending: tells the instances, deletes its snapshots (and manifest), applies the failure policy.</summary>
+    private async Task DiscardAsync(PendingCheckpoint pending, string reason, bool countsAsFailure, string? manifestStateName)
+    {
+        pending.Discard();
         _lastFinished = _time.GetUtcNow();
         Stats.OnAborted(pending, reason);
         if (countsAsFailure)
@@ -231,7 +247,7 @@ internal sealed partial class CheckpointCoordinator
         }
 
         await _environment.NotifyAbortAsync(pending.Id);
-        await _environment.DeleteCheckpointAsync(pending.Id, _environment.Tasks, manifestStateName: null);
+        await _environment.DeleteCheckpointAsync(pending.Id, _environment.Tasks, manifestStateName);
         if (countsAsFailure && _failures.OnFailure())
         {
             await _environment.FailOverAsync(

@@ -53,13 +53,19 @@ internal sealed class CompletedCheckpointStore(int retained, IEnumerable<Complet
 
     public CompletedCheckpoint? Latest => _checkpoints.Count > 0 ? _checkpoints[^1] : null;
 
-    /// <summary>Adds <paramref name="checkpoint"/> and returns the checkpoints no longer retained.</summary>
-    public IReadOnlyList<CompletedCheckpoint> Add(CompletedCheckpoint checkpoint)
+    /// <summary>What the store would retain with <paramref name="checkpoint"/> added, and what that evicts; nothing changes until <see cref="Accept"/>.</summary>
+    public (IReadOnlyList<CompletedCheckpoint> Retained, IReadOnlyList<CompletedCheckpoint> Evicted) With(CompletedCheckpoint checkpoint)
     {
-        _checkpoints.Add(checkpoint);
-        var evicted = _checkpoints.Take(Math.Max(0, _checkpoints.Count - retained)).ToList();
-        _checkpoints.RemoveRange(0, evicted.Count);
-        return evicted;
+        List<CompletedCheckpoint> all = [.. _checkpoints, checkpoint];
+        var evictedCount = Math.Max(0, all.Count - retained);
+        return (all[evictedCount..], all[..evictedCount]);
+    }
+
+    /// <summary>Replaces the retained checkpoints by <paramref name="checkpoints"/> (once they are persisted).</summary>
+    public void Accept(IReadOnlyList<CompletedCheckpoint> checkpoints)
+    {
+        _checkpoints.Clear();
+        _checkpoints.AddRange(checkpoints);
     }
 }
 

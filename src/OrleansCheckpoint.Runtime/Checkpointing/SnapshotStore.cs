@@ -106,8 +106,7 @@ internal sealed class SnapshotStore(IGrainStorage storage, Serializer serializer
         }
     }
 
-    public Task DeleteAsync(TaskId task, long checkpointId) =>
-        storage.ClearStateAsync(SnapshotStateName(checkpointId), SnapshotGrainId(task), new GrainState<StoredSnapshot>());
+    public Task DeleteAsync(TaskId task, long checkpointId) => ClearAsync<StoredSnapshot>(SnapshotStateName(checkpointId), SnapshotGrainId(task));
 
     public async Task<string> WriteManifestAsync(CheckpointManifest manifest)
     {
@@ -123,8 +122,26 @@ internal sealed class SnapshotStore(IGrainStorage storage, Serializer serializer
         return state.RecordExists ? state.State : null;
     }
 
-    public Task DeleteManifestAsync(string job, string manifestStateName) =>
-        storage.ClearStateAsync(manifestStateName, ManifestGrainId(job), new GrainState<CheckpointManifest>());
+    public Task DeleteManifestAsync(string job, string manifestStateName) => ClearAsync<CheckpointManifest>(manifestStateName, ManifestGrainId(job));
+
+    /// <summary>Deletes a stored state whatever its ETag (a delete of what is not there does nothing).</summary>
+    private async Task ClearAsync<T>(string stateName, GrainId grainId)
+    {
+        try
+        {
+            await storage.ClearStateAsync(stateName, grainId, new GrainState<T>()); // Azure Blob: an unconditional delete
+        }
+        catch (InconsistentStateException)
+        {
+            // A provider that checks the ETag of a delete too (Orleans' memory storage): delete what is stored, by its ETag.
+            var current = new GrainState<T>();
+            await storage.ReadStateAsync(stateName, grainId, current);
+            if (current.RecordExists)
+            {
+                await storage.ClearStateAsync(stateName, grainId, current);
+            }
+        }
+    }
 
     private static string Checksum(byte[] payload) => XxHash64.HashToUInt64(payload).ToString("x16", System.Globalization.CultureInfo.InvariantCulture);
 }

@@ -10,7 +10,8 @@ internal interface ICheckpointResponder
 {
     Task AcknowledgeAsync(SnapshotHandle handle);
 
-    Task DeclineAsync(long checkpointId, string reason);
+    /// <summary>Declines <paramref name="checkpointId"/>; <paramref name="superseded"/> when a newer checkpoint overtook it (not a failure).</summary>
+    Task DeclineAsync(long checkpointId, string reason, bool superseded);
 }
 
 /// <summary>
@@ -38,7 +39,7 @@ internal sealed class TaskCheckpointer(
         var outcome = _aligner.OnBarrier(channel, barrier);
         if (_aligner.Cancelled is { } cancelled)
         {
-            _ = DeclineAsync(cancelled, $"alignment superseded by checkpoint {barrier.CheckpointId}");
+            _ = DeclineAsync(cancelled, $"alignment superseded by checkpoint {barrier.CheckpointId}", superseded: true);
         }
 
         Apply(outcome, barrier);
@@ -139,11 +140,11 @@ internal sealed class TaskCheckpointer(
         }
     }
 
-    private async Task DeclineAsync(long checkpointId, string reason)
+    private async Task DeclineAsync(long checkpointId, string reason, bool superseded = false)
     {
         try
         {
-            await responder.DeclineAsync(checkpointId, reason);
+            await responder.DeclineAsync(checkpointId, reason, superseded);
         }
         catch (Exception)
         {

@@ -143,10 +143,11 @@ internal sealed class OrleansCheckpointOptionsValidator : IValidateOptions<Orlea
             errors.Add($"{OrleansCheckpointOptions.SectionName}:{problem}.");
         }
 
-        foreach (var problem in options.Checkpointing.Problems())
+        foreach (var problem in options.Checkpointing.Validate())
         {
-            errors.Add($"{OrleansCheckpointOptions.SectionName}:Checkpointing is not valid: {problem}.");
+            errors.Add($"{OrleansCheckpointOptions.SectionName}:Checkpointing:{problem.Setting} {problem.Message}.");
         }
+
         if (options.Storage.Kind == StorageKind.AzureBlob)
         {
             var problem = StorageConnection.Problem(options.Storage.ConnectionString);

@@ -2,16 +2,20 @@ using Azure;
 using Azure.Data.Tables;
 using Azure.Storage.Blobs;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using Orleans.Storage;
 
 namespace OrleansCheckpoint.Runtime.Hosting;
 
 /// <summary>
-/// Before the silo accepts work, checks that the configured storage answers — blob (state, logs, snapshots,
-/// output) and table (reminders) — so an unreachable Azurite or a wrong account is one clear error at start-up,
-/// naming the service and the setting, rather than failed grain calls later.
+/// Before the silo accepts work, checks that the grain storage named for snapshots is registered and that the
+/// configured storage answers — blob (state, logs, snapshots, output) and table (reminders) — so a misspelled
+/// provider, an unreachable Azurite or a wrong account is one clear error at start-up, naming the service and the
+/// setting, rather than failed grain calls later.
 /// </summary>
-internal sealed partial class StorageStartupProbe(IOptions<OrleansCheckpointOptions> options, ILogger<StorageStartupProbe> logger) : ILifecycleParticipant<ISiloLifecycle>
+internal sealed partial class StorageStartupProbe(IOptions<OrleansCheckpointOptions> options, IServiceProvider services, ILogger<StorageStartupProbe> logger)
+    : ILifecycleParticipant<ISiloLifecycle>
 {
     public void Participate(ISiloLifecycle lifecycle) =>
         lifecycle.Subscribe(nameof(StorageStartupProbe), ServiceLifecycleStage.RuntimeInitialize, ProbeAsync);
@@ -19,6 +23,13 @@ internal sealed partial class StorageStartupProbe(IOptions<OrleansCheckpointOpti
     private async Task ProbeAsync(CancellationToken cancellation)
     {
         var storage = options.Value.Storage;
+        if (services.GetKeyedService<IGrainStorage>(storage.CheckpointProvider) is null)
+        {
+            throw new OptionsValidationException(OrleansCheckpointOptions.SectionName, typeof(OrleansCheckpointOptions), [
+                $"{OrleansCheckpointOptions.SectionName}:Storage:CheckpointProvider = '{storage.CheckpointProvider}' names no grain storage registered in the silo. " +
+                $"Use '{CheckpointSiloBuilderExtensions.CheckpointStorageName}' (the runtime's own, in Storage:CheckpointsContainer) or register an IGrainStorage under that name."]);
+        }
+
         if (storage.Kind != StorageKind.AzureBlob)
         {
             return;

@@ -39,11 +39,11 @@ internal sealed partial class JobManagerGrain : ICheckpointCoordinatorGrain, ICh
         }
     }
 
-    public async Task DeclineCheckpointAsync(long generation, TaskId task, long checkpointId, string reason)
+    public async Task DeclineCheckpointAsync(long generation, TaskId task, long checkpointId, string reason, bool superseded = false)
     {
         if (_coordinator is not null && generation == S.Generation)
         {
-            await _coordinator.DeclineAsync(task, checkpointId, reason);
+            await _coordinator.DeclineAsync(task, checkpointId, reason, superseded);
         }
     }
 
@@ -67,9 +67,19 @@ internal sealed partial class JobManagerGrain : ICheckpointCoordinatorGrain, ICh
 
     async Task ICheckpointEnvironment.PersistCompletedAsync(long lastCheckpointId, IReadOnlyList<CompletedCheckpoint> retained)
     {
+        var (previousId, previous) = (S.LastCheckpointId, S.CompletedCheckpoints);
         S.LastCheckpointId = lastCheckpointId;
         S.CompletedCheckpoints = [.. retained];
-        await state.WriteStateAsync();
+        try
+        {
+            await state.WriteStateAsync();
+        }
+        catch
+        {
+            // Not completed after all: a later write of the job state must not record it.
+            (S.LastCheckpointId, S.CompletedCheckpoints) = (previousId, previous);
+            throw;
+        }
     }
 
     Task ICheckpointEnvironment.NotifyCompleteAsync(long checkpointId, long oldestRetained) =>

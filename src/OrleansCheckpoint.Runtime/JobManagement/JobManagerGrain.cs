@@ -119,9 +119,9 @@ internal sealed partial class JobManagerGrain(
         }
 
         var checkpointing = startOptions.Checkpointing ?? startOptions.CheckpointOverrides?.ApplyTo(settings.Checkpointing) ?? settings.Checkpointing;
-        if (checkpointing.Problems() is { Count: > 0 } problems)
+        if (checkpointing.Validate() is { Count: > 0 } problems)
         {
-            throw new InvalidJobSettingsException($"Job '{Job}' cannot start: {string.Join("; ", problems)}.");
+            throw new InvalidCheckpointSettingsException(Job, problems);
         }
 
         PhysicalPlan plan;

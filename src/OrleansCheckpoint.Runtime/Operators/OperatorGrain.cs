@@ -174,8 +174,8 @@ internal sealed partial class OperatorGrain(
     Task ICheckpointResponder.AcknowledgeAsync(SnapshotHandle handle) =>
         GrainFactory.GetGrain<ICheckpointCoordinatorGrain>(_id.Job).AcknowledgeCheckpointAsync(_task?.Deployment.Generation ?? 0, handle);
 
-    Task ICheckpointResponder.DeclineAsync(long checkpointId, string reason) =>
-        GrainFactory.GetGrain<ICheckpointCoordinatorGrain>(_id.Job).DeclineCheckpointAsync(_task?.Deployment.Generation ?? 0, _id, checkpointId, reason);
+    Task ICheckpointResponder.DeclineAsync(long checkpointId, string reason, bool superseded) =>
+        GrainFactory.GetGrain<ICheckpointCoordinatorGrain>(_id.Job).DeclineCheckpointAsync(_task?.Deployment.Generation ?? 0, _id, checkpointId, reason, superseded);
 
     public Task<bool> IsRunningAsync(long generation) => Task.FromResult(_task?.Deployment.Generation == generation && _failure is null);
 
