@@ -22,6 +22,7 @@ public sealed class OptionsTests
     [InlineData("OrleansCheckpoint:BatchSize", "100000", "BatchSize")]
     [InlineData("OrleansCheckpoint:ChannelCapacity", "0", "ChannelCapacity")]
     [InlineData("OrleansCheckpoint:Ingest:MaxBatchEvents", "-1", "Ingest:MaxBatchEvents")]
+    [InlineData("OrleansCheckpoint:Ingest:MaxPendingBytes", "1000", "Ingest:MaxPendingBytes = '1000' is not valid: it must be at least Ingest:MaxBatchBytes")]
     [InlineData("OrleansCheckpoint:Checkpointing:Interval", "00:00:00.005", "Checkpointing is not valid: checkpoint interval 5 ms")]
     [InlineData("OrleansCheckpoint:Checkpointing:Timeout", "00:00:00.5", "Checkpointing is not valid: checkpoint timeout 500 ms is shorter")]
     public void An_invalid_setting_is_refused_before_the_silo_starts_with_a_message_naming_it(string key, string value, string named)

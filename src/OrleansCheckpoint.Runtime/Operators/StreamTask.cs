@@ -10,7 +10,7 @@ using OrleansCheckpoint.Runtime.Ingest;
 namespace OrleansCheckpoint.Runtime.Operators;
 
 /// <summary>Limits and sizes of an operator instance's data path.</summary>
-internal sealed record StreamTaskLimits(int BatchSize, int ChannelCapacity, int MaxPushEvents, long MaxPushBytes, long MaxSegmentBytes);
+internal sealed record StreamTaskLimits(int BatchSize, int ChannelCapacity, int MaxPushEvents, long MaxPushBytes, long MaxSegmentBytes, long MaxPendingBytes);
 
 /// <summary>
 /// One running operator instance (Flink's StreamTask): the chain of operators, its input gate and output
@@ -82,7 +82,7 @@ internal sealed class StreamTask
         _gate = new InputGate(_source is null ? _channelOf.Count : 1, limits.ChannelCapacity, sequenced: _source is null);
         if (_source is IPushSourceOperator push)
         {
-            _ingest = new SourceIngest(ingestLogs(deployment.Task), push, (batch, cancellation) => _gate.EnqueueAsync(0, batch, cancellation), limits.MaxSegmentBytes);
+            _ingest = new SourceIngest(ingestLogs(deployment.Task), push, (batch, cancellation) => _gate.EnqueueAsync(0, batch, cancellation), limits.MaxSegmentBytes, limits.MaxPendingBytes);
         }
 
         _generator = _source as IGeneratorSourceOperator;
