@@ -24,7 +24,8 @@ public class ClusterFixture : IAsyncLifetime
         ["rc-oracle", "rc-late", "rc-bad-input", "rc-stopped", "rc-restart", "rc-oversized", "rc-parallel-3",
          "chk-flow", "chk-cut", "chk-timeout", "chk-alo", "chk-slow", "chk-fail", "chk-settings",
          "fail-deactivate", "fail-kill", "fail-kill-upload", "fail-kill-commit", "fail-kill-coordinator", "fail-snapshot-write",
-         "fail-ingest-write", "fail-ingest-lost-answer", "fail-exhausted", "fail-corrupt", "fail-kill-all-hosts", "cli"];
+         "fail-ingest-write", "fail-ingest-lost-answer", "fail-exhausted", "fail-corrupt", "fail-kill-all-hosts", "cli",
+         "ingest-truncate", "fence-stale", "channel-fail", "channel-timeout"];
 
     private AzuriteProcess? _azurite;
 
@@ -42,6 +43,8 @@ public class ClusterFixture : IAsyncLifetime
     public string CheckpointsContainer { get; private set; } = string.Empty;
 
     public string OutputContainer { get; private set; } = string.Empty;
+
+    public string IngestContainer { get; private set; } = string.Empty;
 
     /// <summary>The part files a file sink committed under <paramref name="prefix"/>, with their lines.</summary>
     public async Task<Dictionary<string, string[]>> OutputFilesAsync(string prefix)
@@ -89,6 +92,7 @@ public class ClusterFixture : IAsyncLifetime
         JobsContainer = $"test-jobs-{run}";
         CheckpointsContainer = $"test-chk-{run}";
         OutputContainer = $"test-out-{run}";
+        IngestContainer = $"test-ingest-{run}";
         var builder = new InProcessTestClusterBuilder(InitialSilos);
         builder.ConfigureSilo((_, silo) =>
         {
@@ -98,7 +102,7 @@ public class ClusterFixture : IAsyncLifetime
                 o.Storage.JobsContainer = JobsContainer;
                 o.Storage.CheckpointsContainer = CheckpointsContainer;
                 o.Storage.OutputContainer = OutputContainer;
-                o.Storage.IngestContainer = $"test-ingest-{run}"; // every container per run: CI shares one Azurite between fixtures
+                o.Storage.IngestContainer = IngestContainer; // every container per run: CI shares one Azurite between fixtures
                 o.Storage.CheckpointProvider = FaultInjectingGrainStorage.Name;
                 o.Checkpointing = o.Checkpointing with { Interval = TimeSpan.FromMilliseconds(200), Timeout = TimeSpan.FromSeconds(5) };
                 o.Restart.Delay = TimeSpan.FromMilliseconds(200);
@@ -113,6 +117,7 @@ public class ClusterFixture : IAsyncLifetime
                 (sp, _) => new FaultInjectingGrainStorage(sp.GetRequiredKeyedService<IGrainStorage>(CheckpointSiloBuilderExtensions.CheckpointStorageName)));
             DecorateGrainStorage(silo.Services, CheckpointSiloBuilderExtensions.JobStorageName, inner => new FaultInjectingGrainStorage(inner));
             silo.Services.AddSingleton(FaultInjectingSegmentStore.Interceptor);
+            silo.AddIncomingGrainCallFilter<FaultInjectingDeliveries.Filter>();
             foreach (var name in RequestCounterNames)
             {
                 silo.Services.AddStreamJob(name, () => new RequestCounterJob());
