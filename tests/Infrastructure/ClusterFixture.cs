@@ -32,6 +32,11 @@ public class ClusterFixture : IAsyncLifetime
     /// <summary>The number of silos the cluster starts with.</summary>
     protected virtual short InitialSilos => 2;
 
+    /// <summary>Settings a fixture of its own adds to every silo.</summary>
+    protected virtual void ConfigureTestSilo(ISiloBuilder silo)
+    {
+    }
+
     public InProcessTestCluster Cluster { get; private set; } = null!;
 
     public IClusterClient Client => Cluster.Client;
@@ -131,6 +136,7 @@ public class ClusterFixture : IAsyncLifetime
             foreach (var (name, create) in Nexmark.NexmarkQueryTests.Jobs) silo.Services.AddStreamJob(name, create);
             silo.Services.AddStreamJob(FileOutputJob.Name, () => new FileOutputJob());
             silo.Services.AddStreamJob(WideResultsJob.Name, () => new WideResultsJob());
+            ConfigureTestSilo(silo);
         });
         builder.ConfigureClient(client => client.AddMemoryStreams(ResultsStream.ProviderName));
         Cluster = builder.Build();
