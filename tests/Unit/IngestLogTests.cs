@@ -194,6 +194,29 @@ public sealed class IngestLogTests
         ingest.Stop();
     });
 
+    [Fact]
+    public Task When_the_input_ends_a_push_waiting_for_room_is_refused_and_the_accepted_ones_are_still_logged() => OnOneScheduler(async () =>
+    {
+        var store = new HeldStore(new MemorySegmentStore());
+        var ingest = new Harness(store, maxPendingBytes: 10);
+        var accepted = ingest.Push("p", 1, "0123456789");
+        await store.WriteStarted;
+        var waiting = ingest.Push("q", 1, "late"); // the budget is full: it waits for room
+        await Task.Yield();
+        Assert.False(waiting.IsCompleted);
+
+        ingest.Ingest.Close(() => new JobNotRunningException("job", "Draining"));
+        await Assert.ThrowsAsync<JobNotRunningException>(() => waiting);
+        var idle = ingest.Ingest.WhenIdleAsync(CancellationToken.None);
+        store.Release();
+        await idle;
+        await accepted;
+
+        Assert.Equal(["0123456789"], ingest.Queued); // the accepted push is queued before the end; the refused one is not
+        Assert.Equal(["0123456789"], Lines(await new IngestLog(store, Serializer).OpenAsync(0, null, CancellationToken.None)));
+        ingest.Stop();
+    });
+
     private static PushBatch Batch(string producer, long sequence, int events) =>
         new(producer, sequence, 1, [.. Enumerable.Range(0, events).Select(i => $"{producer}{sequence}-{i}")]);
 

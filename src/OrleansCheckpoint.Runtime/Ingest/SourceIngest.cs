@@ -24,6 +24,7 @@ internal sealed class SourceIngest(IngestLog log, IPushSourceOperator source, Fu
     private TaskCompletionSource _signal = NewSignal();
     private TaskCompletionSource _roomFreed = NewSignal();
     private Exception? _failure;
+    private Func<Exception>? _closed;
 
     public IngestLog Log => log;
 
@@ -45,6 +46,11 @@ internal sealed class SourceIngest(IngestLog log, IPushSourceOperator source, Fu
             if (_failure is not null)
             {
                 throw new StreamJobException($"The ingest log of this source failed: {_failure.Message}");
+            }
+
+            if (_closed is not null)
+            {
+                throw _closed(); // the input ended while this push waited for room
             }
 
             if (_inFlight.TryGetValue((push.ProducerId, push.Sequence), out var original))
@@ -91,6 +97,13 @@ internal sealed class SourceIngest(IngestLog log, IPushSourceOperator source, Fu
         _signal.TrySetResult();
         await pending.Done.Task.WaitAsync(cancellation);
         return new PushResult(push.Lines.Length);
+    }
+
+    /// <summary>Takes no more pushes (the input ends): a push still waiting for room is refused with <paramref name="refusal"/>.</summary>
+    public void Close(Func<Exception> refusal)
+    {
+        _closed = refusal;
+        _roomFreed.TrySetResult();
     }
 
     /// <summary>Completes when every push accepted so far is logged and queued.</summary>

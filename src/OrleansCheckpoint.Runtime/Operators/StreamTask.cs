@@ -166,6 +166,7 @@ internal sealed class StreamTask
         }
 
         _draining = true;
+        _ingest.Close(() => new JobNotRunningException(Deployment.Task.Job, JobStatus.Draining.ToString())); // nor one waiting for room
         await _ingest.WhenIdleAsync(cancellation); // every accepted push is queued before the end
         await _gate.EnqueueAsync(0, _chain[0].CreateControl(Deployment.Generation, 0, endOfInput: true), cancellation);
     }
