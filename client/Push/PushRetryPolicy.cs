@@ -70,7 +70,7 @@ internal sealed class PushRetryPolicy(TimeSpan retryFor)
     public static bool IsRetryable(Exception error) => ErrorCauses.Find<StreamJobException>(error) switch
     {
         JobNotRunningException notRunning => notRunning.Status == nameof(JobStatus.Restarting),
-        InvalidEventsException or BatchTooLargeException or JobNotFoundException or InvalidJobSettingsException => false,
+        InvalidEventsException or BatchTooLargeException or PushOutOfOrderException or JobNotFoundException or InvalidJobSettingsException => false,
         StreamJobException => true, // an instance failed: the job restores its last checkpoint and replays its log
         null => !IsClientSide(error), // the connection, a silo, a timeout, storage…
     };

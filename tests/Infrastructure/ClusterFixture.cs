@@ -26,12 +26,18 @@ public class ClusterFixture : IAsyncLifetime
          "fail-deactivate", "fail-kill", "fail-kill-upload", "fail-kill-commit", "fail-kill-coordinator", "fail-snapshot-write",
          "fail-ingest-write", "fail-ingest-lost-answer", "fail-exhausted", "fail-corrupt", "fail-kill-all-hosts", "cli",
          "request-counter", "cli-file", "cli-stdin", "cli-results", "cli-restart", "rc-bytes",
-         "chk-off", "chk-reactivate", "chk-persist-fail"];
+         "chk-off", "chk-reactivate", "chk-persist-fail",
+         "ingest-truncate", "fence-stale", "channel-fail", "channel-timeout"];
 
     private AzuriteProcess? _azurite;
 
     /// <summary>The number of silos the cluster starts with.</summary>
     protected virtual short InitialSilos => 2;
+
+    /// <summary>Settings a fixture of its own adds to every silo.</summary>
+    protected virtual void ConfigureTestSilo(ISiloBuilder silo)
+    {
+    }
 
     public InProcessTestCluster Cluster { get; private set; } = null!;
 
@@ -44,6 +50,8 @@ public class ClusterFixture : IAsyncLifetime
     public string CheckpointsContainer { get; private set; } = string.Empty;
 
     public string OutputContainer { get; private set; } = string.Empty;
+
+    public string IngestContainer { get; private set; } = string.Empty;
 
     /// <summary>The part files a file sink committed under <paramref name="prefix"/>, with their lines.</summary>
     public async Task<Dictionary<string, string[]>> OutputFilesAsync(string prefix)
@@ -91,6 +99,7 @@ public class ClusterFixture : IAsyncLifetime
         JobsContainer = $"test-jobs-{run}";
         CheckpointsContainer = $"test-chk-{run}";
         OutputContainer = $"test-out-{run}";
+        IngestContainer = $"test-ingest-{run}";
         var builder = new InProcessTestClusterBuilder(InitialSilos);
         builder.ConfigureSilo((_, silo) =>
         {
@@ -100,7 +109,7 @@ public class ClusterFixture : IAsyncLifetime
                 o.Storage.JobsContainer = JobsContainer;
                 o.Storage.CheckpointsContainer = CheckpointsContainer;
                 o.Storage.OutputContainer = OutputContainer;
-                o.Storage.IngestContainer = $"test-ingest-{run}"; // every container per run: CI shares one Azurite between fixtures
+                o.Storage.IngestContainer = IngestContainer; // every container per run: CI shares one Azurite between fixtures
                 o.Storage.CheckpointProvider = FaultInjectingGrainStorage.Name;
                 o.Checkpointing = o.Checkpointing with { Interval = TimeSpan.FromMilliseconds(200), Timeout = TimeSpan.FromSeconds(5) };
                 o.Restart.Delay = TimeSpan.FromMilliseconds(200);
@@ -116,6 +125,7 @@ public class ClusterFixture : IAsyncLifetime
                 (sp, _) => new FaultInjectingGrainStorage(sp.GetRequiredKeyedService<IGrainStorage>(CheckpointSiloBuilderExtensions.CheckpointStorageName)));
             DecorateGrainStorage(silo.Services, CheckpointSiloBuilderExtensions.JobStorageName, inner => new FaultInjectingGrainStorage(inner));
             silo.Services.AddSingleton(FaultInjectingSegmentStore.Interceptor);
+            silo.AddIncomingGrainCallFilter<FaultInjectingDeliveries.Filter>();
             foreach (var name in RequestCounterNames)
             {
                 silo.Services.AddStreamJob(name, () => new RequestCounterJob());
@@ -131,6 +141,7 @@ public class ClusterFixture : IAsyncLifetime
             silo.Services.AddStreamJob(FileOutputJob.Name, () => new FileOutputJob());
             silo.Services.AddStreamJob(WideResultsJob.Name, () => new WideResultsJob());
             silo.Services.AddStreamJob(RollingSumJob.Name, () => new RollingSumJob());
+            ConfigureTestSilo(silo);
         });
         builder.ConfigureClient(client => client.AddMemoryStreams(ResultsStream.ProviderName));
         Cluster = builder.Build();

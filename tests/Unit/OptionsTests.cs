@@ -22,6 +22,7 @@ public sealed class OptionsTests
     [InlineData("OrleansCheckpoint:BatchSize", "100000", "BatchSize")]
     [InlineData("OrleansCheckpoint:ChannelCapacity", "0", "ChannelCapacity")]
     [InlineData("OrleansCheckpoint:Ingest:MaxBatchEvents", "-1", "Ingest:MaxBatchEvents")]
+    [InlineData("OrleansCheckpoint:Ingest:MaxPendingBytes", "1000", "Ingest:MaxPendingBytes = '1000' is not valid: it must be at least Ingest:MaxBatchBytes")]
     public void An_invalid_setting_is_refused_before_the_silo_starts_with_a_message_naming_it(string key, string value, string named)
     {
         var settings = new Dictionary<string, string?> { [key] = value };

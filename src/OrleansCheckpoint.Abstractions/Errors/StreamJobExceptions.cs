@@ -123,3 +123,34 @@ public sealed class InvalidCheckpointSettingsException : InvalidJobSettingsExcep
     [Id(1)]
     public IReadOnlyList<Messages.CheckpointSettingProblem> Problems { get; private set; }
 }
+
+/// <summary>
+/// A producer's push came out of order: its sequence is below one the source already logged (or accepted) for that
+/// producer. The source keeps only each producer's last sequence, so it cannot tell a retry of an older batch from a
+/// batch never logged; it refuses rather than drop it as a duplicate. Nothing of the batch was accepted.
+/// </summary>
+[GenerateSerializer]
+public sealed class PushOutOfOrderException : StreamJobException
+{
+    /// <summary>Creates the error for <paramref name="sequence"/> of <paramref name="producerId"/>, below <paramref name="last"/>.</summary>
+    public PushOutOfOrderException(string producerId, long sequence, long last, bool logged)
+        : base($"Sequence {sequence} is below the last {(logged ? "logged" : "accepted")} {last} for producer '{producerId}'; " +
+               "pushes of one producer must be sent in order (the next only once the previous one is acknowledged).")
+    {
+        ProducerId = producerId;
+        Sequence = sequence;
+        Last = last;
+    }
+
+    /// <summary>The producer.</summary>
+    [Id(0)]
+    public string ProducerId { get; private set; }
+
+    /// <summary>The refused batch's sequence.</summary>
+    [Id(1)]
+    public long Sequence { get; private set; }
+
+    /// <summary>The producer's last sequence the source holds.</summary>
+    [Id(2)]
+    public long Last { get; private set; }
+}

@@ -53,7 +53,8 @@ public interface ISourceGrain : IGrainWithStringKey
     /// <summary>
     /// Accepts a batch of events. The call completes once every event is parsed and queued for processing;
     /// while the job is busy it waits (backpressure). A malformed event rejects the whole batch with
-    /// <see cref="Errors.InvalidEventsException"/> naming the line.
+    /// <see cref="Errors.InvalidEventsException"/> naming the line. A producer's batches must come in order of their
+    /// sequence: one below the producer's last is refused with <see cref="Errors.PushOutOfOrderException"/>.
     /// </summary>
     Task<PushResult> PushAsync(PushBatch batch);
 }

@@ -56,8 +56,9 @@ internal sealed class InputGate
 
     /// <summary>
     /// Queues <paramref name="batch"/> on <paramref name="channel"/>, waiting while the channel is full.
-    /// A batch whose sequence number was already seen is a duplicate and is dropped (returns false);
-    /// a gap means a batch was lost, which is a failure of the channel.
+    /// A batch whose sequence number was already seen is a duplicate and is dropped (returns false) — once the
+    /// original is queued, if it still waits for room (a sender that timed out retries the same batch, and must not
+    /// send the next one before it is in); a gap means a batch was lost, which is a failure of the channel.
     /// </summary>
     public async Task<bool> EnqueueAsync(int channel, ChannelBatch batch, CancellationToken cancellation)
     {
@@ -66,6 +67,11 @@ internal sealed class InputGate
         {
             if (batch.Sequence <= c.LastSequence)
             {
+                if (c.Waiting is { } waiting && waiting.Sequence == batch.Sequence)
+                {
+                    await waiting.Queued.Task.WaitAsync(cancellation);
+                }
+
                 return false;
             }
 
@@ -77,12 +83,35 @@ internal sealed class InputGate
             c.LastSequence = batch.Sequence;
         }
 
-        while (c.Queue.Count >= _capacity)
+        if (c.Queue.Count >= _capacity)
         {
-            await _spaceFreed.Task.WaitAsync(cancellation);
+            (long Sequence, TaskCompletionSource Queued) waiting = (batch.Sequence, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+            c.Waiting = waiting;
+            try
+            {
+                while (c.Queue.Count >= _capacity)
+                {
+                    await _spaceFreed.Task.WaitAsync(cancellation);
+                }
+            }
+            catch (Exception e)
+            {
+                waiting.Queued.TrySetException(e);
+                throw;
+            }
+            finally
+            {
+                c.Waiting = null;
+            }
+
+            c.Queue.Enqueue(batch);
+            waiting.Queued.TrySetResult();
+        }
+        else
+        {
+            c.Queue.Enqueue(batch);
         }
 
-        c.Queue.Enqueue(batch);
         _dataAvailable.TrySetResult();
         return true;
     }
@@ -163,6 +192,9 @@ internal sealed class InputGate
         public bool Ended { get; set; }
 
         public bool Blocked { get; set; }
+
+        /// <summary>The batch that waits for room, if any, and its completion once queued.</summary>
+        public (long Sequence, TaskCompletionSource Queued)? Waiting { get; set; }
     }
 }
 

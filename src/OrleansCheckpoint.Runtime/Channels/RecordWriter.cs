@@ -38,7 +38,10 @@ internal interface IChannelWriter
 /// <summary>
 /// Writes one output edge: partitions records over the downstream instances (forward, by key group, or
 /// round-robin), collects them into batches of <c>BatchSize</c>, and sends them with an awaited grain call,
-/// at most one in flight per channel, each numbered. Awaiting the call is the backpressure.
+/// at most one in flight per channel, each numbered. Awaiting the call is the backpressure. A call that times out
+/// (the receiver may be waiting for room longer than Orleans' response timeout) is sent again, the same batch:
+/// the receiver drops a batch it already queued and makes a retry of one still waiting wait for it. Any other
+/// failure fails the sender with a <see cref="ChannelDeliveryException"/> naming the channel (a rollback).
 /// </summary>
 /// <typeparam name="T">The record type.</typeparam>
 internal sealed class RecordWriter<T> : IChannelWriter, IRecordConsumer<T>
@@ -58,7 +61,8 @@ internal sealed class RecordWriter<T> : IChannelWriter, IRecordConsumer<T>
             ? [spec.Sender.Partition]
             : Enumerable.Range(0, _downstreamParallelism);
         _channels = partitions
-            .Select(p => new OutputChannel(spec.Resolve(new TaskId(spec.Sender.Job, output.DownstreamUid, p)), spec.BatchSize))
+            .Select(p => new TaskId(spec.Sender.Job, output.DownstreamUid, p))
+            .Select(task => new OutputChannel(task, spec.Resolve(task), spec.BatchSize))
             .ToArray();
         _keyHash = output.Edge.KeyHash as Func<T, ulong>;
         if (output.Edge.Partitioning == Partitioning.Hash && _keyHash is null)
@@ -126,11 +130,26 @@ internal sealed class RecordWriter<T> : IChannelWriter, IRecordConsumer<T>
         return sends is null ? Task.CompletedTask : Task.WhenAll(sends);
     }
 
-    private static async Task SendClosedAsync(OutputChannel channel)
+    private async Task SendClosedAsync(OutputChannel channel)
     {
         while (channel.Closed.TryDequeue(out var batch))
         {
-            await channel.Target.DeliverAsync(batch);
+            while (true)
+            {
+                try
+                {
+                    await channel.Target.DeliverAsync(batch);
+                    break;
+                }
+                catch (TimeoutException)
+                {
+                    // No answer in time, not a failure: the receiver may be waiting for room (backpressure). Send it again.
+                }
+                catch (Exception e)
+                {
+                    throw new ChannelDeliveryException(_spec.Sender, channel.Task, batch.Sequence, e);
+                }
+            }
         }
     }
 
@@ -159,8 +178,10 @@ internal sealed class RecordWriter<T> : IChannelWriter, IRecordConsumer<T>
         channel.Count = 0;
     }
 
-    private sealed class OutputChannel(IOperatorGrain target, int batchSize)
+    private sealed class OutputChannel(TaskId task, IOperatorGrain target, int batchSize)
     {
+        public TaskId Task { get; } = task;
+
         public IOperatorGrain Target { get; } = target;
 
         public StreamRecord<T>[] Buffer { get; set; } = new StreamRecord<T>[batchSize];
@@ -170,5 +191,15 @@ internal sealed class RecordWriter<T> : IChannelWriter, IRecordConsumer<T>
         public long Sequence { get; set; }
 
         public Queue<ChannelBatch<T>> Closed { get; } = new();
+    }
+}
+
+/// <summary>A batch could not be delivered on a channel: the sender fails, and the job rolls back.</summary>
+[GenerateSerializer]
+internal sealed class ChannelDeliveryException : Errors.StreamJobException
+{
+    public ChannelDeliveryException(TaskId sender, TaskId receiver, long sequence, Exception cause)
+        : base($"Delivering batch {sequence} from {sender} to {receiver} failed: {cause.Message}")
+    {
     }
 }

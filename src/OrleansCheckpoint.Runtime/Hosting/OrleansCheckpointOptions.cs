@@ -108,6 +108,12 @@ public sealed class IngestSettings
     /// into the next one together). Default 4 MiB.
     /// </summary>
     public long MaxSegmentBytes { get; set; } = 4L << 20;
+
+    /// <summary>
+    /// The most bytes (characters) of pushes a source partition holds accepted but not yet durable and queued;
+    /// further pushes wait (backpressure), however many producers push at once. At least MaxBatchBytes. Default 32 MiB.
+    /// </summary>
+    public long MaxPendingBytes { get; set; } = 32L << 20;
 }
 
 /// <summary>Checks <see cref="OrleansCheckpointOptions"/> at start-up; each failure names the setting.</summary>
@@ -132,6 +138,7 @@ internal sealed class OrleansCheckpointOptionsValidator : IValidateOptions<Orlea
         Require(options.Ingest.MaxBatchEvents >= 1, "Ingest:MaxBatchEvents", options.Ingest.MaxBatchEvents, "it must be positive");
         Require(options.Ingest.MaxBatchBytes >= 1, "Ingest:MaxBatchBytes", options.Ingest.MaxBatchBytes, "it must be positive");
         Require(options.Ingest.MaxSegmentBytes >= 1, "Ingest:MaxSegmentBytes", options.Ingest.MaxSegmentBytes, "it must be positive");
+        Require(options.Ingest.MaxPendingBytes >= options.Ingest.MaxBatchBytes, "Ingest:MaxPendingBytes", options.Ingest.MaxPendingBytes, "it must be at least Ingest:MaxBatchBytes");
         Require(!string.IsNullOrWhiteSpace(options.Storage.OutputContainer), "Storage:OutputContainer", options.Storage.OutputContainer, "it must be a blob container name");
         Require(!string.IsNullOrWhiteSpace(options.Storage.IngestContainer), "Storage:IngestContainer", options.Storage.IngestContainer, "it must be a blob container name");
         Require(options.Storage.StartupProbeTimeout > TimeSpan.Zero, "Storage:StartupProbeTimeout", options.Storage.StartupProbeTimeout, "it must be positive");

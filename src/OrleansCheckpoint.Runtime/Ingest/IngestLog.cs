@@ -2,6 +2,7 @@ using Azure;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using Orleans.Serialization;
+using OrleansCheckpoint.Errors;
 using OrleansCheckpoint.Messages;
 
 namespace OrleansCheckpoint.Runtime.Ingest;
@@ -101,8 +102,20 @@ internal sealed class IngestLog(ISegmentStore segments, Serializer serializer)
         return replay;
     }
 
-    /// <summary>Whether the log already holds this producer's batch.</summary>
-    public bool Contains(PushBatch batch) => ProducerSequences.TryGetValue(batch.ProducerId, out var last) && batch.Sequence <= last;
+    /// <summary>
+    /// Whether the log already holds this producer's batch: its sequence is the producer's last one logged (a retry).
+    /// Only the last sequence is kept, so a lower one may be a retry or a batch that overtook an earlier one and was
+    /// never logged: it is refused with <see cref="PushOutOfOrderException"/> rather than dropped as a duplicate.
+    /// </summary>
+    public bool Contains(PushBatch batch)
+    {
+        if (!ProducerSequences.TryGetValue(batch.ProducerId, out var last) || batch.Sequence > last)
+        {
+            return false;
+        }
+
+        return batch.Sequence == last ? true : throw new PushOutOfOrderException(batch.ProducerId, batch.Sequence, last, logged: true);
+    }
 
     /// <summary>Appends <paramref name="batches"/> as one segment; returns its start offset once it is durable.</summary>
     public async Task<long> AppendAsync(IReadOnlyList<PushBatch> batches, CancellationToken cancellation)

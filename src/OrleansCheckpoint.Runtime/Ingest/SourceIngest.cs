@@ -9,18 +9,30 @@ namespace OrleansCheckpoint.Runtime.Ingest;
 /// logged), appended to the ingest log with other pushes that arrived meanwhile (group commit: one segment
 /// per round trip, not one per event), and acknowledged once it is durable and queued for processing, in log
 /// order. A push whose (producer, sequence) the log already holds is acknowledged as a duplicate without
-/// being logged again. After a restore, the log from the checkpoint's offset is replayed before new pushes.
-/// Runs on the source grain's scheduler.
+/// being logged again; one whose sequence is below its producer's last one is refused (see <see cref="IngestLog.Contains"/>).
+/// The pushes accepted but not yet durable and queued hold at most <c>maxPendingBytes</c> (of their lines; one push
+/// is let in whatever its size when nothing is pending): further pushes wait for room, so many concurrent producers
+/// are slowed down, not buffered. After a restore, the log from the checkpoint's offset is replayed before new
+/// pushes. Runs on the source grain's scheduler.
 /// </summary>
-internal sealed class SourceIngest(IngestLog log, IPushSourceOperator source, Func<ChannelBatch, CancellationToken, Task> enqueue, long maxSegmentBytes)
+internal sealed class SourceIngest(IngestLog log, IPushSourceOperator source, Func<ChannelBatch, CancellationToken, Task> enqueue, long maxSegmentBytes, long maxPendingBytes)
 {
     private readonly Queue<Pending> _pending = new();
     private readonly Dictionary<(string Producer, long Sequence), Pending> _inFlight = [];
+    private readonly Dictionary<string, long> _lastAccepted = []; // per producer, the highest sequence accepted (in flight or logged)
     private IReadOnlyList<PushBatch> _replay = [];
     private TaskCompletionSource _signal = NewSignal();
+    private TaskCompletionSource _roomFreed = NewSignal();
     private Exception? _failure;
+    private Func<Exception>? _closed;
 
     public IngestLog Log => log;
+
+    /// <summary>The bytes of the pushes accepted and not yet durable and queued.</summary>
+    public long PendingBytes { get; private set; }
+
+    /// <summary>The most <see cref="PendingBytes"/> ever held.</summary>
+    public long PeakPendingBytes { get; private set; }
 
     /// <summary>Opens the log at <paramref name="offset"/> (0, or a checkpoint's) and prepares the replay of what follows it.</summary>
     public async Task OpenAsync(long offset, IReadOnlyDictionary<string, long>? producerSequences, CancellationToken cancellation) =>
@@ -28,28 +40,70 @@ internal sealed class SourceIngest(IngestLog log, IPushSourceOperator source, Fu
 
     public async Task<PushResult> PushAsync(PushBatch push, long generation, CancellationToken cancellation)
     {
-        if (_failure is not null)
+        var bytes = Pending.SizeOf(push);
+        while (true)
         {
-            throw new StreamJobException($"The ingest log of this source failed: {_failure.Message}");
+            if (_failure is not null)
+            {
+                throw new StreamJobException($"The ingest log of this source failed: {_failure.Message}");
+            }
+
+            if (_closed is not null)
+            {
+                throw _closed(); // the input ended while this push waited for room
+            }
+
+            if (_inFlight.TryGetValue((push.ProducerId, push.Sequence), out var original))
+            {
+                await original.Done.Task.WaitAsync(cancellation);
+                return new PushResult(push.Lines.Length, Duplicate: true);
+            }
+
+            if (log.Contains(push))
+            {
+                return new PushResult(push.Lines.Length, Duplicate: true);
+            }
+
+            if (_lastAccepted.TryGetValue(push.ProducerId, out var accepted) && push.Sequence < accepted)
+            {
+                throw new PushOutOfOrderException(push.ProducerId, push.Sequence, accepted, logged: false);
+            }
+
+            if (PendingBytes == 0 || PendingBytes + bytes <= maxPendingBytes)
+            {
+                break;
+            }
+
+            await _roomFreed.Task.WaitAsync(cancellation); // full: wait until pending pushes are durable, then check again
         }
 
-        if (_inFlight.TryGetValue((push.ProducerId, push.Sequence), out var original))
+        PendingBytes += bytes;
+        PeakPendingBytes = Math.Max(PeakPendingBytes, PendingBytes);
+        ChannelBatch parsed;
+        try
         {
-            await original.Done.Task.WaitAsync(cancellation);
-            return new PushResult(push.Lines.Length, Duplicate: true);
+            parsed = source.Parse(push, generation);
+        }
+        catch
+        {
+            Release(bytes);
+            throw;
         }
 
-        if (log.Contains(push))
-        {
-            return new PushResult(push.Lines.Length, Duplicate: true);
-        }
-
-        var pending = new Pending(push, source.Parse(push, generation));
+        var pending = new Pending(push, parsed, bytes);
+        _lastAccepted[push.ProducerId] = push.Sequence;
         _pending.Enqueue(pending);
         _inFlight[(push.ProducerId, push.Sequence)] = pending;
         _signal.TrySetResult();
         await pending.Done.Task.WaitAsync(cancellation);
         return new PushResult(push.Lines.Length);
+    }
+
+    /// <summary>Takes no more pushes (the input ends): a push still waiting for room is refused with <paramref name="refusal"/>.</summary>
+    public void Close(Func<Exception> refusal)
+    {
+        _closed = refusal;
+        _roomFreed.TrySetResult();
     }
 
     /// <summary>Completes when every push accepted so far is logged and queued.</summary>
@@ -96,6 +150,7 @@ internal sealed class SourceIngest(IngestLog log, IPushSourceOperator source, Fu
                     await enqueue(pending.Batch, cancellation);
                     _inFlight.Remove((pending.Push.ProducerId, pending.Push.Sequence));
                     pending.Done.TrySetResult();
+                    Release(pending.Bytes);
                 }
             }
         }
@@ -109,19 +164,30 @@ internal sealed class SourceIngest(IngestLog log, IPushSourceOperator source, Fu
                 pending.Done.TrySetException(e is OperationCanceledException ? e : new StreamJobException($"The push was not logged: {e.Message}"));
             }
 
+            _roomFreed.TrySetResult(); // pushes waiting for room hear of the failure
             throw;
         }
     }
 
     private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private sealed class Pending(PushBatch push, ChannelBatch batch)
+    private void Release(long bytes)
+    {
+        PendingBytes -= bytes;
+        var freed = _roomFreed;
+        _roomFreed = NewSignal();
+        freed.TrySetResult();
+    }
+
+    private sealed class Pending(PushBatch push, ChannelBatch batch, long bytes)
     {
         public PushBatch Push { get; } = push;
 
         public ChannelBatch Batch { get; } = batch;
 
-        public long Bytes { get; } = push.Lines.Sum(l => (long)l.Length);
+        public long Bytes { get; } = bytes;
+
+        public static long SizeOf(PushBatch push) => push.Lines.Sum(l => (long)l.Length);
 
         public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }

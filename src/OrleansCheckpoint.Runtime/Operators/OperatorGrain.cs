@@ -70,7 +70,7 @@ internal sealed partial class OperatorGrain(
             snapshots,
             this,
             ingestLogs.Create,
-            new StreamTaskLimits(settings.BatchSize, settings.ChannelCapacity, settings.Ingest.MaxBatchEvents, settings.Ingest.MaxBatchBytes, settings.Ingest.MaxSegmentBytes));
+            new StreamTaskLimits(settings.BatchSize, settings.ChannelCapacity, settings.Ingest.MaxBatchEvents, settings.Ingest.MaxBatchBytes, settings.Ingest.MaxSegmentBytes, settings.Ingest.MaxPendingBytes));
         var cancellation = new CancellationTokenSource();
 
         // The state to start from (checksums verified: a corrupt snapshot fails the deployment, and the job

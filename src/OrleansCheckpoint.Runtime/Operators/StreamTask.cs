@@ -11,7 +11,7 @@ using OrleansCheckpoint.Runtime.Ingest;
 namespace OrleansCheckpoint.Runtime.Operators;
 
 /// <summary>Limits and sizes of an operator instance's data path.</summary>
-internal sealed record StreamTaskLimits(int BatchSize, int ChannelCapacity, int MaxPushEvents, long MaxPushBytes, long MaxSegmentBytes);
+internal sealed record StreamTaskLimits(int BatchSize, int ChannelCapacity, int MaxPushEvents, long MaxPushBytes, long MaxSegmentBytes, long MaxPendingBytes);
 
 /// <summary>
 /// One running operator instance (Flink's StreamTask): the chain of operators, its input gate and output
@@ -83,7 +83,7 @@ internal sealed class StreamTask
         _gate = new InputGate(_source is null ? _channelOf.Count : 1, limits.ChannelCapacity, sequenced: _source is null);
         if (_source is IPushSourceOperator push)
         {
-            _ingest = new SourceIngest(ingestLogs(deployment.Task), push, (batch, cancellation) => _gate.EnqueueAsync(0, batch, cancellation), limits.MaxSegmentBytes);
+            _ingest = new SourceIngest(ingestLogs(deployment.Task), push, (batch, cancellation) => _gate.EnqueueAsync(0, batch, cancellation), limits.MaxSegmentBytes, limits.MaxPendingBytes);
         }
 
         _generator = _source as IGeneratorSourceOperator;
@@ -167,6 +167,7 @@ internal sealed class StreamTask
         }
 
         _draining = true;
+        _ingest.Close(() => new JobNotRunningException(Deployment.Task.Job, JobStatus.Draining.ToString())); // nor one waiting for room
         await _ingest.WhenIdleAsync(cancellation); // every accepted push is queued before the end
         await _gate.EnqueueAsync(0, _chain[0].CreateControl(Deployment.Generation, 0, endOfInput: true), cancellation);
     }

@@ -1,0 +1,67 @@
+using OrleansCheckpoint.Grains;
+
+namespace OrleansCheckpoint.Tests.Infrastructure;
+
+/// <summary>
+/// An incoming grain call filter (registered on every test silo) that makes channel deliveries between operator
+/// instances fail on demand: either refused (the sender gets an error; nothing was delivered) or timed out (the
+/// delivery goes on at the receiver, but the sender gets a <see cref="TimeoutException"/> at once, as when the
+/// receiver waits for room longer than Orleans' response timeout).
+/// </summary>
+public static class FaultInjectingDeliveries
+{
+    private static Fault? _fault;
+
+    /// <summary>Makes the next <paramref name="count"/> deliveries to instances whose key matches fail, until the scope is disposed.</summary>
+    public static IDisposable Fail(Func<string, bool> receiver, bool timeOut, int count = 1, int skip = 0)
+    {
+        var fault = new Fault(receiver, timeOut) { Remaining = count, Skip = skip };
+        _fault = fault;
+        return new Scope(fault);
+    }
+
+    /// <summary>How many deliveries the current fault failed.</summary>
+    public static int Failed => _fault?.Failed ?? 0;
+
+    private sealed record Fault(Func<string, bool> Receiver, bool TimeOut)
+    {
+        public int Skip;
+
+        public int Remaining;
+
+        public int Failed;
+    }
+
+    private sealed class Scope(Fault fault) : IDisposable
+    {
+        public void Dispose() => Interlocked.CompareExchange(ref _fault, null, fault);
+    }
+
+    /// <summary>The filter itself.</summary>
+    internal sealed class Filter : IIncomingGrainCallFilter
+    {
+        public Task Invoke(IIncomingGrainCallContext context)
+        {
+            var fault = _fault;
+            if (fault is null || context.InterfaceMethod?.Name != nameof(IOperatorGrain.DeliverAsync) || context.InterfaceMethod.DeclaringType != typeof(IOperatorGrain))
+            {
+                return context.Invoke();
+            }
+
+            var key = context.TargetId.Key.ToString();
+            if (!fault.Receiver(key) || Interlocked.Decrement(ref fault.Skip) >= 0 || Interlocked.Decrement(ref fault.Remaining) < 0)
+            {
+                return context.Invoke();
+            }
+
+            Interlocked.Increment(ref fault.Failed);
+            if (!fault.TimeOut)
+            {
+                throw new IOException($"injected failure of a delivery to {key}");
+            }
+
+            _ = context.Invoke(); // the receiver takes the batch; only its answer is lost
+            throw new TimeoutException($"injected timeout of a delivery to {key}");
+        }
+    }
+}

@@ -1,0 +1,322 @@
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Serialization;
+using OrleansCheckpoint.Dataflow;
+using OrleansCheckpoint.Errors;
+using OrleansCheckpoint.Messages;
+using OrleansCheckpoint.Runtime.Ingest;
+using OrleansCheckpoint.Runtime.Operators;
+using Xunit;
+
+namespace OrleansCheckpoint.Tests.Unit;
+
+/// <summary>
+/// The ingest log and a source's write path on a memory segment store: group commit, replay from an offset,
+/// de-duplication across a reopen, fencing of a second writer, producer order and the pending-bytes budget.
+/// Everything runs on one exclusive scheduler, as it does on the source grain's.
+/// </summary>
+public sealed class IngestLogTests
+{
+    private static readonly Serializer Serializer = new ServiceCollection().AddSerializer().BuildServiceProvider().GetRequiredService<Serializer>();
+
+    [Fact]
+    public Task Pushes_that_arrive_while_a_segment_is_written_share_the_next_segment_write() => OnOneScheduler(async () =>
+    {
+        var store = new HeldStore(new MemorySegmentStore());
+        var ingest = new Harness(store);
+        var first = ingest.Push("a", 1, "a1");
+        await store.WriteStarted; // the first push's segment is being written …
+        var others = new[] { ingest.Push("b", 1, "b1", "b2"), ingest.Push("c", 1, "c1"), ingest.Push("a", 2, "a2", "a3") };
+        await Task.Yield();
+        Assert.All(others, push => Assert.False(push.IsCompleted)); // … and the pushes that came meanwhile wait for it, unlogged
+        store.Release();
+        await first;
+        await Task.WhenAll(others);
+
+        Assert.Equal(2, store.Writes); // one write for the first push, one for the three that arrived during it
+        var segments = await store.ListAsync(CancellationToken.None);
+        Assert.Equal([0L, 1L], segments);
+        Assert.Equal(["b1", "b2", "c1", "a2", "a3"], Lines(await new IngestLog(store, Serializer).OpenAsync(1, null, CancellationToken.None)));
+        Assert.Equal(["a1", "b1", "b2", "c1", "a2", "a3"], ingest.Queued);
+        ingest.Stop();
+    });
+
+    [Fact]
+    public async Task Reopening_at_an_offset_between_batches_replays_exactly_the_events_from_that_offset()
+    {
+        var store = new MemorySegmentStore();
+        var log = new IngestLog(store, Serializer);
+        await log.OpenAsync(0, null, CancellationToken.None);
+        PushBatch[][] segments =
+        [
+            [Batch("p", 1, 3), Batch("q", 1, 2)],
+            [Batch("p", 2, 4)],
+            [Batch("q", 2, 1), Batch("p", 3, 3)],
+        ];
+        foreach (var segment in segments)
+        {
+            await log.AppendAsync(segment, CancellationToken.None);
+        }
+
+        var all = segments.SelectMany(s => s).SelectMany(b => b.Lines).ToList();
+        foreach (var offset in new[] { 0, 3, 5, 9, 10, 13 })
+        {
+            var reopened = new IngestLog(store, Serializer);
+            var replay = await reopened.OpenAsync(offset, null, CancellationToken.None);
+            Assert.Equal(all.Skip(offset), Lines(replay)); // exactly the events from the offset, in log order
+            Assert.Equal(13, reopened.EndOffset);
+            Assert.Equal(new Dictionary<string, long> { ["p"] = 3, ["q"] = 2 }, reopened.ProducerSequences); // the whole log's producers
+        }
+    }
+
+    [Fact]
+    public async Task Reopening_inside_a_batch_or_past_the_end_of_the_log_is_an_error_that_names_the_offset()
+    {
+        var store = new MemorySegmentStore();
+        var log = new IngestLog(store, Serializer);
+        await log.OpenAsync(0, null, CancellationToken.None);
+        await log.AppendAsync([Batch("p", 1, 3), Batch("p", 2, 4)], CancellationToken.None);
+
+        var inside = await Assert.ThrowsAsync<InvalidOperationException>(() => new IngestLog(store, Serializer).OpenAsync(5, null, CancellationToken.None));
+        Assert.Equal("Offset 5 falls inside a batch of the ingest log (at 3); checkpoints are taken between batches.", inside.Message);
+        var past = await Assert.ThrowsAsync<InvalidOperationException>(() => new IngestLog(store, Serializer).OpenAsync(8, null, CancellationToken.None));
+        Assert.Contains("ends at offset 7, before the checkpoint's offset 8", past.Message);
+    }
+
+    [Fact]
+    public Task A_retried_push_is_a_duplicate_after_the_log_is_reopened_even_from_a_checkpoint_past_its_segment() => OnOneScheduler(async () =>
+    {
+        var store = new CountingStore(new MemorySegmentStore());
+        var first = new Harness(store);
+        Assert.False((await first.Push("p", 1, "e1", "e2")).Duplicate);
+        Assert.False((await first.Push("p", 2, "e3")).Duplicate);
+        Assert.False((await first.Push("q", 1, "e4")).Duplicate);
+        first.Stop();
+
+        // A new activation opens the log from offset 0: the retry of p/2 (acknowledged or not) is recognised.
+        var second = new Harness(store);
+        Assert.True((await second.Push("p", 2, "e3")).Duplicate);
+        second.Stop();
+
+        // One restored from a checkpoint at offset 4, after the segments of p's batches were truncated: the
+        // checkpoint's sequences still recognise the retry.
+        var truncating = new IngestLog(store, Serializer);
+        await truncating.OpenAsync(0, null, CancellationToken.None);
+        Assert.Equal(2, await truncating.TruncateBeforeAsync(4, CancellationToken.None));
+        var third = new Harness(store, offset: 4, known: new Dictionary<string, long> { ["p"] = 2, ["q"] = 1 });
+        Assert.True((await third.Push("p", 2, "e3")).Duplicate);
+        Assert.False((await third.Push("p", 3, "e5")).Duplicate);
+        third.Stop();
+
+        Assert.Equal(4, store.Writes); // e1 e2 | e3 | e4 | e5: no retry was logged again
+        Assert.Equal(["e5"], Lines(await new IngestLog(store, Serializer).OpenAsync(4, null, CancellationToken.None)));
+    });
+
+    [Fact]
+    public Task A_second_writer_of_the_same_log_is_fenced_by_the_create_only_segment_and_its_push_fails() => OnOneScheduler(async () =>
+    {
+        var store = new MemorySegmentStore();
+        var stale = new Harness(store); // both activations opened the empty log
+        var current = new Harness(store);
+        await current.Push("p", 1, "current");
+
+        var push = stale.Push("q", 1, "stale");
+        var error = await Assert.ThrowsAsync<StreamJobException>(() => push);
+        Assert.Equal("The push was not logged: The ingest log already has a segment at offset 0: another activation of this source writes to it.", error.Message);
+        var fenced = await Assert.ThrowsAsync<IngestLogFencedException>(() => stale.Running);
+        Assert.Contains("another activation of this source writes to it", fenced.Message);
+        var refused = await Assert.ThrowsAsync<StreamJobException>(() => stale.Push("q", 2, "later")); // the stale writer takes no more
+        Assert.StartsWith("The ingest log of this source failed", refused.Message);
+
+        Assert.Equal(["current"], Lines(await new IngestLog(store, Serializer).OpenAsync(0, null, CancellationToken.None))); // not overwritten
+        current.Stop();
+    });
+
+    [Fact]
+    public Task A_push_below_its_producers_last_sequence_is_refused_not_dropped_as_a_duplicate() => OnOneScheduler(async () =>
+    {
+        var store = new HeldStore(new MemorySegmentStore());
+        store.Release();
+        var ingest = new Harness(store);
+        await ingest.Push("p", 1, "e1");
+        await ingest.Push("p", 3, "e3"); // gaps are allowed
+
+        var below = await Assert.ThrowsAsync<PushOutOfOrderException>(() => ingest.Push("p", 2, "e2"));
+        Assert.Equal("Sequence 2 is below the last logged 3 for producer 'p'; pushes of one producer must be sent in order (the next only once the previous one is acknowledged).", below.Message);
+        Assert.True((await ingest.Push("p", 3, "e3")).Duplicate); // the last one's retry still is a duplicate
+
+        store.Hold();
+        var inFlight = ingest.Push("p", 5, "e5");
+        await store.WriteStarted;
+        var overtaken = await Assert.ThrowsAsync<PushOutOfOrderException>(() => ingest.Push("p", 4, "e4")); // overtaken by 5, not yet logged
+        Assert.Contains("Sequence 4 is below the last accepted 5 for producer 'p'", overtaken.Message);
+        store.Release();
+        await inFlight;
+
+        Assert.Equal(["e1", "e3", "e5"], Lines(await new IngestLog(store, Serializer).OpenAsync(0, null, CancellationToken.None)));
+        ingest.Stop();
+    });
+
+    [Fact]
+    public Task Many_concurrent_producers_wait_for_room_and_the_pending_bytes_never_exceed_the_budget() => OnOneScheduler(async () =>
+    {
+        const long budget = 1_000;
+        const int producers = 8;
+        const int pushesEach = 12;
+        var store = new SlowStore(new MemorySegmentStore(), TimeSpan.FromMilliseconds(3));
+        var ingest = new Harness(store, maxPendingBytes: budget, maxSegmentBytes: 300);
+        var pushed = Enumerable.Range(0, producers)
+            .Select(p => Enumerable.Range(1, pushesEach).Select(s => Enumerable.Range(0, 5).Select(i => $"{p:D2}-{s:D3}-{i}-{new string('x', 30)}").ToArray()).ToList())
+            .ToList();
+
+        async Task ProduceAsync(int producer)
+        {
+            for (var s = 0; s < pushesEach; s++)
+            {
+                Assert.False((await ingest.Push($"producer-{producer}", s + 1, pushed[producer][s])).Duplicate);
+            }
+        }
+
+        await Task.WhenAll(Enumerable.Range(0, producers).Select(ProduceAsync));
+
+        var total = pushed.SelectMany(p => p).SelectMany(l => l).Sum(l => (long)l.Length);
+        Assert.True(total > 10 * budget, $"the producers push {total} bytes, well over the budget");
+        Assert.InRange(ingest.Ingest.PeakPendingBytes, budget - 200, budget); // it filled up to the budget and never beyond
+        Assert.Equal(0, ingest.Ingest.PendingBytes);
+        var logged = Lines(await new IngestLog(store, Serializer).OpenAsync(0, null, CancellationToken.None));
+        Assert.Equal(pushed.SelectMany(p => p).SelectMany(l => l).Order(StringComparer.Ordinal), logged.Order(StringComparer.Ordinal)); // each event once
+        foreach (var producer in Enumerable.Range(0, producers))
+        {
+            var own = logged.Where(l => l.StartsWith($"{producer:D2}-", StringComparison.Ordinal));
+            Assert.Equal(pushed[producer].SelectMany(l => l), own); // and in its producer's order
+        }
+
+        Assert.Equal(logged, ingest.Queued);
+        ingest.Stop();
+    });
+
+    [Fact]
+    public Task When_the_input_ends_a_push_waiting_for_room_is_refused_and_the_accepted_ones_are_still_logged() => OnOneScheduler(async () =>
+    {
+        var store = new HeldStore(new MemorySegmentStore());
+        var ingest = new Harness(store, maxPendingBytes: 10);
+        var accepted = ingest.Push("p", 1, "0123456789");
+        await store.WriteStarted;
+        var waiting = ingest.Push("q", 1, "late"); // the budget is full: it waits for room
+        await Task.Yield();
+        Assert.False(waiting.IsCompleted);
+
+        ingest.Ingest.Close(() => new JobNotRunningException("job", "Draining"));
+        await Assert.ThrowsAsync<JobNotRunningException>(() => waiting);
+        var idle = ingest.Ingest.WhenIdleAsync(CancellationToken.None);
+        store.Release();
+        await idle;
+        await accepted;
+
+        Assert.Equal(["0123456789"], ingest.Queued); // the accepted push is queued before the end; the refused one is not
+        Assert.Equal(["0123456789"], Lines(await new IngestLog(store, Serializer).OpenAsync(0, null, CancellationToken.None)));
+        ingest.Stop();
+    });
+
+    private static PushBatch Batch(string producer, long sequence, int events) =>
+        new(producer, sequence, 1, [.. Enumerable.Range(0, events).Select(i => $"{producer}{sequence}-{i}")]);
+
+    private static List<string> Lines(IEnumerable<PushBatch> batches) => [.. batches.SelectMany(b => b.Lines)];
+
+    /// <summary>Runs <paramref name="body"/> and every continuation of it one at a time, as the grain's scheduler would.</summary>
+    private static Task OnOneScheduler(Func<Task> body) =>
+        Task.Factory.StartNew(body, CancellationToken.None, TaskCreationOptions.None, new ConcurrentExclusiveSchedulerPair().ExclusiveScheduler).Unwrap();
+
+    /// <summary>A source partition's write path over a store: the real source operator parses, the queue collects what is processed.</summary>
+    private sealed class Harness
+    {
+        private readonly CancellationTokenSource _stop = new();
+
+        public Harness(ISegmentStore store, long offset = 0, IReadOnlyDictionary<string, long>? known = null, long maxPendingBytes = 1L << 20, long maxSegmentBytes = 1L << 20)
+        {
+            var job = new JobBuilder("ingest-test");
+            var source = new SourceOperator<string>((SourceTransformation<string>)job.Source("lines", line => line).Transformation);
+            Ingest = new SourceIngest(
+                new IngestLog(store, Serializer),
+                source,
+                (batch, _) =>
+                {
+                    Queued.AddRange(((ChannelBatch<string>)batch).Records.Select(r => r.Value));
+                    return Task.CompletedTask;
+                },
+                maxSegmentBytes,
+                maxPendingBytes);
+            Running = OpenAndRunAsync(offset, known);
+        }
+
+        public SourceIngest Ingest { get; }
+
+        public List<string> Queued { get; } = [];
+
+        public Task Running { get; }
+
+        public Task<PushResult> Push(string producer, long sequence, params string[] lines) =>
+            Ingest.PushAsync(new PushBatch(producer, sequence, 1, lines), generation: 1, CancellationToken.None);
+
+        public void Stop() => _stop.Cancel();
+
+        private async Task OpenAndRunAsync(long offset, IReadOnlyDictionary<string, long>? known)
+        {
+            await Ingest.OpenAsync(offset, known, CancellationToken.None);
+            try
+            {
+                await Ingest.RunAsync(generation: 1, _stop.Token);
+            }
+            catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+            {
+            }
+        }
+    }
+
+    /// <summary>Counts segment writes.</summary>
+    private class CountingStore(ISegmentStore inner) : ISegmentStore
+    {
+        public int Writes { get; private set; }
+
+        public Task<IReadOnlyList<long>> ListAsync(CancellationToken cancellation) => inner.ListAsync(cancellation);
+
+        public virtual async Task CreateAsync(long startOffset, byte[] content, CancellationToken cancellation)
+        {
+            Writes++;
+            await inner.CreateAsync(startOffset, content, cancellation);
+        }
+
+        public Task<byte[]> ReadAsync(long startOffset, CancellationToken cancellation) => inner.ReadAsync(startOffset, cancellation);
+
+        public Task DeleteAsync(long startOffset, CancellationToken cancellation) => inner.DeleteAsync(startOffset, cancellation);
+    }
+
+    /// <summary>Holds segment writes until released: a write in progress, for as long as the test likes.</summary>
+    private sealed class HeldStore(ISegmentStore inner) : CountingStore(inner)
+    {
+        private TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Task WriteStarted => _started.Task;
+
+        public void Hold() => (_release, _started) = (new(TaskCreationOptions.RunContinuationsAsynchronously), new(TaskCreationOptions.RunContinuationsAsynchronously));
+
+        public void Release() => _release.TrySetResult();
+
+        public override async Task CreateAsync(long startOffset, byte[] content, CancellationToken cancellation)
+        {
+            _started.TrySetResult();
+            await _release.Task;
+            await base.CreateAsync(startOffset, content, cancellation);
+        }
+    }
+
+    /// <summary>Takes a while for each segment write, so that pushes pile up behind it.</summary>
+    private sealed class SlowStore(ISegmentStore inner, TimeSpan delay) : CountingStore(inner)
+    {
+        public override async Task CreateAsync(long startOffset, byte[] content, CancellationToken cancellation)
+        {
+            await Task.Delay(delay, cancellation);
+            await base.CreateAsync(startOffset, content, cancellation);
+        }
+    }
+}
