@@ -59,11 +59,10 @@ public sealed class IngestTruncationTests(ClusterFixture fixture)
         Assert.Equal(oldestRetained, info.RestoredCheckpoint);
         await driver.PushAsync(lines.Skip(6 * chunk), retryFor: RetryFor);
 
-        // The result table already holds the values of the two newer checkpoints, and ignores a commit numbered below
-        // them: only a checkpoint after the recovery (numbered above them) brings it up to date. (The windows of those
-        // checkpoints were published already and are published again under new ids, so they are not compared here.)
-        var after = await Eventually.ValueAsync(() => driver.Coordinator.TriggerCheckpointAsync(), id => id is not null, "a checkpoint to start");
-        await CompletedCheckpointAsync(driver, after: after!.Value - 1);
+        // The result table already holds the values of the two newer checkpoints and ignores a commit numbered below
+        // them; the drain's final commit is numbered above every id the job used, so the totals converge without
+        // another checkpoint. (A fall-back past committed checkpoints publishes their windows again, under new ids,
+        // on the results stream — as Flink's transactional sinks would repeat them — so windows are not compared.)
         await AssertOutputEqualsOracleAsync(driver, requests, windows: false);
     }
 

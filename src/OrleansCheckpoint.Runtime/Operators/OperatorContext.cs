@@ -5,8 +5,12 @@ namespace OrleansCheckpoint.Runtime.Operators;
 
 /// <summary>What an operator instance knows of where it runs and of the batch it is processing.</summary>
 internal sealed class OperatorContext(
-    TaskId task, int maxParallelism, KeyGroupRange keyGroups, IResultsPublisher results, IGrainFactory grains, Sinks.IOutputFiles files, bool checkpointing)
+    TaskId task, int maxParallelism, KeyGroupRange keyGroups, IResultsPublisher results, IGrainFactory grains, Sinks.IOutputFiles files, bool checkpointing,
+    long lastCheckpointIdAtDeployment = 0)
 {
+    /// <summary>The highest checkpoint id the job had used when this instance was deployed (see <see cref="TaskDeployment.LastCheckpointId"/>).</summary>
+    public long LastCheckpointIdAtDeployment { get; } = lastCheckpointIdAtDeployment;
+
     /// <summary>For sinks that write files (the file sink).</summary>
     public Sinks.IOutputFiles Files { get; } = files;
 

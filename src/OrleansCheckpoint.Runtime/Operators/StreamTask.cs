@@ -54,7 +54,8 @@ internal sealed class StreamTask
         _limits = limits;
         var vertex = plan[deployment.Task.Operator];
         _context = new OperatorContext(
-            deployment.Task, plan.MaxParallelism, KeyGroups.RangeOf(deployment.Task.Partition, plan.MaxParallelism, vertex.Parallelism), results, grains, files, deployment.Checkpointing);
+            deployment.Task, plan.MaxParallelism, KeyGroups.RangeOf(deployment.Task.Partition, plan.MaxParallelism, vertex.Parallelism), results, grains, files, deployment.Checkpointing,
+            deployment.LastCheckpointId);
         Func<TaskId, IOperatorGrain> resolve = task => grains.GetGrain<IOperatorGrain>(task.GrainKey);
         _chain = vertex.Chain.Select(t => t.Accept(OperatorFactory.Instance)).ToArray();
         foreach (var op in _chain)

@@ -76,7 +76,9 @@ internal abstract class TwoPhaseCommitSink<T, TTransaction>(Transformation trans
         await NotifyCheckpointCompleteAsync(long.MaxValue);
         if (!IsEmpty(_current))
         {
-            await CommitAsync(_lastCheckpoint + 1, final: true, Close());
+            // Above every id used so far: after a fall-back to an older checkpoint, newer ones may have committed
+            // already, and a commit numbered like one of them would be taken for it (ignored, or its file replaced).
+            await CommitAsync(Math.Max(_lastCheckpoint, Context.LastCheckpointIdAtDeployment) + 1, final: true, Close());
         }
     }
 
