@@ -1,0 +1,113 @@
+using Microsoft.Extensions.Logging;
+using OrleansCheckpoint.Grains;
+using OrleansCheckpoint.Messages;
+
+namespace OrleansCheckpoint.Runtime.JobManagement;
+
+/// <summary>
+/// The job manager's view of the cluster: which silo hosts each instance of the running generation (looked up
+/// once per generation), and Orleans' cluster membership. When a silo hosting instances is declared dead the job
+/// rolls back at once, with the silo named in the failure — not only once a fresh activation of a lost instance
+/// gets data or answers a heartbeat.
+/// </summary>
+internal sealed partial class JobManagerGrain
+{
+    private Dictionary<TaskId, SiloAddress> _hosts = [];
+    private long _hostsGeneration;
+    private bool _hostsLookupInFlight;
+    private CancellationTokenSource? _membershipWatch;
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        _membershipWatch?.Cancel();
+        _membershipWatch?.Dispose();
+        _membershipWatch = null;
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Starts following membership updates (once per activation); they are handled in this activation's turns.</summary>
+    private void WatchMembership()
+    {
+        if (_membershipWatch is null)
+        {
+            _membershipWatch = new CancellationTokenSource();
+            _ = WatchMembershipAsync(_membershipWatch.Token);
+        }
+    }
+
+    private async Task WatchMembershipAsync(CancellationToken cancellation)
+    {
+        var known = new HashSet<SiloAddress>();
+        try
+        {
+            await foreach (var snapshot in membership.MembershipUpdates.WithCancellation(cancellation))
+            {
+                var dead = snapshot.Members.Values.Where(m => m.Status == SiloStatus.Dead && known.Add(m.SiloAddress)).Select(m => m.SiloAddress).ToHashSet();
+                var generation = S.Generation;
+                if (dead.Count == 0 || S.Status != JobStatus.Running || _hostsGeneration != generation)
+                {
+                    continue;
+                }
+
+                var lost = _hosts.Where(h => dead.Contains(h.Value)).GroupBy(h => h.Value, h => h.Key).ToList();
+                if (lost.Count > 0)
+                {
+                    var reason = string.Join("; ", lost.Select(g => $"silo {g.Key} was declared dead; it hosted {string.Join(", ", g)}"));
+                    LogSiloDead(logger, Job, generation, reason);
+
+                    // Through a grain call, so that it is handled in turn like any other report.
+                    await GrainFactory.GetGrain<IJobManagerGrain>(Job).ReportFailureAsync(lost[0].First(), generation, reason);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+        {
+            // deactivating
+        }
+        catch (Exception e)
+        {
+            LogMembershipWatchFailed(logger, e, Job);
+            _membershipWatch = null; // the next supervision tick starts over
+        }
+    }
+
+    /// <summary>Looks up the silo of every instance of <paramref name="generation"/> (in the grain directory).</summary>
+    private async Task LookUpHostsAsync(long generation)
+    {
+        try
+        {
+            var management = GrainFactory.GetGrain<IManagementGrain>(0);
+            var tasks = Plan().AllTasks.ToList();
+            var silos = await Task.WhenAll(tasks.Select(t => management.GetActivationAddress(Operator(t)).AsTask()));
+            if (generation == S.Generation)
+            {
+                _hosts = tasks.Zip(silos).Where(p => p.Second is not null).ToDictionary(p => p.First, p => p.Second!);
+                _hostsGeneration = generation;
+            }
+        }
+        catch (Exception e)
+        {
+            LogHostsLookupFailed(logger, e, Job); // asked again at the next tick
+        }
+        finally
+        {
+            _hostsLookupInFlight = false;
+        }
+    }
+
+    /// <summary><paramref name="reason"/>, naming the silo that hosted <paramref name="task"/> when membership declared it dead.</summary>
+    private string WithDeadHost(TaskId task, string reason) =>
+        _hostsGeneration == S.Generation && _hosts.TryGetValue(task, out var silo) && membership.CurrentSnapshot.GetSiloStatus(silo) == SiloStatus.Dead
+            && !reason.Contains(silo.ToString(), StringComparison.Ordinal)
+            ? $"{reason} (its silo {silo} was declared dead)"
+            : reason;
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {Job} generation {Generation}: {Reason}")]
+    private static partial void LogSiloDead(ILogger logger, string job, long generation, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {Job}: following the cluster membership failed; it starts over")]
+    private static partial void LogMembershipWatchFailed(ILogger logger, Exception exception, string job);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {Job}: looking up the silos of its instances failed")]
+    private static partial void LogHostsLookupFailed(ILogger logger, Exception exception, string job);
+}
