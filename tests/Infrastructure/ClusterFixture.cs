@@ -23,8 +23,9 @@ public class ClusterFixture : IAsyncLifetime
     public static readonly string[] RequestCounterNames =
         ["rc-oracle", "rc-late", "rc-bad-input", "rc-stopped", "rc-restart", "rc-oversized", "rc-parallel-3",
          "chk-flow", "chk-cut", "chk-timeout", "chk-alo", "chk-slow", "chk-fail", "chk-settings",
-         "fail-deactivate", "fail-kill", "fail-kill-upload", "fail-kill-commit", "fail-kill-coordinator", "fail-snapshot-write",
-         "fail-ingest-write", "fail-ingest-lost-answer", "fail-exhausted", "fail-corrupt", "fail-kill-all-hosts", "cli"];
+         "fail-dead-silo", "fail-kill-upload", "fail-kill-commit", "fail-kill-coordinator", "fail-snapshot-write",
+         "fail-ingest-write", "fail-ingest-lost-answer", "fail-exhausted", "fail-corrupt", "fail-kill-all-hosts", "cli",
+         "fail-snapshot-failover", "fail-stop-backoff", .. TestSeeds.JobNames("fail-deactivate", "fail-kill")];
 
     private AzuriteProcess? _azurite;
 
@@ -55,6 +56,43 @@ public class ClusterFixture : IAsyncLifetime
         }
 
         return files;
+    }
+
+    /// <summary>The silo <paramref name="grain"/> is active on.</summary>
+    public async Task<SiloAddress> SiloOfAsync(IAddressable grain) =>
+        await Client.GetGrain<IManagementGrain>(0).GetActivationAddress(grain) ?? throw new InvalidOperationException($"{grain} is not active");
+
+    /// <summary>The silos that host instances of <paramref name="job"/>.</summary>
+    public async Task<HashSet<SiloAddress>> HostsOfAsync(JobInfo job)
+    {
+        var management = Client.GetGrain<IManagementGrain>(0);
+        var hosts = new HashSet<SiloAddress>();
+        foreach (var task in job.Operators.SelectMany(o => Enumerable.Range(0, o.Parallelism).Select(p => new TaskId(job.Name, o.Uid, p))))
+        {
+            if (await management.GetActivationAddress(Client.GetGrain<Grains.IOperatorGrain>(task.GrainKey)) is { } address)
+            {
+                hosts.Add(address);
+            }
+        }
+
+        return hosts;
+    }
+
+    /// <summary>Kills <paramref name="silo"/> abruptly.</summary>
+    public Task KillSiloAsync(SiloAddress silo) => Cluster.KillSiloAsync(Cluster.Silos.Single(s => s.SiloAddress.Equals(silo)));
+
+    /// <summary>
+    /// Kills a silo that hosts an instance of <paramref name="job"/> (rather not the first silo, the client's first
+    /// gateway; never one of <paramref name="spare"/>), then adds a fresh silo. Returns the silo killed.
+    /// </summary>
+    public async Task<SiloAddress> KillSiloHostingAsync(JobInfo job, params SiloAddress[] spare)
+    {
+        var hosts = await HostsOfAsync(job);
+        hosts.ExceptWith(spare);
+        var victim = Cluster.Silos.Skip(1).FirstOrDefault(s => hosts.Contains(s.SiloAddress)) ?? Cluster.Silos.First(s => hosts.Contains(s.SiloAddress));
+        await Cluster.KillSiloAsync(victim);
+        await Cluster.StartAdditionalSiloAsync();
+        return victim.SiloAddress;
     }
 
     /// <summary>Replaces the grain storage registered under <paramref name="name"/> by a decorator of it.</summary>
@@ -113,6 +151,9 @@ public class ClusterFixture : IAsyncLifetime
                 (sp, _) => new FaultInjectingGrainStorage(sp.GetRequiredKeyedService<IGrainStorage>(CheckpointSiloBuilderExtensions.CheckpointStorageName)));
             DecorateGrainStorage(silo.Services, CheckpointSiloBuilderExtensions.JobStorageName, inner => new FaultInjectingGrainStorage(inner));
             silo.Services.AddSingleton(FaultInjectingSegmentStore.Interceptor);
+            var outputFiles = silo.Services.Last(d => d.ServiceType == typeof(Runtime.Sinks.IOutputFiles));
+            silo.Services.Remove(outputFiles);
+            silo.Services.AddSingleton<Runtime.Sinks.IOutputFiles>(sp => new FaultInjectingOutputFiles((Runtime.Sinks.IOutputFiles)outputFiles.ImplementationFactory!(sp)));
             foreach (var name in RequestCounterNames)
             {
                 silo.Services.AddStreamJob(name, () => new RequestCounterJob());
@@ -120,11 +161,13 @@ public class ClusterFixture : IAsyncLifetime
 
             silo.Services.AddStreamJob(GatedJob.Name, () => new GatedJob());
             silo.Services.AddStreamJob(StallingJob.Name, () => new StallingJob());
+            silo.Services.AddStreamJob(StallingJob.WithTableName, () => new StallingJob(withTable: true));
             silo.Services.AddStreamJob(GeneratedCountJob.Exact, () => new GeneratedCountJob(GeneratedCountJob.ExactCount));
             silo.Services.AddStreamJob(GeneratedCountJob.Tiny, () => new GeneratedCountJob(1));
             silo.Services.AddStreamJob(GeneratedCountJob.Slow, () => new GeneratedCountJob(GeneratedCountJob.SlowCount, slow: true));
             foreach (var (name, create) in Nexmark.NexmarkQueryTests.Jobs) silo.Services.AddStreamJob(name, create);
             silo.Services.AddStreamJob(FileOutputJob.Name, () => new FileOutputJob());
+            silo.Services.AddStreamJob(FileOutputJob.KillBeforeCommitName, () => new FileOutputJob());
             silo.Services.AddStreamJob(WideResultsJob.Name, () => new WideResultsJob());
         });
         builder.ConfigureClient(client => client.AddMemoryStreams(ResultsStream.ProviderName));
@@ -188,19 +231,23 @@ public sealed class GatedJob : IStreamJob
 
 /// <summary>
 /// A test job whose source partitions stall on a negative number until <see cref="Stall"/> is set, so one
-/// input channel of the keyed operator can be made slow on demand. State: a count per key (n mod 4).
+/// input channel of the keyed operator can be made slow on demand. State: a count per key (n mod 4); registered
+/// as <see cref="WithTableName"/>, it also commits the counts to a result table.
 /// </summary>
-public sealed class StallingJob : IStreamJob
+public sealed class StallingJob(bool withTable = false) : IStreamJob
 {
     public const string Name = "stalling";
+
+    public const string WithTableName = "stalling-table";
 
     public static readonly ManualResetEventSlim Stall = new(initialState: true);
 
     /// <summary>Set while an instance is stalled on a negative number (the stalled push's answer waits behind it).</summary>
     public static readonly ManualResetEventSlim Stalled = new(initialState: false);
 
-    public void Build(JobBuilder job) =>
-        job.Source("numbers", long.Parse)
+    public void Build(JobBuilder job)
+    {
+        var counts = job.Source("numbers", long.Parse)
             .Map("stall-on-negative", n =>
             {
                 if (n < 0 && !Stall.IsSet)
@@ -214,12 +261,20 @@ public sealed class StallingJob : IStreamJob
             })
             .KeyBy(n => n % 4)
             .Count("counts", queryable: true);
+        if (withTable)
+        {
+            counts.ToResultTable("count-table");
+        }
+    }
 }
 
 /// <summary>A test job that writes every number it receives, doubled, to part files.</summary>
 public sealed class FileOutputJob : IStreamJob
 {
     public const string Name = "file-output";
+
+    /// <summary>The same job under another name, for a second test on the same cluster.</summary>
+    public const string KillBeforeCommitName = "file-output-kill";
 
     public void Build(JobBuilder job) =>
         job.Source("numbers", long.Parse)
