@@ -48,17 +48,20 @@ public sealed class FileSinkTests(FailureClusterFixture fixture)
         await driver.PushAsync(numbers.Take(3_000), retryFor: TimeSpan.FromSeconds(60));
 
         long? checkpoint;
-        using (FaultInjectingOutputFiles.HoldCreates(path => path.StartsWith($"{job}/", StringComparison.Ordinal)))
+        using (var hold = FaultInjectingOutputFiles.HoldCreates(path => path.StartsWith($"{job}/", StringComparison.Ordinal)))
         {
             // The moment: checkpoint N is complete (its manifest and the job's state are written), its part files are not.
             checkpoint = await driver.Coordinator.TriggerCheckpointAsync();
             await Eventually.TrueAsync(async () => (await driver.Manager.GetInfoAsync()).LastCompletedCheckpoint == checkpoint, "the checkpoint to complete");
-            await Eventually.TrueAsync(() => Task.FromResult(FaultInjectingOutputFiles.Held > 0), "a part-file commit to be held");
+            await Eventually.TrueAsync(() => Task.FromResult(FaultInjectingOutputFiles.Held == 2), "both part-file commits to be held");
             Assert.Empty(await fixture.OutputFilesAsync($"{job}/"));
             await fixture.KillSiloHostingAsync(started);
-            var info = await Eventually.ValueAsync(() => driver.Manager.GetInfoAsync(), i => i.Restarts >= 1 && i.Status == JobStatus.Running, "the job to recover", TimeSpan.FromSeconds(60));
-            Assert.Equal(checkpoint, info.RestoredCheckpoint); // restored with checkpoint N's pre-committed part files, which it commits again
+            hold.Fail(); // the killed instance's commit never happens (nor, here, the survivor's): only the restored instances can write them
         }
+
+        var info = await Eventually.ValueAsync(() => driver.Manager.GetInfoAsync(), i => i.Restarts >= 1 && i.Status == JobStatus.Running, "the job to recover", TimeSpan.FromSeconds(60));
+        Assert.Equal(checkpoint, info.RestoredCheckpoint); // restored with checkpoint N's pre-committed part files, which it commits again
+        await Eventually.TrueAsync(async () => (await fixture.OutputFilesAsync($"{job}/")).Values.Sum(f => f.Length) == 3_000, "the re-committed part files");
 
         await driver.PushAsync(numbers.Skip(3_000), retryFor: TimeSpan.FromSeconds(60));
         Assert.Equal(JobStatus.Finished, (await driver.DrainAsync()).Status);

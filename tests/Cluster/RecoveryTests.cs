@@ -217,15 +217,17 @@ public sealed class RecoveryTests(FailureClusterFixture fixture, Xunit.Abstracti
         var (requests, lines) = Stream(seed: 53, count: 10_000);
         await driver.PushAsync(lines.Take(5_000), retryFor: RetryFor);
 
-        using (FaultInjectingGrainStorage.HoldWrites((state, key) => state == "table" && key.StartsWith($"{job}/", StringComparison.Ordinal)))
+        long? id;
+        using (var hold = FaultInjectingGrainStorage.HoldWrites((state, key) => state == "table" && key.StartsWith($"{job}/", StringComparison.Ordinal)))
         {
-            var id = await driver.Coordinator.TriggerCheckpointAsync();
+            id = await driver.Coordinator.TriggerCheckpointAsync();
             await Eventually.TrueAsync(async () => (await driver.Manager.GetInfoAsync()).LastCompletedCheckpoint == id, "the checkpoint to complete");
             await Eventually.TrueAsync(() => Task.FromResult(FaultInjectingGrainStorage.Matched > 0), "a table commit to be held");
             await fixture.KillSiloHostingAsync(started);
-            await RecoveredAsync(driver);
+            hold.Fail(); // the held commits never happen: only the restored instances' re-commits can write the table
         }
 
+        Assert.Equal(id, (await RecoveredAsync(driver)).RestoredCheckpoint); // restored with the completed checkpoint's pre-committed table writes
         await driver.PushAsync(lines.Skip(5_000), retryFor: RetryFor);
         await AssertOutputEqualsOracleAsync(driver, requests, windows: false);
     }
@@ -296,7 +298,11 @@ public sealed class RecoveryTests(FailureClusterFixture fixture, Xunit.Abstracti
 
         await driver.PushAsync(lines.Skip(6_000), retryFor: RetryFor);
         Assert.True(driver.RetryCounts.Retries >= 1);
-        Assert.Equal(afterWriting ? 1 : 0, driver.RetryCounts.Duplicates); // the logged batch was recognised, not logged twice
+        if (afterWriting)
+        {
+            // The logged batch was recognised, not logged twice (the other partition's push, cut off by the rollback, may have been logged too).
+            Assert.True(driver.RetryCounts.Duplicates >= 1);
+        }
         await RecoveredAsync(driver);
         await AssertOutputEqualsOracleAsync(driver, requests, windows: true);
     }

@@ -18,11 +18,14 @@ public sealed class FaultInjectingGrainStorage(IGrainStorage inner) : IGrainStor
     /// <summary>Writes that matched the current fault so far (held or failed).</summary>
     public static int Matched => _fault?.Matched ?? 0;
 
-    /// <summary>Holds back the writes that match <paramref name="match"/> (state name, grain key) until the returned scope is disposed.</summary>
-    public static IDisposable HoldWrites(Func<string, string, bool> match) => Install(new Fault(match, Fail: false));
+    /// <summary>
+    /// Holds back the writes that match <paramref name="match"/> (state name, grain key) until the returned scope is
+    /// disposed (they go on) or failed (<see cref="Scope.Fail"/>: they fail, as if their silo had died before writing).
+    /// </summary>
+    public static Scope HoldWrites(Func<string, string, bool> match) => Install(new Fault(match, Fail: false));
 
     /// <summary>Fails the writes that match <paramref name="match"/> until the returned scope is disposed.</summary>
-    public static IDisposable FailWrites(Func<string, string, bool> match) => Install(new Fault(match, Fail: true));
+    public static Scope FailWrites(Func<string, string, bool> match) => Install(new Fault(match, Fail: true));
 
     /// <summary>The real provider still takes part in the silo's start-up (it initialises its container there).</summary>
     public void Participate(ISiloLifecycle lifecycle) => (inner as ILifecycleParticipant<ISiloLifecycle>)?.Participate(lifecycle);
@@ -40,7 +43,10 @@ public sealed class FaultInjectingGrainStorage(IGrainStorage inner) : IGrainStor
                 throw new IOException($"injected storage failure writing {stateName} of {grainId}");
             }
 
-            await fault.Released.Task;
+            if (!await fault.Released.Task)
+            {
+                throw new IOException($"injected storage failure: a held write of {stateName} of {grainId} was not done");
+            }
         }
 
         await inner.WriteStateAsync(stateName, grainId, grainState);
@@ -48,7 +54,7 @@ public sealed class FaultInjectingGrainStorage(IGrainStorage inner) : IGrainStor
 
     public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) => inner.ClearStateAsync(stateName, grainId, grainState);
 
-    private static IDisposable Install(Fault fault)
+    private static Scope Install(Fault fault)
     {
         lock (Sync)
         {
@@ -58,26 +64,37 @@ public sealed class FaultInjectingGrainStorage(IGrainStorage inner) : IGrainStor
         return new Scope(fault);
     }
 
-    private sealed record Fault(Func<string, string, bool> Match, bool Fail)
+    internal sealed record Fault(Func<string, string, bool> Match, bool Fail)
     {
         public int Matched;
 
-        public TaskCompletionSource Released { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        /// <summary>True: held writes go on; false: they fail.</summary>
+        public TaskCompletionSource<bool> Released { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
-    private sealed class Scope(Fault fault) : IDisposable
+    /// <summary>An installed fault; disposing it removes the fault and lets held writes go on.</summary>
+    public sealed class Scope : IDisposable
     {
-        public void Dispose()
+        private readonly Fault _fault;
+
+        internal Scope(Fault fault) => _fault = fault;
+
+        /// <summary>Removes the fault; the writes it held fail.</summary>
+        public void Fail() => End(go: false);
+
+        public void Dispose() => End(go: true);
+
+        private void End(bool go)
         {
             lock (Sync)
             {
-                if (_fault == fault)
+                if (FaultInjectingGrainStorage._fault == _fault)
                 {
-                    _fault = null;
+                    FaultInjectingGrainStorage._fault = null;
                 }
             }
 
-            fault.Released.TrySetResult();
+            _fault.Released.TrySetResult(go);
         }
     }
 }
