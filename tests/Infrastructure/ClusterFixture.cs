@@ -32,6 +32,11 @@ public class ClusterFixture : IAsyncLifetime
     /// <summary>The number of silos the cluster starts with.</summary>
     protected virtual short InitialSilos => 2;
 
+    /// <summary>Configures the cluster's client further.</summary>
+    protected virtual void ConfigureClient(IClientBuilder client)
+    {
+    }
+
     public InProcessTestCluster Cluster { get; private set; } = null!;
 
     public IClusterClient Client => Cluster.Client;
@@ -170,7 +175,11 @@ public class ClusterFixture : IAsyncLifetime
             silo.Services.AddStreamJob(FileOutputJob.KillBeforeCommitName, () => new FileOutputJob());
             silo.Services.AddStreamJob(WideResultsJob.Name, () => new WideResultsJob());
         });
-        builder.ConfigureClient(client => client.AddMemoryStreams(ResultsStream.ProviderName));
+        builder.ConfigureClient(client =>
+        {
+            client.AddMemoryStreams(ResultsStream.ProviderName);
+            ConfigureClient(client);
+        });
         Cluster = builder.Build();
         await Cluster.DeployAsync();
     }
@@ -195,6 +204,11 @@ public sealed class ClusterCollection : ICollectionFixture<ClusterFixture>
 public sealed class FailureClusterFixture : ClusterFixture
 {
     protected override short InitialSilos => 3;
+
+    // A call in flight to a silo that is killed gets no answer: the client gives up on it after its response
+    // timeout (30 s by default) and then retries. A shorter one keeps the tests that kill silos short.
+    protected override void ConfigureClient(IClientBuilder client) =>
+        client.Configure<Orleans.Configuration.ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(10));
 }
 
 [CollectionDefinition(Name)]
