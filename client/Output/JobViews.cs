@@ -27,7 +27,7 @@ internal static class JobViews
 
         if (job.RestartStrategy is { } restart)
         {
-            rows.Add(new Text($"restarts: {restart}"));
+            rows.Add(new Text($"restart strategy: {restart}"));
         }
 
         if (Recovery(job) is { Length: > 0 } recovery)
