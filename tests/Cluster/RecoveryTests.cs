@@ -137,12 +137,12 @@ public sealed class RecoveryTests(FailureClusterFixture fixture, Xunit.Abstracti
         await driver.Coordinator.TriggerCheckpointAsync();
         await CompletedCheckpointAsync(driver);
 
-        StallingJob.Stall.Reset();
+        StallingJob.TableStall.Reset();
         Task stalling;
         try
         {
             stalling = PushAsync(1, 2, [-1]); // partition 1 stalls: its barrier will be late
-            await Eventually.TrueAsync(() => Task.FromResult(StallingJob.Stalled.IsSet), "partition 1 to stall");
+            await Eventually.TrueAsync(() => Task.FromResult(StallingJob.TableStalled.IsSet), "partition 1 to stall");
             var aligning = await driver.Coordinator.TriggerCheckpointAsync();
             var held = PushAsync(0, 2, Enumerable.Range(1_000, 300).Select(n => (long)n)); // flows until partition 0's channels are held back
 
@@ -154,12 +154,12 @@ public sealed class RecoveryTests(FailureClusterFixture fixture, Xunit.Abstracti
             Assert.Equal(CheckpointStatus.InProgress, progress.Status);
             Assert.InRange(progress.Acknowledged, 1, progress.Total - 1);
             await fixture.KillSiloHostingAsync(started);
-            StallingJob.Stall.Set();
+            StallingJob.TableStall.Set();
             await held;
         }
         finally
         {
-            StallingJob.Stall.Set();
+            StallingJob.TableStall.Set();
         }
 
         await stalling;
@@ -495,6 +495,13 @@ public sealed class RecoveryTests(FailureClusterFixture fixture, Xunit.Abstracti
             var silo = await fixture.SiloOfAsync(driver.Manager);
             if (placed(silo, await fixture.HostsOfAsync(info)))
             {
+                if (attempt > 0)
+                {
+                    // A new activation looks up its instances' silos and starts following membership on its first
+                    // supervision tick (within 100 ms); a silo killed before then is noticed by the heartbeat instead.
+                    await Task.Delay(500);
+                }
+
                 return silo;
             }
 

@@ -246,7 +246,8 @@ public sealed class GatedJob : IStreamJob
 /// <summary>
 /// A test job whose source partitions stall on a negative number until <see cref="Stall"/> is set, so one
 /// input channel of the keyed operator can be made slow on demand. State: a count per key (n mod 4); registered
-/// as <see cref="WithTableName"/>, it also commits the counts to a result table.
+/// as <see cref="WithTableName"/>, it also commits the counts to a result table, and stalls on
+/// <see cref="TableStall"/> instead (the two run in clusters whose tests run in parallel).
 /// </summary>
 public sealed class StallingJob(bool withTable = false) : IStreamJob
 {
@@ -259,16 +260,23 @@ public sealed class StallingJob(bool withTable = false) : IStreamJob
     /// <summary>Set while an instance is stalled on a negative number (the stalled push's answer waits behind it).</summary>
     public static readonly ManualResetEventSlim Stalled = new(initialState: false);
 
+    /// <summary>What <see cref="Stall"/> is to the job registered as <see cref="WithTableName"/>.</summary>
+    public static readonly ManualResetEventSlim TableStall = new(initialState: true);
+
+    /// <summary>What <see cref="Stalled"/> is to the job registered as <see cref="WithTableName"/>.</summary>
+    public static readonly ManualResetEventSlim TableStalled = new(initialState: false);
+
     public void Build(JobBuilder job)
     {
+        var (stall, stalled) = withTable ? (TableStall, TableStalled) : (Stall, Stalled);
         var counts = job.Source("numbers", long.Parse)
             .Map("stall-on-negative", n =>
             {
-                if (n < 0 && !Stall.IsSet)
+                if (n < 0 && !stall.IsSet)
                 {
-                    Stalled.Set();
-                    Stall.Wait(TimeSpan.FromSeconds(60));
-                    Stalled.Reset();
+                    stalled.Set();
+                    stall.Wait(TimeSpan.FromSeconds(60));
+                    stalled.Reset();
                 }
 
                 return n;

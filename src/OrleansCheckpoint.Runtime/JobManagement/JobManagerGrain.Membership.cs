@@ -95,18 +95,47 @@ internal sealed partial class JobManagerGrain
         }
     }
 
-    /// <summary><paramref name="reason"/>, naming the silo that hosted <paramref name="task"/> when membership declared it dead.</summary>
-    private string WithDeadHost(TaskId task, string reason) =>
-        _hostsGeneration == S.Generation && _hosts.TryGetValue(task, out var silo) && membership.CurrentSnapshot.GetSiloStatus(silo) == SiloStatus.Dead
-            && !reason.Contains(silo.ToString(), StringComparison.Ordinal)
-            ? $"{reason} (its silo {silo} was declared dead)"
-            : reason;
+    /// <summary>
+    /// <paramref name="reason"/>, naming the silos of this generation's instances that membership declared dead: a
+    /// heartbeat or a fresh activation may find the lost instances before this silo hears of the death, so the
+    /// membership table is read again when no silo is known dead yet.
+    /// </summary>
+    private async Task<string> WithDeadHostsAsync(string reason)
+    {
+        if (_hostsGeneration != S.Generation || _hosts.Count == 0)
+        {
+            return reason;
+        }
+
+        bool IsDead(SiloAddress silo) => membership.CurrentSnapshot.GetSiloStatus(silo) == SiloStatus.Dead;
+        if (!_hosts.Values.Any(IsDead))
+        {
+            try
+            {
+                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+                await membership.Refresh(default, timeout.Token);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                LogMembershipRefreshFailed(logger, e, Job); // the reason goes without the silo
+            }
+        }
+
+        var dead = _hosts.Where(h => IsDead(h.Value) && !reason.Contains(h.Value.ToString(), StringComparison.Ordinal))
+            .GroupBy(h => h.Value, h => h.Key)
+            .Select(g => $"silo {g.Key} was declared dead; it hosted {string.Join(", ", g)}")
+            .ToList();
+        return dead.Count == 0 ? reason : $"{reason} ({string.Join("; ", dead)})";
+    }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job {Job} generation {Generation}: {Reason}")]
     private static partial void LogSiloDead(ILogger logger, string job, long generation, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job {Job}: following the cluster membership failed; it starts over")]
     private static partial void LogMembershipWatchFailed(ILogger logger, Exception exception, string job);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {Job}: reading the cluster membership failed")]
+    private static partial void LogMembershipRefreshFailed(ILogger logger, Exception exception, string job);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job {Job}: looking up the silos of its instances failed")]
     private static partial void LogHostsLookupFailed(ILogger logger, Exception exception, string job);

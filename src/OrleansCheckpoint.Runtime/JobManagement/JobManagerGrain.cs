@@ -293,7 +293,7 @@ internal sealed partial class JobManagerGrain(
 
         if (S.Status == JobStatus.Running)
         {
-            await RecoverAsync(WithDeadHost(task, reason));
+            await RecoverAsync(await WithDeadHostsAsync(reason));
         }
         else if (S.Status == JobStatus.Draining)
         {
