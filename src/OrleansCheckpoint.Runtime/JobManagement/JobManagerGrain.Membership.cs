@@ -17,6 +17,10 @@ internal sealed partial class JobManagerGrain
     private bool _hostsLookupInFlight;
     private CancellationTokenSource? _membershipWatch;
 
+    // The hosts of the last generation that failed, and a silo death among them heard of after its recovery began.
+    private (long Generation, Dictionary<TaskId, SiloAddress> Hosts)? _failedHosts;
+    private string? _lateDeadSilo;
+
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         _membershipWatch?.Cancel();
@@ -44,19 +48,23 @@ internal sealed partial class JobManagerGrain
             {
                 var dead = snapshot.Members.Values.Where(m => m.Status == SiloStatus.Dead && known.Add(m.SiloAddress)).Select(m => m.SiloAddress).ToHashSet();
                 var generation = S.Generation;
-                if (dead.Count == 0 || S.Status != JobStatus.Running || _hostsGeneration != generation)
+                if (dead.Count == 0)
                 {
                     continue;
                 }
 
-                var lost = _hosts.Where(h => dead.Contains(h.Value)).GroupBy(h => h.Value, h => h.Key).ToList();
-                if (lost.Count > 0)
+                if (S.Status == JobStatus.Running && _hostsGeneration == generation && Describe(_hosts, dead) is { } reason)
                 {
-                    var reason = string.Join("; ", lost.Select(g => $"silo {g.Key} was declared dead; it hosted {string.Join(", ", g)}"));
                     LogSiloDead(logger, Job, generation, reason);
 
                     // Through a grain call, so that it is handled in turn like any other report.
-                    await GrainFactory.GetGrain<IJobManagerGrain>(Job).ReportFailureAsync(lost[0].First(), generation, reason);
+                    await GrainFactory.GetGrain<IJobManagerGrain>(Job).ReportFailureAsync(_hosts.First(h => dead.Contains(h.Value)).Key, generation, reason);
+                }
+                else if (_failedHosts is { } failed && Describe(failed.Hosts, dead) is { } late)
+                {
+                    // The generation it hosted already failed (its lost instances were found first): the next
+                    // supervision tick adds the silo to the recorded failure.
+                    _lateDeadSilo = late;
                 }
             }
         }
@@ -71,17 +79,46 @@ internal sealed partial class JobManagerGrain
         }
     }
 
-    /// <summary>Looks up the silo of every instance of <paramref name="generation"/> (in the grain directory).</summary>
+    /// <summary>Which of <paramref name="dead"/> hosted instances among <paramref name="hosts"/>, in words; null if none did.</summary>
+    private static string? Describe(Dictionary<TaskId, SiloAddress> hosts, HashSet<SiloAddress> dead)
+    {
+        var lost = hosts.Where(h => dead.Contains(h.Value)).GroupBy(h => h.Value, h => h.Key).ToList();
+        return lost.Count == 0 ? null : string.Join("; ", lost.Select(g => $"silo {g.Key} was declared dead; it hosted {string.Join(", ", g)}"));
+    }
+
+    /// <summary>Remembers the hosts of the generation that is failing, so a silo death heard of later is still recorded.</summary>
+    private void RememberFailedHosts()
+    {
+        if (_hostsGeneration == S.Generation && _hosts.Count > 0)
+        {
+            _failedHosts = (S.Generation, _hosts);
+        }
+    }
+
+    /// <summary>Adds a silo death heard of after the recovery it caused began to the recorded failure (in a supervision turn).</summary>
+    private async Task RecordLateDeadSiloAsync()
+    {
+        if (_lateDeadSilo is { } late && S.LastFailure is { } last)
+        {
+            _lateDeadSilo = null;
+            if (!last.Contains(late, StringComparison.Ordinal))
+            {
+                S.LastFailure = $"{last} ({late})";
+                await state.WriteStateAsync();
+            }
+        }
+    }
+
+    /// <summary>Asks every instance of <paramref name="generation"/> which silo it is active on.</summary>
     private async Task LookUpHostsAsync(long generation)
     {
         try
         {
-            var management = GrainFactory.GetGrain<IManagementGrain>(0);
             var tasks = Plan().AllTasks.ToList();
-            var silos = await Task.WhenAll(tasks.Select(t => management.GetActivationAddress(Operator(t)).AsTask()));
+            var silos = await Task.WhenAll(tasks.Select(t => Operator(t).GetSiloAsync()));
             if (generation == S.Generation)
             {
-                _hosts = tasks.Zip(silos).Where(p => p.Second is not null).ToDictionary(p => p.First, p => p.Second!);
+                _hosts = tasks.Zip(silos).ToDictionary(p => p.First, p => p.Second);
                 _hostsGeneration = generation;
             }
         }

@@ -109,6 +109,7 @@ internal sealed partial class JobManagerGrain : IRemindable
         }
 
         LogRecovering(logger, Job, S.Generation, reason, delay.Value.TotalMilliseconds);
+        RememberFailedHosts();
         S.Status = JobStatus.Restarting;
         S.Restarts++;
         S.RestartTimes = [.. S.RestartTimes.Where(t => now - t < Restart.Window), now];
@@ -202,6 +203,7 @@ internal sealed partial class JobManagerGrain : IRemindable
 
     private async Task SuperviseAsync()
     {
+        await RecordLateDeadSiloAsync();
         if (S.Status == JobStatus.Restarting)
         {
             // A recovery whose delay is over, or a deployment its manager did not live to finish.
