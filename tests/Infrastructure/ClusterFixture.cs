@@ -217,6 +217,18 @@ public sealed class FailureClusterCollection : ICollectionFixture<FailureCluster
     public const string Name = "FailureCluster";
 }
 
+/// <summary>A three-silo cluster whose membership no other test disturbs (for the test of membership-driven recovery).</summary>
+public sealed class MembershipClusterFixture : ClusterFixture
+{
+    protected override short InitialSilos => 3;
+}
+
+[CollectionDefinition(Name)]
+public sealed class MembershipClusterCollection : ICollectionFixture<MembershipClusterFixture>
+{
+    public const string Name = "MembershipCluster";
+}
+
 /// <summary>
 /// A test job whose keyed operator can be held shut: while <see cref="Gate"/> is reset, the operator's
 /// instance blocks on its first record, so nothing downstream of the source drains (a stalled consumer).
