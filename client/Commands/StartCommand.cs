@@ -9,7 +9,8 @@ namespace OrleansCheckpoint.Client.Commands;
 /// <summary>
 /// <c>client start &lt;job&gt; [--parallelism N] [--checkpoint-interval D] [--checkpoint-timeout D] [--checkpoint-min-pause D]
 /// [--max-concurrent-checkpoints N] [--tolerable-checkpoint-failures N] [--retained-checkpoints N]
-/// [--checkpoint-mode exactly-once|at-least-once] [--no-checkpoints]</c>
+/// [--checkpoint-mode exactly-once|at-least-once] [--no-checkpoints] [--restart-strategy fixed-delay|exponential-backoff|none]
+/// [--restart-delay D] [--restart-max-delay D] [--restart-attempts N] [--restart-window D]</c>
 /// </summary>
 internal static class StartCommand
 {
@@ -24,11 +25,11 @@ internal static class StartCommand
 
         var command = new Command(
             "start",
-            "Start a job (a running job is left as it is) and show it. Unset checkpoint options take the silo's OrleansCheckpoint:Checkpointing")
+            "Start a job (a running job is left as it is) and show it. Unset checkpoint and restart options take the silo's OrleansCheckpoint:Checkpointing and OrleansCheckpoint:Restart")
         {
             job, parallelism,
         };
-        foreach (var option in CheckpointOptions.All)
+        foreach (var option in CheckpointOptions.All.Concat(RestartOptions.All))
         {
             command.Options.Add(option);
         }
@@ -38,10 +39,11 @@ internal static class StartCommand
             var jobManager = context.Client.GetGrain<IJobManagerGrain>(context.Parse.GetRequiredValue(job));
             var overrides = CheckpointOptions.OverridesOf(context.Parse);
             var requested = context.Parse.GetValue(parallelism);
+            var restart = RestartOptions.OverridesOf(context.Parse);
             JobInfo info;
             try
             {
-                info = await jobManager.StartAsync(new JobStartOptions(requested, CheckpointOverrides: overrides));
+                info = await jobManager.StartAsync(new JobStartOptions(requested, CheckpointOverrides: overrides, RestartOverrides: restart));
             }
             catch (Exception e) when (ErrorCauses.Find<InvalidCheckpointSettingsException>(e) is { } invalid)
             {

@@ -25,6 +25,11 @@ internal static class JobViews
             rows.Add(new Text($"checkpoints: {Describe(checkpoints)}"));
         }
 
+        if (job.RestartStrategy is { } restart)
+        {
+            rows.Add(new Text($"restart strategy: {restart}"));
+        }
+
         if (Recovery(job) is { Length: > 0 } recovery)
         {
             rows.Add(new Text(recovery));

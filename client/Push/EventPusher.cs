@@ -48,7 +48,7 @@ internal sealed class EventPusher
         _retry = settings.RetryPolicy;
         _note = note;
         _partitions = Enumerable.Range(0, route.Parallelism)
-            .Select(p => new Partition(p, source(route.Partition(p))))
+            .Select(p => new Partition(p, source(route.Partition(p)), settings.ProducerId is { } producer ? $"{producer}-{p}" : Guid.NewGuid().ToString("N")))
             .ToArray();
     }
 
@@ -219,14 +219,14 @@ internal sealed class EventPusher
     /// <summary>A batch of consecutive input lines waiting for its partition.</summary>
     private sealed record PendingBatch(long FirstLine, string[] Lines);
 
-    /// <summary>One source partition: its grain, its producer id (one per client run and partition) and its sequence.</summary>
-    private sealed class Partition(int index, ISourceGrain source)
+    /// <summary>One source partition: its grain, its producer id (one per push and partition, unless the settings name one) and its sequence.</summary>
+    private sealed class Partition(int index, ISourceGrain source, string producerId)
     {
         public int Index { get; } = index;
 
         public ISourceGrain Source { get; } = source;
 
-        public string ProducerId { get; } = Guid.NewGuid().ToString("N");
+        public string ProducerId { get; } = producerId;
 
         public long Sequence { get; set; }
 

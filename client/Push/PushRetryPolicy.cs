@@ -10,7 +10,9 @@ namespace OrleansCheckpoint.Client.Push;
 /// batch its log already holds and acknowledges it as a duplicate instead of adding it twice. A push is retried
 /// after 100 ms, 200 ms, 400 ms … (at most 2 s apart) until <see cref="RetryFor"/> has passed since its first
 /// failure. Errors that another attempt cannot fix are not retried: a batch the job refuses, a job that does not
-/// exist or is not running (unless it is <see cref="JobStatus.Restarting"/>), and errors of the client itself.
+/// exist or is not running (unless it is <see cref="JobStatus.Restarting"/>), and errors of the client itself. A push
+/// the silo cancelled (its source instance was cancelled by a recovery while the push waited) is retried; a
+/// cancellation of the push itself is not.
 /// </summary>
 internal sealed class PushRetryPolicy(TimeSpan retryFor)
 {
@@ -35,7 +37,7 @@ internal sealed class PushRetryPolicy(TimeSpan retryFor)
             {
                 return await attempt();
             }
-            catch (Exception e) when (IsRetryable(e))
+            catch (Exception e) when (IsRetryable(e) || IsCancelledBySilo(e, cancellation))
             {
                 cancellation.ThrowIfCancellationRequested();
                 failingSince = retries == 0 ? Stopwatch.GetTimestamp() : failingSince;
@@ -74,6 +76,10 @@ internal sealed class PushRetryPolicy(TimeSpan retryFor)
         StreamJobException => true, // an instance failed: the job restores its last checkpoint and replays its log
         null => !IsClientSide(error), // the connection, a silo, a timeout, storage…
     };
+
+    /// <summary>Whether <paramref name="error"/> is a cancellation that came from the silo, not from <paramref name="cancellation"/>.</summary>
+    public static bool IsCancelledBySilo(Exception error, CancellationToken cancellation) =>
+        error is OperationCanceledException && !cancellation.IsCancellationRequested;
 
     // Errors of this process that another attempt would meet again.
     private static bool IsClientSide(Exception error) =>

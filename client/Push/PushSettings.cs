@@ -6,6 +6,13 @@ namespace OrleansCheckpoint.Client.Push;
 /// <param name="RetryFor">How long a failed push is retried, from its first failure (zero: not at all); see <see cref="PushRetryPolicy"/>.</param>
 internal sealed record PushSettings(int BatchSize, double? EventsPerSecond = null, TimeSpan? RetryFor = null)
 {
+    /// <summary>
+    /// The producer's identity: partition p pushes as <c>{ProducerId}-{p}</c>, sequences from 1. A push of the same
+    /// input with the same identity, batch size and parallelism sends every batch with the identity it had before,
+    /// so the sources recognise what they already logged. Unset: a fresh identity per push.
+    /// </summary>
+    public string? ProducerId { get; init; }
+
     public const int DefaultBatchSize = 1000;
 
     public static readonly TimeSpan DefaultRetryFor = TimeSpan.FromSeconds(60);

@@ -80,6 +80,8 @@ public class RoutingBenchmarks
 
         public Task<bool> IsRunningAsync(long generation) => throw new NotSupportedException();
 
+        public Task<SiloAddress> GetSiloAsync() => throw new NotSupportedException();
+
         public Task<JobMetrics> GetMetricsAsync() => throw new NotSupportedException();
     }
 }

@@ -60,6 +60,23 @@ public sealed class CheckpointCommandsTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task Start_shows_an_error_naming_the_option_when_the_silo_refuses_a_restart_setting()
+    {
+        await fixture.Client.GetGrain<IJobManagerGrain>(Job).StopAsync(drain: false); // a running job would be left as it is
+
+        // The silo's Restart:MaxDelay (30 s) is shorter than this delay: the error names the option that sets it.
+        var run = await RunAsync("start", Job, "--parallelism", "3", "--restart-strategy", "exponential-backoff", "--restart-delay", "1m", "--restart-attempts", "-1");
+
+        Assert.True(run.ExitCode == 1, $"exit code {run.ExitCode}: {run.Error}");
+        Assert.Equal(string.Empty, run.Out);
+        var error = Assert.Single(run.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("error: ", error);
+        Assert.Contains("--restart-max-delay 00:00:30 is shorter than --restart-delay 00:01:00", error);
+        Assert.Contains("--restart-attempts -1 is negative", error);
+        Assert.NotEqual(Messages.JobStatus.Running, (await fixture.Client.GetGrain<IJobManagerGrain>(Job).GetInfoAsync()).Status);
+    }
+
+    [Fact]
     public async Task A_checkpoint_triggered_by_hand_shows_up_completed_in_checkpoints_and_jobs()
     {
         await fixture.Client.GetGrain<IJobManagerGrain>(Job).StopAsync(drain: false);

@@ -94,4 +94,22 @@ public sealed class PushRetryPolicyTests
         Assert.Equal("Stopped", error.Status);
         Assert.Equal(1, attempts);
     }
+
+    [Fact]
+    public async Task A_push_the_silo_cancelled_is_retried_but_a_cancelled_push_is_not()
+    {
+        var attempts = 0;
+        var retries = new List<int>();
+        var result = await new PushRetryPolicy(TimeSpan.FromSeconds(5)).ExecuteAsync(
+            () => ++attempts == 1 ? throw new TaskCanceledException("the source instance was cancelled by a recovery") : Task.FromResult(attempts),
+            (_, retry) => retries.Add(retry),
+            CancellationToken.None);
+        Assert.Equal(2, result);
+        Assert.Equal([1], retries);
+
+        using var cancelled = new CancellationTokenSource();
+        await cancelled.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
+            new PushRetryPolicy(TimeSpan.FromSeconds(5)).ExecuteAsync<int>(() => throw new OperationCanceledException(cancelled.Token), null, cancelled.Token));
+    }
 }

@@ -70,5 +70,51 @@ public sealed class StartOptionsTests
         Assert.DoesNotContain('\n', error.Message);
     }
 
+    public static TheoryData<string[], RestartOverrides> EachRestartOption => new()
+    {
+        { ["--restart-strategy", "exponential-backoff"], new RestartOverrides { Strategy = RestartKind.ExponentialBackoff } },
+        { ["--restart-strategy", "fixed-delay"], new RestartOverrides { Strategy = RestartKind.FixedDelay } },
+        { ["--restart-strategy", "none"], new RestartOverrides { Strategy = RestartKind.None } },
+        { ["--restart-delay", "250ms"], new RestartOverrides { Delay = TimeSpan.FromMilliseconds(250) } },
+        { ["--restart-max-delay", "2m"], new RestartOverrides { MaxDelay = TimeSpan.FromMinutes(2) } },
+        { ["--restart-attempts", "3"], new RestartOverrides { MaxAttempts = 3 } },
+        { ["--restart-window", "1h"], new RestartOverrides { Window = TimeSpan.FromHours(1) } },
+    };
+
+    [Theory]
+    [MemberData(nameof(EachRestartOption))]
+    public void Each_restart_option_sets_its_own_override_and_no_other(string[] option, RestartOverrides expected)
+    {
+        var parse = Parse(["start", "cli", .. option]);
+
+        Assert.Empty(parse.Errors);
+        Assert.Equal(expected, RestartOptions.OverridesOf(parse));
+        Assert.Null(CheckpointOptions.OverridesOf(parse));
+    }
+
+    [Fact]
+    public void Without_restart_options_the_silo_default_applies() =>
+        Assert.Null(RestartOptions.OverridesOf(Parse(["start", "cli", "--checkpoint-interval", "1s"])));
+
+    [Theory]
+    [InlineData("--restart-strategy", "sometimes")]
+    [InlineData("--restart-delay", "soon")]
+    [InlineData("--restart-max-delay", "1d")]
+    [InlineData("--restart-window", "5x")]
+    public void A_bad_restart_value_is_one_usage_error_naming_its_option(string option, string value) =>
+        A_bad_value_is_one_usage_error_naming_its_option(option, value);
+
+    [Fact]
+    public void Restart_values_the_silo_refuses_are_named_by_their_start_option()
+    {
+        var settings = new Runtime.Recovery.RestartSettings().With(new RestartOverrides { Delay = TimeSpan.FromMinutes(1), MaxAttempts = -1 });
+
+        var problems = settings.Problems(Runtime.Recovery.RestartSettings.StartOptionNames).ToList();
+
+        Assert.Equal(2, problems.Count);
+        Assert.Contains(problems, p => p.StartsWith("--restart-max-delay 00:00:30 is shorter than --restart-delay 00:01:00", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.StartsWith("--restart-attempts -1 is negative", StringComparison.Ordinal));
+    }
+
     private static ParseResult Parse(string[] args) => ClientCommandLine.Create().Parse(args);
 }

@@ -37,4 +37,38 @@ public sealed class FileSinkTests(FailureClusterFixture fixture)
         var written = (await fixture.OutputFilesAsync($"{job}/")).Values.SelectMany(lines => lines).Select(long.Parse).Order().ToList();
         Assert.Equal(Enumerable.Range(0, 6_000).Select(n => n * 2L), written); // every record once: none lost, none twice
     }
+
+    [Fact]
+    public async Task Killing_a_silo_after_a_checkpoint_completed_but_before_the_part_files_were_committed_commits_each_record_once()
+    {
+        const string job = FileOutputJob.KillBeforeCommitName;
+        await using var driver = new JobDriver(fixture.Client, job);
+        var started = await driver.StartAsync(parallelism: 2, new CheckpointSettings { Interval = TimeSpan.FromHours(1), Timeout = TimeSpan.FromHours(1) });
+        var numbers = Enumerable.Range(0, 6_000).Select(n => n.ToString(CultureInfo.InvariantCulture)).ToList();
+        await driver.PushAsync(numbers.Take(3_000), retryFor: TimeSpan.FromSeconds(60));
+
+        long? checkpoint;
+        using (var hold = FaultInjectingOutputFiles.HoldCreates(path => path.StartsWith($"{job}/", StringComparison.Ordinal)))
+        {
+            // The moment: checkpoint N is complete (its manifest and the job's state are written), its part files are not.
+            checkpoint = await driver.Coordinator.TriggerCheckpointAsync();
+            await Eventually.TrueAsync(async () => (await driver.Manager.GetInfoAsync()).LastCompletedCheckpoint == checkpoint, "the checkpoint to complete");
+            await Eventually.TrueAsync(() => Task.FromResult(FaultInjectingOutputFiles.Held == 2), "both part-file commits to be held");
+            Assert.Empty(await fixture.OutputFilesAsync($"{job}/"));
+            await fixture.KillSiloHostingAsync(started);
+            hold.Fail(); // the killed instance's commit never happens (nor, here, the survivor's): only the restored instances can write them
+        }
+
+        var info = await Eventually.ValueAsync(() => driver.Manager.GetInfoAsync(), i => i.Restarts >= 1 && i.Status == JobStatus.Running, "the job to recover", TimeSpan.FromSeconds(60));
+        Assert.Equal(checkpoint, info.RestoredCheckpoint); // restored with checkpoint N's pre-committed part files, which it commits again
+        await Eventually.TrueAsync(async () => (await fixture.OutputFilesAsync($"{job}/")).Values.Sum(f => f.Length) == 3_000, "the re-committed part files");
+
+        await driver.PushAsync(numbers.Skip(3_000), retryFor: TimeSpan.FromSeconds(60));
+        Assert.Equal(JobStatus.Finished, (await driver.DrainAsync()).Status);
+
+        var files = await fixture.OutputFilesAsync($"{job}/");
+        Assert.Equal(2, files.Keys.Count(name => name.EndsWith($"-{checkpoint:D10}.jsonl", StringComparison.Ordinal))); // one part file per instance for checkpoint N
+        var written = files.Values.SelectMany(lines => lines).Select(long.Parse).Order().ToList();
+        Assert.Equal(Enumerable.Range(0, 6_000).Select(n => n * 2L), written); // every record once: none lost, none twice
+    }
 }

@@ -23,11 +23,13 @@ public class ClusterFixture : IAsyncLifetime
     public static readonly string[] RequestCounterNames =
         ["rc-oracle", "rc-late", "rc-bad-input", "rc-stopped", "rc-restart", "rc-oversized", "rc-parallel-3",
          "chk-flow", "chk-cut", "chk-timeout", "chk-alo", "chk-slow", "chk-fail", "chk-settings",
-         "fail-deactivate", "fail-kill", "fail-kill-upload", "fail-kill-commit", "fail-kill-coordinator", "fail-snapshot-write",
+         "fail-dead-silo", "fail-kill-upload", "fail-kill-commit", "fail-kill-coordinator", "fail-snapshot-write",
          "fail-ingest-write", "fail-ingest-lost-answer", "fail-exhausted", "fail-corrupt", "fail-kill-all-hosts", "cli",
+         "fail-snapshot-failover", "fail-stop-backoff",
          "request-counter", "cli-file", "cli-stdin", "cli-results", "cli-restart", "rc-bytes",
          "chk-off", "chk-reactivate", "chk-persist-fail",
-         "ingest-truncate", "fence-stale", "channel-fail", "channel-timeout"];
+         "ingest-truncate", "fence-stale", "channel-fail", "channel-timeout",
+         .. TestSeeds.JobNames("fail-deactivate", "fail-kill")];
 
     private AzuriteProcess? _azurite;
 
@@ -36,6 +38,11 @@ public class ClusterFixture : IAsyncLifetime
 
     /// <summary>Settings a fixture of its own adds to every silo.</summary>
     protected virtual void ConfigureTestSilo(ISiloBuilder silo)
+    {
+    }
+
+    /// <summary>Configures the cluster's client further.</summary>
+    protected virtual void ConfigureClient(IClientBuilder client)
     {
     }
 
@@ -65,6 +72,43 @@ public class ClusterFixture : IAsyncLifetime
         }
 
         return files;
+    }
+
+    /// <summary>The silo <paramref name="grain"/> is active on.</summary>
+    public async Task<SiloAddress> SiloOfAsync(IAddressable grain) =>
+        await Client.GetGrain<IManagementGrain>(0).GetActivationAddress(grain) ?? throw new InvalidOperationException($"{grain} is not active");
+
+    /// <summary>The silos that host instances of <paramref name="job"/>.</summary>
+    public async Task<HashSet<SiloAddress>> HostsOfAsync(JobInfo job)
+    {
+        var management = Client.GetGrain<IManagementGrain>(0);
+        var hosts = new HashSet<SiloAddress>();
+        foreach (var task in job.Operators.SelectMany(o => Enumerable.Range(0, o.Parallelism).Select(p => new TaskId(job.Name, o.Uid, p))))
+        {
+            if (await management.GetActivationAddress(Client.GetGrain<Grains.IOperatorGrain>(task.GrainKey)) is { } address)
+            {
+                hosts.Add(address);
+            }
+        }
+
+        return hosts;
+    }
+
+    /// <summary>Kills <paramref name="silo"/> abruptly.</summary>
+    public Task KillSiloAsync(SiloAddress silo) => Cluster.KillSiloAsync(Cluster.Silos.Single(s => s.SiloAddress.Equals(silo)));
+
+    /// <summary>
+    /// Kills a silo that hosts an instance of <paramref name="job"/> (rather not the first silo, the client's first
+    /// gateway; never one of <paramref name="spare"/>), then adds a fresh silo. Returns the silo killed.
+    /// </summary>
+    public async Task<SiloAddress> KillSiloHostingAsync(JobInfo job, params SiloAddress[] spare)
+    {
+        var hosts = await HostsOfAsync(job);
+        hosts.ExceptWith(spare);
+        var victim = Cluster.Silos.Skip(1).FirstOrDefault(s => hosts.Contains(s.SiloAddress)) ?? Cluster.Silos.First(s => hosts.Contains(s.SiloAddress));
+        await Cluster.KillSiloAsync(victim);
+        await Cluster.StartAdditionalSiloAsync();
+        return victim.SiloAddress;
     }
 
     /// <summary>Replaces the grain storage registered under <paramref name="name"/> by a decorator of it.</summary>
@@ -126,6 +170,9 @@ public class ClusterFixture : IAsyncLifetime
             DecorateGrainStorage(silo.Services, CheckpointSiloBuilderExtensions.JobStorageName, inner => new FaultInjectingGrainStorage(inner));
             silo.Services.AddSingleton(FaultInjectingSegmentStore.Interceptor);
             silo.AddIncomingGrainCallFilter<FaultInjectingDeliveries.Filter>();
+            var outputFiles = silo.Services.Last(d => d.ServiceType == typeof(Runtime.Sinks.IOutputFiles));
+            silo.Services.Remove(outputFiles);
+            silo.Services.AddSingleton<Runtime.Sinks.IOutputFiles>(sp => new FaultInjectingOutputFiles((Runtime.Sinks.IOutputFiles)outputFiles.ImplementationFactory!(sp)));
             foreach (var name in RequestCounterNames)
             {
                 silo.Services.AddStreamJob(name, () => new RequestCounterJob());
@@ -134,16 +181,22 @@ public class ClusterFixture : IAsyncLifetime
             silo.Services.AddStreamJob(GatedJob.Name, () => new GatedJob());
             silo.Services.AddStreamJob(StallingJob.Name, () => new StallingJob());
             silo.Services.AddStreamJob(StallingJob.AtLeastOnceName, () => new StallingJob());
+            silo.Services.AddStreamJob(StallingJob.WithTableName, () => new StallingJob(withTable: true));
             silo.Services.AddStreamJob(GeneratedCountJob.Exact, () => new GeneratedCountJob(GeneratedCountJob.ExactCount));
             silo.Services.AddStreamJob(GeneratedCountJob.Tiny, () => new GeneratedCountJob(1));
             silo.Services.AddStreamJob(GeneratedCountJob.Slow, () => new GeneratedCountJob(GeneratedCountJob.SlowCount, slow: true));
             foreach (var (name, create) in Nexmark.NexmarkQueryTests.Jobs) silo.Services.AddStreamJob(name, create);
             silo.Services.AddStreamJob(FileOutputJob.Name, () => new FileOutputJob());
+            silo.Services.AddStreamJob(FileOutputJob.KillBeforeCommitName, () => new FileOutputJob());
             silo.Services.AddStreamJob(WideResultsJob.Name, () => new WideResultsJob());
             silo.Services.AddStreamJob(RollingSumJob.Name, () => new RollingSumJob());
             ConfigureTestSilo(silo);
         });
-        builder.ConfigureClient(client => client.AddMemoryStreams(ResultsStream.ProviderName));
+        builder.ConfigureClient(client =>
+        {
+            client.AddMemoryStreams(ResultsStream.ProviderName);
+            ConfigureClient(client);
+        });
         Cluster = builder.Build();
         await Cluster.DeployAsync();
     }
@@ -168,12 +221,29 @@ public sealed class ClusterCollection : ICollectionFixture<ClusterFixture>
 public sealed class FailureClusterFixture : ClusterFixture
 {
     protected override short InitialSilos => 3;
+
+    // A call in flight to a silo that is killed gets no answer: the client gives up on it after its response
+    // timeout (30 s by default) and then retries. A shorter one keeps the tests that kill silos short.
+    protected override void ConfigureClient(IClientBuilder client) =>
+        client.Configure<Orleans.Configuration.ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(10));
 }
 
 [CollectionDefinition(Name)]
 public sealed class FailureClusterCollection : ICollectionFixture<FailureClusterFixture>
 {
     public const string Name = "FailureCluster";
+}
+
+/// <summary>A three-silo cluster whose membership no other test disturbs (for the test of membership-driven recovery).</summary>
+public sealed class MembershipClusterFixture : ClusterFixture
+{
+    protected override short InitialSilos => 3;
+}
+
+[CollectionDefinition(Name)]
+public sealed class MembershipClusterCollection : ICollectionFixture<MembershipClusterFixture>
+{
+    public const string Name = "MembershipCluster";
 }
 
 /// <summary>
@@ -204,41 +274,60 @@ public sealed class GatedJob : IStreamJob
 
 /// <summary>
 /// A test job whose source partitions stall on a negative number until <see cref="Stall"/> is set, so one
-/// input channel of the keyed operator can be made slow on demand. State: a count per key (n mod 4).
+/// input channel of the keyed operator can be made slow on demand. State: a count per key (n mod 4); registered
+/// as <see cref="WithTableName"/>, it also commits the counts to a result table, and stalls on
+/// <see cref="TableStall"/> instead (the two run in clusters whose tests run in parallel).
 /// </summary>
-public sealed class StallingJob : IStreamJob
+public sealed class StallingJob(bool withTable = false) : IStreamJob
 {
     public const string Name = "stalling";
 
     /// <summary>The same job under another name, for the at-least-once variant of a test (a job of its own).</summary>
     public const string AtLeastOnceName = "stalling-at-least-once";
+    public const string WithTableName = "stalling-table";
 
     public static readonly ManualResetEventSlim Stall = new(initialState: true);
 
     /// <summary>Set while an instance is stalled on a negative number (the stalled push's answer waits behind it).</summary>
     public static readonly ManualResetEventSlim Stalled = new(initialState: false);
 
-    public void Build(JobBuilder job) =>
-        job.Source("numbers", long.Parse)
+    /// <summary>What <see cref="Stall"/> is to the job registered as <see cref="WithTableName"/>.</summary>
+    public static readonly ManualResetEventSlim TableStall = new(initialState: true);
+
+    /// <summary>What <see cref="Stalled"/> is to the job registered as <see cref="WithTableName"/>.</summary>
+    public static readonly ManualResetEventSlim TableStalled = new(initialState: false);
+
+    public void Build(JobBuilder job)
+    {
+        var (stall, stalled) = withTable ? (TableStall, TableStalled) : (Stall, Stalled);
+        var counts = job.Source("numbers", long.Parse)
             .Map("stall-on-negative", n =>
             {
-                if (n < 0 && !Stall.IsSet)
+                if (n < 0 && !stall.IsSet)
                 {
-                    Stalled.Set();
-                    Stall.Wait(TimeSpan.FromSeconds(60));
-                    Stalled.Reset();
+                    stalled.Set();
+                    stall.Wait(TimeSpan.FromSeconds(60));
+                    stalled.Reset();
                 }
 
                 return n;
             })
             .KeyBy(n => n % 4)
             .Count("counts", queryable: true);
+        if (withTable)
+        {
+            counts.ToResultTable("count-table");
+        }
+    }
 }
 
 /// <summary>A test job that writes every number it receives, doubled, to part files.</summary>
 public sealed class FileOutputJob : IStreamJob
 {
     public const string Name = "file-output";
+
+    /// <summary>The same job under another name, for a second test on the same cluster.</summary>
+    public const string KillBeforeCommitName = "file-output-kill";
 
     public void Build(JobBuilder job) =>
         job.Source("numbers", long.Parse)

@@ -18,11 +18,14 @@ public sealed class FaultInjectingGrainStorage(IGrainStorage inner) : IGrainStor
     /// <summary>Writes that matched the current fault so far (held or failed).</summary>
     public static int Matched => _fault?.Matched ?? 0;
 
-    /// <summary>Holds back the writes that match <paramref name="match"/> (state name, grain key) until the returned scope is disposed.</summary>
-    public static FaultScope HoldWrites(Func<string, string, bool> match) => Install(new Fault(match, Fail: false));
+    /// <summary>
+    /// Holds back the writes that match <paramref name="match"/> (state name, grain key) until the returned scope is
+    /// disposed (they go on) or failed (<see cref="Scope.Fail"/>: they fail, as if their silo had died before writing).
+    /// </summary>
+    public static Scope HoldWrites(Func<string, string, bool> match) => Install(new Fault(match, Fail: false));
 
     /// <summary>Fails the writes that match <paramref name="match"/> until the returned scope is disposed.</summary>
-    public static FaultScope FailWrites(Func<string, string, bool> match) => Install(new Fault(match, Fail: true));
+    public static Scope FailWrites(Func<string, string, bool> match) => Install(new Fault(match, Fail: true));
 
     /// <summary>The real provider still takes part in the silo's start-up (it initialises its container there).</summary>
     public void Participate(ISiloLifecycle lifecycle) => (inner as ILifecycleParticipant<ISiloLifecycle>)?.Participate(lifecycle);
@@ -40,7 +43,11 @@ public sealed class FaultInjectingGrainStorage(IGrainStorage inner) : IGrainStor
                 throw new IOException($"injected storage failure writing {stateName} of {grainId}");
             }
 
-            await fault.Released.Task;
+            if (!await fault.Released.Task)
+            {
+                throw new IOException($"injected storage failure: a held write of {stateName} of {grainId} was not done");
+            }
+
             await inner.WriteStateAsync(stateName, grainId, grainState);
             Interlocked.Increment(ref fault.Written);
             return;
@@ -51,14 +58,14 @@ public sealed class FaultInjectingGrainStorage(IGrainStorage inner) : IGrainStor
 
     public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) => inner.ClearStateAsync(stateName, grainId, grainState);
 
-    private static FaultScope Install(Fault fault)
+    private static Scope Install(Fault fault)
     {
         lock (Sync)
         {
             _fault = fault;
         }
 
-        return new FaultScope(fault);
+        return new Scope(fault);
     }
 
     internal sealed record Fault(Func<string, string, bool> Match, bool Fail)
@@ -67,15 +74,16 @@ public sealed class FaultInjectingGrainStorage(IGrainStorage inner) : IGrainStor
 
         public int Written;
 
-        public TaskCompletionSource Released { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        /// <summary>True: held writes go on; false: they fail.</summary>
+        public TaskCompletionSource<bool> Released { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
-    /// <summary>An installed fault; disposing it removes the fault and releases the writes it held.</summary>
-    public sealed class FaultScope : IDisposable
+    /// <summary>An installed fault; disposing it removes the fault and lets held writes go on.</summary>
+    public sealed class Scope : IDisposable
     {
         private readonly Fault _fault;
 
-        internal FaultScope(Fault fault) => _fault = fault;
+        internal Scope(Fault fault) => _fault = fault;
 
         /// <summary>Writes that matched this fault (held or failed).</summary>
         public int Matched => Volatile.Read(ref _fault.Matched);
@@ -83,7 +91,12 @@ public sealed class FaultInjectingGrainStorage(IGrainStorage inner) : IGrainStor
         /// <summary>Held writes that reached the real storage after their release.</summary>
         public int Written => Volatile.Read(ref _fault.Written);
 
-        public void Dispose()
+        /// <summary>Removes the fault; the writes it held fail.</summary>
+        public void Fail() => End(go: false);
+
+        public void Dispose() => End(go: true);
+
+        private void End(bool go)
         {
             lock (Sync)
             {
@@ -93,7 +106,7 @@ public sealed class FaultInjectingGrainStorage(IGrainStorage inner) : IGrainStor
                 }
             }
 
-            _fault.Released.TrySetResult();
+            _fault.Released.TrySetResult(go);
         }
     }
 }

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
 using Orleans.Streams;
+using OrleansCheckpoint.Client.Push;
 using OrleansCheckpoint.Grains;
 using OrleansCheckpoint.Messages;
 using Xunit;
@@ -13,7 +14,6 @@ public sealed class JobDriver(IClusterClient client, string job) : IAsyncDisposa
     // Committed result batches by their identity: a batch re-published after a recovery replaces itself.
     private readonly ConcurrentDictionary<(string, int, long, bool, int), ResultBatch> _results = new();
     private StreamSubscriptionHandle<ResultBatch>? _subscription;
-    private long _sequence;
 
     public IJobManagerGrain Manager => client.GetGrain<IJobManagerGrain>(job);
 
@@ -27,9 +27,16 @@ public sealed class JobDriver(IClusterClient client, string job) : IAsyncDisposa
     /// <summary>How many result batches arrived more than once (re-published after a recovery).</summary>
     public int RepublishedBatches { get; private set; }
 
-    public async Task<JobInfo> StartAsync(int? parallelism = null, CheckpointSettings? checkpointing = null)
+    public async Task<JobInfo> StartAsync(int? parallelism = null, CheckpointSettings? checkpointing = null, RestartOverrides? restart = null)
     {
-        _subscription = await client.GetStreamProvider(ResultsStream.ProviderName)
+        await SubscribeAsync();
+        return await Manager.StartAsync(new JobStartOptions(parallelism, checkpointing, RestartOverrides: restart));
+    }
+
+    /// <summary>Follows the job's results stream (done by <see cref="StartAsync"/>; for a job started otherwise, e.g. by the client's command line).</summary>
+    public async Task SubscribeAsync()
+    {
+        _subscription ??= await client.GetStreamProvider(ResultsStream.ProviderName)
             .GetStream<ResultBatch>(StreamId.Create(ResultsStream.Namespace, job))
             .SubscribeAsync((batch, _) =>
             {
@@ -46,65 +53,47 @@ public sealed class JobDriver(IClusterClient client, string job) : IAsyncDisposa
 
                 return Task.CompletedTask;
             });
-        return await Manager.StartAsync(new JobStartOptions(parallelism, checkpointing));
     }
 
-    /// <summary>Retries of pushes that failed (and were then acknowledged), and how many of those the source had already logged.</summary>
-    public (int Retries, int Duplicates) RetryCounts { get; private set; }
+    /// <summary>Retries of pushes that failed (and were then acknowledged), and how many batches the sources had already logged.</summary>
+    public (long Retries, long Duplicates) RetryCounts { get; private set; }
 
     /// <summary>
-    /// Pushes lines in batches of <paramref name="batchSize"/>; batch k goes to source partition k mod P. A push
-    /// that fails for a reason other than bad input is retried with the same producer and sequence (the
-    /// source recognises a batch it already logged), for up to <paramref name="retryFor"/>.
+    /// Pushes lines through the client's own <see cref="EventPusher"/> (what <c>client push</c> runs): batches of
+    /// <paramref name="batchSize"/>, batch k to source partition k mod P, a failed push retried with the same producer
+    /// and sequence by the client's <see cref="PushRetryPolicy"/> for up to <paramref name="retryFor"/> (zero: not
+    /// at all). <paramref name="producer"/> fixes the producer's identity, so that pushing the same lines again sends
+    /// each batch as before; <paramref name="eventsPerSecond"/> throttles the push. Throws the client's
+    /// <see cref="PushFailedException"/> when a batch is refused or still fails when its time to retry is up.
     /// </summary>
-    public async Task<int> PushAsync(IEnumerable<string> lines, int batchSize = 500, TimeSpan? retryFor = null)
+    public async Task<long> PushAsync(IEnumerable<string> lines, int batchSize = 500, TimeSpan? retryFor = null, string? producer = null, double? eventsPerSecond = null)
     {
-        var route = await RetryAsync(() => Manager.GetPushRouteAsync(), retryFor ?? TimeSpan.Zero);
-        var accepted = 0;
-        var lineNumber = 1L;
-        foreach (var chunk in lines.Chunk(batchSize))
+        var settings = new PushSettings(batchSize, eventsPerSecond, retryFor ?? TimeSpan.Zero) { ProducerId = producer };
+        var route = await settings.RetryPolicy.ExecuteAsync(() => Manager.GetPushRouteAsync(), null, CancellationToken.None);
+        try
         {
-            var partition = (int)(_sequence % route.Parallelism);
-            var batch = new PushBatch($"{job}-producer-{partition}", ++_sequence, lineNumber, chunk);
-            var result = await RetryAsync(() => Source(route, partition).PushAsync(batch), retryFor ?? TimeSpan.Zero);
-            accepted += result.Accepted;
-            lineNumber += chunk.Length;
+            var summary = await new EventPusher(client, route, settings).PushAsync(lines.ToAsyncEnumerable(), null, CancellationToken.None);
+            Count(summary);
+            return summary.Accepted;
         }
-
-        return accepted;
+        catch (PushFailedException e)
+        {
+            Count(e.Progress);
+            throw;
+        }
     }
 
-    /// <summary>Pushes one batch to one source partition, retrying it like <see cref="PushAsync"/> does.</summary>
+    /// <summary>Pushes one batch to one source partition, retried by the client's <see cref="PushRetryPolicy"/> as <see cref="PushAsync"/> retries.</summary>
     public async Task<PushResult> PushToAsync(int partition, string producer, long sequence, IEnumerable<string> lines, TimeSpan retryFor)
     {
         var batch = new PushBatch(producer, sequence, 1, [.. lines]);
-        return await RetryAsync(async () => await Source(await Manager.GetPushRouteAsync(), partition).PushAsync(batch), retryFor);
+        var retries = 0;
+        var result = await new PushRetryPolicy(retryFor).ExecuteAsync(async () => await (await SourceAsync(partition)).PushAsync(batch), (_, retry) => retries = retry, CancellationToken.None);
+        Count(new PushSummary(result.Accepted, 1, retries, result.Duplicate ? 1 : 0, TimeSpan.Zero));
+        return result;
     }
 
-    private async Task<T> RetryAsync<T>(Func<Task<T>> call, TimeSpan retryFor)
-    {
-        var deadline = DateTime.UtcNow + retryFor;
-        var retried = false;
-        while (true)
-        {
-            try
-            {
-                var result = await call();
-                if (retried)
-                {
-                    RetryCounts = (RetryCounts.Retries + 1, RetryCounts.Duplicates + (result is PushResult { Duplicate: true } ? 1 : 0));
-                }
-
-                return result;
-            }
-            catch (Exception e) when (DateTime.UtcNow < deadline && e is not (Errors.InvalidEventsException or Errors.BatchTooLargeException or Errors.JobNotFoundException)
-                && e is not Errors.JobNotRunningException { Status: not "Restarting" })
-            {
-                retried = true;
-                await Task.Delay(100);
-            }
-        }
-    }
+    private void Count(PushSummary summary) => RetryCounts = (RetryCounts.Retries + summary.Retries, RetryCounts.Duplicates + summary.Duplicates);
 
     public async Task<ISourceGrain> SourceAsync(int partition) => Source(await Manager.GetPushRouteAsync(), partition);
 

@@ -1,3 +1,4 @@
+using OrleansCheckpoint.Messages;
 using OrleansCheckpoint.Runtime.Recovery;
 using Xunit;
 

@@ -43,6 +43,10 @@ public interface IOperatorGrain : IGrainWithStringKey
     /// <summary>Whether the instance runs <paramref name="generation"/> of its job (a fresh activation that lost its state does not).</summary>
     Task<bool> IsRunningAsync(long generation);
 
+    /// <summary>The silo this instance is active on (the job manager follows membership with it).</summary>
+    [Orleans.Concurrency.AlwaysInterleave]
+    Task<SiloAddress> GetSiloAsync();
+
     /// <summary>This instance's counters.</summary>
     Task<JobMetrics> GetMetricsAsync();
 }

@@ -42,6 +42,7 @@ public enum JobStatus
 /// <param name="RestoredCheckpoint">The checkpoint its last recovery restored (null if none, or if it started empty).</param>
 /// <param name="LastFailure">The last failure it recovered from (or, with <see cref="JobStatus.Failed"/>, the one that failed it).</param>
 /// <param name="CoordinatorSilo">The silo its job manager and checkpoint coordinator run on.</param>
+/// <param name="RestartStrategy">The restart strategy it runs with, on one line (null if never started).</param>
 [GenerateSerializer, Immutable]
 public sealed record JobInfo(
     [property: Id(0)] string Name,
@@ -56,7 +57,8 @@ public sealed record JobInfo(
     [property: Id(9)] int Restarts = 0,
     [property: Id(10)] long? RestoredCheckpoint = null,
     [property: Id(11)] string? LastFailure = null,
-    [property: Id(12)] string? CoordinatorSilo = null);
+    [property: Id(12)] string? CoordinatorSilo = null,
+    [property: Id(13)] string? RestartStrategy = null);
 
 /// <summary>An operator (or chain of operators) of a running job.</summary>
 /// <param name="Uid">The uid of the operator (the chain's first operator).</param>
@@ -69,11 +71,13 @@ public sealed record OperatorInfo([property: Id(0)] string Uid, [property: Id(1)
 /// <param name="Parallelism">The default number of instances per operator.</param>
 /// <param name="Checkpointing">The job's checkpoint settings in full, or <c>null</c> for the silo's defaults (with <paramref name="CheckpointOverrides"/>).</param>
 /// <param name="CheckpointOverrides">Checkpoint settings to change from the silo's defaults (what <c>client start --checkpoint-…</c> sends).</param>
+/// <param name="RestartOverrides">Restart-strategy settings to change from the silo's defaults (what <c>client start --restart-…</c> sends).</param>
 [GenerateSerializer, Immutable]
 public sealed record JobStartOptions(
     [property: Id(0)] int? Parallelism = null,
     [property: Id(1)] CheckpointSettings? Checkpointing = null,
-    [property: Id(2)] CheckpointOverrides? CheckpointOverrides = null);
+    [property: Id(2)] CheckpointOverrides? CheckpointOverrides = null,
+    [property: Id(3)] RestartOverrides? RestartOverrides = null);
 
 /// <summary>Counters of a job's instances, summed.</summary>
 /// <param name="RecordsIn">Records received by operators (after the sources).</param>

@@ -88,40 +88,53 @@ internal sealed partial class JobManagerGrain : IRemindable
         throw new StreamJobException($"No retained checkpoint of job '{Job}' can be restored: {string.Join("; ", problems)}");
     }
 
-    /// <summary>Rolls the job back to its last completed checkpoint, after the restart strategy's delay; fails it when the strategy gives up.</summary>
+    /// <summary>The restart strategy the job runs with.</summary>
+    private Recovery.RestartSettings Restart => S.Restart ?? options.Value.Restart;
+
+    /// <summary>
+    /// Rolls the job back to its last completed checkpoint, or fails it when the restart strategy gives up. The
+    /// old generation is cancelled at once; the new one is deployed by the supervision timer once the strategy's
+    /// delay is over (<see cref="S"/>.RedeployAt, persisted, so a manager that moves meanwhile keeps the
+    /// schedule). No grain call waits out the delay: stops, triggers, acknowledgements and queries are answered
+    /// meanwhile, and a stop during the wait cancels the restart.
+    /// </summary>
     private async Task RecoverAsync(string reason)
     {
-        while (true)
+        var now = DateTimeOffset.UtcNow;
+        var delay = Restart.NextDelay(S.RestartTimes, now, out var why);
+        if (delay is null)
         {
-            var now = DateTimeOffset.UtcNow;
-            var delay = options.Value.Restart.NextDelay(S.RestartTimes, now, out var why);
-            if (delay is null)
-            {
-                await FailAsync($"{reason} — not restarted: {why}");
-                return;
-            }
+            await FailAsync($"{reason} — not restarted: {why}");
+            return;
+        }
 
-            LogRecovering(logger, Job, S.Generation, reason, delay.Value.TotalMilliseconds);
-            S.Status = JobStatus.Restarting;
-            S.Restarts++;
-            S.RestartTimes = [.. S.RestartTimes.Where(t => now - t < options.Value.Restart.Window), now];
-            S.LastFailure = reason;
+        LogRecovering(logger, Job, S.Generation, reason, delay.Value.TotalMilliseconds);
+        RememberFailedHosts();
+        S.Status = JobStatus.Restarting;
+        S.Restarts++;
+        S.RestartTimes = [.. S.RestartTimes.Where(t => now - t < Restart.Window), now];
+        S.LastFailure = reason;
+        S.RedeployAt = now + delay.Value;
+        await state.WriteStateAsync();
+        StartSupervising(); // its timer redeploys when the delay is over
+        await StopCheckpointingAsync($"job '{Job}' is recovering from a failure");
+        await CancelAllAsync();
+    }
+
+    /// <summary>Deploys the job's next generation from its last checkpoint, once a recovery's delay is over; a failure to do so is recovered from in turn.</summary>
+    private async Task RedeployAsync()
+    {
+        try
+        {
+            await DeployGenerationAsync(Plan());
+            S.Status = JobStatus.Running;
+            S.RedeployAt = null;
             await state.WriteStateAsync();
-            await StopCheckpointingAsync($"job '{Job}' is recovering from a failure");
-            await CancelAllAsync();
-            await Task.Delay(delay.Value);
-            try
-            {
-                await DeployGenerationAsync(Plan());
-                S.Status = JobStatus.Running;
-                await state.WriteStateAsync();
-                StartSupervising();
-                return;
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                reason = $"recovery failed: {e.Message}";
-            }
+            StartSupervising();
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            await RecoverAsync($"recovery failed: {e.Message}");
         }
     }
 
@@ -190,15 +203,28 @@ internal sealed partial class JobManagerGrain : IRemindable
 
     private async Task SuperviseAsync()
     {
+        await RecordLateDeadSiloAsync();
         if (S.Status == JobStatus.Restarting)
         {
-            await RecoverAsync(S.LastFailure ?? "the job manager restarted during a recovery");
+            // A recovery whose delay is over, or a deployment its manager did not live to finish.
+            if (S.RedeployAt is not { } due || DateTimeOffset.UtcNow >= due)
+            {
+                await RedeployAsync();
+            }
+
             return;
         }
 
         if (S.Status != JobStatus.Running)
         {
             return;
+        }
+
+        WatchMembership();
+        if (_hostsGeneration != S.Generation && !_hostsLookupInFlight)
+        {
+            _hostsLookupInFlight = true;
+            _ = LookUpHostsAsync(S.Generation); // not awaited, like the heartbeat
         }
 
         if (DateTimeOffset.UtcNow - _lastHeartbeat >= HeartbeatPeriod && !_heartbeatInFlight)

@@ -63,6 +63,14 @@ internal sealed class JobState
     /// <summary>The last failure recovered from.</summary>
     [Id(13)]
     public string? LastFailure { get; set; }
+
+    /// <summary>The restart strategy the job runs with (null for a job started before it was kept: the silo's).</summary>
+    [Id(14)]
+    public Recovery.RestartSettings? Restart { get; set; }
+
+    /// <summary>While <see cref="JobStatus.Restarting"/> after a failure: when the restart strategy's delay is over and the job is redeployed.</summary>
+    [Id(15)]
+    public DateTimeOffset? RedeployAt { get; set; }
 }
 
 /// <summary>
@@ -75,6 +83,7 @@ internal sealed partial class JobManagerGrain(
     [PersistentState("job", CheckpointSiloBuilderExtensions.JobStorageName)] IPersistentState<JobState> state,
     JobRegistry registry,
     SnapshotStore snapshots,
+    IClusterMembershipService membership,
     IOptions<OrleansCheckpointOptions> options,
     ILogger<JobManagerGrain> logger) : Grain, IJobManagerGrain
 {
@@ -119,6 +128,12 @@ internal sealed partial class JobManagerGrain(
         }
 
         var checkpointing = startOptions.Checkpointing ?? startOptions.CheckpointOverrides?.ApplyTo(settings.Checkpointing) ?? settings.Checkpointing;
+        var restart = settings.Restart.With(startOptions.RestartOverrides);
+        if (restart.Problems(Recovery.RestartSettings.StartOptionNames).ToList() is { Count: > 0 } restartProblems)
+        {
+            throw new InvalidJobSettingsException($"Job '{Job}' cannot start: {string.Join("; ", restartProblems)}.");
+        }
+
         if (checkpointing.Validate() is { Count: > 0 } problems)
         {
             throw new InvalidCheckpointSettingsException(Job, problems);
@@ -144,6 +159,8 @@ internal sealed partial class JobManagerGrain(
         S.RestartTimes.Clear();
         S.FinishedTasks.Clear();
         S.Checkpointing = checkpointing;
+        S.Restart = restart;
+        S.RedeployAt = null;
 
         // A job that has checkpoints resumes from the latest (its sources replay their logs from there).
         try
@@ -281,7 +298,7 @@ internal sealed partial class JobManagerGrain(
 
         if (S.Status == JobStatus.Running)
         {
-            await RecoverAsync(reason);
+            await RecoverAsync(await WithDeadHostsAsync(reason));
         }
         else if (S.Status == JobStatus.Draining)
         {
@@ -321,7 +338,8 @@ internal sealed partial class JobManagerGrain(
 
     private JobInfo Info() => new(
         Job, S.Status, S.Parallelism, S.Generation, S.StartedAt, S.FailureReason, S.Parallelism > 0 ? Plan().Describe() : [],
-        S.Parallelism > 0 ? S.Checkpointing : null, S.CompletedCheckpoints.LastOrDefault()?.Id, S.Restarts, S.RestoredCheckpoint, S.LastFailure, GrainContext.Address.SiloAddress?.ToString());
+        S.Parallelism > 0 ? S.Checkpointing : null, S.CompletedCheckpoints.LastOrDefault()?.Id, S.Restarts, S.RestoredCheckpoint, S.LastFailure, GrainContext.Address.SiloAddress?.ToString(),
+        S.Parallelism > 0 ? Restart.ToString() : null);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Job {Job} started: generation {Generation}, parallelism {Parallelism}")]
     private static partial void LogStarted(ILogger logger, string job, long generation, int parallelism);

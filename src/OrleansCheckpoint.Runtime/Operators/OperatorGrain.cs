@@ -179,6 +179,8 @@ internal sealed partial class OperatorGrain(
 
     public Task<bool> IsRunningAsync(long generation) => Task.FromResult(_task?.Deployment.Generation == generation && _failure is null);
 
+    public Task<SiloAddress> GetSiloAsync() => Task.FromResult(GrainContext.Address.SiloAddress!);
+
     public Task<JobMetrics> GetMetricsAsync() => Task.FromResult(_task?.Metrics ?? JobMetrics.Zero);
 
     Task IResultsPublisher.PublishAsync(ResultBatch batch)
