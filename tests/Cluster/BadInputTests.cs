@@ -123,7 +123,7 @@ public sealed class BadInputTests(ClusterFixture fixture)
         Assert.Contains("Stopped", pushError.Message);
         var restarted = await driver.Manager.StartAsync(new JobStartOptions(1));
         Assert.Equal(stopped.Generation + 1, restarted.Generation);
-        Assert.Equal(1, (await source.PushAsync(new PushBatch("p", 3, 3, [line]))).Accepted);
+        Assert.Equal(1, (await source.PushAsync(new PushBatch("p", 2, 2, [line]))).Accepted);
         await driver.DrainAsync();
         Assert.Equal("2", (await driver.Manager.QueryAsync("/api/cart")).ValueJson); // the event from before the stop, and the one after
         await driver.DisposeAsync();

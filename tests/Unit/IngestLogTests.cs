@@ -132,27 +132,31 @@ public sealed class IngestLogTests
     });
 
     [Fact]
-    public Task A_push_below_its_producers_last_sequence_is_refused_not_dropped_as_a_duplicate() => OnOneScheduler(async () =>
+    public Task A_producers_pushes_are_numbered_from_one_a_retry_is_a_duplicate_and_a_gap_is_refused_not_taken_for_a_retry() => OnOneScheduler(async () =>
     {
         var store = new HeldStore(new MemorySegmentStore());
         store.Release();
         var ingest = new Harness(store);
+        var first = await Assert.ThrowsAsync<PushOutOfOrderException>(() => ingest.Push("q", 2, "q2")); // a new producer starts at 1
+        Assert.Equal("Push 2 of producer 'q' is out of order: its next is 1. A producer numbers its pushes 1, 2, 3, … and sends each after the one before it was accepted.", first.Message);
         await ingest.Push("p", 1, "e1");
-        await ingest.Push("p", 3, "e3"); // gaps are allowed
-
-        var below = await Assert.ThrowsAsync<PushOutOfOrderException>(() => ingest.Push("p", 2, "e2"));
-        Assert.Equal("Sequence 2 is below the last logged 3 for producer 'p'; pushes of one producer must be sent in order (the next only once the previous one is acknowledged).", below.Message);
-        Assert.True((await ingest.Push("p", 3, "e3")).Duplicate); // the last one's retry still is a duplicate
+        var gap = await Assert.ThrowsAsync<PushOutOfOrderException>(() => ingest.Push("p", 3, "e3"));
+        Assert.Equal((3, 2), (gap.Sequence, gap.Expected));
+        await ingest.Push("p", 2, "e2");
+        Assert.True((await ingest.Push("p", 2, "e2")).Duplicate); // the last one's retry
+        Assert.True((await ingest.Push("p", 1, "e1")).Duplicate); // an earlier one's retry: logged, as every number up to the last is
 
         store.Hold();
-        var inFlight = ingest.Push("p", 5, "e5");
+        var inFlight = ingest.Push("p", 3, "e3");
         await store.WriteStarted;
-        var overtaken = await Assert.ThrowsAsync<PushOutOfOrderException>(() => ingest.Push("p", 4, "e4")); // overtaken by 5, not yet logged
-        Assert.Contains("Sequence 4 is below the last accepted 5 for producer 'p'", overtaken.Message);
+        var next = ingest.Push("p", 4, "e4"); // the next may follow before 3 is durable (accepted in order) …
+        var overtaking = await Assert.ThrowsAsync<PushOutOfOrderException>(() => ingest.Push("p", 6, "e6")); // … a gap may not
+        Assert.Equal(5, overtaking.Expected);
         store.Release();
         await inFlight;
+        await next;
 
-        Assert.Equal(["e1", "e3", "e5"], Lines(await new IngestLog(store, Serializer).OpenAsync(0, null, CancellationToken.None)));
+        Assert.Equal(["e1", "e2", "e3", "e4"], Lines(await new IngestLog(store, Serializer).OpenAsync(0, null, CancellationToken.None)));
         ingest.Stop();
     });
 

@@ -125,21 +125,22 @@ public sealed class InvalidCheckpointSettingsException : InvalidJobSettingsExcep
 }
 
 /// <summary>
-/// A producer's push came out of order: its sequence is below one the source already logged (or accepted) for that
-/// producer. The source keeps only each producer's last sequence, so it cannot tell a retry of an older batch from a
-/// batch never logged; it refuses rather than drop it as a duplicate. Nothing of the batch was accepted.
+/// A producer's push is not its next: a producer numbers its pushes 1, 2, 3, … and sends each once the one before it
+/// was accepted (a retry of an earlier one is recognised as a duplicate). A gap means a push overtook an earlier one,
+/// or the producer did not start at 1; the source refuses it rather than risk taking a batch never logged for a
+/// retry. Nothing of the batch was accepted.
 /// </summary>
 [GenerateSerializer]
 public sealed class PushOutOfOrderException : StreamJobException
 {
-    /// <summary>Creates the error for <paramref name="sequence"/> of <paramref name="producerId"/>, below <paramref name="last"/>.</summary>
-    public PushOutOfOrderException(string producerId, long sequence, long last, bool logged)
-        : base($"Sequence {sequence} is below the last {(logged ? "logged" : "accepted")} {last} for producer '{producerId}'; " +
-               "pushes of one producer must be sent in order (the next only once the previous one is acknowledged).")
+    /// <summary>Creates the error for <paramref name="sequence"/> of <paramref name="producerId"/>, whose next is <paramref name="expected"/>.</summary>
+    public PushOutOfOrderException(string producerId, long sequence, long expected)
+        : base($"Push {sequence} of producer '{producerId}' is out of order: its next is {expected}. A producer numbers its pushes " +
+               "1, 2, 3, … and sends each after the one before it was accepted.")
     {
         ProducerId = producerId;
         Sequence = sequence;
-        Last = last;
+        Expected = expected;
     }
 
     /// <summary>The producer.</summary>
@@ -150,7 +151,7 @@ public sealed class PushOutOfOrderException : StreamJobException
     [Id(1)]
     public long Sequence { get; private set; }
 
-    /// <summary>The producer's last sequence the source holds.</summary>
+    /// <summary>The sequence the source expected next from this producer.</summary>
     [Id(2)]
-    public long Last { get; private set; }
+    public long Expected { get; private set; }
 }

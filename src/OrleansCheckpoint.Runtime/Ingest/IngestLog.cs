@@ -2,7 +2,6 @@ using Azure;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using Orleans.Serialization;
-using OrleansCheckpoint.Errors;
 using OrleansCheckpoint.Messages;
 
 namespace OrleansCheckpoint.Runtime.Ingest;
@@ -103,19 +102,14 @@ internal sealed class IngestLog(ISegmentStore segments, Serializer serializer)
     }
 
     /// <summary>
-    /// Whether the log already holds this producer's batch: its sequence is the producer's last one logged (a retry).
-    /// Only the last sequence is kept, so a lower one may be a retry or a batch that overtook an earlier one and was
-    /// never logged: it is refused with <see cref="PushOutOfOrderException"/> rather than dropped as a duplicate.
+    /// Whether the log already holds this producer's batch. A producer's sequences are logged consecutively from 1
+    /// (the source refuses a gap), so every sequence up to the producer's last one logged is in the log: a retry.
     /// </summary>
-    public bool Contains(PushBatch batch)
-    {
-        if (!ProducerSequences.TryGetValue(batch.ProducerId, out var last) || batch.Sequence > last)
-        {
-            return false;
-        }
+    public bool Contains(PushBatch batch) =>
+        ProducerSequences.TryGetValue(batch.ProducerId, out var last) && batch.Sequence <= last;
 
-        return batch.Sequence == last ? true : throw new PushOutOfOrderException(batch.ProducerId, batch.Sequence, last, logged: true);
-    }
+    /// <summary>The producer's last sequence logged, 0 for a producer the log has not seen.</summary>
+    public long LastSequenceOf(string producerId) => ProducerSequences.GetValueOrDefault(producerId);
 
     /// <summary>Appends <paramref name="batches"/> as one segment; returns its start offset once it is durable.</summary>
     public async Task<long> AppendAsync(IReadOnlyList<PushBatch> batches, CancellationToken cancellation)

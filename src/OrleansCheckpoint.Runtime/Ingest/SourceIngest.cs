@@ -8,8 +8,10 @@ namespace OrleansCheckpoint.Runtime.Ingest;
 /// The write path of a source partition: a push is parsed (a malformed event rejects it before anything is
 /// logged), appended to the ingest log with other pushes that arrived meanwhile (group commit: one segment
 /// per round trip, not one per event), and acknowledged once it is durable and queued for processing, in log
-/// order. A push whose (producer, sequence) the log already holds is acknowledged as a duplicate without
-/// being logged again; one whose sequence is below its producer's last one is refused (see <see cref="IngestLog.Contains"/>).
+/// order. A producer numbers its pushes 1, 2, 3, … (Kafka's idempotent producer does the same): a push numbered at
+/// or below the producer's last logged one is a retry, acknowledged as a duplicate without being logged again; one
+/// that is not the next number (a gap: a push that overtook an earlier one, or a producer that did not start at 1) is
+/// refused with <see cref="PushOutOfOrderException"/>, so that nothing is ever taken for a retry that was not logged.
 /// The pushes accepted but not yet durable and queued hold at most <c>maxPendingBytes</c> (of their lines; one push
 /// is let in whatever its size when nothing is pending): further pushes wait for room, so many concurrent producers
 /// are slowed down, not buffered. After a restore, the log from the checkpoint's offset is replayed before new
@@ -19,7 +21,7 @@ internal sealed class SourceIngest(IngestLog log, IPushSourceOperator source, Fu
 {
     private readonly Queue<Pending> _pending = new();
     private readonly Dictionary<(string Producer, long Sequence), Pending> _inFlight = [];
-    private readonly Dictionary<string, long> _lastAccepted = []; // per producer, the highest sequence accepted (in flight or logged)
+    private readonly Dictionary<string, long> _lastAccepted = []; // per producer, the last sequence accepted (in flight or logged)
     private IReadOnlyList<PushBatch> _replay = [];
     private TaskCompletionSource _signal = NewSignal();
     private TaskCompletionSource _roomFreed = NewSignal();
@@ -64,9 +66,10 @@ internal sealed class SourceIngest(IngestLog log, IPushSourceOperator source, Fu
                 return new PushResult(push.Lines.Length, Duplicate: true);
             }
 
-            if (_lastAccepted.TryGetValue(push.ProducerId, out var accepted) && push.Sequence < accepted)
+            var last = Math.Max(_lastAccepted.GetValueOrDefault(push.ProducerId), log.LastSequenceOf(push.ProducerId));
+            if (push.Sequence != last + 1)
             {
-                throw new PushOutOfOrderException(push.ProducerId, push.Sequence, accepted, logged: false);
+                throw new PushOutOfOrderException(push.ProducerId, push.Sequence, expected: last + 1);
             }
 
             if (PendingBytes == 0 || PendingBytes + bytes <= maxPendingBytes)
