@@ -41,11 +41,17 @@ internal static class CommandActions
         catch (Exception e) when (Describe(e is PushFailedException ? e.InnerException! : e, cancellation) is var (exitCode, message))
         {
             ConsoleOutput.Error(message);
-            if (e is PushFailedException { Progress: var progress })
+            if (e is PushFailedException { Progress: var progress } failed)
             {
                 ConsoleOutput.Note(string.Create(
                     CultureInfo.InvariantCulture,
                     $"{progress.Accepted:N0} events in {progress.Batches:N0} batches were accepted before the push stopped ({progress.Retries:N0} retries, {progress.Duplicates:N0} duplicates)."));
+                if (failed.ProducerId is { } producer)
+                {
+                    ConsoleOutput.Note(
+                        $"To push the same input again without counting what was accepted twice, repeat the command with --producer-id {producer} " +
+                        "(the same input and --batch-size, the job's parallelism unchanged).");
+                }
             }
 
             return exitCode;

@@ -39,9 +39,14 @@ internal static class PushCommand
             "--retry-for",
             $"Retry a failed push for up to this long from its first failure, 0 for never (default {Durations.Format(PushSettings.DefaultRetryFor)}); a retry is never counted twice");
 
+        var producer = new Option<string>("--producer-id")
+        {
+            Description = "Push as this producer (source partition p as ID-p, batches numbered from 1); pushing the same input again under the same id logs only what was not logged before. Default: a new id per run",
+            HelpName = "ID",
+        };
         var command = new Command("push", "Push JSON-line events to a running job, spread over its source partitions")
         {
-            job, generate, rate, seed, lateFraction, file, stdin, batchSize, retryFor,
+            job, generate, rate, seed, lateFraction, file, stdin, batchSize, retryFor, producer,
         };
         command.Validators.Add(result =>
         {
@@ -67,7 +72,10 @@ internal static class PushCommand
             var input = parse.GetValue(generate) is { } count
                 ? PushInput.Generate(count, parse.GetValue(seed) ?? 1, eventsPerSecond ?? 1000, parse.GetValue(lateFraction) ?? 0)
                 : parse.GetValue(file) is { } path ? PushInput.File(path) : PushInput.StandardInput();
-            var settings = new PushSettings(parse.GetValue(batchSize), eventsPerSecond, parse.GetValue(retryFor));
+            var settings = new PushSettings(parse.GetValue(batchSize), eventsPerSecond, parse.GetValue(retryFor))
+            {
+                ProducerId = parse.GetValue(producer) ?? $"push-{Guid.NewGuid():N}"[..17],
+            };
             var summary = await JobPush.RunAsync(context.Client, parse.GetRequiredValue(job), input, settings, context.Output, cancellation);
             context.Output.Data(
                 new

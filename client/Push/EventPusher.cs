@@ -91,7 +91,7 @@ internal sealed class EventPusher
         var failure = failures.OrderBy(f => f.FirstLine).Select(f => f.Error).FirstOrDefault()
             ?? readFailure
             ?? (cancellation.IsCancellationRequested ? new OperationCanceledException(cancellation) : null);
-        return failure is null ? summary : throw new PushFailedException(failure, summary);
+        return failure is null ? summary : throw new PushFailedException(failure, summary, _settings.ProducerId);
     }
 
     private async Task DispatchAsync(IAsyncEnumerable<string> lines, Stopwatch clock, CancellationToken stop)

@@ -32,7 +32,10 @@ internal sealed record PushSummary(long Accepted, long Batches, long Retries, lo
 }
 
 /// <summary>A push stopped by <see cref="Exception.InnerException"/> (a rejected batch, a lost silo, Ctrl+C) after <see cref="Progress"/> (the events accepted so far).</summary>
-internal sealed class PushFailedException(Exception cause, PushSummary progress) : Exception(cause.Message, cause)
+internal sealed class PushFailedException(Exception cause, PushSummary progress, string? producerId = null) : Exception(cause.Message, cause)
 {
     public PushSummary Progress { get; } = progress;
+
+    /// <summary>The push's producer identity: pushing the same input again under it logs only what was not logged.</summary>
+    public string? ProducerId { get; } = producerId;
 }

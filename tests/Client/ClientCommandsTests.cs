@@ -49,6 +49,47 @@ public sealed class ClientCommandsTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task After_a_push_stopped_the_same_input_pushed_again_under_its_producer_id_counts_every_event_once()
+    {
+        const string job = "cli-repush";
+        var requests = new RequestGenerator(seed: 12).Take(600).ToList();
+        var lines = requests.Select(RequestGenerator.ToJsonLine).ToArray();
+        var good = lines[349];
+        lines[349] = "{\"endpoint\": 17}"; // line 350, in the 7th batch of 50: partition 0's 4th
+        var path = Path.Combine(Path.GetTempPath(), $"push-{Guid.NewGuid():N}.jsonl");
+        await File.WriteAllLinesAsync(path, lines);
+        try
+        {
+            Assert.Equal(0, (await RunAsync("start", job, "--parallelism", "2")).ExitCode);
+            var push = await RunAsync("push", job, "--file", path, "--batch-size", "50");
+            Assert.True(push.ExitCode == 1, $"exit code {push.ExitCode}: {push.Error}");
+            var producer = System.Text.RegularExpressions.Regex.Match(push.Error, "--producer-id (\\S+)").Groups[1].Value;
+            Assert.NotEmpty(producer);
+
+            // The user fixes the line and pushes the same file again: partition 1 went on past line 350 meanwhile,
+            // and what either partition logged is recognised, not counted twice.
+            lines[349] = good;
+            await File.WriteAllLinesAsync(path, lines);
+            var again = await RunAsync("push", job, "--file", path, "--batch-size", "50", "--producer-id", producer, "--json");
+
+            Assert.True(again.ExitCode == 0, again.Error);
+            var summary = JsonDocument.Parse(again.Json).RootElement;
+            Assert.Equal(600, summary.GetProperty("accepted").GetInt64());
+            Assert.True(summary.GetProperty("duplicates").GetInt64() >= 3, again.Json); // partition 0 logged its three batches before line 350
+            Assert.Equal(0, (await RunAsync("stop", job, "--drain")).ExitCode);
+            var expected = RequestOracle.Totals(requests);
+            foreach (var endpoint in RequestGenerator.Endpoints)
+            {
+                Assert.Equal(expected.GetValueOrDefault(endpoint), await CommittedTotalAsync(job, endpoint));
+            }
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
     public async Task Generated_requests_are_counted_per_endpoint_as_an_independent_count_of_the_seeded_generator_says()
     {
         const string job = RequestCounterJob.Name;

@@ -26,7 +26,7 @@ public class ClusterFixture : IAsyncLifetime
          "fail-dead-silo", "fail-kill-upload", "fail-kill-commit", "fail-kill-coordinator", "fail-snapshot-write",
          "fail-ingest-write", "fail-ingest-lost-answer", "fail-exhausted", "fail-corrupt", "fail-kill-all-hosts", "cli",
          "fail-snapshot-failover", "fail-stop-backoff",
-         "request-counter", "cli-file", "cli-stdin", "cli-results", "cli-restart", "rc-bytes",
+         "request-counter", "cli-file", "cli-repush", "cli-stdin", "cli-results", "cli-restart", "rc-bytes",
          "chk-off", "chk-reactivate", "chk-persist-fail",
          "ingest-truncate", "fence-stale", "channel-fail", "channel-timeout",
          .. TestSeeds.JobNames("fail-deactivate", "fail-kill")];
