@@ -19,10 +19,10 @@ public sealed class MembershipRecoveryTests(MembershipClusterFixture fixture, Xu
         const string job = "fail-dead-silo";
         await using var driver = new JobDriver(fixture.Client, job);
         var started = await driver.StartAsync(parallelism: 2, RecoveryTests.Manual);
-        var (requests, lines) = RecoveryTests.Stream(seed: 79, count: 10_000);
+        var (requests, lines) = RequestCounterRun.Stream(seed: 79, count: 10_000);
         await driver.PushAsync(lines.Take(5_000), retryFor: RecoveryTests.RetryFor);
         var checkpoint = await driver.Coordinator.TriggerCheckpointAsync();
-        await RecoveryTests.CompletedCheckpointAsync(driver);
+        await RequestCounterRun.CompletedCheckpointAsync(driver);
 
         // No records flow and no checkpoint runs: nothing but the membership change tells the job manager.
         var manager = await RecoveryTests.MoveManagerUntilAsync(fixture, driver, (silo, hosts) => hosts.Any(h => !h.Equals(silo)));
@@ -32,7 +32,7 @@ public sealed class MembershipRecoveryTests(MembershipClusterFixture fixture, Xu
         // A survivor declares it dead at once, as its missed probes would have it do (in-process, their timing varies).
         var survivor = fixture.Cluster.Silos.First(silo => !silo.SiloAddress.Equals(victim)).ServiceProvider.GetRequiredService<IClusterMembershipService>();
         await survivor.TryKill(victim);
-        var info = await RecoveryTests.RecoveredAsync(driver);
+        var info = await RequestCounterRun.RecoveredAsync(driver);
         output.WriteLine($"recovery time: {injected.ElapsedMilliseconds} ms from killing silo {victim} to generation {info.Generation} running; failure: {info.LastFailure}");
 
         // The failure names the dead silo (membership) or the instances found lost (the heartbeat, when it came first;
@@ -45,6 +45,6 @@ public sealed class MembershipRecoveryTests(MembershipClusterFixture fixture, Xu
         Assert.Equal(1, info.Restarts);
         Assert.Equal(checkpoint, info.RestoredCheckpoint);
         await driver.PushAsync(lines.Skip(5_000), retryFor: RecoveryTests.RetryFor);
-        await RecoveryTests.AssertOutputEqualsOracleAsync(driver, requests, windows: false);
+        await RequestCounterRun.AssertOutputEqualsOracleAsync(driver, requests, windows: false);
     }
 }

@@ -2,12 +2,11 @@ using System.Diagnostics;
 using System.Text.Json;
 using OrleansCheckpoint.Client.Push;
 using OrleansCheckpoint.Grains;
-using OrleansCheckpoint.Jobs.RequestCounter;
 using OrleansCheckpoint.Messages;
 using OrleansCheckpoint.Tests.Client;
 using OrleansCheckpoint.Tests.Infrastructure;
+using static OrleansCheckpoint.Tests.Infrastructure.RequestCounterRun;
 using Xunit;
-using Request = OrleansCheckpoint.Jobs.RequestCounter.Request;
 
 namespace OrleansCheckpoint.Tests.Cluster;
 
@@ -27,8 +26,6 @@ public sealed class RecoveryTests(FailureClusterFixture fixture, Xunit.Abstracti
     internal static readonly CheckpointSettings Manual = new() { Interval = TimeSpan.FromHours(1), Timeout = TimeSpan.FromHours(1), Retained = 3 };
 
     public static TheoryData<int> Seeds => TestSeeds.Theory;
-
-    private sealed record WindowCount(string Key, DateTimeOffset Start, DateTimeOffset End, long Value);
 
     [Theory]
     [MemberData(nameof(Seeds))]
@@ -441,23 +438,11 @@ public sealed class RecoveryTests(FailureClusterFixture fixture, Xunit.Abstracti
         await AssertOutputEqualsOracleAsync(driver, requests, windows: true);
     }
 
-    internal static (List<Request> Requests, List<string> Lines) Stream(int seed, int count)
-    {
-        var requests = new RequestGenerator(seed, eventsPerSecond: 500).Take(count).ToList();
-        return (requests, requests.Select(RequestGenerator.ToJsonLine).ToList());
-    }
-
-    internal static async Task CompletedCheckpointAsync(JobDriver driver, long after = 0) =>
-        await Eventually.TrueAsync(async () => (await driver.Manager.GetInfoAsync()).LastCompletedCheckpoint > after, $"a checkpoint after {after} to complete", TimeSpan.FromSeconds(60));
-
     /// <summary>Waits, without calling the job manager itself, until it is active on a silo other than <paramref name="dead"/>.</summary>
     private Task ReactivatedElsewhereAsync(JobDriver driver, IReadOnlyCollection<SiloAddress> dead) =>
         Eventually.TrueAsync(
             async () => await fixture.Client.GetGrain<IManagementGrain>(0).GetActivationAddress(driver.Manager) is { } silo && !dead.Contains(silo),
             "the job manager to be reactivated on a live silo", TimeSpan.FromSeconds(60));
-
-    internal static Task<JobInfo> RecoveredAsync(JobDriver driver) =>
-        Eventually.ValueAsync(() => driver.Manager.GetInfoAsync(), i => i.Restarts >= 1 && i.Status == JobStatus.Running, "the job to recover", TimeSpan.FromSeconds(60));
 
     /// <summary>
     /// Deactivates the job manager until it is reactivated (placed at random) on a silo for which
@@ -514,32 +499,5 @@ public sealed class RecoveryTests(FailureClusterFixture fixture, Xunit.Abstracti
         Assert.True(content.AsSpan().StartsWith("OCSNAP1\n"u8), "a snapshot blob starts with its header");
         content[24 + 10] ^= 0xFF;
         await blob.UploadAsync(BinaryData.FromBytes(content), overwrite: true);
-    }
-
-    /// <summary>Drains the job and compares the committed table (and, if asked, the committed windows) with counts of the pushed events.</summary>
-    internal static async Task AssertOutputEqualsOracleAsync(JobDriver driver, IReadOnlyList<Request> pushed, bool windows)
-    {
-        var finished = await driver.DrainAsync();
-        Assert.Equal(JobStatus.Finished, finished.Status);
-        var expected = RequestOracle.Totals(pushed).ToDictionary(t => t.Key, t => t.Value.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        var committed = new Dictionary<string, string>();
-        foreach (var endpoint in RequestGenerator.Endpoints)
-        {
-            var result = await driver.Manager.QueryAsync(endpoint);
-            Assert.True(result.Committed);
-            if (result.ValueJson is { } value)
-            {
-                committed[endpoint] = value;
-            }
-        }
-
-        Assert.Equal(expected, committed);
-        if (windows)
-        {
-            var expectedWindows = RequestOracle.Windows(pushed);
-            var results = await driver.ResultsAsync<WindowCount>(expectedWindows.Count);
-            Assert.Equal(expectedWindows.Count, results.Count); // each window exactly once
-            Assert.Equal(expectedWindows, results.ToDictionary(w => (w.Key, w.Start), w => w.Value));
-        }
     }
 }
