@@ -275,6 +275,55 @@ public sealed class CheckpointTests(ClusterFixture fixture)
         Assert.Equal(Instances(info) + 1, FilesOf(await fixture.CheckpointBlobsAsync(), job, next).Count);
     }
 
+    [Fact]
+    public async Task A_job_state_write_whose_answer_was_lost_but_landed_does_not_wedge_the_job_manager()
+    {
+        const string job = "chk-lost-answer";
+        await using var driver = new JobDriver(fixture.Client, job);
+        await driver.StartAsync(2, new CheckpointSettings { Interval = TimeSpan.FromHours(1), Timeout = TimeSpan.FromHours(1), TolerableFailures = 5 });
+        var requests = new RequestGenerator(seed: 8).Take(2_000).ToList();
+        await driver.PushAsync(requests.Take(1_000).Select(RequestGenerator.ToJsonLine));
+
+        // The next write of the job manager's state (the trigger's) lands, but its answer is an error: the manager's
+        // ETag is now stale, so its next write fails on the conflict, and every one after it unless it reads again.
+        using (var lost = FaultInjectingGrainStorage.LoseAnswer((state, key) => key == job && state == "job"))
+        {
+            await Assert.ThrowsAnyAsync<Exception>(() => driver.Coordinator.TriggerCheckpointAsync());
+            Assert.Equal(1, lost.Matched);
+        }
+
+        var completed = await Eventually.ValueAsync(
+            async () =>
+            {
+                try
+                {
+                    return await driver.Coordinator.TriggerCheckpointAsync() is { } id && await CompletedAsync(driver, id) ? id : (long?)null;
+                }
+                catch (Exception e) when (e is not OutOfMemoryException)
+                {
+                    return null; // the write that hit the conflict; the manager reads its state again
+                }
+            },
+            id => id is not null,
+            "a checkpoint to complete after the lost answer");
+
+        await driver.PushAsync(requests.Skip(1_000).Select(RequestGenerator.ToJsonLine));
+        var finished = await driver.DrainAsync();
+        Assert.Equal((JobStatus.Finished, 0), (finished.Status, finished.Restarts));
+        Assert.True(finished.LastCompletedCheckpoint >= completed);
+        foreach (var (endpoint, count) in RequestOracle.Totals(requests))
+        {
+            Assert.Equal(count.ToString(System.Globalization.CultureInfo.InvariantCulture), (await driver.Manager.QueryAsync(endpoint)).ValueJson);
+        }
+    }
+
+    private static async Task<bool> CompletedAsync(JobDriver driver, long id)
+    {
+        var stats = await Eventually.ValueAsync(
+            async () => (await driver.Coordinator.GetCheckpointsAsync()).SingleOrDefault(c => c.Id == id), c => c?.Status != CheckpointStatus.InProgress, $"checkpoint {id} to end");
+        return stats?.Status == CheckpointStatus.Completed;
+    }
+
     [Theory]
     [InlineData(0, 1_000, "Interval must be at least 10 ms (got 0 ms)")]
     [InlineData(1_000, 500, "Timeout must be at least the interval, 1000 ms (got 500 ms)")]

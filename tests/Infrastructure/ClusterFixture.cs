@@ -27,7 +27,7 @@ public class ClusterFixture : IAsyncLifetime
          "fail-ingest-write", "fail-ingest-lost-answer", "fail-exhausted", "fail-corrupt", "fail-kill-all-hosts", "cli",
          "fail-snapshot-failover", "fail-stop-backoff",
          "request-counter", "cli-file", "cli-repush", "cli-stdin", "cli-results", "cli-restart", "rc-bytes",
-         "chk-off", "chk-reactivate", "chk-persist-fail",
+         "chk-off", "chk-reactivate", "chk-persist-fail", "chk-lost-answer",
          "ingest-truncate", "fence-stale", "channel-fail", "channel-timeout",
          .. TestSeeds.JobNames("fail-deactivate", "fail-kill")];
 

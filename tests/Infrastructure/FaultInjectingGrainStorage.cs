@@ -27,6 +27,12 @@ public sealed class FaultInjectingGrainStorage(IGrainStorage inner) : IGrainStor
     /// <summary>Fails the writes that match <paramref name="match"/> until the returned scope is disposed.</summary>
     public static Scope FailWrites(Func<string, string, bool> match) => Install(new Fault(match, Fail: true));
 
+    /// <summary>
+    /// Lets the first write that matches <paramref name="match"/> land, then answers it with an error, as when a
+    /// storage call's answer is lost: the writer still holds the ETag it had, which the stored state no longer has.
+    /// </summary>
+    public static Scope LoseAnswer(Func<string, string, bool> match) => Install(new Fault(match, Fail: false) { LoseAnswer = true });
+
     /// <summary>The real provider still takes part in the silo's start-up (it initialises its container there).</summary>
     public void Participate(ISiloLifecycle lifecycle) => (inner as ILifecycleParticipant<ISiloLifecycle>)?.Participate(lifecycle);
 
@@ -37,6 +43,20 @@ public sealed class FaultInjectingGrainStorage(IGrainStorage inner) : IGrainStor
         var fault = _fault;
         if (fault is not null && fault.Match(stateName, grainId.Key.ToString()!))
         {
+            if (fault.LoseAnswer)
+            {
+                if (Interlocked.Increment(ref fault.Matched) == 1)
+                {
+                    var etag = grainState.ETag;
+                    await inner.WriteStateAsync(stateName, grainId, grainState);
+                    grainState.ETag = etag;
+                    throw new IOException($"injected storage failure: the answer to a write of {stateName} of {grainId} was lost (it landed)");
+                }
+
+                await inner.WriteStateAsync(stateName, grainId, grainState);
+                return;
+            }
+
             Interlocked.Increment(ref fault.Matched);
             if (fault.Fail)
             {
@@ -70,6 +90,8 @@ public sealed class FaultInjectingGrainStorage(IGrainStorage inner) : IGrainStor
 
     internal sealed record Fault(Func<string, string, bool> Match, bool Fail)
     {
+        public bool LoseAnswer { get; init; }
+
         public int Matched;
 
         public int Written;

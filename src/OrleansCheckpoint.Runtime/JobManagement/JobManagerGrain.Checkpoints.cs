@@ -60,7 +60,7 @@ internal sealed partial class JobManagerGrain : ICheckpointCoordinatorGrain, ICh
     async Task ICheckpointEnvironment.PersistTriggeredAsync(long checkpointId)
     {
         S.LastCheckpointId = checkpointId;
-        await state.WriteStateAsync();
+        await WriteStateAsync();
     }
 
     Task<string> ICheckpointEnvironment.WriteManifestAsync(CheckpointManifest manifest) => snapshots.WriteManifestAsync(manifest);
@@ -72,7 +72,7 @@ internal sealed partial class JobManagerGrain : ICheckpointCoordinatorGrain, ICh
         S.CompletedCheckpoints = [.. retained];
         try
         {
-            await state.WriteStateAsync();
+            await WriteStateAsync();
         }
         catch
         {

@@ -104,7 +104,7 @@ internal sealed partial class JobManagerGrain
             if (!last.Contains(late, StringComparison.Ordinal))
             {
                 S.LastFailure = $"{last} ({late})";
-                await state.WriteStateAsync();
+                await WriteStateAsync();
             }
         }
     }

@@ -44,7 +44,7 @@ internal sealed partial class JobManagerGrain : IRemindable
             S.Generation++;
             S.RestoredCheckpoint = checkpoint?.Id;
             S.FinishedTasks.Clear(); // every instance runs again from the checkpoint
-            await state.WriteStateAsync();
+            await WriteStateAsync();
             var handles = checkpoint?.Handles.ToDictionary(h => h.Task);
             try
             {
@@ -72,7 +72,7 @@ internal sealed partial class JobManagerGrain : IRemindable
                 {
                     // Loud: the job goes on from an older checkpoint, and says why.
                     S.LastFailure = $"{S.LastFailure} — restored checkpoint {checkpoint?.Id} instead of a newer one that could not be read: {string.Join("; ", problems)}";
-                    await state.WriteStateAsync();
+                    await WriteStateAsync();
                 }
 
                 return;
@@ -115,7 +115,7 @@ internal sealed partial class JobManagerGrain : IRemindable
         S.RestartTimes = [.. S.RestartTimes.Where(t => now - t < Restart.Window), now];
         S.LastFailure = reason;
         S.RedeployAt = now + delay.Value;
-        await state.WriteStateAsync();
+        await WriteStateAsync();
         StartSupervising(); // its timer redeploys when the delay is over
         await StopCheckpointingAsync($"job '{Job}' is recovering from a failure");
         await CancelAllAsync();
@@ -129,7 +129,7 @@ internal sealed partial class JobManagerGrain : IRemindable
             await DeployGenerationAsync(Plan());
             S.Status = JobStatus.Running;
             S.RedeployAt = null;
-            await state.WriteStateAsync();
+            await WriteStateAsync();
             StartSupervising();
         }
         catch (Exception e) when (e is not OperationCanceledException)

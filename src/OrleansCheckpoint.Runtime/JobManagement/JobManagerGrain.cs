@@ -174,7 +174,7 @@ internal sealed partial class JobManagerGrain(
         }
 
         S.Status = JobStatus.Running;
-        await state.WriteStateAsync();
+        await WriteStateAsync();
         StartSupervising();
         await StartReminderAsync();
         LogStarted(logger, Job, S.Generation, parallelism);
@@ -187,7 +187,7 @@ internal sealed partial class JobManagerGrain(
         if (S.Status == JobStatus.Running && drain)
         {
             S.Status = JobStatus.Draining;
-            await state.WriteStateAsync();
+            await WriteStateAsync();
             var sources = Plan().Sources.SelectMany(v => Enumerable.Range(0, v.Parallelism).Select(p => new TaskId(Job, v.Uid, p)));
             await Task.WhenAll(sources.Select(t => Operator(t).DrainAsync(S.Generation)));
             return Info();
@@ -199,7 +199,7 @@ internal sealed partial class JobManagerGrain(
             if (S.Status is JobStatus.Running or JobStatus.Draining or JobStatus.Restarting)
             {
                 S.Status = JobStatus.Stopped;
-                await state.WriteStateAsync();
+                await WriteStateAsync();
             }
 
             await CancelAllAsync();
@@ -280,7 +280,7 @@ internal sealed partial class JobManagerGrain(
             LogFinished(logger, Job, generation);
         }
 
-        await state.WriteStateAsync();
+        await WriteStateAsync();
         if (wasRunning)
         {
             // A finished instance takes no more barriers, so no later checkpoint could complete (as in Flink
@@ -311,7 +311,7 @@ internal sealed partial class JobManagerGrain(
         LogFailed(logger, Job, S.Generation, reason);
         S.Status = JobStatus.Failed;
         S.FailureReason = reason;
-        await state.WriteStateAsync();
+        await WriteStateAsync();
         await StopSupervisingAsync($"job '{Job}' failed");
         await CancelAllAsync();
     }
