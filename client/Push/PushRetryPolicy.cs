@@ -43,10 +43,17 @@ internal sealed class PushRetryPolicy(TimeSpan retryFor)
                 failingSince = retries == 0 ? Stopwatch.GetTimestamp() : failingSince;
                 if (NextDelay(retries, Stopwatch.GetElapsedTime(failingSince)) is not { } delay)
                 {
+                    if (IsCancelledBySilo(e, cancellation))
+                    {
+                        throw new ClientException(
+                            $"the job's source cancelled the push (the job was rolling back) and did not accept it again within {Durations.Format(RetryFor)} (--retry-for)", e);
+                    }
+
                     throw;
                 }
 
-                onRetry?.Invoke(e, ++retries);
+                retries++; // not inside onRetry?.Invoke(…): with no listener its arguments are not evaluated
+                onRetry?.Invoke(e, retries);
                 await Task.Delay(delay, cancellation);
             }
         }

@@ -107,6 +107,10 @@ public sealed class PushRetryPolicyTests
         Assert.Equal(2, result);
         Assert.Equal([1], retries);
 
+        var givenUp = await Assert.ThrowsAsync<ClientException>(() => new PushRetryPolicy(TimeSpan.FromMilliseconds(200)).ExecuteAsync<int>(
+            () => throw new TaskCanceledException("the source instance was cancelled by a recovery"), null, CancellationToken.None));
+        Assert.Equal("the job's source cancelled the push (the job was rolling back) and did not accept it again within 200 ms (--retry-for)", givenUp.Message);
+
         using var cancelled = new CancellationTokenSource();
         await cancelled.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
