@@ -1,4 +1,3 @@
-using OrleansCheckpoint.Messages;
 using OrleansCheckpoint.Tests.Infrastructure;
 using Xunit;
 using static OrleansCheckpoint.Tests.Infrastructure.RequestCounterRun;
@@ -12,8 +11,6 @@ namespace OrleansCheckpoint.Tests.Cluster;
 [Collection(ClusterCollection.Name)]
 public sealed class ChannelFailureTests(ClusterFixture fixture)
 {
-    private static readonly TimeSpan RetryFor = TimeSpan.FromSeconds(60);
-    private static readonly CheckpointSettings Checkpoints = new() { Interval = TimeSpan.FromMilliseconds(150), Timeout = TimeSpan.FromSeconds(10), Retained = 3 };
 
     [Fact]
     public async Task A_failed_delivery_between_instances_rolls_the_job_back_naming_the_channel_and_the_output_equals_the_oracle()

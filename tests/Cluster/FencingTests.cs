@@ -19,7 +19,6 @@ namespace OrleansCheckpoint.Tests.Cluster;
 [Collection(ClusterCollection.Name)]
 public sealed class FencingTests(ClusterFixture fixture)
 {
-    private static readonly TimeSpan RetryFor = TimeSpan.FromSeconds(60);
 
     [Fact]
     public async Task A_batch_an_acknowledgement_and_a_failure_report_from_an_older_generation_are_dropped()

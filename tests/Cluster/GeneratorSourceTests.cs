@@ -3,6 +3,7 @@ using OrleansCheckpoint.Dataflow;
 using OrleansCheckpoint.Grains;
 using OrleansCheckpoint.Messages;
 using OrleansCheckpoint.Tests.Infrastructure;
+using static OrleansCheckpoint.Tests.Infrastructure.RequestCounterRun;
 using Xunit;
 
 namespace OrleansCheckpoint.Tests.Cluster;
@@ -15,7 +16,6 @@ namespace OrleansCheckpoint.Tests.Cluster;
 [Collection(ClusterCollection.Name)]
 public sealed class GeneratorSourceTests(ClusterFixture fixture)
 {
-    private static readonly CheckpointSettings Checkpoints = new() { Interval = TimeSpan.FromMilliseconds(150), Timeout = TimeSpan.FromSeconds(10), Retained = 3 };
 
     [Fact]
     public async Task A_generated_jobs_keyed_counts_equal_an_independent_count_of_the_indices()

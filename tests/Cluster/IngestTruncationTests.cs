@@ -1,4 +1,3 @@
-using Azure.Storage.Blobs;
 using OrleansCheckpoint.Grains;
 using OrleansCheckpoint.Messages;
 using OrleansCheckpoint.Tests.Infrastructure;
@@ -11,7 +10,6 @@ namespace OrleansCheckpoint.Tests.Cluster;
 [Collection(ClusterCollection.Name)]
 public sealed class IngestTruncationTests(ClusterFixture fixture)
 {
-    private static readonly TimeSpan RetryFor = TimeSpan.FromSeconds(60);
 
     [Fact]
     public async Task Segments_before_the_oldest_retained_checkpoint_are_deleted_and_a_restore_from_that_checkpoint_replays_the_rest_exactly()
@@ -51,7 +49,7 @@ public sealed class IngestTruncationTests(ClusterFixture fixture)
         // the oldest retained one and replays the log from its offset, which must all still be there.
         foreach (var (id, _) in offsets.TakeLast(settings.Retained - 1))
         {
-            await DeleteSnapshotAsync(job, $"{job}/requests/0", id);
+            await (await fixture.SnapshotBlobAsync(job, $"{job}/requests/0", id)).DeleteAsync();
         }
 
         await fixture.Cluster.DeactivateAsync(fixture.Client.GetGrain<IOperatorGrain>($"{job}/endpoint-totals/1"));
@@ -70,7 +68,7 @@ public sealed class IngestTruncationTests(ClusterFixture fixture)
     {
         var prefix = $"{job}/requests/{partition}/";
         var starts = new List<long>();
-        await foreach (var blob in Container(fixture.IngestContainer).GetBlobsAsync(Azure.Storage.Blobs.Models.BlobTraits.None, Azure.Storage.Blobs.Models.BlobStates.None, prefix, CancellationToken.None))
+        await foreach (var blob in fixture.Container(fixture.IngestContainer).GetBlobsAsync(Azure.Storage.Blobs.Models.BlobTraits.None, Azure.Storage.Blobs.Models.BlobStates.None, prefix, CancellationToken.None))
         {
             starts.Add(long.Parse(blob.Name[prefix.Length..^".seg".Length], System.Globalization.CultureInfo.InvariantCulture));
         }
@@ -78,16 +76,4 @@ public sealed class IngestTruncationTests(ClusterFixture fixture)
         starts.Sort();
         return starts;
     }
-
-    private async Task DeleteSnapshotAsync(string job, string taskKey, long checkpointId)
-    {
-        var names = (await fixture.CheckpointBlobsAsync())
-            .Where(b => b.Contains(job, StringComparison.Ordinal) && b.Contains($"/{taskKey}.", StringComparison.Ordinal) && b.Contains(Runtime.Checkpointing.SnapshotStore.SnapshotStateName(checkpointId), StringComparison.Ordinal))
-            .ToList();
-        Assert.Single(names);
-        await Container(fixture.CheckpointsContainer).DeleteBlobAsync(names[0]);
-    }
-
-    private BlobContainerClient Container(string name) =>
-        new BlobServiceClient(fixture.ConnectionString, new BlobClientOptions(BlobClientOptions.ServiceVersion.V2026_06_06)).GetBlobContainerClient(name);
 }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using OrleansCheckpoint.Tests.Infrastructure;
+using static OrleansCheckpoint.Tests.Infrastructure.RequestCounterRun;
 using Xunit;
 
 namespace OrleansCheckpoint.Tests.Cluster;
@@ -18,21 +19,21 @@ public sealed class MembershipRecoveryTests(MembershipClusterFixture fixture, Xu
     {
         const string job = "fail-dead-silo";
         await using var driver = new JobDriver(fixture.Client, job);
-        var started = await driver.StartAsync(parallelism: 2, RecoveryTests.Manual);
-        var (requests, lines) = RequestCounterRun.Stream(seed: 79, count: 10_000);
-        await driver.PushAsync(lines.Take(5_000), retryFor: RecoveryTests.RetryFor);
+        var started = await driver.StartAsync(parallelism: 2, Manual);
+        var (requests, lines) = Stream(seed: 79, count: 10_000);
+        await driver.PushAsync(lines.Take(5_000), retryFor: RetryFor);
         var checkpoint = await driver.Coordinator.TriggerCheckpointAsync();
-        await RequestCounterRun.CompletedCheckpointAsync(driver);
+        await CompletedCheckpointAsync(driver);
 
         // No records flow and no checkpoint runs: nothing but the membership change tells the job manager.
-        var manager = await RecoveryTests.MoveManagerUntilAsync(fixture, driver, (silo, hosts) => hosts.Any(h => !h.Equals(silo)));
+        var manager = await fixture.MoveManagerUntilAsync(driver, (silo, hosts) => hosts.Any(h => !h.Equals(silo)));
         var injected = Stopwatch.StartNew();
         var victim = await fixture.KillSiloHostingAsync(started, spare: manager);
 
         // A survivor declares it dead at once, as its missed probes would have it do (in-process, their timing varies).
         var survivor = fixture.Cluster.Silos.First(silo => !silo.SiloAddress.Equals(victim)).ServiceProvider.GetRequiredService<IClusterMembershipService>();
         await survivor.TryKill(victim);
-        var info = await RequestCounterRun.RecoveredAsync(driver);
+        var info = await RecoveredAsync(driver);
         output.WriteLine($"recovery time: {injected.ElapsedMilliseconds} ms from killing silo {victim} to generation {info.Generation} running; failure: {info.LastFailure}");
 
         // The failure names the dead silo (membership) or the instances found lost (the heartbeat, when it came first;
@@ -44,7 +45,7 @@ public sealed class MembershipRecoveryTests(MembershipClusterFixture fixture, Xu
             $"the failure names neither the dead silo nor a lost instance: {info.LastFailure}");
         Assert.Equal(1, info.Restarts);
         Assert.Equal(checkpoint, info.RestoredCheckpoint);
-        await driver.PushAsync(lines.Skip(5_000), retryFor: RecoveryTests.RetryFor);
-        await RequestCounterRun.AssertOutputEqualsOracleAsync(driver, requests, windows: false);
+        await driver.PushAsync(lines.Skip(5_000), retryFor: RetryFor);
+        await AssertOutputEqualsOracleAsync(driver, requests, windows: false);
     }
 }

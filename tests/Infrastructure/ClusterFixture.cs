@@ -3,7 +3,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Orleans.Storage;
 using Orleans.TestingHost;
 using OrleansCheckpoint.Azurite;
-using OrleansCheckpoint.Dataflow;
 using OrleansCheckpoint.Jobs.RequestCounter;
 using OrleansCheckpoint.Messages;
 using OrleansCheckpoint.Runtime.Hosting;
@@ -63,7 +62,7 @@ public class ClusterFixture : IAsyncLifetime
     /// <summary>The part files a file sink committed under <paramref name="prefix"/>, with their lines.</summary>
     public async Task<Dictionary<string, string[]>> OutputFilesAsync(string prefix)
     {
-        var container = new BlobServiceClient(ConnectionString, new BlobClientOptions(BlobClientOptions.ServiceVersion.V2026_06_06)).GetBlobContainerClient(OutputContainer);
+        var container = Container(OutputContainer);
         var files = new Dictionary<string, string[]>();
         await foreach (var blob in container.GetBlobsAsync(Azure.Storage.Blobs.Models.BlobTraits.None, Azure.Storage.Blobs.Models.BlobStates.None, prefix, CancellationToken.None))
         {
@@ -119,17 +118,93 @@ public class ClusterFixture : IAsyncLifetime
         services.AddKeyedSingleton<IGrainStorage>(name, (sp, key) => decorate((IGrainStorage)original.KeyedImplementationFactory!(sp, key)));
     }
 
+    /// <summary>One of this run's blob containers (<see cref="CheckpointsContainer"/>, <see cref="IngestContainer"/>, …) on Azurite.</summary>
+    public BlobContainerClient Container(string name) =>
+        new BlobServiceClient(ConnectionString, new BlobClientOptions(BlobClientOptions.ServiceVersion.V2026_06_06)).GetBlobContainerClient(name);
+
     /// <summary>The names of the blobs in the checkpoints container.</summary>
     public async Task<List<string>> CheckpointBlobsAsync()
     {
-        var container = new BlobServiceClient(ConnectionString, new BlobClientOptions(BlobClientOptions.ServiceVersion.V2026_06_06)).GetBlobContainerClient(CheckpointsContainer);
         var names = new List<string>();
-        await foreach (var blob in container.GetBlobsAsync())
+        await foreach (var blob in Container(CheckpointsContainer).GetBlobsAsync())
         {
             names.Add(blob.Name);
         }
 
         return names;
+    }
+
+    /// <summary>The blob of the snapshot that instance <paramref name="taskKey"/> of <paramref name="job"/> wrote for <paramref name="checkpointId"/>.</summary>
+    public async Task<BlobClient> SnapshotBlobAsync(string job, string taskKey, long checkpointId)
+    {
+        var state = Runtime.Checkpointing.SnapshotStore.SnapshotStateName(checkpointId);
+        var name = Assert.Single(
+            await CheckpointBlobsAsync(),
+            b => b.Contains(job, StringComparison.Ordinal) && b.Contains($"/{taskKey}.", StringComparison.Ordinal) && b.Contains(state, StringComparison.Ordinal));
+        return Container(CheckpointsContainer).GetBlobClient(name);
+    }
+
+    /// <summary>
+    /// Flips one byte of a snapshot's payload (behind the 24-byte header): the blob still parses, but the payload no
+    /// longer matches its checksum.
+    /// </summary>
+    public async Task CorruptSnapshotAsync(string job, string taskKey, long checkpointId)
+    {
+        var blob = await SnapshotBlobAsync(job, taskKey, checkpointId);
+        var content = (await blob.DownloadContentAsync()).Value.Content.ToArray();
+        Assert.True(content.AsSpan().StartsWith("OCSNAP1\n"u8), "a snapshot blob starts with its header");
+        content[24 + 10] ^= 0xFF;
+        await blob.UploadAsync(BinaryData.FromBytes(content), overwrite: true);
+    }
+
+    /// <summary>Waits, without calling the job manager itself, until it is active on a silo other than <paramref name="dead"/>.</summary>
+    public Task ReactivatedElsewhereAsync(JobDriver driver, IReadOnlyCollection<SiloAddress> dead) =>
+        Eventually.TrueAsync(
+            async () => await Client.GetGrain<IManagementGrain>(0).GetActivationAddress(driver.Manager) is { } silo && !dead.Contains(silo),
+            "the job manager to be reactivated on a live silo", TimeSpan.FromSeconds(60));
+
+    /// <summary>
+    /// Deactivates the job manager until it is reactivated (placed at random) on a silo for which
+    /// <paramref name="placed"/> holds, given the silos hosting the job's instances; returns that silo.
+    /// </summary>
+    public async Task<SiloAddress> MoveManagerUntilAsync(JobDriver driver, Func<SiloAddress, HashSet<SiloAddress>, bool> placed)
+    {
+        for (var attempt = 0; attempt < 30; attempt++)
+        {
+            var info = await driver.Manager.GetInfoAsync();
+            var silo = await SiloOfAsync(driver.Manager);
+            if (placed(silo, await HostsOfAsync(info)))
+            {
+                if (attempt > 0)
+                {
+                    // A new activation looks up its instances' silos and starts following membership on its first
+                    // supervision tick (within 100 ms); a silo killed before then is noticed by the heartbeat instead.
+                    await Task.Delay(500);
+                }
+
+                return silo;
+            }
+
+            await Cluster.DeactivateAsync(driver.Manager);
+            try
+            {
+                await Eventually.TrueAsync(async () => await Client.GetGrain<IManagementGrain>(0).GetActivationAddress(driver.Manager) is null, "the job manager to deactivate", TimeSpan.FromSeconds(5));
+            }
+            catch (TimeoutException)
+            {
+                // not deactivated (yet): ask again
+            }
+        }
+
+        throw new InvalidOperationException("the job manager was never placed as wanted");
+    }
+
+    /// <summary>The job as <c>client jobs --json</c> shows it.</summary>
+    public async Task<System.Text.Json.JsonElement> JobJsonAsync(string job)
+    {
+        var run = await OrleansCheckpoint.Tests.Client.ClientCommandLineRun.RunAsync(Client, "jobs", "--json");
+        Assert.True(run.ExitCode == 0, run.Error);
+        return System.Text.Json.JsonDocument.Parse(run.Json).RootElement.EnumerateArray().Single(j => j.GetProperty("name").GetString() == job).Clone();
     }
 
     /// <summary>A service of the first silo (e.g. the snapshot store).</summary>
@@ -244,115 +319,4 @@ public sealed class MembershipClusterFixture : ClusterFixture
 public sealed class MembershipClusterCollection : ICollectionFixture<MembershipClusterFixture>
 {
     public const string Name = "MembershipCluster";
-}
-
-/// <summary>
-/// A test job whose keyed operator can be held shut: while <see cref="Gate"/> is reset, the operator's
-/// instance blocks on its first record, so nothing downstream of the source drains (a stalled consumer).
-/// </summary>
-public sealed class GatedJob : IStreamJob
-{
-    public const string Name = "gated";
-
-    public static readonly ManualResetEventSlim Gate = new(initialState: true);
-
-    public void Build(JobBuilder job) =>
-        job.Source("numbers", long.Parse)
-            .KeyBy(n => n % 4)
-            .Process("gated-count", () => new GatedCount());
-
-    private sealed class GatedCount : KeyedProcessFunction<long, long, long>
-    {
-        public override void ProcessElement(long value, IKeyedContext<long> context, ICollector<long> output)
-        {
-            Gate.Wait(TimeSpan.FromSeconds(60));
-            var count = context.GetValueState<long>("count");
-            count.Update(count.Value + 1);
-        }
-    }
-}
-
-/// <summary>
-/// A test job whose source partitions stall on a negative number until <see cref="Stall"/> is set, so one
-/// input channel of the keyed operator can be made slow on demand. State: a count per key (n mod 4); registered
-/// as <see cref="WithTableName"/>, it also commits the counts to a result table, and stalls on
-/// <see cref="TableStall"/> instead (the two run in clusters whose tests run in parallel).
-/// </summary>
-public sealed class StallingJob(bool withTable = false) : IStreamJob
-{
-    public const string Name = "stalling";
-
-    /// <summary>The same job under another name, for the at-least-once variant of a test (a job of its own).</summary>
-    public const string AtLeastOnceName = "stalling-at-least-once";
-    public const string WithTableName = "stalling-table";
-
-    public static readonly ManualResetEventSlim Stall = new(initialState: true);
-
-    /// <summary>Set while an instance is stalled on a negative number (the stalled push's answer waits behind it).</summary>
-    public static readonly ManualResetEventSlim Stalled = new(initialState: false);
-
-    /// <summary>What <see cref="Stall"/> is to the job registered as <see cref="WithTableName"/>.</summary>
-    public static readonly ManualResetEventSlim TableStall = new(initialState: true);
-
-    /// <summary>What <see cref="Stalled"/> is to the job registered as <see cref="WithTableName"/>.</summary>
-    public static readonly ManualResetEventSlim TableStalled = new(initialState: false);
-
-    public void Build(JobBuilder job)
-    {
-        var (stall, stalled) = withTable ? (TableStall, TableStalled) : (Stall, Stalled);
-        var counts = job.Source("numbers", long.Parse)
-            .Map("stall-on-negative", n =>
-            {
-                if (n < 0 && !stall.IsSet)
-                {
-                    stalled.Set();
-                    stall.Wait(TimeSpan.FromSeconds(60));
-                    stalled.Reset();
-                }
-
-                return n;
-            })
-            .KeyBy(n => n % 4)
-            .Count("counts", queryable: true);
-        if (withTable)
-        {
-            counts.ToResultTable("count-table");
-        }
-    }
-}
-
-/// <summary>A test job that writes every number it receives, doubled, to part files.</summary>
-public sealed class FileOutputJob : IStreamJob
-{
-    public const string Name = "file-output";
-
-    /// <summary>The same job under another name, for a second test on the same cluster.</summary>
-    public const string KillBeforeCommitName = "file-output-kill";
-
-    public void Build(JobBuilder job) =>
-        job.Source("numbers", long.Parse)
-            .Map("double", n => n * 2)
-            .ToFiles("parts");
-}
-
-/// <summary>A test job whose results are large: each number becomes a 300-character string on the results stream.</summary>
-public sealed class WideResultsJob : IStreamJob
-{
-    public const string Name = "wide-results";
-
-    public void Build(JobBuilder job) =>
-        job.Source("numbers", long.Parse)
-            .Map("widen", n => $"{n:D10}{new string('x', 290)}")
-            .ToResultsStream("wide");
-}
-
-/// <summary>A test job with a rolling keyed reduce: the running sum of the numbers per last digit, queryable.</summary>
-public sealed class RollingSumJob : IStreamJob
-{
-    public const string Name = "rolling-sum";
-
-    public void Build(JobBuilder job) =>
-        job.Source("numbers", long.Parse)
-            .KeyBy(n => n % 10)
-            .Reduce("sums", (a, b) => a + b, queryable: true);
 }

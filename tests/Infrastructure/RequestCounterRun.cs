@@ -11,6 +11,15 @@ namespace OrleansCheckpoint.Tests.Infrastructure;
 /// </summary>
 public static class RequestCounterRun
 {
+    /// <summary>How long the failure tests' pushes retry (a push waits out a recovery).</summary>
+    public static readonly TimeSpan RetryFor = TimeSpan.FromSeconds(60);
+
+    /// <summary>Checkpoints every 150 ms, three retained.</summary>
+    public static readonly CheckpointSettings Checkpoints = new() { Interval = TimeSpan.FromMilliseconds(150), Timeout = TimeSpan.FromSeconds(10), Retained = 3 };
+
+    /// <summary>Checkpoints only when a test triggers one, three retained.</summary>
+    public static readonly CheckpointSettings Manual = new() { Interval = TimeSpan.FromHours(1), Timeout = TimeSpan.FromHours(1), Retained = 3 };
+
     /// <summary>A seeded stream of requests and their JSON lines.</summary>
     public static (List<Request> Requests, List<string> Lines) Stream(int seed, int count)
     {

@@ -1,0 +1,114 @@
+using OrleansCheckpoint.Dataflow;
+
+namespace OrleansCheckpoint.Tests.Infrastructure;
+
+/// <summary>
+/// A test job whose keyed operator can be held shut: while <see cref="Gate"/> is reset, the operator's
+/// instance blocks on its first record, so nothing downstream of the source drains (a stalled consumer).
+/// </summary>
+public sealed class GatedJob : IStreamJob
+{
+    public const string Name = "gated";
+
+    public static readonly ManualResetEventSlim Gate = new(initialState: true);
+
+    public void Build(JobBuilder job) =>
+        job.Source("numbers", long.Parse)
+            .KeyBy(n => n % 4)
+            .Process("gated-count", () => new GatedCount());
+
+    private sealed class GatedCount : KeyedProcessFunction<long, long, long>
+    {
+        public override void ProcessElement(long value, IKeyedContext<long> context, ICollector<long> output)
+        {
+            Gate.Wait(TimeSpan.FromSeconds(60));
+            var count = context.GetValueState<long>("count");
+            count.Update(count.Value + 1);
+        }
+    }
+}
+
+/// <summary>
+/// A test job whose source partitions stall on a negative number until <see cref="Stall"/> is set, so one
+/// input channel of the keyed operator can be made slow on demand. State: a count per key (n mod 4); registered
+/// as <see cref="WithTableName"/>, it also commits the counts to a result table, and stalls on
+/// <see cref="TableStall"/> instead (the two run in clusters whose tests run in parallel).
+/// </summary>
+public sealed class StallingJob(bool withTable = false) : IStreamJob
+{
+    public const string Name = "stalling";
+
+    /// <summary>The same job under another name, for the at-least-once variant of a test (a job of its own).</summary>
+    public const string AtLeastOnceName = "stalling-at-least-once";
+    public const string WithTableName = "stalling-table";
+
+    public static readonly ManualResetEventSlim Stall = new(initialState: true);
+
+    /// <summary>Set while an instance is stalled on a negative number (the stalled push's answer waits behind it).</summary>
+    public static readonly ManualResetEventSlim Stalled = new(initialState: false);
+
+    /// <summary>What <see cref="Stall"/> is to the job registered as <see cref="WithTableName"/>.</summary>
+    public static readonly ManualResetEventSlim TableStall = new(initialState: true);
+
+    /// <summary>What <see cref="Stalled"/> is to the job registered as <see cref="WithTableName"/>.</summary>
+    public static readonly ManualResetEventSlim TableStalled = new(initialState: false);
+
+    public void Build(JobBuilder job)
+    {
+        var (stall, stalled) = withTable ? (TableStall, TableStalled) : (Stall, Stalled);
+        var counts = job.Source("numbers", long.Parse)
+            .Map("stall-on-negative", n =>
+            {
+                if (n < 0 && !stall.IsSet)
+                {
+                    stalled.Set();
+                    stall.Wait(TimeSpan.FromSeconds(60));
+                    stalled.Reset();
+                }
+
+                return n;
+            })
+            .KeyBy(n => n % 4)
+            .Count("counts", queryable: true);
+        if (withTable)
+        {
+            counts.ToResultTable("count-table");
+        }
+    }
+}
+
+/// <summary>A test job that writes every number it receives, doubled, to part files.</summary>
+public sealed class FileOutputJob : IStreamJob
+{
+    public const string Name = "file-output";
+
+    /// <summary>The same job under another name, for a second test on the same cluster.</summary>
+    public const string KillBeforeCommitName = "file-output-kill";
+
+    public void Build(JobBuilder job) =>
+        job.Source("numbers", long.Parse)
+            .Map("double", n => n * 2)
+            .ToFiles("parts");
+}
+
+/// <summary>A test job whose results are large: each number becomes a 300-character string on the results stream.</summary>
+public sealed class WideResultsJob : IStreamJob
+{
+    public const string Name = "wide-results";
+
+    public void Build(JobBuilder job) =>
+        job.Source("numbers", long.Parse)
+            .Map("widen", n => $"{n:D10}{new string('x', 290)}")
+            .ToResultsStream("wide");
+}
+
+/// <summary>A test job with a rolling keyed reduce: the running sum of the numbers per last digit, queryable.</summary>
+public sealed class RollingSumJob : IStreamJob
+{
+    public const string Name = "rolling-sum";
+
+    public void Build(JobBuilder job) =>
+        job.Source("numbers", long.Parse)
+            .KeyBy(n => n % 10)
+            .Reduce("sums", (a, b) => a + b, queryable: true);
+}
