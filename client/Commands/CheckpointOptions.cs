@@ -10,12 +10,6 @@ namespace OrleansCheckpoint.Client.Commands;
 /// </summary>
 internal static class CheckpointOptions
 {
-    private static readonly Dictionary<string, CheckpointMode> ModeNames = new(StringComparer.OrdinalIgnoreCase)
-    {
-        ["exactly-once"] = CheckpointMode.ExactlyOnce,
-        ["at-least-once"] = CheckpointMode.AtLeastOnce,
-    };
-
     public static readonly Option<TimeSpan?> Interval = CommandSymbols.Duration("--checkpoint-interval", "Time between the triggers of two checkpoints");
 
     public static readonly Option<TimeSpan?> Timeout = CommandSymbols.Duration("--checkpoint-timeout", "A checkpoint not completed after this long is aborted");
@@ -32,22 +26,10 @@ internal static class CheckpointOptions
 
     public static readonly Option<int?> Retained = new("--retained-checkpoints") { Description = "Completed checkpoints kept (older ones are deleted)", HelpName = "N" };
 
-    public static readonly Option<CheckpointMode?> Mode = new("--checkpoint-mode")
-    {
-        Description = "exactly-once (aligned barriers) or at-least-once (no alignment)",
-        HelpName = "exactly-once|at-least-once",
-        CustomParser = result =>
-        {
-            var token = result.Tokens[^1].Value;
-            if (ModeNames.TryGetValue(token, out var mode))
-            {
-                return mode;
-            }
-
-            result.AddError($"--checkpoint-mode must be {string.Join(" or ", ModeNames.Keys)} (got {token}).");
-            return null;
-        },
-    };
+    public static readonly Option<CheckpointMode?> Mode = CommandSymbols.OneOf(
+        "--checkpoint-mode",
+        "exactly-once (aligned barriers) or at-least-once (no alignment)",
+        new Dictionary<string, CheckpointMode>(StringComparer.OrdinalIgnoreCase) { ["exactly-once"] = CheckpointMode.ExactlyOnce, ["at-least-once"] = CheckpointMode.AtLeastOnce });
 
     public static readonly Option<bool> Disabled = new("--no-checkpoints") { Description = "Take no checkpoints (a failure then restarts the job from nothing)" };
 

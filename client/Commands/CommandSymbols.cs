@@ -27,6 +27,32 @@ internal static class CommandSymbols
         },
     };
 
+    /// <summary>
+    /// An option whose value is one of <paramref name="names"/> (case-insensitive); another is a usage error that
+    /// names the option and lists them.
+    /// </summary>
+    public static Option<T?> OneOf<T>(string name, string description, IReadOnlyDictionary<string, T> names)
+        where T : struct
+    {
+        var listed = names.Count == 1 ? names.Keys.Single() : $"{string.Join(", ", names.Keys.SkipLast(1))} or {names.Keys.Last()}";
+        return new(name)
+        {
+            Description = description,
+            HelpName = string.Join('|', names.Keys),
+            CustomParser = result =>
+            {
+                var token = result.Tokens[^1].Value;
+                if (names.TryGetValue(token, out var value))
+                {
+                    return value;
+                }
+
+                result.AddError($"{name} must be {listed} (got {token}).");
+                return null;
+            },
+        };
+    }
+
     /// <summary>Rejects values of <paramref name="option"/> that are not above zero.</summary>
     public static Option<T> MustBePositive<T>(this Option<T> option)
         where T : struct, INumber<T> => option.MustBe(v => v > T.Zero, "above 0");

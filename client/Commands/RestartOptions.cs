@@ -10,29 +10,13 @@ namespace OrleansCheckpoint.Client.Commands;
 /// </summary>
 internal static class RestartOptions
 {
-    private static readonly Dictionary<string, RestartKind> StrategyNames = new(StringComparer.OrdinalIgnoreCase)
-    {
-        ["fixed-delay"] = RestartKind.FixedDelay,
-        ["exponential-backoff"] = RestartKind.ExponentialBackoff,
-        ["none"] = RestartKind.None,
-    };
-
-    public static readonly Option<RestartKind?> Strategy = new("--restart-strategy")
-    {
-        Description = "How a failed job is restarted from its last checkpoint: fixed-delay, exponential-backoff, or none (the first failure fails it)",
-        HelpName = "fixed-delay|exponential-backoff|none",
-        CustomParser = result =>
+    public static readonly Option<RestartKind?> Strategy = CommandSymbols.OneOf(
+        "--restart-strategy",
+        "How a failed job is restarted from its last checkpoint: fixed-delay, exponential-backoff, or none (the first failure fails it)",
+        new Dictionary<string, RestartKind>(StringComparer.OrdinalIgnoreCase)
         {
-            var token = result.Tokens[^1].Value;
-            if (StrategyNames.TryGetValue(token, out var strategy))
-            {
-                return strategy;
-            }
-
-            result.AddError($"--restart-strategy must be {string.Join(", ", StrategyNames.Keys.SkipLast(1))} or {StrategyNames.Keys.Last()} (got {token}).");
-            return null;
-        },
-    };
+            ["fixed-delay"] = RestartKind.FixedDelay, ["exponential-backoff"] = RestartKind.ExponentialBackoff, ["none"] = RestartKind.None,
+        });
 
     public static readonly Option<TimeSpan?> Delay = CommandSymbols.Duration("--restart-delay", "The wait before a restart (with exponential backoff: before the first)");
 
