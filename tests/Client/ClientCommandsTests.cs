@@ -36,11 +36,7 @@ public sealed class ClientCommandsTests(ClusterFixture fixture)
             var drain = await RunAsync("stop", job, "--drain", "--json");
             Assert.True(drain.ExitCode == 0, drain.Error);
             Assert.Equal("Finished", JsonDocument.Parse(drain.Json).RootElement.GetProperty("status").GetString());
-            var expected = RequestOracle.Totals(requests.Take(100));
-            foreach (var endpoint in RequestGenerator.Endpoints)
-            {
-                Assert.Equal(expected.GetValueOrDefault(endpoint), await CommittedTotalAsync(job, endpoint));
-            }
+            await AssertCommittedTotalsAsync(job, requests.Take(100));
         }
         finally
         {
@@ -77,11 +73,7 @@ public sealed class ClientCommandsTests(ClusterFixture fixture)
             Assert.Equal(600, summary.GetProperty("accepted").GetInt64());
             Assert.True(summary.GetProperty("duplicates").GetInt64() >= 3, again.Json); // partition 0 logged its three batches before line 350
             Assert.Equal(0, (await RunAsync("stop", job, "--drain")).ExitCode);
-            var expected = RequestOracle.Totals(requests);
-            foreach (var endpoint in RequestGenerator.Endpoints)
-            {
-                Assert.Equal(expected.GetValueOrDefault(endpoint), await CommittedTotalAsync(job, endpoint));
-            }
+            await AssertCommittedTotalsAsync(job, requests);
         }
         finally
         {
@@ -126,11 +118,7 @@ public sealed class ClientCommandsTests(ClusterFixture fixture)
         Assert.True(push.ExitCode == 0, push.Error);
         Assert.Equal(700, JsonDocument.Parse(push.Json).RootElement.GetProperty("accepted").GetInt64());
         Assert.Equal(0, (await RunAsync("stop", job, "--drain")).ExitCode);
-        var expected = RequestOracle.Totals(requests);
-        foreach (var endpoint in RequestGenerator.Endpoints)
-        {
-            Assert.Equal(expected.GetValueOrDefault(endpoint), await CommittedTotalAsync(job, endpoint));
-        }
+        await AssertCommittedTotalsAsync(job, requests);
     }
 
     [Fact]
@@ -213,6 +201,16 @@ public sealed class ClientCommandsTests(ClusterFixture fixture)
 
         Assert.True(run.ExitCode == 2, $"exit code {run.ExitCode}: {run.Error}");
         Assert.Contains("error: cannot reach a silo at 127.0.0.1:1", run.Error);
+    }
+
+    /// <summary>Each endpoint's total as <c>client query --json</c> answers it equals a count of <paramref name="pushed"/>.</summary>
+    private async Task AssertCommittedTotalsAsync(string job, IEnumerable<Jobs.RequestCounter.Request> pushed)
+    {
+        var expected = RequestOracle.Totals(pushed);
+        foreach (var endpoint in RequestGenerator.Endpoints)
+        {
+            Assert.Equal(expected.GetValueOrDefault(endpoint), await CommittedTotalAsync(job, endpoint));
+        }
     }
 
     /// <summary>The committed total of <paramref name="endpoint"/>, as <c>client query --json</c> shows it (0 without a value).</summary>
