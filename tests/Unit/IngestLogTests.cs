@@ -221,6 +221,28 @@ public sealed class IngestLogTests
         ingest.Stop();
     });
 
+    [Fact]
+    public Task The_end_of_input_waits_for_the_replay_after_a_restore_to_be_queued_even_with_no_push_since() => OnOneScheduler(async () =>
+    {
+        var store = new MemorySegmentStore();
+        var first = new Harness(store);
+        await first.Push("p", 1, "e1", "e2");
+        await first.Push("p", 2, "e3");
+        first.Stop();
+
+        // A restored source whose replay is slowed by backpressure (the queue has no room), drained at once.
+        var room = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var restored = new Harness(store, enqueueGate: room.Task);
+        var idle = restored.Ingest.WhenIdleAsync(CancellationToken.None);
+        await Task.Delay(50);
+        Assert.False(idle.IsCompleted); // the end of input would overtake the replayed events
+        room.SetResult();
+        await idle;
+
+        Assert.Equal(["e1", "e2", "e3"], restored.Queued);
+        restored.Stop();
+    });
+
     private static PushBatch Batch(string producer, long sequence, int events) =>
         new(producer, sequence, 1, [.. Enumerable.Range(0, events).Select(i => $"{producer}{sequence}-{i}")]);
 
@@ -235,17 +257,18 @@ public sealed class IngestLogTests
     {
         private readonly CancellationTokenSource _stop = new();
 
-        public Harness(ISegmentStore store, long offset = 0, IReadOnlyDictionary<string, long>? known = null, long maxPendingBytes = 1L << 20, long maxSegmentBytes = 1L << 20)
+        // enqueueGate: each batch waits for it before it is queued (a full queue, while it is not completed).
+        public Harness(ISegmentStore store, long offset = 0, IReadOnlyDictionary<string, long>? known = null, long maxPendingBytes = 1L << 20, long maxSegmentBytes = 1L << 20, Task? enqueueGate = null)
         {
             var job = new JobBuilder("ingest-test");
             var source = new SourceOperator<string>((SourceTransformation<string>)job.Source("lines", line => line).Transformation);
             Ingest = new SourceIngest(
                 new IngestLog(store, Serializer),
                 source,
-                (batch, _) =>
+                async (batch, _) =>
                 {
+                    await (enqueueGate ?? Task.CompletedTask);
                     Queued.AddRange(((ChannelBatch<string>)batch).Records.Select(r => r.Value));
-                    return Task.CompletedTask;
                 },
                 maxSegmentBytes,
                 maxPendingBytes);

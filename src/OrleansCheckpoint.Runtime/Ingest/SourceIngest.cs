@@ -22,6 +22,7 @@ internal sealed class SourceIngest(IngestLog log, IPushSourceOperator source, Fu
     private readonly Queue<Pending> _pending = new();
     private readonly Dictionary<(string Producer, long Sequence), Pending> _inFlight = [];
     private readonly Dictionary<string, long> _lastAccepted = []; // per producer, the last sequence accepted (in flight or logged)
+    private readonly TaskCompletionSource _replayed = NewSignal();
     private IReadOnlyList<PushBatch> _replay = [];
     private TaskCompletionSource _signal = NewSignal();
     private TaskCompletionSource _roomFreed = NewSignal();
@@ -109,9 +110,10 @@ internal sealed class SourceIngest(IngestLog log, IPushSourceOperator source, Fu
         _roomFreed.TrySetResult();
     }
 
-    /// <summary>Completes when every push accepted so far is logged and queued.</summary>
+    /// <summary>Completes when the log's replay after a restore is queued, and every push accepted so far is logged and queued.</summary>
     public async Task WhenIdleAsync(CancellationToken cancellation)
     {
+        await _replayed.Task.WaitAsync(cancellation);
         while (_inFlight.Count > 0)
         {
             await Task.WhenAny(_inFlight.Values.Select(p => p.Done.Task)).WaitAsync(cancellation);
@@ -127,6 +129,7 @@ internal sealed class SourceIngest(IngestLog log, IPushSourceOperator source, Fu
         }
 
         _replay = [];
+        _replayed.TrySetResult();
         var group = new List<Pending>();
         try
         {
