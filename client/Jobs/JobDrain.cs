@@ -10,7 +10,8 @@ internal static class JobDrain
 
     /// <summary>
     /// Calls <c>StopAsync(drain: true)</c>, then polls the job until it is <see cref="JobStatus.Finished"/> (or
-    /// <see cref="JobStatus.Failed"/>, or no longer draining) and returns its final state. Throws
+    /// <see cref="JobStatus.Failed"/>, or no longer draining) and returns its final state. A job that recovers from
+    /// a failure meanwhile (or was recovering when asked) drains once it runs again: that is waited for too. Throws
     /// <see cref="ClientException"/> if it still drains after <paramref name="timeout"/>.
     /// </summary>
     public static async Task<JobInfo> StopAndWaitAsync(IJobManagerGrain job, TimeSpan timeout, CancellationToken cancellation)
@@ -20,7 +21,7 @@ internal static class JobDrain
         deadline.CancelAfter(timeout);
         try
         {
-            while (info.Status == JobStatus.Draining)
+            while (info.Status == JobStatus.Draining || (info.DrainRequested && info.Status is JobStatus.Restarting or JobStatus.Running))
             {
                 await Task.Delay(PollInterval, deadline.Token);
                 info = await job.GetInfoAsync();

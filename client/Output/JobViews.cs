@@ -20,6 +20,11 @@ internal static class JobViews
             rows.Add(new Markup($"[red]failure:[/] {Markup.Escape(reason)}"));
         }
 
+        if (job.DrainRequested && job.Status == JobStatus.Restarting)
+        {
+            rows.Add(new Text("a drain was asked for: the job drains once it has recovered"));
+        }
+
         if (job.Checkpointing is { } checkpoints)
         {
             rows.Add(new Text($"checkpoints: {Describe(checkpoints)}"));

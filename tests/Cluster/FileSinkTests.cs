@@ -71,4 +71,34 @@ public sealed class FileSinkTests(FailureClusterFixture fixture)
         var written = files.Values.SelectMany(lines => lines).Select(long.Parse).Order().ToList();
         Assert.Equal(Enumerable.Range(0, 6_000).Select(n => n * 2L), written); // every record once: none lost, none twice
     }
+
+    [Fact]
+    public async Task A_part_file_write_that_fails_during_a_drain_makes_the_job_recover_and_drain_again_committing_each_record_once()
+    {
+        const string job = FileOutputJob.DrainFailureName;
+        await using var driver = new JobDriver(fixture.Client, job);
+        await driver.StartAsync(parallelism: 2, new CheckpointSettings { Interval = TimeSpan.FromHours(1), Timeout = TimeSpan.FromHours(1) });
+        var numbers = Enumerable.Range(0, 6_000).Select(n => n.ToString(CultureInfo.InvariantCulture)).ToList();
+        await driver.PushAsync(numbers.Take(3_000), retryFor: TimeSpan.FromSeconds(60));
+        var checkpoint = await driver.Coordinator.TriggerCheckpointAsync();
+        await Eventually.TrueAsync(async () => (await fixture.OutputFilesAsync($"{job}/")).Values.Sum(f => f.Length) == 3_000, "checkpoint 1's part files");
+        await driver.PushAsync(numbers.Skip(3_000), retryFor: TimeSpan.FromSeconds(60));
+
+        using (var hold = FaultInjectingOutputFiles.HoldCreates(path => path.StartsWith($"{job}/", StringComparison.Ordinal)))
+        {
+            // The moment: the job drains, and the sinks' final commits (of the events after the checkpoint) are under way.
+            Assert.Equal(JobStatus.Draining, (await driver.Manager.StopAsync(drain: true)).Status);
+            await Eventually.TrueAsync(() => Task.FromResult(FaultInjectingOutputFiles.Held == 2), "both final part-file commits to be held");
+            Assert.Equal(JobStatus.Draining, (await driver.Manager.StopAsync(drain: true)).Status); // asked again: still the one drain
+            hold.Fail(); // the writes fail: a failure during a drain, recovered from like any other
+        }
+
+        var finished = await driver.DrainAsync();
+        Assert.Equal(JobStatus.Finished, finished.Status);
+        Assert.Equal(1, finished.Restarts);
+        Assert.Equal(checkpoint, finished.RestoredCheckpoint);
+        Assert.Contains("was not written", finished.LastFailure);
+        var written = (await fixture.OutputFilesAsync($"{job}/")).Values.SelectMany(lines => lines).Select(long.Parse).Order().ToList();
+        Assert.Equal(Enumerable.Range(0, 6_000).Select(n => n * 2L), written); // every record once: none lost, none twice
+    }
 }

@@ -91,4 +91,52 @@ public sealed class RestartStrategyRecoveryTests(FailureClusterFixture fixture, 
         await driver.PushAsync(lines.Skip(4_000), retryFor: RetryFor);
         await AssertOutputEqualsOracleAsync(driver, requests, windows: true);
     }
+
+    [Fact]
+    public async Task A_stop_with_a_drain_during_a_restart_backoff_drains_the_job_once_it_has_recovered()
+    {
+        const string job = "fail-drain-backoff";
+        await using var driver = new JobDriver(fixture.Client, job);
+        await driver.SubscribeAsync();
+        await driver.StartAsync(parallelism: 2, Manual, new RestartOverrides { Strategy = RestartKind.FixedDelay, Delay = TimeSpan.FromSeconds(2) });
+        var (requests, lines) = Stream(seed: 97, count: 8_000);
+        await driver.PushAsync(lines.Take(4_000), retryFor: RetryFor);
+        await driver.Coordinator.TriggerCheckpointAsync();
+        await CompletedCheckpointAsync(driver);
+        await driver.PushAsync(lines.Skip(4_000), retryFor: RetryFor); // acknowledged after the checkpoint: replayed by the recovery
+
+        await fixture.Cluster.DeactivateAsync(fixture.Client.GetGrain<IOperatorGrain>($"{job}/endpoint-totals/0"));
+        await Eventually.ValueAsync(() => driver.Manager.GetInfoAsync(), i => i.Status == JobStatus.Restarting, "the job to wait out its 2 s restart delay");
+
+        // Asked during the delay, the drain is kept for when the job runs again (it used to stop the job without one).
+        var asked = await driver.Manager.StopAsync(drain: true);
+        Assert.Equal(JobStatus.Restarting, asked.Status);
+        Assert.True(asked.DrainRequested);
+        Assert.True((await fixture.JobJsonAsync(job)).GetProperty("drainRequested").GetBoolean());
+
+        // `client stop --drain`, asked again meanwhile, waits through the recovery and the drain; the job is never
+        // seen running in between (a client waiting for the drain would take that for its end).
+        using var watching = new CancellationTokenSource();
+        var seen = WatchStatusesAsync(driver.Manager, watching.Token);
+        var stop = await ClientCommandLineRun.RunAsync(fixture.Client, "stop", job, "--drain", "--timeout", "60", "--json");
+        await watching.CancelAsync();
+        Assert.DoesNotContain(JobStatus.Running, await seen);
+        Assert.True(stop.ExitCode == 0, stop.Error);
+        var stopped = JsonDocument.Parse(stop.Json).RootElement;
+        Assert.Equal("Finished", stopped.GetProperty("status").GetString());
+        Assert.Equal(1, stopped.GetProperty("restarts").GetInt32());
+        Assert.False(stopped.GetProperty("drainRequested").GetBoolean());
+        await AssertOutputEqualsOracleAsync(driver, requests, windows: true);
+    }
+
+    private static async Task<HashSet<JobStatus>> WatchStatusesAsync(IJobManagerGrain manager, CancellationToken stop)
+    {
+        var seen = new HashSet<JobStatus>();
+        while (!stop.IsCancellationRequested)
+        {
+            seen.Add((await manager.GetInfoAsync()).Status);
+        }
+
+        return seen;
+    }
 }

@@ -24,7 +24,7 @@ public class ClusterFixture : IAsyncLifetime
          "chk-flow", "chk-cut", "chk-timeout", "chk-alo", "chk-slow", "chk-fail", "chk-settings",
          "fail-dead-silo", "fail-kill-upload", "fail-kill-commit", "fail-kill-coordinator", "fail-snapshot-write",
          "fail-ingest-write", "fail-ingest-lost-answer", "fail-exhausted", "fail-corrupt", "fail-kill-all-hosts", "cli",
-         "fail-snapshot-failover", "fail-stop-backoff",
+         "fail-snapshot-failover", "fail-stop-backoff", "fail-drain-backoff",
          "request-counter", "cli-file", "cli-repush", "cli-stdin", "cli-results", "cli-restart", "rc-bytes",
          "chk-off", "chk-reactivate", "chk-persist-fail", "chk-lost-answer",
          "ingest-truncate", "fence-stale", "channel-fail", "channel-timeout",
@@ -263,6 +263,7 @@ public class ClusterFixture : IAsyncLifetime
             foreach (var (name, create) in Nexmark.NexmarkQueryTests.Jobs) silo.Services.AddStreamJob(name, create);
             silo.Services.AddStreamJob(FileOutputJob.Name, () => new FileOutputJob());
             silo.Services.AddStreamJob(FileOutputJob.KillBeforeCommitName, () => new FileOutputJob());
+            silo.Services.AddStreamJob(FileOutputJob.DrainFailureName, () => new FileOutputJob());
             silo.Services.AddStreamJob(WideResultsJob.Name, () => new WideResultsJob());
             silo.Services.AddStreamJob(RollingSumJob.Name, () => new RollingSumJob());
             ConfigureTestSilo(silo);

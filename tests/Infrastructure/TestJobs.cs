@@ -85,6 +85,9 @@ public sealed class FileOutputJob : IStreamJob
     /// <summary>The same job under another name, for a second test on the same cluster.</summary>
     public const string KillBeforeCommitName = "file-output-kill";
 
+    /// <summary>The same job under a third name, for the drain-failure test.</summary>
+    public const string DrainFailureName = "file-output-drain";
+
     public void Build(JobBuilder job) =>
         job.Source("numbers", long.Parse)
             .Map("double", n => n * 2)

@@ -43,6 +43,7 @@ public enum JobStatus
 /// <param name="LastFailure">The last failure it recovered from (or, with <see cref="JobStatus.Failed"/>, the one that failed it).</param>
 /// <param name="CoordinatorSilo">The silo its job manager and checkpoint coordinator run on.</param>
 /// <param name="RestartStrategy">The restart strategy it runs with, on one line (null if never started).</param>
+/// <param name="DrainRequested">A drain was asked for and is not finished: while <see cref="JobStatus.Restarting"/>, the job drains once it runs again.</param>
 [GenerateSerializer, Immutable]
 public sealed record JobInfo(
     [property: Id(0)] string Name,
@@ -58,7 +59,8 @@ public sealed record JobInfo(
     [property: Id(10)] long? RestoredCheckpoint = null,
     [property: Id(11)] string? LastFailure = null,
     [property: Id(12)] string? CoordinatorSilo = null,
-    [property: Id(13)] string? RestartStrategy = null);
+    [property: Id(13)] string? RestartStrategy = null,
+    [property: Id(14)] bool DrainRequested = false);
 
 /// <summary>An operator (or chain of operators) of a running job.</summary>
 /// <param name="Uid">The uid of the operator (the chain's first operator).</param>

@@ -53,12 +53,14 @@ internal sealed partial class JobManagerGrain
                     continue;
                 }
 
-                if (S.Status == JobStatus.Running && _hostsGeneration == generation && Describe(_hosts, dead) is { } reason)
+                // An instance that finished its input (in a drain) has nothing left to lose.
+                var unfinished = _hosts.Where(h => !S.FinishedTasks.Contains(h.Key.GrainKey)).ToDictionary();
+                if (S.Status is JobStatus.Running or JobStatus.Draining && _hostsGeneration == generation && Describe(unfinished, dead) is { } reason)
                 {
                     LogSiloDead(logger, Job, generation, reason);
 
                     // Through a grain call, so that it is handled in turn like any other report.
-                    await GrainFactory.GetGrain<IJobManagerGrain>(Job).ReportFailureAsync(_hosts.First(h => dead.Contains(h.Value)).Key, generation, reason);
+                    await GrainFactory.GetGrain<IJobManagerGrain>(Job).ReportFailureAsync(unfinished.First(h => dead.Contains(h.Value)).Key, generation, reason);
                 }
                 else if (_failedHosts is { } failed && Describe(failed.Hosts, dead) is { } late)
                 {

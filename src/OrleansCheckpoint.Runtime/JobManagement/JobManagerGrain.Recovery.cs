@@ -24,6 +24,7 @@ internal sealed partial class JobManagerGrain : IRemindable
     private IGrainTimer? _supervisor;
     private DateTimeOffset _lastHeartbeat;
     private bool _heartbeatInFlight;
+    private bool _resendDrain;
 
     /// <summary>
     /// Deploys a new generation of the job, restoring the latest retained checkpoint that every instance can
@@ -127,14 +128,57 @@ internal sealed partial class JobManagerGrain : IRemindable
         try
         {
             await DeployGenerationAsync(Plan());
-            S.Status = JobStatus.Running;
+
+            // A drain asked for during the recovery, or under way when the failure came, starts over at once (the
+            // job is never seen running meanwhile: a client waiting for the drain would take that for its end).
+            S.Status = S.DrainRequested ? JobStatus.Draining : JobStatus.Running;
             S.RedeployAt = null;
             await WriteStateAsync();
             StartSupervising();
+            if (S.Status == JobStatus.Draining)
+            {
+                await SendDrainAsync();
+            }
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             await RecoverAsync($"recovery failed: {e.Message}");
+        }
+    }
+
+    /// <summary>
+    /// Ends the input of the running generation: checkpoints stop (a finishing instance takes no more barriers),
+    /// and every source is told to process what it accepted, then end its input. Supervision goes on, so a failure
+    /// during the drain is recovered from (and the drain starts over). A source that cannot be told is such a failure.
+    /// </summary>
+    private async Task DrainAsync()
+    {
+        await StopCheckpointingAsync($"job '{Job}' is draining");
+        S.Status = JobStatus.Draining;
+        S.DrainRequested = true;
+        await WriteStateAsync();
+        await SendDrainAsync();
+    }
+
+    private async Task SendDrainAsync()
+    {
+        var generation = S.Generation;
+        var sources = Plan().Sources.SelectMany(v => Enumerable.Range(0, v.Parallelism).Select(p => new TaskId(Job, v.Uid, p))).ToList();
+        var outcomes = await Task.WhenAll(sources.Select(async t =>
+        {
+            try
+            {
+                await Operator(t).DrainAsync(generation);
+                return null;
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                return $"{t} could not be told to drain: {e.Message}";
+            }
+        }));
+        if (outcomes.FirstOrDefault(o => o is not null) is { } failure && S.Status == JobStatus.Draining && S.Generation == generation)
+        {
+            await RecoverAsync(await WithDeadHostsAsync(failure));
         }
     }
 
@@ -165,7 +209,7 @@ internal sealed partial class JobManagerGrain : IRemindable
     /// </summary>
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
-        if (reminderName == SupervisionReminder && S.Status is not (JobStatus.Running or JobStatus.Restarting))
+        if (reminderName == SupervisionReminder && S.Status is not (JobStatus.Running or JobStatus.Restarting or JobStatus.Draining))
         {
             await StopReminderAsync(); // a tick that outlived its job (e.g. its unregistration failed)
         }
@@ -215,9 +259,15 @@ internal sealed partial class JobManagerGrain : IRemindable
             return;
         }
 
-        if (S.Status != JobStatus.Running)
+        if (S.Status is not (JobStatus.Running or JobStatus.Draining))
         {
             return;
+        }
+
+        if (_resendDrain && S.Status == JobStatus.Draining)
+        {
+            _resendDrain = false;
+            await SendDrainAsync();
         }
 
         WatchMembership();

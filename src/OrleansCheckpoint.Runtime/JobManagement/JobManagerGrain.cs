@@ -71,6 +71,13 @@ internal sealed class JobState
     /// <summary>While <see cref="JobStatus.Restarting"/> after a failure: when the restart strategy's delay is over and the job is redeployed.</summary>
     [Id(15)]
     public DateTimeOffset? RedeployAt { get; set; }
+
+    /// <summary>
+    /// A drain was asked for and the job has not finished it: it drains when running again after a recovery
+    /// (a stop with a drain during a restart, or a failure during a drain).
+    /// </summary>
+    [Id(16)]
+    public bool DrainRequested { get; set; }
 }
 
 /// <summary>
@@ -97,8 +104,11 @@ internal sealed partial class JobManagerGrain(
 
         // This activation replaces one that was collected or lost with its silo: supervise the job again.
         // A recovery that was under way is started over.
-        if (S.Status is JobStatus.Running or JobStatus.Restarting)
+        if (S.Status is JobStatus.Running or JobStatus.Restarting or JobStatus.Draining)
         {
+            // A drain under way may not have reached every source (its manager died while telling them): tell them
+            // again (a source that drains already ignores it).
+            _resendDrain = S.Status == JobStatus.Draining;
             StartSupervising();
         }
 
@@ -161,6 +171,7 @@ internal sealed partial class JobManagerGrain(
         S.Checkpointing = checkpointing;
         S.Restart = restart;
         S.RedeployAt = null;
+        S.DrainRequested = false;
 
         // A job that has checkpoints resumes from the latest (its sources replay their logs from there).
         try
@@ -181,24 +192,37 @@ internal sealed partial class JobManagerGrain(
         return Info();
     }
 
+    /// <summary>
+    /// Stops the job at once, or (<paramref name="drain"/>) ends its input: every source processes what it accepted,
+    /// every window fires, the sinks commit, and the job is <see cref="JobStatus.Finished"/>. A drain asked for during
+    /// a recovery starts once the job runs again; one asked for again while draining changes nothing; a failure
+    /// during a drain is recovered from like any other, and the drain starts over from the restored checkpoint.
+    /// </summary>
     public async Task<JobInfo> StopAsync(bool drain)
     {
-        await StopSupervisingAsync($"job '{Job}' is stopping");
-        if (S.Status == JobStatus.Running && drain)
+        if (drain && S.Status is JobStatus.Running or JobStatus.Restarting or JobStatus.Draining)
         {
-            S.Status = JobStatus.Draining;
-            await WriteStateAsync();
-            var sources = Plan().Sources.SelectMany(v => Enumerable.Range(0, v.Parallelism).Select(p => new TaskId(Job, v.Uid, p)));
-            await Task.WhenAll(sources.Select(t => Operator(t).DrainAsync(S.Generation)));
+            if (S.Status == JobStatus.Running)
+            {
+                await DrainAsync();
+            }
+            else if (!S.DrainRequested)
+            {
+                S.DrainRequested = true; // the recovery under way drains once it has deployed the job again
+                await WriteStateAsync();
+            }
+
             return Info();
         }
 
+        await StopSupervisingAsync($"job '{Job}' is stopping");
         if (S.Status is JobStatus.Running or JobStatus.Draining or JobStatus.Restarting or JobStatus.Finished or JobStatus.Failed)
         {
             // The status changes first: instances that ask while being cancelled must hear "not running".
             if (S.Status is JobStatus.Running or JobStatus.Draining or JobStatus.Restarting)
             {
                 S.Status = JobStatus.Stopped;
+                S.DrainRequested = false;
                 await WriteStateAsync();
             }
 
@@ -273,20 +297,18 @@ internal sealed partial class JobManagerGrain(
             return;
         }
 
-        var wasRunning = S.Status == JobStatus.Running;
         if (S.FinishedTasks.Count == Plan().AllTasks.Count())
         {
             S.Status = JobStatus.Finished;
+            S.DrainRequested = false;
             LogFinished(logger, Job, generation);
         }
 
         await WriteStateAsync();
-        if (wasRunning)
-        {
-            // A finished instance takes no more barriers, so no later checkpoint could complete (as in Flink
-            // before FLIP-147): checkpoints stop with the first instance that finishes.
-            await (S.Status == JobStatus.Finished ? StopSupervisingAsync($"job '{Job}' finished its input") : StopCheckpointingAsync($"{task} finished its input"));
-        }
+
+        // A finished instance takes no more barriers, so no later checkpoint could complete (as in Flink before
+        // FLIP-147): checkpoints stop with the first instance that finishes (a drain stopped them already).
+        await (S.Status == JobStatus.Finished ? StopSupervisingAsync($"job '{Job}' finished its input") : StopCheckpointingAsync($"{task} finished its input"));
     }
 
     public async Task ReportFailureAsync(TaskId task, long generation, string reason)
@@ -296,13 +318,9 @@ internal sealed partial class JobManagerGrain(
             return; // about an older run: already dealt with
         }
 
-        if (S.Status == JobStatus.Running)
+        if (S.Status is JobStatus.Running or JobStatus.Draining)
         {
-            await RecoverAsync(await WithDeadHostsAsync(reason));
-        }
-        else if (S.Status == JobStatus.Draining)
-        {
-            await FailAsync($"{reason} (while draining)");
+            await RecoverAsync(await WithDeadHostsAsync(reason)); // a drain under way starts over once the job runs again
         }
     }
 
@@ -311,6 +329,7 @@ internal sealed partial class JobManagerGrain(
         LogFailed(logger, Job, S.Generation, reason);
         S.Status = JobStatus.Failed;
         S.FailureReason = reason;
+        S.DrainRequested = false;
         await WriteStateAsync();
         await StopSupervisingAsync($"job '{Job}' failed");
         await CancelAllAsync();
@@ -339,7 +358,7 @@ internal sealed partial class JobManagerGrain(
     private JobInfo Info() => new(
         Job, S.Status, S.Parallelism, S.Generation, S.StartedAt, S.FailureReason, S.Parallelism > 0 ? Plan().Describe() : [],
         S.Parallelism > 0 ? S.Checkpointing : null, S.CompletedCheckpoints.LastOrDefault()?.Id, S.Restarts, S.RestoredCheckpoint, S.LastFailure, GrainContext.Address.SiloAddress?.ToString(),
-        S.Parallelism > 0 ? Restart.ToString() : null);
+        S.Parallelism > 0 ? Restart.ToString() : null, S.DrainRequested);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Job {Job} started: generation {Generation}, parallelism {Parallelism}")]
     private static partial void LogStarted(ILogger logger, string job, long generation, int parallelism);
