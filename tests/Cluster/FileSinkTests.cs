@@ -90,6 +90,8 @@ public sealed class FileSinkTests(FailureClusterFixture fixture)
             Assert.Equal(JobStatus.Draining, (await driver.Manager.StopAsync(drain: true)).Status);
             await Eventually.TrueAsync(() => Task.FromResult(FaultInjectingOutputFiles.Held == 2), "both final part-file commits to be held");
             Assert.Equal(JobStatus.Draining, (await driver.Manager.StopAsync(drain: true)).Status); // asked again: still the one drain
+            await fixture.Cluster.DeactivateAsync(driver.Manager); // its next activation supervises the drain (and tells the sources again)
+            Assert.Equal(JobStatus.Draining, (await driver.Manager.GetInfoAsync()).Status);
             hold.Fail(); // the writes fail: a failure during a drain, recovered from like any other
         }
 
