@@ -66,7 +66,7 @@ public class RoutingBenchmarks
 
         public Task DeployAsync(TaskDeployment deployment) => throw new NotSupportedException();
 
-        public Task DrainAsync(long generation) => throw new NotSupportedException();
+        public Task DrainAsync(long generation, FinalCommit commit) => throw new NotSupportedException();
 
         public Task CancelAsync(long generation) => throw new NotSupportedException();
 
@@ -78,7 +78,7 @@ public class RoutingBenchmarks
 
         public Task<string?> QueryAsync(string key) => throw new NotSupportedException();
 
-        public Task<bool> IsRunningAsync(long generation) => throw new NotSupportedException();
+        public Task<InstanceState> GetStateAsync(long generation) => throw new NotSupportedException();
 
         public Task<SiloAddress> GetSiloAsync() => throw new NotSupportedException();
 

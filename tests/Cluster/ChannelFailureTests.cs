@@ -1,3 +1,4 @@
+using OrleansCheckpoint.Messages;
 using OrleansCheckpoint.Tests.Infrastructure;
 using Xunit;
 using static OrleansCheckpoint.Tests.Infrastructure.RequestCounterRun;
@@ -57,6 +58,28 @@ public sealed class ChannelFailureTests(ClusterFixture fixture)
         var info = await driver.Manager.GetInfoAsync();
         Assert.Equal(0, info.Restarts);
         Assert.Null(info.LastFailure);
+        await AssertOutputEqualsOracleAsync(driver, requests, windows: true);
+    }
+
+    [Fact]
+    public async Task A_drain_whose_finished_instances_reports_are_lost_still_finishes_and_the_output_equals_the_oracle()
+    {
+        const string job = "drain-lost-report";
+        await using var driver = new JobDriver(fixture.Client, job);
+        await driver.SubscribeAsync();
+        await driver.StartAsync(parallelism: 2, Checkpoints);
+        var (requests, lines) = Stream(seed: 101, count: 6_000);
+        await driver.PushAsync(lines, retryFor: RetryFor);
+
+        using (FaultInjectingDeliveries.LoseFinishedReports(job, count: 2))
+        {
+            // The manager's heartbeat asks each instance how it is: finished ones are recorded as finished.
+            var finished = await driver.DrainAsync();
+            Assert.Equal(JobStatus.Finished, finished.Status);
+            Assert.Equal(0, finished.Restarts);
+            Assert.Equal(2, FaultInjectingDeliveries.ReportsLost);
+        }
+
         await AssertOutputEqualsOracleAsync(driver, requests, windows: true);
     }
 }

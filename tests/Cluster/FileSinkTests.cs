@@ -73,34 +73,45 @@ public sealed class FileSinkTests(FailureClusterFixture fixture)
     }
 
     [Fact]
-    public async Task A_part_file_write_that_fails_during_a_drain_makes_the_job_recover_and_drain_again_committing_each_record_once()
+    public async Task A_final_part_file_write_that_fails_during_a_drain_makes_the_job_drain_again_and_each_record_is_committed_once()
     {
         const string job = FileOutputJob.DrainFailureName;
         await using var driver = new JobDriver(fixture.Client, job);
         await driver.StartAsync(parallelism: 2, new CheckpointSettings { Interval = TimeSpan.FromHours(1), Timeout = TimeSpan.FromHours(1) });
         var numbers = Enumerable.Range(0, 6_000).Select(n => n.ToString(CultureInfo.InvariantCulture)).ToList();
-        await driver.PushAsync(numbers.Take(3_000), retryFor: TimeSpan.FromSeconds(60));
-        var checkpoint = await driver.Coordinator.TriggerCheckpointAsync();
-        await Eventually.TrueAsync(async () => (await fixture.OutputFilesAsync($"{job}/")).Values.Sum(f => f.Length) == 3_000, "checkpoint 1's part files");
-        await driver.PushAsync(numbers.Skip(3_000), retryFor: TimeSpan.FromSeconds(60));
+        await driver.PushAsync(numbers.Take(2_000), retryFor: TimeSpan.FromSeconds(60));
+        var first = await driver.Coordinator.TriggerCheckpointAsync();
+        await Eventually.TrueAsync(async () => (await fixture.OutputFilesAsync($"{job}/")).Values.Sum(f => f.Length) == 2_000, "checkpoint 1's part files");
 
-        using (var hold = FaultInjectingOutputFiles.HoldCreates(path => path.StartsWith($"{job}/", StringComparison.Ordinal)))
+        // A checkpoint that every sink pre-committed its records for, but that never completes: its manifest cannot be written.
+        await driver.PushAsync(numbers.Skip(2_000).Take(2_000), retryFor: TimeSpan.FromSeconds(60));
+        long? second;
+        using (FaultInjectingGrainStorage.FailWrites((state, key) => key == job && state.StartsWith("manifest-", StringComparison.Ordinal)))
         {
-            // The moment: the job drains, and the sinks' final commits (of the events after the checkpoint) are under way.
+            second = await driver.Coordinator.TriggerCheckpointAsync();
+            await Eventually.TrueAsync(async () => (await driver.Coordinator.GetCheckpointsAsync()).Any(c => c.Id == second && c.Status == CheckpointStatus.Aborted), "checkpoint 2 to be aborted");
+        }
+
+        await driver.PushAsync(numbers.Skip(4_000), retryFor: TimeSpan.FromSeconds(60));
+        using (var hold = FaultInjectingOutputFiles.HoldCreates(path => path.Contains("/part-0000-", StringComparison.Ordinal) && path.EndsWith("-final.jsonl", StringComparison.Ordinal)))
+        {
+            // The moment: the job drains; partition 1 commits its final part file, partition 0's is under way.
             Assert.Equal(JobStatus.Draining, (await driver.Manager.StopAsync(drain: true)).Status);
-            await Eventually.TrueAsync(() => Task.FromResult(FaultInjectingOutputFiles.Held == 2), "both final part-file commits to be held");
+            await Eventually.TrueAsync(() => Task.FromResult(FaultInjectingOutputFiles.Held == 1), "partition 0's final part file to be held");
+            await Eventually.TrueAsync(async () => (await fixture.OutputFilesAsync($"{job}/")).Keys.Any(k => k.Contains("/part-0001-", StringComparison.Ordinal) && k.EndsWith("-final.jsonl", StringComparison.Ordinal)), "partition 1's final part file");
             Assert.Equal(JobStatus.Draining, (await driver.Manager.StopAsync(drain: true)).Status); // asked again: still the one drain
             await fixture.Cluster.DeactivateAsync(driver.Manager); // its next activation supervises the drain (and tells the sources again)
             Assert.Equal(JobStatus.Draining, (await driver.Manager.GetInfoAsync()).Status);
-            hold.Fail(); // the writes fail: a failure during a drain, recovered from like any other
+            hold.Fail(); // the write fails: a failure during a drain, recovered from like any other
         }
 
         var finished = await driver.DrainAsync();
         Assert.Equal(JobStatus.Finished, finished.Status);
         Assert.Equal(1, finished.Restarts);
-        Assert.Equal(checkpoint, finished.RestoredCheckpoint);
-        Assert.Contains("was not written", finished.LastFailure);
-        var written = (await fixture.OutputFilesAsync($"{job}/")).Values.SelectMany(lines => lines).Select(long.Parse).Order().ToList();
+        Assert.Equal(first, finished.RestoredCheckpoint);
+        var files = await fixture.OutputFilesAsync($"{job}/");
+        Assert.DoesNotContain(files.Keys, name => name.Contains($"-{second:D10}", StringComparison.Ordinal)); // the aborted checkpoint's records went into the final commit
+        var written = files.Values.SelectMany(lines => lines).Select(long.Parse).Order().ToList();
         Assert.Equal(Enumerable.Range(0, 6_000).Select(n => n * 2L), written); // every record once: none lost, none twice
     }
 }

@@ -98,7 +98,7 @@ public sealed class RestartStrategyRecoveryTests(FailureClusterFixture fixture, 
         const string job = "fail-drain-backoff";
         await using var driver = new JobDriver(fixture.Client, job);
         await driver.SubscribeAsync();
-        await driver.StartAsync(parallelism: 2, Manual, new RestartOverrides { Strategy = RestartKind.FixedDelay, Delay = TimeSpan.FromSeconds(2) });
+        await driver.StartAsync(parallelism: 2, Manual, new RestartOverrides { Strategy = RestartKind.FixedDelay, Delay = TimeSpan.FromSeconds(3) });
         var (requests, lines) = Stream(seed: 97, count: 8_000);
         await driver.PushAsync(lines.Take(4_000), retryFor: RetryFor);
         await driver.Coordinator.TriggerCheckpointAsync();
@@ -106,7 +106,7 @@ public sealed class RestartStrategyRecoveryTests(FailureClusterFixture fixture, 
         await driver.PushAsync(lines.Skip(4_000), retryFor: RetryFor); // acknowledged after the checkpoint: replayed by the recovery
 
         await fixture.Cluster.DeactivateAsync(fixture.Client.GetGrain<IOperatorGrain>($"{job}/endpoint-totals/0"));
-        await Eventually.ValueAsync(() => driver.Manager.GetInfoAsync(), i => i.Status == JobStatus.Restarting, "the job to wait out its 2 s restart delay");
+        await Eventually.ValueAsync(() => driver.Manager.GetInfoAsync(), i => i.Status == JobStatus.Restarting, "the job to wait out its 3 s restart delay");
 
         // Asked during the delay, the drain is kept for when the job runs again (it used to stop the job without one).
         var asked = await driver.Manager.StopAsync(drain: true);
@@ -135,6 +135,7 @@ public sealed class RestartStrategyRecoveryTests(FailureClusterFixture fixture, 
         while (!stop.IsCancellationRequested)
         {
             seen.Add((await manager.GetInfoAsync()).Status);
+            await Task.Delay(10, CancellationToken.None);
         }
 
         return seen;

@@ -27,7 +27,7 @@ public class ClusterFixture : IAsyncLifetime
          "fail-snapshot-failover", "fail-stop-backoff", "fail-drain-backoff",
          "request-counter", "cli-file", "cli-repush", "cli-stdin", "cli-results", "cli-restart", "rc-bytes",
          "chk-off", "chk-reactivate", "chk-persist-fail", "chk-lost-answer",
-         "ingest-truncate", "fence-stale", "channel-fail", "channel-timeout",
+         "ingest-truncate", "fence-stale", "channel-fail", "channel-timeout", "drain-lost-report",
          .. TestSeeds.JobNames("fail-deactivate", "fail-kill")];
 
     private AzuriteProcess? _azurite;

@@ -6,11 +6,25 @@ namespace OrleansCheckpoint.Tests.Infrastructure;
 /// An incoming grain call filter (registered on every test silo) that makes channel deliveries between operator
 /// instances fail on demand: either refused (the sender gets an error; nothing was delivered) or timed out (the
 /// delivery goes on at the receiver, but the sender gets a <see cref="TimeoutException"/> at once, as when the
-/// receiver waits for room longer than Orleans' response timeout).
+/// receiver waits for room longer than Orleans' response timeout). It also loses instances' reports that they
+/// finished (<see cref="LoseFinishedReports"/>), as when the job manager's silo is unreachable at that moment.
 /// </summary>
 public static class FaultInjectingDeliveries
 {
+    private static readonly Lock ReportLock = new();
     private static Fault? _fault;
+    private static (string Job, int Remaining)? _lostReports;
+    private static int _reportsLost;
+
+    /// <summary>Makes the next <paramref name="count"/> reports to <paramref name="job"/>'s manager that an instance finished fail, until the scope is disposed.</summary>
+    public static IDisposable LoseFinishedReports(string job, int count)
+    {
+        (_lostReports, _reportsLost) = ((job, count), 0);
+        return new ReportScope();
+    }
+
+    /// <summary>How many reports of finished instances were lost.</summary>
+    public static int ReportsLost => Volatile.Read(ref _reportsLost);
 
     /// <summary>Makes the next <paramref name="count"/> deliveries to instances whose key matches fail, until the scope is disposed.</summary>
     public static IDisposable Fail(Func<string, bool> receiver, bool timeOut, int count = 1, int skip = 0)
@@ -37,11 +51,21 @@ public static class FaultInjectingDeliveries
         public void Dispose() => Interlocked.CompareExchange(ref _fault, null, fault);
     }
 
+    private sealed class ReportScope : IDisposable
+    {
+        public void Dispose() => _lostReports = null;
+    }
+
     /// <summary>The filter itself.</summary>
     internal sealed class Filter : IIncomingGrainCallFilter
     {
         public Task Invoke(IIncomingGrainCallContext context)
         {
+            if (context.InterfaceMethod?.Name == nameof(IJobManagerGrain.ReportFinishedAsync) && context.InterfaceMethod.DeclaringType == typeof(IJobManagerGrain))
+            {
+                return LoseReport(context);
+            }
+
             var fault = _fault;
             if (fault is null || context.InterfaceMethod?.Name != nameof(IOperatorGrain.DeliverAsync) || context.InterfaceMethod.DeclaringType != typeof(IOperatorGrain))
             {
@@ -62,6 +86,22 @@ public static class FaultInjectingDeliveries
 
             _ = context.Invoke(); // the receiver takes the batch; only its answer is lost
             throw new TimeoutException($"injected timeout of a delivery to {key}");
+        }
+
+        private static Task LoseReport(IIncomingGrainCallContext context)
+        {
+            lock (ReportLock)
+            {
+                if (_lostReports is not { } lose || lose.Job != context.TargetId.Key.ToString() || lose.Remaining == 0)
+                {
+                    return context.Invoke();
+                }
+
+                _lostReports = (lose.Job, lose.Remaining - 1);
+                _reportsLost++;
+            }
+
+            throw new IOException("injected failure: the report that an instance finished was lost");
         }
     }
 }

@@ -209,7 +209,7 @@ public sealed class EventTimeTimerTests
         {
         }
 
-        public void EmitEndOfInput()
+        public void EmitEndOfInput(FinalCommit? finalCommit)
         {
         }
 

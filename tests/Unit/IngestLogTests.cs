@@ -211,9 +211,10 @@ public sealed class IngestLogTests
 
         ingest.Ingest.Close(() => new JobNotRunningException("job", "Draining"));
         await Assert.ThrowsAsync<JobNotRunningException>(() => waiting);
-        var idle = ingest.Ingest.WhenIdleAsync(CancellationToken.None);
+        await Task.Yield();
+        Assert.False(ingest.Running.IsCompleted); // the write path ends only once the accepted push is logged and queued
         store.Release();
-        await idle;
+        await ingest.Running;
         await accepted;
 
         Assert.Equal(["0123456789"], ingest.Queued); // the accepted push is queued before the end; the refused one is not
@@ -222,7 +223,7 @@ public sealed class IngestLogTests
     });
 
     [Fact]
-    public Task The_end_of_input_waits_for_the_replay_after_a_restore_to_be_queued_even_with_no_push_since() => OnOneScheduler(async () =>
+    public Task A_closed_write_path_ends_only_once_the_replay_after_a_restore_is_queued_even_with_no_push_since() => OnOneScheduler(async () =>
     {
         var store = new MemorySegmentStore();
         var first = new Harness(store);
@@ -233,11 +234,11 @@ public sealed class IngestLogTests
         // A restored source whose replay is slowed by backpressure (the queue has no room), drained at once.
         var room = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var restored = new Harness(store, enqueueGate: room.Task);
-        var idle = restored.Ingest.WhenIdleAsync(CancellationToken.None);
+        restored.Ingest.Close(() => new JobNotRunningException("job", "Draining"));
         await Task.Delay(50);
-        Assert.False(idle.IsCompleted); // the end of input would overtake the replayed events
+        Assert.False(restored.Running.IsCompleted); // the end of input, queued next, would overtake the replayed events
         room.SetResult();
-        await idle;
+        await restored.Running;
 
         Assert.Equal(["e1", "e2", "e3"], restored.Queued);
         restored.Stop();

@@ -265,7 +265,7 @@ public sealed class WindowAggregateOperatorTests
             {
             }
 
-            public void EmitEndOfInput()
+            public void EmitEndOfInput(FinalCommit? finalCommit)
             {
             }
 

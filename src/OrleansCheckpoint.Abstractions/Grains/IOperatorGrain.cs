@@ -16,8 +16,11 @@ public interface IOperatorGrain : IGrainWithStringKey
     /// <summary>Delivers the next batch of one input channel.</summary>
     Task DeliverAsync(ChannelBatch batch);
 
-    /// <summary>For a source: ends its input, so every window downstream is emitted.</summary>
-    Task DrainAsync(long generation);
+    /// <summary>
+    /// For a source: ends its input once what it accepted is logged and queued, so every window downstream is emitted
+    /// and the sinks commit as <paramref name="commit"/> says. Returns at once; the instance reports when it finished.
+    /// </summary>
+    Task DrainAsync(long generation, FinalCommit commit);
 
     /// <summary>Stops the instance and drops its in-memory state.</summary>
     Task CancelAsync(long generation);
@@ -40,8 +43,8 @@ public interface IOperatorGrain : IGrainWithStringKey
     /// <summary>The current value of <paramref name="key"/> in this instance's queryable state, as JSON.</summary>
     Task<string?> QueryAsync(string key);
 
-    /// <summary>Whether the instance runs <paramref name="generation"/> of its job (a fresh activation that lost its state does not).</summary>
-    Task<bool> IsRunningAsync(long generation);
+    /// <summary>Whether the instance runs <paramref name="generation"/> of its job, or ran it to its end (a fresh activation that lost its state does neither).</summary>
+    Task<InstanceState> GetStateAsync(long generation);
 
     /// <summary>The silo this instance is active on (the job manager follows membership with it).</summary>
     [Orleans.Concurrency.AlwaysInterleave]

@@ -41,6 +41,10 @@ public abstract class ChannelBatch
     [Id(7)]
     public PushOrigin? Origin { get; init; }
 
+    /// <summary>With <see cref="EndOfInput"/> after a drain: how the sinks downstream commit what is left.</summary>
+    [Id(8)]
+    public FinalCommit? FinalCommit { get; init; }
+
     /// <summary>The number of records in the batch.</summary>
     public abstract int Count { get; }
 }

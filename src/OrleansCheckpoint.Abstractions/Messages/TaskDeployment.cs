@@ -20,3 +20,28 @@ public sealed record TaskDeployment(
     [property: Id(4)] SnapshotHandle? Restore = null,
     [property: Id(5)] bool Checkpointing = true,
     [property: Id(6)] long LastCheckpointId = 0);
+
+/// <summary>
+/// How the sinks commit at the end of a drain: what completed checkpoints up to <paramref name="LastCompletedCheckpoint"/>
+/// pre-committed is committed under their own ids, and everything after it in one final commit numbered
+/// <paramref name="CheckpointId"/>. The job manager reserves the id when the drain starts and keeps it until the job
+/// finishes, so a drain that starts over after a failure commits the same output under the same id (idempotent), not
+/// a second copy.
+/// </summary>
+/// <param name="CheckpointId">The id of the final commit (reserved like a checkpoint's, never used by another).</param>
+/// <param name="LastCompletedCheckpoint">The newest completed checkpoint when the drain started (0 if none).</param>
+[GenerateSerializer, Immutable]
+public sealed record FinalCommit([property: Id(0)] long CheckpointId, [property: Id(1)] long LastCompletedCheckpoint);
+
+/// <summary>What an operator instance says of itself when the job manager asks about a generation.</summary>
+public enum InstanceState
+{
+    /// <summary>It does not run that generation (a fresh activation that lost its state, or one that failed).</summary>
+    NotRunning,
+
+    /// <summary>It runs that generation.</summary>
+    Running,
+
+    /// <summary>It ran that generation to the end of its input.</summary>
+    Finished,
+}

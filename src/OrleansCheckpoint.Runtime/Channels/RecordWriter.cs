@@ -23,7 +23,7 @@ internal interface IChannelWriter
     void EmitWatermark(long watermark);
 
     /// <summary>Closes every channel's open batch with the end-of-input mark attached.</summary>
-    void EmitEndOfInput();
+    void EmitEndOfInput(FinalCommit? finalCommit);
 
     /// <summary>Closes every channel's open batch with the checkpoint barrier attached.</summary>
     void EmitBarrier(CheckpointBarrier barrier);
@@ -89,11 +89,11 @@ internal sealed class RecordWriter<T> : IChannelWriter, IRecordConsumer<T>
         }
     }
 
-    public void EmitEndOfInput()
+    public void EmitEndOfInput(FinalCommit? finalCommit)
     {
         foreach (var channel in _channels)
         {
-            Close(channel, endOfInput: true);
+            Close(channel, endOfInput: true, finalCommit: finalCommit);
         }
     }
 
@@ -160,7 +160,7 @@ internal sealed class RecordWriter<T> : IChannelWriter, IRecordConsumer<T>
         _ => _roundRobin = (_roundRobin + 1) % _channels.Length,
     };
 
-    private void Close(OutputChannel channel, long? watermark = null, CheckpointBarrier? barrier = null, bool endOfInput = false)
+    private void Close(OutputChannel channel, long? watermark = null, CheckpointBarrier? barrier = null, bool endOfInput = false, FinalCommit? finalCommit = null)
     {
         var records = channel.Count == channel.Buffer.Length ? channel.Buffer : channel.Buffer[..channel.Count];
         channel.Closed.Enqueue(new ChannelBatch<T>
@@ -172,6 +172,7 @@ internal sealed class RecordWriter<T> : IChannelWriter, IRecordConsumer<T>
             Watermark = watermark,
             Barrier = barrier,
             EndOfInput = endOfInput,
+            FinalCommit = finalCommit,
             Records = records,
         });
         channel.Buffer = new StreamRecord<T>[_spec.BatchSize];

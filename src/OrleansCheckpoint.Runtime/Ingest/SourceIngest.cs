@@ -22,7 +22,6 @@ internal sealed class SourceIngest(IngestLog log, IPushSourceOperator source, Fu
     private readonly Queue<Pending> _pending = new();
     private readonly Dictionary<(string Producer, long Sequence), Pending> _inFlight = [];
     private readonly Dictionary<string, long> _lastAccepted = []; // per producer, the last sequence accepted (in flight or logged)
-    private readonly TaskCompletionSource _replayed = NewSignal();
     private IReadOnlyList<PushBatch> _replay = [];
     private TaskCompletionSource _signal = NewSignal();
     private TaskCompletionSource _roomFreed = NewSignal();
@@ -103,24 +102,22 @@ internal sealed class SourceIngest(IngestLog log, IPushSourceOperator source, Fu
         return new PushResult(push.Lines.Length);
     }
 
-    /// <summary>Takes no more pushes (the input ends): a push still waiting for room is refused with <paramref name="refusal"/>.</summary>
+    /// <summary>
+    /// Takes no more pushes (the input ends): a push still waiting for room is refused with <paramref name="refusal"/>;
+    /// <see cref="RunAsync"/> returns once what was accepted before is logged and queued.
+    /// </summary>
     public void Close(Func<Exception> refusal)
     {
         _closed = refusal;
         _roomFreed.TrySetResult();
+        _signal.TrySetResult();
     }
 
-    /// <summary>Completes when the log's replay after a restore is queued, and every push accepted so far is logged and queued.</summary>
-    public async Task WhenIdleAsync(CancellationToken cancellation)
-    {
-        await _replayed.Task.WaitAsync(cancellation);
-        while (_inFlight.Count > 0)
-        {
-            await Task.WhenAny(_inFlight.Values.Select(p => p.Done.Task)).WaitAsync(cancellation);
-        }
-    }
-
-    /// <summary>Replays the log after the restore point, then writes pushes as they come, until cancelled or a write fails.</summary>
+    /// <summary>
+    /// Replays the log after the restore point, then writes pushes as they come; returns once <see cref="Close"/> was
+    /// called and every push accepted before it is logged and queued (after the replay: nothing overtakes it). Throws
+    /// when cancelled or a write fails.
+    /// </summary>
     public async Task RunAsync(long generation, CancellationToken cancellation)
     {
         foreach (var batch in _replay)
@@ -129,7 +126,6 @@ internal sealed class SourceIngest(IngestLog log, IPushSourceOperator source, Fu
         }
 
         _replay = [];
-        _replayed.TrySetResult();
         var group = new List<Pending>();
         try
         {
@@ -137,6 +133,11 @@ internal sealed class SourceIngest(IngestLog log, IPushSourceOperator source, Fu
             {
                 if (_pending.Count == 0)
                 {
+                    if (_closed is not null)
+                    {
+                        return; // the input ended
+                    }
+
                     _signal = NewSignal();
                     await _signal.Task.WaitAsync(cancellation);
                     continue;
@@ -169,6 +170,8 @@ internal sealed class SourceIngest(IngestLog log, IPushSourceOperator source, Fu
             {
                 pending.Done.TrySetException(e is OperationCanceledException ? e : new StreamJobException($"The push was not logged: {e.Message}"));
             }
+
+            _inFlight.Clear();
 
             _roomFreed.TrySetResult(); // pushes waiting for room hear of the failure
             throw;

@@ -111,6 +111,7 @@ internal sealed partial class JobManagerGrain : IRemindable
 
         LogRecovering(logger, Job, S.Generation, reason, delay.Value.TotalMilliseconds);
         RememberFailedHosts();
+        S.DrainRequested |= S.Status == JobStatus.Draining; // (state written before the flag was kept has only the status)
         S.Status = JobStatus.Restarting;
         S.Restarts++;
         S.RestartTimes = [.. S.RestartTimes.Where(t => now - t < Restart.Window), now];
@@ -133,6 +134,11 @@ internal sealed partial class JobManagerGrain : IRemindable
             // job is never seen running meanwhile: a client waiting for the drain would take that for its end).
             S.Status = S.DrainRequested ? JobStatus.Draining : JobStatus.Running;
             S.RedeployAt = null;
+            if (S.DrainRequested)
+            {
+                ReserveDrainCommit();
+            }
+
             await WriteStateAsync();
             StartSupervising();
             if (S.Status == JobStatus.Draining)
@@ -156,22 +162,30 @@ internal sealed partial class JobManagerGrain : IRemindable
         await StopCheckpointingAsync($"job '{Job}' is draining");
         S.Status = JobStatus.Draining;
         S.DrainRequested = true;
+        ReserveDrainCommit();
         await WriteStateAsync();
         await SendDrainAsync();
     }
 
+    /// <summary>
+    /// The first attempt of a drain reserves the id of its final commit (a checkpoint id, never used by anything
+    /// else) and notes the last completed checkpoint; a drain that starts over after a failure keeps both.
+    /// </summary>
+    private void ReserveDrainCommit() => S.DrainCommit ??= new FinalCommit(++S.LastCheckpointId, S.CompletedCheckpoints.LastOrDefault()?.Id ?? 0);
+
+    /// <summary>Tells every source of the current generation to end its input (each answers at once, and reports when it finished).</summary>
     private async Task SendDrainAsync()
     {
-        var generation = S.Generation;
+        var (generation, commit) = (S.Generation, S.DrainCommit!);
         var sources = Plan().Sources.SelectMany(v => Enumerable.Range(0, v.Parallelism).Select(p => new TaskId(Job, v.Uid, p))).ToList();
         var outcomes = await Task.WhenAll(sources.Select(async t =>
         {
             try
             {
-                await Operator(t).DrainAsync(generation);
+                await Operator(t).DrainAsync(generation, commit);
                 return null;
             }
-            catch (Exception e) when (e is not OperationCanceledException)
+            catch (Exception e)
             {
                 return $"{t} could not be told to drain: {e.Message}";
             }
@@ -300,14 +314,20 @@ internal sealed partial class JobManagerGrain : IRemindable
             {
                 try
                 {
-                    return await Operator(t).IsRunningAsync(generation);
+                    return await Operator(t).GetStateAsync(generation);
                 }
                 catch (Exception)
                 {
-                    return true; // unreachable for now (a silo not yet declared dead): ask again next time
+                    return InstanceState.Running; // unreachable for now (a silo not yet declared dead): ask again next time
                 }
             }));
-            var lost = tasks.Where((_, i) => !answers[i]).ToList();
+            foreach (var finished in tasks.Where((_, i) => answers[i] == InstanceState.Finished))
+            {
+                // Its own report may have been lost (it is not retried): without this a drain would wait for ever.
+                await GrainFactory.GetGrain<IJobManagerGrain>(Job).ReportFinishedAsync(finished, generation);
+            }
+
+            var lost = tasks.Where((_, i) => answers[i] == InstanceState.NotRunning).ToList();
             if (lost.Count > 0)
             {
                 await GrainFactory.GetGrain<IJobManagerGrain>(Job).ReportFailureAsync(

@@ -78,6 +78,10 @@ internal sealed class JobState
     /// </summary>
     [Id(16)]
     public bool DrainRequested { get; set; }
+
+    /// <summary>Reserved when the drain first started: how its sinks commit, the same in every attempt of it.</summary>
+    [Id(17)]
+    public FinalCommit? DrainCommit { get; set; }
 }
 
 /// <summary>
@@ -172,6 +176,7 @@ internal sealed partial class JobManagerGrain(
         S.Restart = restart;
         S.RedeployAt = null;
         S.DrainRequested = false;
+        S.DrainCommit = null;
 
         // A job that has checkpoints resumes from the latest (its sources replay their logs from there).
         try
@@ -223,6 +228,7 @@ internal sealed partial class JobManagerGrain(
             {
                 S.Status = JobStatus.Stopped;
                 S.DrainRequested = false;
+                S.DrainCommit = null;
                 await WriteStateAsync();
             }
 
@@ -301,6 +307,7 @@ internal sealed partial class JobManagerGrain(
         {
             S.Status = JobStatus.Finished;
             S.DrainRequested = false;
+            S.DrainCommit = null;
             LogFinished(logger, Job, generation);
         }
 

@@ -11,6 +11,9 @@ internal sealed class OperatorContext(
     /// <summary>The highest checkpoint id the job had used when this instance was deployed (see <see cref="TaskDeployment.LastCheckpointId"/>).</summary>
     public long LastCheckpointIdAtDeployment { get; } = lastCheckpointIdAtDeployment;
 
+    /// <summary>Once the input ended in a drain: how the sinks commit what is left (see <see cref="Messages.FinalCommit"/>).</summary>
+    public Messages.FinalCommit? FinalCommit { get; set; }
+
     /// <summary>For sinks that write files (the file sink).</summary>
     public Sinks.IOutputFiles Files { get; } = files;
 

@@ -120,12 +120,14 @@ internal sealed partial class OperatorGrain(
         return await task.PushAsync(batch, _cancellation!.Token);
     }
 
-    public async Task DrainAsync(long generation)
+    public Task DrainAsync(long generation, FinalCommit commit)
     {
         if (_task?.Deployment.Generation == generation)
         {
-            await _task.DrainAsync(_cancellation!.Token);
+            _task.Drain(commit);
         }
+
+        return Task.CompletedTask;
     }
 
     public async Task CancelAsync(long generation)
@@ -177,7 +179,10 @@ internal sealed partial class OperatorGrain(
     Task ICheckpointResponder.DeclineAsync(long checkpointId, string reason, bool superseded) =>
         GrainFactory.GetGrain<ICheckpointCoordinatorGrain>(_id.Job).DeclineCheckpointAsync(_task?.Deployment.Generation ?? 0, _id, checkpointId, reason, superseded);
 
-    public Task<bool> IsRunningAsync(long generation) => Task.FromResult(_task?.Deployment.Generation == generation && _failure is null);
+    public Task<InstanceState> GetStateAsync(long generation) => Task.FromResult(
+        _task?.Deployment.Generation != generation || _failure is not null ? InstanceState.NotRunning
+        : _loop is { IsCompletedSuccessfully: true } ? InstanceState.Finished
+        : InstanceState.Running);
 
     public Task<SiloAddress> GetSiloAsync() => Task.FromResult(GrainContext.Address.SiloAddress!);
 
@@ -202,7 +207,7 @@ internal sealed partial class OperatorGrain(
         }
 
         var info = await GrainFactory.GetGrain<IJobManagerGrain>(_id.Job).GetInfoAsync();
-        if (info.Status != JobStatus.Running)
+        if (info.Status is not (JobStatus.Running or JobStatus.Draining))
         {
             throw new JobNotRunningException(_id.Job, info.Status.ToString());
         }

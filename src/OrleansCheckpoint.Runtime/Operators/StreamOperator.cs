@@ -28,7 +28,7 @@ internal abstract class StreamOperator(Transformation transformation)
     public abstract void ProcessBatch(ChannelBatch batch);
 
     /// <summary>An empty batch of this (head) operator's input type that carries only a control element.</summary>
-    public abstract ChannelBatch CreateControl(long generation, long sequence, CheckpointBarrier? barrier = null, bool endOfInput = false);
+    public abstract ChannelBatch CreateControl(long generation, long sequence, CheckpointBarrier? barrier = null, bool endOfInput = false, FinalCommit? finalCommit = null);
 
     /// <summary>Creates the writer of one output edge, typed with this operator's output type.</summary>
     public abstract IChannelWriter CreateWriter(ChannelWriterSpec spec);
@@ -91,8 +91,8 @@ internal abstract class OneInputOperator<TIn, TOut>(Transformation transformatio
         }
     }
 
-    public override ChannelBatch CreateControl(long generation, long sequence, CheckpointBarrier? barrier = null, bool endOfInput = false) =>
-        new ChannelBatch<TIn> { Generation = generation, SenderVertex = -1, SenderPartition = 0, Sequence = sequence, Barrier = barrier, EndOfInput = endOfInput, Records = [] };
+    public override ChannelBatch CreateControl(long generation, long sequence, CheckpointBarrier? barrier = null, bool endOfInput = false, FinalCommit? finalCommit = null) =>
+        new ChannelBatch<TIn> { Generation = generation, SenderVertex = -1, SenderPartition = 0, Sequence = sequence, Barrier = barrier, EndOfInput = endOfInput, FinalCommit = finalCommit, Records = [] };
 
     public override IChannelWriter CreateWriter(ChannelWriterSpec spec) => new RecordWriter<TOut>(spec);
 

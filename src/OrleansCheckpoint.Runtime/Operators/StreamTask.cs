@@ -38,6 +38,7 @@ internal sealed class StreamTask
     private readonly SortedDictionary<long, long> _checkpointOffsets = []; // a source's log offset at each of its checkpoints
     private readonly int _firingSlice; // windows or timers fired before their output is sent: what the output channels hold
     private bool _draining;
+    private FinalCommit? _finalCommit; // a source's, from the drain that ends its input
 
     public StreamTask(
         TaskDeployment deployment,
@@ -159,8 +160,12 @@ internal sealed class StreamTask
         return result;
     }
 
-    /// <summary>Ends a source's input: what was pushed is processed, then every window is emitted.</summary>
-    public async Task DrainAsync(CancellationToken cancellation)
+    /// <summary>
+    /// Ends a source's input: it takes no more pushes (nor one waiting for room); what it accepted (and, after a
+    /// restore, the replay of its log) is logged and queued, then the end of its input, which carries
+    /// <paramref name="commit"/> to the sinks. Does not wait for any of that: the feeder does it (see <see cref="FeedAsync"/>).
+    /// </summary>
+    public void Drain(FinalCommit commit)
     {
         if (_ingest is null || _draining)
         {
@@ -168,9 +173,8 @@ internal sealed class StreamTask
         }
 
         _draining = true;
-        _ingest.Close(() => new JobNotRunningException(Deployment.Task.Job, JobStatus.Draining.ToString())); // nor one waiting for room
-        await _ingest.WhenIdleAsync(cancellation); // every accepted push is queued before the end
-        await _gate.EnqueueAsync(0, _chain[0].CreateControl(Deployment.Generation, 0, endOfInput: true), cancellation);
+        _finalCommit = commit;
+        _ingest.Close(() => new JobNotRunningException(Deployment.Task.Job, JobStatus.Draining.ToString()));
     }
 
     /// <summary>A source's checkpoint trigger: the barrier follows every event accepted so far, without waiting for room.</summary>
@@ -239,7 +243,7 @@ internal sealed class StreamTask
         }
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
-        var feeder = _ingest is not null ? _ingest.RunAsync(Deployment.Generation, stop.Token) : GenerateAsync(_generator!, stop.Token);
+        var feeder = _ingest is not null ? FeedAsync(_ingest, stop.Token) : GenerateAsync(_generator!, stop.Token);
         var processing = ProcessAsync(stop.Token);
         try
         {
@@ -260,6 +264,13 @@ internal sealed class StreamTask
         {
             // the input ended: the writer has nothing more to do
         }
+    }
+
+    /// <summary>A pushed source's feeder: the ingest log's replay and pushes until a drain closes it, then the end of its input.</summary>
+    private async Task FeedAsync(SourceIngest ingest, CancellationToken cancellation)
+    {
+        await ingest.RunAsync(Deployment.Generation, cancellation);
+        await _gate.EnqueueAsync(0, _chain[0].CreateControl(Deployment.Generation, 0, endOfInput: true, finalCommit: _finalCommit), cancellation);
     }
 
     /// <summary>
@@ -352,6 +363,7 @@ internal sealed class StreamTask
 
         if (batch.EndOfInput)
         {
+            _context.FinalCommit ??= batch.FinalCommit; // every channel's end carries the same one
             _gate.MarkEnded(channel);
             _checkpointer.OnChannelEnded(channel);
             if (_gate.AllEnded)
@@ -359,7 +371,7 @@ internal sealed class StreamTask
                 await AdvanceWatermarkAsync(long.MaxValue);
                 foreach (var writer in _writers)
                 {
-                    writer.EmitEndOfInput();
+                    writer.EmitEndOfInput(_context.FinalCommit);
                 }
 
                 Finished = true;

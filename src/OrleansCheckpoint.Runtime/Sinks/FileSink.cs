@@ -25,6 +25,8 @@ internal sealed class FileSink<T>(FileSinkTransformation<T> sink) : TwoPhaseComm
 
     protected override bool IsEmpty(List<string> transaction) => transaction.Count == 0;
 
+    protected override void Append(List<string> into, List<string> later) => into.AddRange(later);
+
     protected override async Task CommitAsync(long checkpointId, bool final, List<string> transaction)
     {
         var content = new StringBuilder();

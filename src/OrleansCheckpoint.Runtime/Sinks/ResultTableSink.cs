@@ -21,6 +21,14 @@ internal sealed class ResultTableSink<TKey, TValue>(ResultTableSinkTransformatio
 
     protected override bool IsEmpty(Dictionary<string, string> transaction) => transaction.Count == 0;
 
+    protected override void Append(Dictionary<string, string> into, Dictionary<string, string> later)
+    {
+        foreach (var (key, value) in later)
+        {
+            into[key] = value; // the later value of a key replaces the earlier one
+        }
+    }
+
     protected override Task CommitAsync(long checkpointId, bool final, Dictionary<string, string> transaction) =>
         Context.Grains.GetGrain<IResultTableGrain>(ResultTableGrain.Key(Context.Task.Job, sink.Uid, Context.Task.Partition)).CommitAsync(checkpointId, transaction);
 }

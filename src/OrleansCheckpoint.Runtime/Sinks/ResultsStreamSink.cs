@@ -18,6 +18,8 @@ internal sealed class ResultsStreamSink<T>(ResultsStreamSinkTransformation<T> si
 
     protected override bool IsEmpty(List<string> transaction) => transaction.Count == 0;
 
+    protected override void Append(List<string> into, List<string> later) => into.AddRange(later);
+
     /// <summary>The most characters in one stream item: Orleans' stream cache silently drops items over about 1 MB.</summary>
     private const int MaxChunkChars = 256 * 1024;
 

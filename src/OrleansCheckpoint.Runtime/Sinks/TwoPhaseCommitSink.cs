@@ -8,8 +8,10 @@ namespace OrleansCheckpoint.Runtime.Sinks;
 /// staged in the current transaction; a barrier closes it (pre-commit) and the snapshot holds every closed,
 /// uncommitted transaction; when the checkpoint completes they are committed. After a restore, the restored
 /// transactions belong to a completed checkpoint and are committed again — so commits must be idempotent
-/// (the checkpoint id tells them apart). At the end of the input everything left is committed. Without
-/// checkpoints, each batch's output is committed at once.
+/// (the checkpoint id tells them apart). At the end of the input everything left is committed: after a drain,
+/// what completed checkpoints pre-committed under their ids and the rest under the id the drain reserved (see
+/// <see cref="Messages.FinalCommit"/>), so a drain redone after a failure commits the same output under the same ids.
+/// Without checkpoints, each batch's output is committed at once.
 /// </summary>
 /// <typeparam name="T">The record type.</typeparam>
 /// <typeparam name="TTransaction">What one transaction holds; never changed once closed, so snapshots can share it.</typeparam>
@@ -73,6 +75,29 @@ internal abstract class TwoPhaseCommitSink<T, TTransaction>(Transformation trans
 
     public override async Task EndOfInputAsync()
     {
+        if (Context.FinalCommit is { } drain)
+        {
+            // Transactions of checkpoints that never completed (the drain aborted them) join the rest: had they been
+            // committed under their own ids, a redo of the drain from the last completed checkpoint would commit their
+            // records again, in the final commit.
+            await NotifyCheckpointCompleteAsync(drain.LastCompletedCheckpoint);
+            var rest = Begin();
+            foreach (var id in _pending.Keys.Order())
+            {
+                Append(rest, _pending[id]);
+            }
+
+            Append(rest, Close());
+            _pending.Clear();
+            if (!IsEmpty(rest))
+            {
+                await CommitAsync(drain.CheckpointId, final: true, rest);
+            }
+
+            return;
+        }
+
+        // A generator's own end of input (no drain): everything staged is committed.
         await NotifyCheckpointCompleteAsync(long.MaxValue);
         if (!IsEmpty(_current))
         {
@@ -87,6 +112,9 @@ internal abstract class TwoPhaseCommitSink<T, TTransaction>(Transformation trans
     protected abstract void Stage(TTransaction transaction, T value);
 
     protected abstract bool IsEmpty(TTransaction transaction);
+
+    /// <summary>Adds what <paramref name="later"/> holds to <paramref name="into"/>, as if it had been staged there after what it holds.</summary>
+    protected abstract void Append(TTransaction into, TTransaction later);
 
     /// <summary>Makes a closed transaction visible; must be idempotent for the same <paramref name="checkpointId"/>.</summary>
     protected abstract Task CommitAsync(long checkpointId, bool final, TTransaction transaction);
