@@ -60,6 +60,27 @@ public sealed class GeneratorSourceTests(ClusterFixture fixture)
         Assert.Equal(GeneratedCountJob.ExpectedCounts(GeneratedCountJob.SlowCount), await QueryCountsAsync(driver));
     }
 
+    [Fact]
+    public async Task A_final_part_file_write_that_fails_when_a_generated_job_ends_makes_it_end_again_committing_each_record_once()
+    {
+        const string job = GeneratedFilesJob.Name;
+        await using var driver = new JobDriver(fixture.Client, job);
+        using (var hold = FaultInjectingOutputFiles.HoldCreates(path => path.StartsWith($"{job}/parts/part-0000-", StringComparison.Ordinal) && path.EndsWith("-final.jsonl", StringComparison.Ordinal)))
+        {
+            // The moment: the job ends by itself; partition 1 commits its final part file, partition 0's write fails.
+            await driver.StartAsync(parallelism: 2, Checkpoints);
+            await Eventually.TrueAsync(() => Task.FromResult(FaultInjectingOutputFiles.Held == 1), "partition 0's final part file to be held", TimeSpan.FromSeconds(60));
+            await Eventually.TrueAsync(async () => (await fixture.OutputFilesAsync($"{job}/")).Keys.Any(k => k.Contains("/part-0001-", StringComparison.Ordinal) && k.EndsWith("-final.jsonl", StringComparison.Ordinal)), "partition 1's final part file");
+            hold.Fail();
+        }
+
+        var info = await FinishedAsync(driver);
+        Assert.Equal(JobStatus.Finished, info.Status);
+        Assert.Equal(1, info.Restarts);
+        var written = (await fixture.OutputFilesAsync($"{job}/")).Values.SelectMany(lines => lines).Select(long.Parse).Order().ToList();
+        Assert.Equal(Enumerable.Range(0, (int)GeneratedFilesJob.Count).Select(n => n * 2L), written); // every record once: none lost, none twice
+    }
+
     private static Task<JobInfo> FinishedAsync(JobDriver driver) =>
         Eventually.ValueAsync(() => driver.Manager.GetInfoAsync(), i => i.Status is JobStatus.Finished or JobStatus.Failed, "the job to finish by itself", TimeSpan.FromSeconds(60));
 

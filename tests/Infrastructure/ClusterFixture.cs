@@ -266,6 +266,7 @@ public class ClusterFixture : IAsyncLifetime
             silo.Services.AddStreamJob(FileOutputJob.DrainFailureName, () => new FileOutputJob());
             silo.Services.AddStreamJob(WideResultsJob.Name, () => new WideResultsJob());
             silo.Services.AddStreamJob(RollingSumJob.Name, () => new RollingSumJob());
+            silo.Services.AddStreamJob(GeneratedFilesJob.Name, () => new GeneratedFilesJob());
             ConfigureTestSilo(silo);
         });
         builder.ConfigureClient(client =>

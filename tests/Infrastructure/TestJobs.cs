@@ -115,3 +115,15 @@ public sealed class RollingSumJob : IStreamJob
             .KeyBy(n => n % 10)
             .Reduce("sums", (a, b) => a + b, queryable: true);
 }
+
+/// <summary>A test job whose source generates the numbers 0 … <see cref="Count"/> − 1 and writes each, doubled, to part files.</summary>
+public sealed class GeneratedFilesJob : IStreamJob
+{
+    public const string Name = "gen-files";
+    public const long Count = 20_000;
+
+    public void Build(JobBuilder job) =>
+        job.Generate("numbers", i => i, Count)
+            .Map("double", n => n * 2)
+            .ToFiles("parts");
+}

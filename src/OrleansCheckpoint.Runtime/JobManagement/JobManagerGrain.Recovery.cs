@@ -159,12 +159,18 @@ internal sealed partial class JobManagerGrain : IRemindable
     /// </summary>
     private async Task DrainAsync()
     {
+        await BeginDrainAsync();
+        await SendDrainAsync();
+    }
+
+    /// <summary>The job is draining from now on (also when its generators end their input by themselves): checkpoints stop, the final commit is reserved.</summary>
+    private async Task BeginDrainAsync()
+    {
         await StopCheckpointingAsync($"job '{Job}' is draining");
         S.Status = JobStatus.Draining;
         S.DrainRequested = true;
         ReserveDrainCommit();
         await WriteStateAsync();
-        await SendDrainAsync();
     }
 
     /// <summary>

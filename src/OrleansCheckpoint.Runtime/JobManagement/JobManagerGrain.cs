@@ -318,6 +318,21 @@ internal sealed partial class JobManagerGrain(
         await (S.Status == JobStatus.Finished ? StopSupervisingAsync($"job '{Job}' finished its input") : StopCheckpointingAsync($"{task} finished its input"));
     }
 
+    public async Task<FinalCommit?> EndInputAsync(TaskId task, long generation)
+    {
+        if (generation != S.Generation || S.Status is not (JobStatus.Running or JobStatus.Draining))
+        {
+            return null; // an older run: it is being cancelled
+        }
+
+        if (S.Status == JobStatus.Running)
+        {
+            await BeginDrainAsync(); // the other sources end their input by themselves too
+        }
+
+        return S.DrainCommit;
+    }
+
     public async Task ReportFailureAsync(TaskId task, long generation, string reason)
     {
         if (generation != S.Generation)

@@ -35,6 +35,7 @@ internal sealed class StreamTask
     private readonly SourceIngest? _ingest;
     private readonly IGeneratorSourceOperator? _generator;
     private readonly int _parallelism;
+    private readonly IGrainFactory _grains;
     private readonly SortedDictionary<long, long> _checkpointOffsets = []; // a source's log offset at each of its checkpoints
     private readonly int _firingSlice; // windows or timers fired before their output is sent: what the output channels hold
     private bool _draining;
@@ -53,6 +54,7 @@ internal sealed class StreamTask
     {
         Deployment = deployment;
         _limits = limits;
+        _grains = grains;
         var vertex = plan[deployment.Task.Operator];
         _context = new OperatorContext(
             deployment.Task, plan.MaxParallelism, KeyGroups.RangeOf(deployment.Task.Partition, plan.MaxParallelism, vertex.Parallelism), results, grains, files, deployment.Checkpointing,
@@ -294,7 +296,12 @@ internal sealed class StreamTask
         }
 
         _draining = true; // a barrier injected from now on would queue behind the end of input and never be processed
-        await _gate.EnqueueAsync(0, _chain[0].CreateControl(Deployment.Generation, 0, endOfInput: true), cancellation);
+
+        // The job finishes like a drain: the sinks commit what is left under an id the job manager reserves once, so a
+        // run that ends again after a failure commits the same output under the same id. (Waited for with the
+        // instance's cancellation: the manager may be cancelling this instance meanwhile.)
+        var commit = await _grains.GetGrain<IJobManagerGrain>(Deployment.Task.Job).EndInputAsync(Deployment.Task, generation).WaitAsync(cancellation);
+        await _gate.EnqueueAsync(0, _chain[0].CreateControl(Deployment.Generation, 0, endOfInput: true, finalCommit: commit), cancellation);
     }
 
     private async Task ProcessAsync(CancellationToken cancellation)

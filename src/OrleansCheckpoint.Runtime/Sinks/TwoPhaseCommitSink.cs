@@ -97,7 +97,7 @@ internal abstract class TwoPhaseCommitSink<T, TTransaction>(Transformation trans
             return;
         }
 
-        // A generator's own end of input (no drain): everything staged is committed.
+        // An end of input without a drain's commit (a generator of an older generation, being cancelled): everything staged is committed.
         await NotifyCheckpointCompleteAsync(long.MaxValue);
         if (!IsEmpty(_current))
         {
