@@ -214,7 +214,8 @@ internal sealed class BenchScenario(BenchSettings settings, ConsoleOutput output
             var clock = System.Diagnostics.Stopwatch.StartNew();
             await client.GetGrain<IOperatorGrain>(victim.GrainKey).AsReference<Orleans.Core.Internal.IGrainManagementExtension>().DeactivateOnIdle();
             var deadline = DateTime.UtcNow + RunTimeout;
-            while (!(info.Restarts >= 1 && info.Status == JobStatus.Running) && info.Status is JobStatus.Running or JobStatus.Restarting && DateTime.UtcNow < deadline)
+            // (A generated job ends like a drain: Draining is running to its end.)
+            while (!(info.Restarts >= 1 && info.Status is JobStatus.Running or JobStatus.Draining) && info.Status is JobStatus.Running or JobStatus.Restarting or JobStatus.Draining && DateTime.UtcNow < deadline)
             {
                 await Task.Delay(TimeSpan.FromMilliseconds(5), cancellation);
                 info = await manager.GetInfoAsync();
@@ -223,7 +224,7 @@ internal sealed class BenchScenario(BenchSettings settings, ConsoleOutput output
             toRunning = clock.Elapsed.TotalMilliseconds;
             restored = info.RestoredCheckpoint;
             var accepted = (await manager.GetMetricsAsync()).EventsAccepted;
-            while (info.Status == JobStatus.Running && DateTime.UtcNow < deadline)
+            while (info.Status is JobStatus.Running or JobStatus.Draining && DateTime.UtcNow < deadline)
             {
                 await Task.Delay(TimeSpan.FromMilliseconds(5), cancellation);
                 if ((await manager.GetMetricsAsync()).EventsAccepted > accepted)
@@ -235,7 +236,7 @@ internal sealed class BenchScenario(BenchSettings settings, ConsoleOutput output
                 info = await manager.GetInfoAsync();
             }
 
-            while (info.Status is JobStatus.Running or JobStatus.Restarting && DateTime.UtcNow < deadline)
+            while (info.Status is JobStatus.Running or JobStatus.Restarting or JobStatus.Draining && DateTime.UtcNow < deadline)
             {
                 await Task.Delay(PollInterval, cancellation);
                 info = await manager.GetInfoAsync();

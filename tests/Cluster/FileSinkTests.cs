@@ -100,6 +100,9 @@ public sealed class FileSinkTests(FailureClusterFixture fixture)
             await Eventually.TrueAsync(() => Task.FromResult(FaultInjectingOutputFiles.Held == 1), "partition 0's final part file to be held");
             await Eventually.TrueAsync(async () => (await fixture.OutputFilesAsync($"{job}/")).Keys.Any(k => k.Contains("/part-0001-", StringComparison.Ordinal) && k.EndsWith("-final.jsonl", StringComparison.Ordinal)), "partition 1's final part file");
             Assert.Equal(JobStatus.Draining, (await driver.Manager.StopAsync(drain: true)).Status); // asked again: still the one drain
+            var late = fixture.Client.GetGrain<ISourceGrain>($"{job}/numbers/1"); // it ended its input: a late push is refused, not a failure
+            await Assert.ThrowsAsync<Errors.JobNotRunningException>(() => late.PushAsync(new PushBatch("late", 1, 1, ["7"])));
+            Assert.Equal(0, (await driver.Manager.GetInfoAsync()).Restarts);
             await fixture.Cluster.DeactivateAsync(driver.Manager); // its next activation supervises the drain (and tells the sources again)
             Assert.Equal(JobStatus.Draining, (await driver.Manager.GetInfoAsync()).Status);
             hold.Fail(); // the write fails: a failure during a drain, recovered from like any other

@@ -182,6 +182,12 @@ internal sealed partial class JobManagerGrain : IRemindable
     /// <summary>Tells every source of the current generation to end its input (each answers at once, and reports when it finished).</summary>
     private async Task SendDrainAsync()
     {
+        if (S.DrainCommit is null)
+        {
+            ReserveDrainCommit(); // a drain under way in state written before the commit was kept
+            await WriteStateAsync();
+        }
+
         var (generation, commit) = (S.Generation, S.DrainCommit!);
         var sources = Plan().Sources.SelectMany(v => Enumerable.Range(0, v.Parallelism).Select(p => new TaskId(Job, v.Uid, p))).ToList();
         var outcomes = await Task.WhenAll(sources.Select(async t =>

@@ -327,7 +327,8 @@ internal sealed partial class JobManagerGrain(
 
         if (S.Status == JobStatus.Running)
         {
-            await BeginDrainAsync(); // the other sources end their input by themselves too
+            await BeginDrainAsync();
+            await SendDrainAsync(); // other generators end by themselves; a pushed source of the same job is told to
         }
 
         return S.DrainCommit;

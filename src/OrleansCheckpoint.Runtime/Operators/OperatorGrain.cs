@@ -206,6 +206,12 @@ internal sealed partial class OperatorGrain(
             return _task;
         }
 
+        if (_task is not null)
+        {
+            // It ran its input to the end (a drain, or a generator's end): a late push or batch is refused, not a failure.
+            throw new JobNotRunningException(_id.Job, JobStatus.Draining.ToString());
+        }
+
         var info = await GrainFactory.GetGrain<IJobManagerGrain>(_id.Job).GetInfoAsync();
         if (info.Status is not (JobStatus.Running or JobStatus.Draining))
         {

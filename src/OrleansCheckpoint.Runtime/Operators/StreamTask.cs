@@ -300,7 +300,20 @@ internal sealed class StreamTask
         // The job finishes like a drain: the sinks commit what is left under an id the job manager reserves once, so a
         // run that ends again after a failure commits the same output under the same id. (Waited for with the
         // instance's cancellation: the manager may be cancelling this instance meanwhile.)
-        var commit = await _grains.GetGrain<IJobManagerGrain>(Deployment.Task.Job).EndInputAsync(Deployment.Task, generation).WaitAsync(cancellation);
+        FinalCommit? commit;
+        while (true)
+        {
+            try
+            {
+                commit = await _grains.GetGrain<IJobManagerGrain>(Deployment.Task.Job).EndInputAsync(Deployment.Task, generation).WaitAsync(cancellation);
+                break;
+            }
+            catch (TimeoutException)
+            {
+                // The manager was busy for longer than a call may take (a long deployment): the call is idempotent.
+            }
+        }
+
         await _gate.EnqueueAsync(0, _chain[0].CreateControl(Deployment.Generation, 0, endOfInput: true, finalCommit: commit), cancellation);
     }
 

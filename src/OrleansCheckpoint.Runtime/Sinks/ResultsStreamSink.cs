@@ -25,6 +25,13 @@ internal sealed class ResultsStreamSink<T>(ResultsStreamSinkTransformation<T> si
 
     protected override async Task CommitAsync(long checkpointId, bool final, List<string> transaction)
     {
+        if (final)
+        {
+            // A final commit holds what arrived after the last checkpoint, in an order that may differ when a drain
+            // starts over: sorted, it is cut into the same chunks every time, which subscribers drop repeats of.
+            transaction = [.. transaction.Order(StringComparer.Ordinal)];
+        }
+
         var chunk = 0;
         var start = 0;
         while (start < transaction.Count)
