@@ -267,6 +267,8 @@ public class ClusterFixture : IAsyncLifetime
             silo.Services.AddStreamJob(WideResultsJob.Name, () => new WideResultsJob());
             silo.Services.AddStreamJob(RollingSumJob.Name, () => new RollingSumJob());
             silo.Services.AddStreamJob(GeneratedFilesJob.Name, () => new GeneratedFilesJob());
+            silo.Services.AddStreamJob(LateClicksJob.Duplicates, () => new LateClicksJob());
+            silo.Services.AddStreamJob(LateClicksJob.IdlePartition, () => new LateClicksJob());
             ConfigureTestSilo(silo);
         });
         builder.ConfigureClient(client =>

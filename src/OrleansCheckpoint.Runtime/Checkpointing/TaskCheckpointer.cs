@@ -22,7 +22,13 @@ internal interface ICheckpointResponder
 /// another thread, on state no one writes any more.
 /// </summary>
 internal sealed class TaskCheckpointer(
-    TaskId task, IReadOnlyList<StreamOperator> chain, IReadOnlyList<IChannelWriter> writers, InputGate gate, SnapshotStore store, ICheckpointResponder responder)
+    TaskId task,
+    IReadOnlyList<StreamOperator> chain,
+    IReadOnlyList<IChannelWriter> writers,
+    InputGate gate,
+    Func<long> currentWatermark,
+    SnapshotStore store,
+    ICheckpointResponder responder)
 {
     private readonly BarrierAligner _aligner = new(gate.ChannelCount);
     private readonly Dictionary<long, Task> _uploads = [];
@@ -108,7 +114,7 @@ internal sealed class TaskCheckpointer(
         }
 
         var syncMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-        var snapshot = new TaskSnapshot(task, barrier.CheckpointId, operators);
+        var snapshot = new TaskSnapshot(task, barrier.CheckpointId, operators, new TaskWatermarks(currentWatermark(), gate.ChannelWatermarks()));
         var upload = UploadAsync(snapshot, syncMs, alignmentMs);
         _uploads[barrier.CheckpointId] = upload;
         _ = upload.ContinueWith(_ => _uploads.Remove(barrier.CheckpointId), TaskScheduler.Current);

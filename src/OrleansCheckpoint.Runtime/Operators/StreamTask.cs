@@ -94,7 +94,7 @@ internal sealed class StreamTask
         _parallelism = vertex.Parallelism;
         _firingSlice = limits.BatchSize * limits.ChannelCapacity;
 
-        _checkpointer = new TaskCheckpointer(deployment.Task, _chain, _writers, _gate, snapshots, checkpoints);
+        _checkpointer = new TaskCheckpointer(deployment.Task, _chain, _writers, _gate, () => _context.CurrentWatermark, snapshots, checkpoints);
     }
 
     public TaskDeployment Deployment { get; }
@@ -211,9 +211,18 @@ internal sealed class StreamTask
         }
     }
 
-    /// <summary>Loads the state of every operator of the chain from a snapshot, matching operators by uid, and lets them finish what it promised.</summary>
+    /// <summary>
+    /// Loads the state of every operator of the chain from a snapshot, matching operators by uid, and the watermarks
+    /// (so lateness is decided as before the failure), and lets the operators finish what the snapshot promised.
+    /// </summary>
     public void Restore(TaskSnapshot snapshot)
     {
+        if (snapshot.Watermarks is { } watermarks)
+        {
+            _context.CurrentWatermark = watermarks.Current;
+            _gate.RestoreWatermarks(watermarks.Channels);
+        }
+
         foreach (var state in snapshot.Operators)
         {
             (_chain.FirstOrDefault(o => o.Transformation.Uid == state.Uid)
