@@ -88,6 +88,9 @@ public sealed class FileOutputJob : IStreamJob
     /// <summary>The same job under a third name, for the drain-failure test.</summary>
     public const string DrainFailureName = "file-output-drain";
 
+    /// <summary>The same job under a fourth name, for the test of triggers that overtake each other.</summary>
+    public const string TriggerOrderName = "file-output-order";
+
     public void Build(JobBuilder job) =>
         job.Source("numbers", long.Parse)
             .Map("double", n => n * 2)

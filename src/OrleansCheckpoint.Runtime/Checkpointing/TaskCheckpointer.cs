@@ -62,6 +62,9 @@ internal sealed class TaskCheckpointer(
         }
     }
 
+    /// <summary>Declines a checkpoint this instance will take no part in (a source's barrier that came out of order).</summary>
+    public void Decline(long checkpointId, string reason, bool superseded) => _ = DeclineAsync(checkpointId, reason, superseded);
+
     public void Abort(long checkpointId)
     {
         if (_aligner.Abort(checkpointId))

@@ -39,6 +39,8 @@ internal sealed class StreamTask
     private readonly SortedDictionary<long, long> _checkpointOffsets = []; // a source's log offset at each of its checkpoints
     private readonly int _firingSlice; // windows or timers fired before their output is sent: what the output channels hold
     private bool _draining;
+    private bool _restored;
+    private long _lastBarrier; // a source's: the last checkpoint whose barrier it injected
     private FinalCommit? _finalCommit; // a source's, from the drain that ends its input
 
     public StreamTask(
@@ -50,7 +52,8 @@ internal sealed class StreamTask
         SnapshotStore snapshots,
         ICheckpointResponder checkpoints,
         Func<TaskId, IngestLog> ingestLogs,
-        StreamTaskLimits limits)
+        StreamTaskLimits limits,
+        CancellationToken cancellation = default)
     {
         Deployment = deployment;
         _limits = limits;
@@ -67,7 +70,7 @@ internal sealed class StreamTask
         }
 
         _writers = vertex.Outputs
-            .Select(o => _chain[^1].CreateWriter(new ChannelWriterSpec(deployment.Task, vertex.Index, deployment.Generation, o, plan.MaxParallelism, limits.BatchSize, resolve)))
+            .Select(o => _chain[^1].CreateWriter(new ChannelWriterSpec(deployment.Task, vertex.Index, deployment.Generation, o, plan.MaxParallelism, limits.BatchSize, resolve, cancellation)))
             .ToArray();
         for (var i = 0; i < _chain.Length; i++)
         {
@@ -187,10 +190,21 @@ internal sealed class StreamTask
             throw new InvalidOperationException($"{Deployment.Task} is not a source; barriers reach it through its channels.");
         }
 
-        if (!_draining)
+        if (_draining)
         {
-            _gate.EnqueueControl(0, _chain[0].CreateControl(Deployment.Generation, 0, barrier: barrier));
+            return;
         }
+
+        // Triggers are separate calls: with several checkpoints in flight, a later one can arrive first. Its barrier is
+        // in the stream already, so this one cannot be placed before it: it is declined (superseded, not a failure).
+        if (barrier.CheckpointId <= _lastBarrier)
+        {
+            _checkpointer.Decline(barrier.CheckpointId, $"its trigger reached {Deployment.Task} after that of checkpoint {_lastBarrier}", superseded: true);
+            return;
+        }
+
+        _lastBarrier = barrier.CheckpointId;
+        _gate.EnqueueControl(0, _chain[0].CreateControl(Deployment.Generation, 0, barrier: barrier));
     }
 
     /// <summary>
@@ -230,8 +244,21 @@ internal sealed class StreamTask
                 .RestoreState(state.State);
         }
 
-        // Sinks re-commit what the restored checkpoint pre-committed in the background: slow result storage must
-        // not hold up the recovery. What fails to commit stays pending and is committed with the next checkpoint.
+        _restored = true;
+    }
+
+    /// <summary>
+    /// The instance was installed and runs: after a restore, sinks re-commit what the restored checkpoint pre-committed,
+    /// in the background (slow result storage must not hold up the recovery; what fails to commit stays pending and is
+    /// committed with the next checkpoint). Not at the restore itself: a deployment that gives up must commit nothing.
+    /// </summary>
+    public void OnStarted()
+    {
+        if (!_restored)
+        {
+            return;
+        }
+
         foreach (var op in _chain)
         {
             _ = op.OnRestoredAsync().ContinueWith(t => _ = t.Exception, TaskContinuationOptions.OnlyOnFaulted);
