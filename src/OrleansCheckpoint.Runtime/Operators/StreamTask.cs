@@ -132,7 +132,7 @@ internal sealed class StreamTask
         }
 
         var position = _source!.Position;
-        return _ingest.OpenAsync(position.Offset, position.ProducerSequences, cancellation);
+        return _ingest.OpenAsync(position.Offset, position.ProducerSequences, Deployment.Generation, cancellation);
     }
 
     /// <summary>Parses a client's push, logs it durably and queues it (sources only); waits while the source is busy.</summary>
