@@ -53,6 +53,7 @@ internal sealed class StreamTask
         ICheckpointResponder checkpoints,
         Func<TaskId, IngestLog> ingestLogs,
         StreamTaskLimits limits,
+        State.StateCopiers? copiers = null,
         CancellationToken cancellation = default)
     {
         Deployment = deployment;
@@ -61,7 +62,10 @@ internal sealed class StreamTask
         var vertex = plan[deployment.Task.Operator];
         _context = new OperatorContext(
             deployment.Task, plan.MaxParallelism, KeyGroups.RangeOf(deployment.Task.Partition, plan.MaxParallelism, vertex.Parallelism), results, grains, files, deployment.Checkpointing,
-            deployment.LastCheckpointId);
+            deployment.LastCheckpointId)
+        {
+            Copiers = copiers,
+        };
         Func<TaskId, IOperatorGrain> resolve = task => grains.GetGrain<IOperatorGrain>(task.GrainKey);
         _chain = vertex.Chain.Select(t => t.Accept(OperatorFactory.Instance)).ToArray();
         foreach (var op in _chain)
