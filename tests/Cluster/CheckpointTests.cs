@@ -355,6 +355,39 @@ public sealed class CheckpointTests(ClusterFixture fixture)
         }
     }
 
+    [Fact]
+    public async Task A_snapshot_uploaded_after_its_checkpoint_was_aborted_whose_acknowledgement_was_lost_is_deleted_when_a_later_checkpoint_completes()
+    {
+        const string job = "chk-orphan";
+        await using var driver = new JobDriver(fixture.Client, job);
+        var info = await driver.StartAsync(2, new CheckpointSettings { Interval = TimeSpan.FromHours(1), Timeout = TimeSpan.FromHours(1), TolerableFailures = 5 });
+        await driver.PushAsync(new RequestGenerator(seed: 3).Take(1_000).Select(RequestGenerator.ToJsonLine));
+        var id = (await driver.Coordinator.GetCheckpointsAsync()).Select(c => c.Id).DefaultIfEmpty(0).Max() + 1;
+        var late = $"{job}/window-counts/0";
+
+        // Checkpoint N is aborted while one instance's snapshot is still being written; that write then lands, and its
+        // acknowledgement (which would have had it deleted) is lost.
+        using (FaultInjectingDeliveries.LoseAcknowledgements(job, id))
+        {
+            using (var hold = FaultInjectingGrainStorage.HoldWrites((state, key) => key == late && state == SnapshotStore.SnapshotStateName(id)))
+            {
+                Assert.Equal(id, await driver.Coordinator.TriggerCheckpointAsync());
+                await Eventually.TrueAsync(() => Task.FromResult(hold.Matched == 1), "the held snapshot");
+                await driver.Coordinator.DeclineCheckpointAsync(info.Generation, new TaskId(job, "endpoint-totals", 0), id, "declined by the test");
+                await Eventually.TrueAsync(async () => (await driver.Coordinator.GetCheckpointsAsync()).Single(c => c.Id == id).Status == CheckpointStatus.Aborted, "checkpoint N to be aborted");
+                await Eventually.TrueAsync(async () => FilesOf(await fixture.CheckpointBlobsAsync(), job, id).Count == 0, "the abort to delete N's snapshots");
+                await Task.Delay(300); // (the delete of the held one, not written yet, too)
+            }
+
+            await Eventually.TrueAsync(async () => FilesOf(await fixture.CheckpointBlobsAsync(), job, id).Count == 1, "the late snapshot to land");
+            await Task.Delay(300); // its acknowledgement is lost
+        }
+
+        Assert.Single(FilesOf(await fixture.CheckpointBlobsAsync(), job, id)); // referenced by nothing
+        await CheckpointByHandAsync(driver);
+        await Eventually.TrueAsync(async () => FilesOf(await fixture.CheckpointBlobsAsync(), job, id).Count == 0, "the orphan snapshot to be deleted");
+    }
+
     private static async Task<bool> CompletedAsync(JobDriver driver, long id)
     {
         var stats = await Eventually.ValueAsync(

@@ -26,7 +26,7 @@ public class ClusterFixture : IAsyncLifetime
          "fail-ingest-write", "fail-ingest-lost-answer", "fail-exhausted", "fail-corrupt", "fail-kill-all-hosts", "cli",
          "fail-snapshot-failover", "fail-stop-backoff", "fail-drain-backoff",
          "request-counter", "cli-file", "cli-repush", "cli-stdin", "cli-results", "cli-restart", "rc-bytes",
-         "chk-off", "chk-reactivate", "chk-persist-fail", "chk-lost-answer", "chk-lost-completion",
+         "chk-off", "chk-reactivate", "chk-persist-fail", "chk-lost-answer", "chk-lost-completion", "chk-orphan",
          "ingest-truncate", "fence-stale", "fence-deploy", "fence-newer", "channel-fail", "channel-timeout", "drain-lost-report",
          .. TestSeeds.JobNames("fail-deactivate", "fail-kill")];
 

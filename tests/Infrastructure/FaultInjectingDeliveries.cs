@@ -15,6 +15,7 @@ public static class FaultInjectingDeliveries
     private static Fault? _fault;
     private static (string Job, int Remaining)? _lostReports;
     private static (Func<string, long, bool> Match, TaskCompletionSource Released)? _heldTriggers;
+    private static (string Job, long CheckpointId)? _lostAcknowledgements;
     private static int _reportsLost;
 
     /// <summary>Makes the next <paramref name="count"/> reports to <paramref name="job"/>'s manager that an instance finished fail, until the scope is disposed.</summary>
@@ -33,6 +34,13 @@ public static class FaultInjectingDeliveries
         var released = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         _heldTriggers = (match, released);
         return new TriggerScope(released);
+    }
+
+    /// <summary>Loses every acknowledgement of <paramref name="checkpointId"/> sent to <paramref name="job"/>'s coordinator, until the scope is disposed.</summary>
+    public static IDisposable LoseAcknowledgements(string job, long checkpointId)
+    {
+        _lostAcknowledgements = (job, checkpointId);
+        return new AcknowledgementScope();
     }
 
     /// <summary>How many reports of finished instances were lost.</summary>
@@ -72,6 +80,11 @@ public static class FaultInjectingDeliveries
         }
     }
 
+    private sealed class AcknowledgementScope : IDisposable
+    {
+        public void Dispose() => _lostAcknowledgements = null;
+    }
+
     private sealed class ReportScope : IDisposable
     {
         public void Dispose() => _lostReports = null;
@@ -85,6 +98,12 @@ public static class FaultInjectingDeliveries
             if (context.InterfaceMethod?.Name == nameof(IJobManagerGrain.ReportFinishedAsync) && context.InterfaceMethod.DeclaringType == typeof(IJobManagerGrain))
             {
                 return LoseReport(context);
+            }
+
+            if (context.InterfaceMethod?.Name == nameof(ICheckpointCoordinatorGrain.AcknowledgeCheckpointAsync) && _lostAcknowledgements is { } lost
+                && lost.Job == context.TargetId.Key.ToString() && ((Messages.SnapshotHandle)context.Request.GetArgument(1)!).CheckpointId == lost.CheckpointId)
+            {
+                throw new IOException("injected failure: a checkpoint acknowledgement was lost");
             }
 
             if (context.InterfaceMethod?.Name == nameof(IOperatorGrain.TriggerCheckpointAsync) && context.InterfaceMethod.DeclaringType == typeof(IOperatorGrain) && _heldTriggers is { } held

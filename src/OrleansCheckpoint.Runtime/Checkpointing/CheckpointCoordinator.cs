@@ -49,6 +49,9 @@ internal interface ICheckpointEnvironment
 /// </summary>
 internal sealed partial class CheckpointCoordinator
 {
+    /// <summary>How many ids before a completed checkpoint are swept for orphan snapshots.</summary>
+    public const int OrphanSweepLimit = 100;
+
     private readonly ICheckpointEnvironment _environment;
     private readonly CheckpointSettings _settings;
     private readonly TimeProvider _time;
@@ -181,6 +184,7 @@ internal sealed partial class CheckpointCoordinator
 
     private async Task CompleteAsync(PendingCheckpoint pending)
     {
+        var previous = _store.Latest?.Id ?? 0;
         _pending.Remove(pending.Id);
         Finished(pending.Id);
         var completedAt = _time.GetUtcNow();
@@ -246,6 +250,22 @@ internal sealed partial class CheckpointCoordinator
         foreach (var old in evicted)
         {
             await _environment.DeleteCheckpointAsync(old.Id, old.Handles.Select(h => h.Task), old.ManifestStateName);
+        }
+
+        await DeleteOrphansAsync(previous, pending.Id);
+    }
+
+    /// <summary>
+    /// The checkpoints triggered between two completed ones never completed. Their files were deleted when they were
+    /// aborted, but a snapshot uploaded after that, whose acknowledgement was lost too, or one of a checkpoint in progress
+    /// when a previous activation of the coordinator ended, is referenced by nothing: deleted here (the last
+    /// <see cref="OrphanSweepLimit"/> ids at most).
+    /// </summary>
+    private async Task DeleteOrphansAsync(long previous, long completed)
+    {
+        for (var id = Math.Max(previous + 1, completed - OrphanSweepLimit); id < completed; id++)
+        {
+            await _environment.DeleteCheckpointAsync(id, _environment.Tasks, SnapshotStore.ManifestStateName(id));
         }
     }
 
