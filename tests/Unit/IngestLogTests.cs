@@ -172,6 +172,34 @@ public sealed class IngestLogTests
     }
 
     [Fact]
+    public Task A_producer_idle_for_longer_than_the_retention_is_forgotten_by_the_log_and_the_source_s_checkpointed_position() => OnOneScheduler(async () =>
+    {
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.Parse("2026-12-01T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
+        var store = new MemorySegmentStore();
+        var ingest = new Harness(store, clock: clock, producerRetention: TimeSpan.FromHours(1));
+        await ingest.Push("idle", 1, "i1");
+        await ingest.Push("busy", 1, "b1");
+        clock.Advance(TimeSpan.FromMinutes(50));
+        await ingest.Push("busy", 2, "b2");
+        clock.Advance(TimeSpan.FromMinutes(20)); // "idle" last pushed 70 minutes ago, "busy" 20
+
+        await ingest.Push("other", 1, "o1");
+
+        Assert.Equal(["busy", "other"], ingest.Ingest.Log.ProducerSequences.Keys.Order());
+        Assert.Equal(["busy", "other"], ingest.Source.Position.ProducerSequences.Keys.Order()); // what a checkpoint holds
+        var gap = await Assert.ThrowsAsync<PushOutOfOrderException>(() => ingest.Push("idle", 2, "i2")); // not taken for a retry, nor logged
+        Assert.Equal(1, gap.Expected);
+        Assert.True((await ingest.Push("busy", 2, "b2")).Duplicate); // a producer within the retention is still recognised
+        ingest.Stop();
+
+        // Reopened from the start (a restore without a checkpoint), the log learns "idle" again from its segment, and forgets it again.
+        var reopened = new Harness(store, clock: clock, producerRetention: TimeSpan.FromHours(1));
+        await reopened.Push("other", 2, "o2");
+        Assert.Equal(["busy", "other"], reopened.Ingest.Log.ProducerSequences.Keys.Order());
+        reopened.Stop();
+    });
+
+    [Fact]
     public Task A_producers_pushes_are_numbered_from_one_a_retry_is_a_duplicate_and_a_gap_is_refused_not_taken_for_a_retry() => OnOneScheduler(async () =>
     {
         var store = new HeldStore(new MemorySegmentStore());
@@ -299,22 +327,34 @@ public sealed class IngestLogTests
         private readonly CancellationTokenSource _stop = new();
 
         // enqueueGate: each batch waits for it before it is queued (a full queue, while it is not completed).
-        public Harness(ISegmentStore store, long offset = 0, IReadOnlyDictionary<string, long>? known = null, long maxPendingBytes = 1L << 20, long maxSegmentBytes = 1L << 20, Task? enqueueGate = null)
+        public Harness(
+            ISegmentStore store,
+            long offset = 0,
+            IReadOnlyDictionary<string, long>? known = null,
+            long maxPendingBytes = 1L << 20,
+            long maxSegmentBytes = 1L << 20,
+            Task? enqueueGate = null,
+            TimeProvider? clock = null,
+            TimeSpan? producerRetention = null)
         {
             var job = new JobBuilder("ingest-test");
-            var source = new SourceOperator<string>((SourceTransformation<string>)job.Source("lines", line => line).Transformation);
+            Source = new SourceOperator<string>((SourceTransformation<string>)job.Source("lines", line => line).Transformation);
             Ingest = new SourceIngest(
-                new IngestLog(store, Serializer),
-                source,
+                new IngestLog(store, Serializer, clock: clock),
+                Source,
                 async (batch, _) =>
                 {
                     await (enqueueGate ?? Task.CompletedTask);
+                    Source.ProcessBatch(batch); // processed as the instance's loop would
                     Queued.AddRange(((ChannelBatch<string>)batch).Records.Select(r => r.Value));
                 },
                 maxSegmentBytes,
-                maxPendingBytes);
+                maxPendingBytes,
+                producerRetention);
             Running = OpenAndRunAsync(offset, known);
         }
+
+        public SourceOperator<string> Source { get; }
 
         public SourceIngest Ingest { get; }
 

@@ -114,6 +114,13 @@ public sealed class IngestSettings
     /// further pushes wait (backpressure), however many producers push at once. At least MaxBatchBytes. Default 32 MiB.
     /// </summary>
     public long MaxPendingBytes { get; set; } = 32L << 20;
+
+    /// <summary>
+    /// How long a source partition remembers a producer that pushes nothing (as Kafka's producer-id expiration): its last
+    /// sequence is then forgotten, so the map does not grow with every producer ever seen. A push of a forgotten producer
+    /// with a sequence above 1 is refused (a gap); one that starts again at 1 is logged as new. Default 7 days.
+    /// </summary>
+    public TimeSpan ProducerRetention { get; set; } = TimeSpan.FromDays(7);
 }
 
 /// <summary>Checks <see cref="OrleansCheckpointOptions"/> at start-up; each failure names the setting.</summary>
@@ -139,6 +146,7 @@ internal sealed class OrleansCheckpointOptionsValidator : IValidateOptions<Orlea
         Require(options.Ingest.MaxBatchBytes >= 1, "Ingest:MaxBatchBytes", options.Ingest.MaxBatchBytes, "it must be positive");
         Require(options.Ingest.MaxSegmentBytes >= 1, "Ingest:MaxSegmentBytes", options.Ingest.MaxSegmentBytes, "it must be positive");
         Require(options.Ingest.MaxPendingBytes >= options.Ingest.MaxBatchBytes, "Ingest:MaxPendingBytes", options.Ingest.MaxPendingBytes, "it must be at least Ingest:MaxBatchBytes");
+        Require(options.Ingest.ProducerRetention > TimeSpan.Zero, "Ingest:ProducerRetention", options.Ingest.ProducerRetention, "it must be positive");
         Require(!string.IsNullOrWhiteSpace(options.Storage.OutputContainer), "Storage:OutputContainer", options.Storage.OutputContainer, "it must be a blob container name");
         Require(!string.IsNullOrWhiteSpace(options.Storage.IngestContainer), "Storage:IngestContainer", options.Storage.IngestContainer, "it must be a blob container name");
         Require(options.Storage.StartupProbeTimeout > TimeSpan.Zero, "Storage:StartupProbeTimeout", options.Storage.StartupProbeTimeout, "it must be positive");

@@ -18,11 +18,14 @@ namespace OrleansCheckpoint.Runtime.Ingest;
 /// Opening also checks that the segments from the restore offset on follow each other without a gap: a missing one
 /// would make the replay skip acknowledged events silently, so it is refused, naming them. The log remembers, per
 /// producer, the last batch sequence it holds, so a retried push is recognised even when it was acknowledged after the
-/// last checkpoint.
+/// last checkpoint, and when it last appended, so that a producer idle for longer than a retention is forgotten
+/// (<see cref="ExpireIdleProducers"/>).
 /// </para>
 /// </summary>
-internal sealed class IngestLog(ISegmentStore segments, Serializer serializer, string name = "the ingest log")
+internal sealed class IngestLog(ISegmentStore segments, Serializer serializer, string name = "the ingest log", TimeProvider? clock = null)
 {
+    private readonly TimeProvider _clock = clock ?? TimeProvider.System;
+    private readonly Dictionary<string, long> _lastSeen = []; // per producer, when its last batch was appended (Unix ms)
     private readonly SortedDictionary<long, long> _segments = []; // start offset → event count, of the segments known
     private (long Offset, string ETag)? _claim; // this writer's claim of the end, until its first append replaces it
     private long _generation;
@@ -75,10 +78,30 @@ internal sealed class IngestLog(ISegmentStore segments, Serializer serializer, s
     /// <summary>The producer's last sequence logged, 0 for a producer the log has not seen.</summary>
     public long LastSequenceOf(string producerId) => ProducerSequences.GetValueOrDefault(producerId);
 
+    /// <summary>The log's clock.</summary>
+    public DateTimeOffset Now => _clock.GetUtcNow();
+
+    /// <summary>
+    /// Forgets the producers that appended nothing for longer than <paramref name="retention"/> (a producer known only from
+    /// a checkpoint counts from the log's opening); returns them.
+    /// </summary>
+    public IReadOnlyList<string> ExpireIdleProducers(TimeSpan retention)
+    {
+        var horizon = (Now - retention).ToUnixTimeMilliseconds();
+        var idle = _lastSeen.Where(p => p.Value < horizon).Select(p => p.Key).ToList();
+        foreach (var producer in idle)
+        {
+            _lastSeen.Remove(producer);
+            ProducerSequences.Remove(producer);
+        }
+
+        return idle;
+    }
+
     /// <summary>Appends <paramref name="batches"/> as one segment; returns its start offset once it is durable.</summary>
     public async Task<long> AppendAsync(IReadOnlyList<PushBatch> batches, CancellationToken cancellation)
     {
-        var segment = new LogSegment(EndOffset, batches, _generation);
+        var segment = new LogSegment(EndOffset, batches, _generation, Now.ToUnixTimeMilliseconds());
         try
         {
             var replacing = _claim is { } claim && claim.Offset == segment.StartOffset ? claim.ETag : null;
@@ -95,7 +118,7 @@ internal sealed class IngestLog(ISegmentStore segments, Serializer serializer, s
         EndOffset += segment.EventCount;
         foreach (var batch in batches)
         {
-            Remember(batch);
+            Remember(batch, segment.AppendedAt);
         }
 
         return segment.StartOffset;
@@ -130,9 +153,12 @@ internal sealed class IngestLog(ISegmentStore segments, Serializer serializer, s
         long fromOffset, IReadOnlyDictionary<string, long>? knownSequences, CancellationToken cancellation)
     {
         ProducerSequences.Clear();
+        _lastSeen.Clear();
+        var opened = Now.ToUnixTimeMilliseconds();
         foreach (var (producer, sequence) in knownSequences ?? new Dictionary<string, long>())
         {
             ProducerSequences[producer] = sequence;
+            _lastSeen[producer] = opened;
         }
 
         _segments.Clear();
@@ -181,7 +207,7 @@ internal sealed class IngestLog(ISegmentStore segments, Serializer serializer, s
                     throw new InvalidOperationException($"Offset {fromOffset} falls inside a batch of {name} (at {offset}); checkpoints are taken between batches.");
                 }
 
-                Remember(batch);
+                Remember(batch, segment.AppendedAt > 0 ? segment.AppendedAt : opened);
                 offset += batch.Lines.Length;
             }
 
@@ -202,6 +228,9 @@ internal sealed class IngestLog(ISegmentStore segments, Serializer serializer, s
 
     private static bool IsConflict(RequestFailedException e) => e.Status is 409 or 412;
 
-    private void Remember(PushBatch batch) =>
+    private void Remember(PushBatch batch, long appendedAt)
+    {
         ProducerSequences[batch.ProducerId] = Math.Max(batch.Sequence, ProducerSequences.GetValueOrDefault(batch.ProducerId));
+        _lastSeen[batch.ProducerId] = Math.Max(appendedAt, _lastSeen.GetValueOrDefault(batch.ProducerId));
+    }
 }

@@ -10,7 +10,7 @@ namespace OrleansCheckpoint.Runtime.Ingest;
 internal delegate ISegmentStore SegmentStoreInterceptor(TaskId partition, ISegmentStore inner);
 
 /// <summary>Opens the ingest log of a source partition in the configured storage.</summary>
-internal sealed class IngestLogFactory(IOptions<OrleansCheckpointOptions> options, Serializer serializer, SegmentStoreInterceptor? interceptor = null)
+internal sealed class IngestLogFactory(IOptions<OrleansCheckpointOptions> options, Serializer serializer, SegmentStoreInterceptor? interceptor = null, TimeProvider? clock = null)
 {
     private readonly ConcurrentDictionary<string, MemorySegmentStore> _memory = new();
     private readonly Lazy<Azure.Storage.Blobs.BlobContainerClient> _container = new(() =>
@@ -21,6 +21,6 @@ internal sealed class IngestLogFactory(IOptions<OrleansCheckpointOptions> option
         ISegmentStore segments = options.Value.Storage.Kind == StorageKind.Memory
             ? _memory.GetOrAdd(partition.GrainKey, _ => new MemorySegmentStore())
             : new BlobSegmentStore(_container.Value, partition);
-        return new IngestLog(interceptor?.Invoke(partition, segments) ?? segments, serializer, $"the ingest log of {partition}");
+        return new IngestLog(interceptor?.Invoke(partition, segments) ?? segments, serializer, $"the ingest log of {partition}", clock);
     }
 }

@@ -17,11 +17,14 @@ namespace OrleansCheckpoint.Runtime.Ingest;
 /// are slowed down, not buffered. After a restore, the log from the checkpoint's offset is replayed before new
 /// pushes. Runs on the source grain's scheduler.
 /// </summary>
-internal sealed class SourceIngest(IngestLog log, IPushSourceOperator source, Func<ChannelBatch, CancellationToken, Task> enqueue, long maxSegmentBytes, long maxPendingBytes)
+internal sealed class SourceIngest(
+    IngestLog log, IPushSourceOperator source, Func<ChannelBatch, CancellationToken, Task> enqueue, long maxSegmentBytes, long maxPendingBytes, TimeSpan? producerRetention = null)
 {
+    private readonly TimeSpan _producerRetention = producerRetention ?? new Hosting.IngestSettings().ProducerRetention;
+    private DateTimeOffset _lastExpiry = DateTimeOffset.MinValue;
     private readonly Queue<Pending> _pending = new();
     private readonly Dictionary<(string Producer, long Sequence), Pending> _inFlight = [];
-    private readonly Dictionary<string, long> _lastAccepted = []; // per producer, the last sequence accepted (in flight or logged)
+    private readonly Dictionary<string, long> _lastAccepted = []; // per producer, the last sequence accepted while it is in flight
     private IReadOnlyList<PushBatch> _replay = [];
     private TaskCompletionSource _signal = NewSignal();
     private TaskCompletionSource _roomFreed = NewSignal();
@@ -156,9 +159,16 @@ internal sealed class SourceIngest(IngestLog log, IPushSourceOperator source, Fu
                 {
                     await enqueue(pending.Batch, cancellation);
                     _inFlight.Remove((pending.Push.ProducerId, pending.Push.Sequence));
+                    if (_lastAccepted.GetValueOrDefault(pending.Push.ProducerId) == pending.Push.Sequence)
+                    {
+                        _lastAccepted.Remove(pending.Push.ProducerId); // the log knows it from now on
+                    }
+
                     pending.Done.TrySetResult();
                     Release(pending.Bytes);
                 }
+
+                ExpireIdleProducers();
             }
         }
         catch (Exception e)
@@ -175,6 +185,25 @@ internal sealed class SourceIngest(IngestLog log, IPushSourceOperator source, Fu
 
             _roomFreed.TrySetResult(); // pushes waiting for room hear of the failure
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Forgets, at most every tenth of the retention (and every minute), the producers idle for longer than it, in the log
+    /// and in the source's position (so checkpoints do not carry them either).
+    /// </summary>
+    private void ExpireIdleProducers()
+    {
+        var now = log.Now;
+        if (now - _lastExpiry < TimeSpan.FromTicks(Math.Min(_producerRetention.Ticks / 10, TimeSpan.TicksPerMinute)))
+        {
+            return;
+        }
+
+        _lastExpiry = now;
+        if (log.ExpireIdleProducers(_producerRetention) is { Count: > 0 } idle)
+        {
+            source.ForgetProducers(idle);
         }
     }
 

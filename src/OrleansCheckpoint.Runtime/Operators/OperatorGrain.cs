@@ -101,7 +101,7 @@ internal sealed partial class OperatorGrain(
             snapshots,
             new CoordinatorResponder(GrainFactory, _id, deployment.Generation),
             ingestLogs.Create,
-            new StreamTaskLimits(settings.BatchSize, settings.ChannelCapacity, settings.Ingest.MaxBatchEvents, settings.Ingest.MaxBatchBytes, settings.Ingest.MaxSegmentBytes, settings.Ingest.MaxPendingBytes),
+            new StreamTaskLimits(settings.BatchSize, settings.ChannelCapacity, settings.Ingest.MaxBatchEvents, settings.Ingest.MaxBatchBytes, settings.Ingest.MaxSegmentBytes, settings.Ingest.MaxPendingBytes, settings.Ingest.ProducerRetention),
             new State.StateCopiers(copiers, copier),
             cancellation));
         var task = execution.StreamTask;

@@ -22,6 +22,9 @@ internal interface IPushSourceOperator : ISourceOperator
 {
     /// <summary>Parses a pushed batch into records with timestamps; a malformed line rejects the whole batch.</summary>
     ChannelBatch Parse(PushBatch push, long generation);
+
+    /// <summary>Drops the producers the ingest log forgot (idle for longer than its retention) from the position.</summary>
+    void ForgetProducers(IReadOnlyCollection<string> producers);
 }
 
 /// <summary>
@@ -133,6 +136,14 @@ internal sealed class SourceOperator<T>(SourceTransformation<T> source) : Source
         }
 
         base.ProcessBatch(batch);
+    }
+
+    public void ForgetProducers(IReadOnlyCollection<string> producers)
+    {
+        foreach (var producer in producers)
+        {
+            _producerSequences.Remove(producer);
+        }
     }
 
     protected override Dictionary<string, long> ProducerSequences() => new(_producerSequences);

@@ -11,7 +11,8 @@ using OrleansCheckpoint.Runtime.Ingest;
 namespace OrleansCheckpoint.Runtime.Operators;
 
 /// <summary>Limits and sizes of an operator instance's data path.</summary>
-internal sealed record StreamTaskLimits(int BatchSize, int ChannelCapacity, int MaxPushEvents, long MaxPushBytes, long MaxSegmentBytes, long MaxPendingBytes);
+internal sealed record StreamTaskLimits(
+    int BatchSize, int ChannelCapacity, int MaxPushEvents, long MaxPushBytes, long MaxSegmentBytes, long MaxPendingBytes, TimeSpan ProducerRetention);
 
 /// <summary>
 /// One running operator instance (Flink's StreamTask): the chain of operators, its input gate and output
@@ -94,7 +95,7 @@ internal sealed class StreamTask
         _gate = new InputGate(_source is null ? _channelOf.Count : 1, limits.ChannelCapacity, sequenced: _source is null);
         if (_source is IPushSourceOperator push)
         {
-            _ingest = new SourceIngest(ingestLogs(deployment.Task), push, (batch, cancellation) => _gate.EnqueueAsync(0, batch, cancellation), limits.MaxSegmentBytes, limits.MaxPendingBytes);
+            _ingest = new SourceIngest(ingestLogs(deployment.Task), push, (batch, cancellation) => _gate.EnqueueAsync(0, batch, cancellation), limits.MaxSegmentBytes, limits.MaxPendingBytes, limits.ProducerRetention);
         }
 
         _generator = _source as IGeneratorSourceOperator;
