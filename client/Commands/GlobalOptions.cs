@@ -6,22 +6,30 @@ namespace OrleansCheckpoint.Client.Commands;
 /// <summary>The options every command takes (recursive on the root command).</summary>
 internal static class GlobalOptions
 {
-    public static readonly Option<GatewayAddress> Gateway = new("--gateway")
+    public static readonly Option<GatewayList> Gateway = new("--gateway")
     {
-        Description = "The silo gateway to connect to, host:port",
-        HelpName = "host:port",
+        Description = "The silo gateways to connect to, host:port[,host:port…]; any live one is used",
+        HelpName = "host:port[,…]",
         Recursive = true,
-        DefaultValueFactory = _ => GatewayAddress.Default,
+        DefaultValueFactory = _ => GatewayList.Default,
         CustomParser = result =>
         {
-            if (GatewayAddress.TryParse(result.Tokens[^1].Value, out var address, out var error))
+            if (GatewayList.TryParse(result.Tokens[^1].Value, out var gateways, out var error))
             {
-                return address;
+                return gateways;
             }
 
             result.AddError(error);
             return null;
         },
+    };
+
+    public static readonly Option<string?> MembershipStorage = new("--membership-storage")
+    {
+        Description = $"The storage connection string of the cluster's Azure Table membership: find the live gateways there (default: ${ConnectionSettings.MembershipStorageVariable})",
+        HelpName = "connection-string",
+        Recursive = true,
+        DefaultValueFactory = _ => Environment.GetEnvironmentVariable(ConnectionSettings.MembershipStorageVariable) is { Length: > 0 } value ? value : null,
     };
 
     public static readonly Option<string> ClusterId = new("--cluster-id")
@@ -44,8 +52,8 @@ internal static class GlobalOptions
         Recursive = true,
     };
 
-    public static IEnumerable<Option> All => [Gateway, ClusterId, ServiceId, Json];
+    public static IEnumerable<Option> All => [Gateway, MembershipStorage, ClusterId, ServiceId, Json];
 
     public static ConnectionSettings ConnectionOf(ParseResult parse) =>
-        new(parse.GetRequiredValue(Gateway), parse.GetRequiredValue(ClusterId), parse.GetRequiredValue(ServiceId));
+        new(parse.GetRequiredValue(Gateway), parse.GetRequiredValue(ClusterId), parse.GetRequiredValue(ServiceId), parse.GetValue(MembershipStorage));
 }

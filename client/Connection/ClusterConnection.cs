@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Azure.Data.Tables;
 using Orleans.Configuration;
 using OrleansCheckpoint.Messages;
 
@@ -17,16 +18,21 @@ internal interface IClusterConnection : IAsyncDisposable
 internal delegate Task<IClusterConnection> ClusterConnector(ConnectionSettings settings, CancellationToken cancellation);
 
 /// <summary>
-/// An Orleans client connected to one silo gateway, with the results stream provider configured. Connecting
-/// fails fast with <see cref="ClusterUnreachableException"/>; disposing disconnects.
+/// An Orleans client connected to a cluster — through the gateways listed, or those its Azure Table membership lists —
+/// with the results stream provider configured. When the silo it talks to dies, calls move to another live gateway
+/// (a call in flight fails and is retried by whoever made it). Connecting fails fast with
+/// <see cref="ClusterUnreachableException"/>; disposing disconnects.
 /// </summary>
 internal sealed class ClusterConnection : IClusterConnection
 {
     /// <summary>Connects to the gateway of <c>--gateway</c>, as the client's commands do.</summary>
     public static ClusterConnector Connector { get; } = async (settings, cancellation) => await ConnectAsync(settings, cancellation);
 
-    /// <summary>How long connecting may take before the gateway counts as unreachable.</summary>
-    private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(5);
+    /// <summary>How long connecting may take before the gateways count as unreachable (a dead gateway in a list costs a few seconds).</summary>
+    private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(10);
+
+    /// <summary>How often a client that reads membership asks it for the live gateways (Orleans' default is a minute).</summary>
+    private static readonly TimeSpan GatewayListRefreshPeriod = TimeSpan.FromSeconds(5);
 
     private static readonly TimeSpan DisconnectTimeout = TimeSpan.FromSeconds(5);
 
@@ -42,17 +48,30 @@ internal sealed class ClusterConnection : IClusterConnection
 
     public static async Task<ClusterConnection> ConnectAsync(ConnectionSettings settings, CancellationToken cancellation)
     {
-        var endpoint = await settings.Gateway.ResolveAsync(cancellation);
+        var endpoints = settings.MembershipStorage is null
+            ? await Task.WhenAll(settings.Gateways.Addresses.Select(g => g.ResolveAsync(cancellation)))
+            : [];
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Logging.AddClientConsoleLogging();
-        builder.UseOrleansClient(client => client
-            .UseStaticClustering(endpoint)
-            .Configure<ClusterOptions>(o =>
+        builder.UseOrleansClient(client =>
+        {
+            if (settings.MembershipStorage is { } storage)
             {
-                o.ClusterId = settings.ClusterId;
-                o.ServiceId = settings.ServiceId;
-            })
-            .AddMemoryStreams(ResultsStream.ProviderName));
+                client.UseAzureStorageClustering(o => o.TableServiceClient = new TableServiceClient(storage));
+                client.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = GatewayListRefreshPeriod);
+            }
+            else
+            {
+                client.UseStaticClustering(endpoints);
+            }
+
+            client.Configure<ClusterOptions>(o =>
+                {
+                    o.ClusterId = settings.ClusterId;
+                    o.ServiceId = settings.ServiceId;
+                })
+                .AddMemoryStreams(ResultsStream.ProviderName);
+        });
         var host = builder.Build();
 
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
@@ -65,7 +84,7 @@ internal sealed class ClusterConnection : IClusterConnection
         catch (Exception e) when (!cancellation.IsCancellationRequested)
         {
             await StopAsync(host);
-            throw await UnreachableAsync(settings, endpoint, e);
+            throw await UnreachableAsync(settings, endpoints, e);
         }
         catch
         {
@@ -75,15 +94,25 @@ internal sealed class ClusterConnection : IClusterConnection
     }
 
     /// <summary>
-    /// The error for a gateway the client could not connect to. If the port accepts TCP connections something
-    /// listens there but refused this client, most likely a silo of another cluster id.
+    /// The error for gateways the client could not connect to. If one of them accepts TCP connections something listens
+    /// there but refused this client, most likely a silo of another cluster id.
     /// </summary>
-    private static async Task<ClusterUnreachableException> UnreachableAsync(ConnectionSettings settings, IPEndPoint endpoint, Exception cause)
+    private static async Task<ClusterUnreachableException> UnreachableAsync(ConnectionSettings settings, IReadOnlyList<IPEndPoint> endpoints, Exception cause)
     {
-        var message = await AcceptsTcpAsync(endpoint)
-            ? $"cannot connect to the silo at {settings.Gateway}: it refused this client; " +
+        if (settings.MembershipStorage is not null)
+        {
+            return new ClusterUnreachableException(
+                $"cannot reach a silo of cluster '{settings.ClusterId}' through the membership table of --membership-storage: " +
+                $"is a silo running with Silo:Clustering=AzureTable on that storage account? ({ErrorCauses.FirstLine(cause.Message)})",
+                cause);
+        }
+
+        var listening = (await Task.WhenAll(endpoints.Select(AcceptsTcpAsync))).Any(accepts => accepts);
+        var at = endpoints.Count == 1 ? $"at {settings.Gateways}" : $"at any of {settings.Gateways}";
+        var message = listening
+            ? $"cannot connect to the silo {at}: it refused this client; " +
               $"do --cluster-id '{settings.ClusterId}' and --service-id '{settings.ServiceId}' match its Silo:ClusterId and Silo:ServiceId?"
-            : $"cannot reach a silo at {settings.Gateway}: is one running? (dotnet run --project silo)";
+            : $"cannot reach a silo {at}: is one running? (dotnet run --project silo)";
         return new ClusterUnreachableException(message, cause);
     }
 

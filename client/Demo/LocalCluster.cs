@@ -149,8 +149,8 @@ internal sealed class LocalCluster : IAsyncDisposable
             throw new ClientException($"the in-process silo did not start: {e.Message}");
         }
 
-        Connection = ids with { Gateway = new GatewayAddress(IPAddress.Loopback.ToString(), gatewayPort) };
-        progress($"Silo: started in this process in {clock.Elapsed.TotalSeconds:0.0} s (gateway {Connection.Gateway})");
+        Connection = ids with { Gateways = new GatewayList([new GatewayAddress(IPAddress.Loopback.ToString(), gatewayPort)]), MembershipStorage = null };
+        progress($"Silo: started in this process in {clock.Elapsed.TotalSeconds:0.0} s (gateway {Connection.Gateways})");
     }
 
     // Binds both listeners before releasing either, so the two ports differ.
