@@ -33,6 +33,9 @@ internal interface IChannelWriter
 
     /// <summary>Sends every closed batch: in order on each channel, channels in parallel.</summary>
     Task SendAsync();
+
+    /// <summary>Records written into batches so far (the instance's <c>numRecordsOut</c>).</summary>
+    long RecordsWritten { get; }
 }
 
 /// <summary>
@@ -51,6 +54,7 @@ internal sealed class RecordWriter<T> : IChannelWriter, IRecordConsumer<T>
     private readonly Func<T, ulong>? _keyHash;
     private readonly int _downstreamParallelism;
     private int _roundRobin;
+    private long _recordsWritten;
 
     public RecordWriter(ChannelWriterSpec spec)
     {
@@ -70,6 +74,8 @@ internal sealed class RecordWriter<T> : IChannelWriter, IRecordConsumer<T>
             throw new InvalidOperationException($"The hash edge into '{output.DownstreamUid}' has no key hash of {typeof(T).Name}.");
         }
     }
+
+    public long RecordsWritten => Volatile.Read(ref _recordsWritten);
 
     public void Accept(T value, long timestamp)
     {
@@ -163,6 +169,7 @@ internal sealed class RecordWriter<T> : IChannelWriter, IRecordConsumer<T>
     private void Close(OutputChannel channel, long? watermark = null, CheckpointBarrier? barrier = null, bool endOfInput = false, FinalCommit? finalCommit = null)
     {
         var records = channel.Count == channel.Buffer.Length ? channel.Buffer : channel.Buffer[..channel.Count];
+        Volatile.Write(ref _recordsWritten, _recordsWritten + channel.Count); // read by the metrics on other threads
         channel.Closed.Enqueue(new ChannelBatch<T>
         {
             Generation = _spec.Generation,

@@ -25,6 +25,7 @@ internal sealed partial class OperatorGrain(
     IngestLogFactory ingestLogs,
     Sinks.IOutputFiles files,
     IOptions<OrleansCheckpointOptions> options,
+    Metrics.StreamMetrics metrics,
     ILogger<OperatorGrain> logger)
     : Grain, IOperatorGrain, ISourceGrain, IResultsPublisher, ICheckpointResponder
 {
@@ -70,7 +71,8 @@ internal sealed partial class OperatorGrain(
             snapshots,
             this,
             ingestLogs.Create,
-            new StreamTaskLimits(settings.BatchSize, settings.ChannelCapacity, settings.Ingest.MaxBatchEvents, settings.Ingest.MaxBatchBytes, settings.Ingest.MaxSegmentBytes, settings.Ingest.MaxPendingBytes));
+            new StreamTaskLimits(settings.BatchSize, settings.ChannelCapacity, settings.Ingest.MaxBatchEvents, settings.Ingest.MaxBatchBytes, settings.Ingest.MaxSegmentBytes, settings.Ingest.MaxPendingBytes),
+            metrics);
         var cancellation = new CancellationTokenSource();
 
         // The state to start from (checksums verified: a corrupt snapshot fails the deployment, and the job
@@ -88,6 +90,7 @@ internal sealed partial class OperatorGrain(
         }
 
         (_task, _cancellation) = (task, cancellation);
+        metrics.AddInstance(_id, task);
         DelayDeactivation(Timeout.InfiniteTimeSpan);
         if (task.IsSource)
         {
@@ -173,8 +176,11 @@ internal sealed partial class OperatorGrain(
 
     public Task<string?> QueryAsync(string key) => Task.FromResult(_task?.Query(key));
 
-    Task ICheckpointResponder.AcknowledgeAsync(SnapshotHandle handle) =>
-        GrainFactory.GetGrain<ICheckpointCoordinatorGrain>(_id.Job).AcknowledgeCheckpointAsync(_task?.Deployment.Generation ?? 0, handle);
+    Task ICheckpointResponder.AcknowledgeAsync(SnapshotHandle handle)
+    {
+        _task?.OnAcknowledged(handle);
+        return GrainFactory.GetGrain<ICheckpointCoordinatorGrain>(_id.Job).AcknowledgeCheckpointAsync(_task?.Deployment.Generation ?? 0, handle);
+    }
 
     Task ICheckpointResponder.DeclineAsync(long checkpointId, string reason, bool superseded) =>
         GrainFactory.GetGrain<ICheckpointCoordinatorGrain>(_id.Job).DeclineCheckpointAsync(_task?.Deployment.Generation ?? 0, _id, checkpointId, reason, superseded);
@@ -187,6 +193,9 @@ internal sealed partial class OperatorGrain(
     public Task<SiloAddress> GetSiloAsync() => Task.FromResult(GrainContext.Address.SiloAddress!);
 
     public Task<JobMetrics> GetMetricsAsync() => Task.FromResult(_task?.Metrics ?? JobMetrics.Zero);
+
+    public Task<InstanceMetrics> GetInstanceMetricsAsync() => Task.FromResult(
+        (_task?.ReadMetrics() ?? new InstanceMetrics(_id, Running: false)) with { Running = _task is not null && _failure is null, Silo = GrainContext.Address.SiloAddress?.ToString() });
 
     Task IResultsPublisher.PublishAsync(ResultBatch batch)
     {
@@ -268,6 +277,11 @@ internal sealed partial class OperatorGrain(
 
     private async Task StopLoopAsync()
     {
+        if (_task is not null)
+        {
+            metrics.RemoveInstance(_id, _task);
+        }
+
         if (_loop is null)
         {
             return;
