@@ -93,6 +93,7 @@ public static partial class CheckpointWebHost
             });
         }
 
+        builder.Services.AddRouting(); // a slim or empty builder has only its core
         builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower)));
         AddAuthentication(builder.Services, options);
         builder.Services.AddHealthChecks()
