@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Orleans.Configuration;
 using OrleansCheckpoint.Messages;
+using OrleansCheckpoint.Runtime.Hosting;
 
 namespace OrleansCheckpoint.Client.Connection;
 
@@ -52,7 +53,8 @@ internal sealed class ClusterConnection : IClusterConnection
                 o.ClusterId = settings.ClusterId;
                 o.ServiceId = settings.ServiceId;
             })
-            .AddMemoryStreams(ResultsStream.ProviderName));
+            .AddMemoryStreams(ResultsStream.ProviderName)
+            .UseCheckpointTlsWhenConfigured());
         var host = builder.Build();
 
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
