@@ -35,7 +35,7 @@ internal interface IChannelWriter
     Task SendAsync();
 
     /// <summary>Records written into batches so far (the instance's <c>numRecordsOut</c>).</summary>
-    long RecordsWritten { get; }
+    long RecordsWritten => 0;
 }
 
 /// <summary>
