@@ -120,6 +120,7 @@ internal sealed class LocalCluster : IAsyncDisposable
         var (siloPort, gatewayPort, httpPort) = FreeLoopbackPorts();
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
         builder.WebHost.UseKestrelCore();
+        builder.Configuration.AddEnvironmentVariables(); // e.g. OrleansCheckpoint__Http__Prometheus=false; ports and storage are set below
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             [$"{SiloSettings.SectionName}:SiloPort"] = $"{siloPort}",

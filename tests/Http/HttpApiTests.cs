@@ -1,8 +1,12 @@
 using System.Globalization;
 using System.Net;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Storage;
 using OrleansCheckpoint.Grains;
 using OrleansCheckpoint.Messages;
+using OrleansCheckpoint.Runtime.Hosting;
+using OrleansCheckpoint.Runtime.JobManagement;
 using OrleansCheckpoint.Tests.Client;
 using OrleansCheckpoint.Tests.Infrastructure;
 using Xunit;
@@ -133,6 +137,13 @@ public sealed class HttpApiTests(HttpSiloFixture silo)
         Assert.Equal(after.RestoredCheckpoint, entry.GetProperty("restoredCheckpoint").GetInt64());
         Assert.Equal(info.Generation, entry.GetProperty("generation").GetInt64());
         Assert.NotEqual(JsonValueKind.Null, entry.GetProperty("runningAgainAt").ValueKind);
+
+        // The history is in the job's stored state, and reads back from it (a manager on another silo would read it so).
+        var stored = new GrainState<JobState>();
+        await silo.Services.GetRequiredKeyedService<IGrainStorage>(CheckpointSiloBuilderExtensions.JobStorageName).ReadStateAsync("job", manager.GetGrainId(), stored);
+        var kept = Assert.Single(stored.State!.Failures);
+        Assert.Equal((cause, after.RestoredCheckpoint), (kept.Cause, kept.RestoredCheckpoint));
+        Assert.Equal([$"{job}/window-counts/1"], kept.Instances);
 
         var metrics = await silo.Http.GetStringAsync("/metrics");
         Assert.Equal(1, Samples(metrics, "numRestarts", job).Single());

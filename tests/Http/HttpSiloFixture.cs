@@ -39,6 +39,9 @@ public sealed class HttpSiloFixture : IAsyncLifetime
 
     public IClusterClient Client => _silo!.Services.GetRequiredService<IClusterClient>();
 
+    /// <summary>The silo's services (its grain storages, …).</summary>
+    public IServiceProvider Services => _silo!.Services;
+
     public string SiloAddress => _silo!.Services.GetRequiredService<ILocalSiloDetails>().SiloAddress.ToString();
 
     public async Task InitializeAsync()

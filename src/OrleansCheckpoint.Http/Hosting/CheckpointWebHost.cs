@@ -99,22 +99,29 @@ public static partial class CheckpointWebHost
         builder.Services.AddHealthChecks()
             .AddCheck<SiloActiveHealthCheck>("silo", tags: ["ready"])
             .AddCheck<StorageHealthCheck>("storage", tags: ["ready"]);
-        builder.Services.AddOpenTelemetry()
-            .ConfigureResource(resource => resource.AddService(ServiceName))
-            .WithMetrics(metrics =>
-            {
-                metrics.AddMeter(CheckpointMeter.Name);
-                if (options.Prometheus && options.Port != 0)
+        // No exporter, no listener: the instruments then cost nothing at all.
+        var prometheus = options.Prometheus && options.Port != 0;
+        var otlp = !string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"] ?? Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_ENDPOINT"));
+        if (prometheus || otlp)
+        {
+            builder.Services.AddOpenTelemetry()
+                .ConfigureResource(resource => resource.AddService(ServiceName))
+                .WithMetrics(metrics =>
                 {
-                    metrics.AddPrometheusExporter(o => o.DisableTotalNameSuffixForCounters = true);
-                }
+                    metrics.AddMeter(CheckpointMeter.Name);
+                    if (prometheus)
+                    {
+                        metrics.AddPrometheusExporter(o => o.DisableTotalNameSuffixForCounters = true);
+                    }
 
-                // OTLP when the standard variable names a collector (the exporter reads the OTEL_EXPORTER_OTLP_* variables).
-                if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
-                {
-                    metrics.AddOtlpExporter();
-                }
-            });
+                    // OTLP when the standard variable names a collector (the exporter reads the OTEL_EXPORTER_OTLP_* variables).
+                    if (otlp)
+                    {
+                        metrics.AddOtlpExporter();
+                    }
+                });
+        }
+
         return builder;
     }
 

@@ -27,7 +27,8 @@ internal sealed partial class JobManagerGrain
             .Concat(DeadSilo().Matches(cause).Select(m => m.Groups["silo"].Value))
             .Distinct()
             .ToList();
-        S.Failures.Insert(0, new JobFailure(DateTimeOffset.UtcNow, cause, S.Generation, [.. instances.Select(t => t.GrainKey)], silos, restarted));
+        // Lists of a known type: the job state's JSON names the type of each (a collection expression's would not read back).
+        S.Failures.Insert(0, new JobFailure(DateTimeOffset.UtcNow, cause, S.Generation, instances.Select(t => t.GrainKey).ToList(), silos, restarted));
         if (S.Failures.Count > FailureHistory)
         {
             S.Failures.RemoveRange(FailureHistory, S.Failures.Count - FailureHistory);
