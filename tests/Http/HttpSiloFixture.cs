@@ -55,10 +55,7 @@ public sealed class HttpSiloFixture : IAsyncLifetime
 
         var ports = FreeLoopbackPorts(3);
         var run = Guid.NewGuid().ToString("N")[..8];
-        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
-        builder.WebHost.UseKestrelCore();
-        builder.Logging.AddFilter(_ => false);
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        var settings = new Dictionary<string, string?>
         {
             ["Silo:SiloPort"] = $"{ports[0]}",
             ["Silo:GatewayPort"] = $"{ports[1]}",
@@ -69,10 +66,13 @@ public sealed class HttpSiloFixture : IAsyncLifetime
             [$"{CheckpointHttpOptions.SectionName}:Jwt:SigningKey"] = JwtSigningKey,
             [$"{CheckpointHttpOptions.SectionName}:Jwt:Issuer"] = JwtIssuer,
             [$"{OrleansCheckpointOptions.SectionName}:Storage:ConnectionString"] = storage,
-        });
-        builder.Configuration.AddInMemoryCollection(new[] { "Jobs", "Ingest", "Output", "Checkpoints" }.Select(c =>
-            KeyValuePair.Create($"{OrleansCheckpointOptions.SectionName}:Storage:{c}Container", (string?)$"http-{c.ToLowerInvariant()}-{run}")));
-        _silo = builder.BuildSilo(Jobs.Select(j => KeyValuePair.Create(j, (Func<IStreamJob>)(() => new RequestCounterJob()))));
+        };
+        foreach (var container in new[] { "Jobs", "Ingest", "Output", "Checkpoints" })
+        {
+            settings[$"{OrleansCheckpointOptions.SectionName}:Storage:{container}Container"] = $"http-{container.ToLowerInvariant()}-{run}";
+        }
+
+        _silo = BuildSilo(settings, Jobs.Select(j => KeyValuePair.Create(j, (Func<IStreamJob>)(() => new RequestCounterJob()))));
         await _silo.StartAsync();
         BaseAddress = new Uri($"http://127.0.0.1:{ports[2]}");
         Http = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
@@ -138,7 +138,17 @@ public sealed class HttpSiloFixture : IAsyncLifetime
         }
     }
 
-    private static int[] FreeLoopbackPorts(int count)
+    /// <summary>A silo host as the silo program builds it (quiet), with <paramref name="settings"/> as its whole configuration.</summary>
+    internal static WebApplication BuildSilo(Dictionary<string, string?> settings, IEnumerable<KeyValuePair<string, Func<IStreamJob>>> jobs)
+    {
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
+        builder.WebHost.UseKestrelCore();
+        builder.Logging.AddFilter(_ => false);
+        builder.Configuration.AddInMemoryCollection(settings);
+        return builder.BuildSilo(jobs);
+    }
+
+    internal static int[] FreeLoopbackPorts(int count)
     {
         var listeners = Enumerable.Range(0, count).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToList();
         listeners.ForEach(l => l.Start());

@@ -1,13 +1,9 @@
 using System.Net;
-using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using Orleans.Configuration;
 using OrleansCheckpoint.Grains;
 using OrleansCheckpoint.Http.Hosting;
@@ -30,23 +26,21 @@ public sealed class TlsTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var ports = new[] { 0, 0 }.Select(_ => { using var l = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp); l.Bind(new IPEndPoint(IPAddress.Loopback, 0)); return ((IPEndPoint)l.LocalEndPoint!).Port; }).ToArray();
+        var ports = HttpSiloFixture.FreeLoopbackPorts(2);
         _gateway = ports[1];
-        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
-        builder.WebHost.UseKestrelCore();
-        builder.Logging.AddFilter(_ => false);
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Silo:SiloPort"] = $"{ports[0]}",
-            ["Silo:GatewayPort"] = $"{ports[1]}",
-            ["Silo:ClusterId"] = "tls",
-            ["Silo:ServiceId"] = "tls",
-            ["Silo:Tls:CertificatePath"] = WriteCertificate("cluster.pfx"),
-            ["Silo:Tls:CertificatePassword"] = Password,
-            [$"{CheckpointHttpOptions.SectionName}:Port"] = "0",
-            [$"{OrleansCheckpointOptions.SectionName}:Storage:Kind"] = "Memory",
-        });
-        _silo = builder.BuildSilo(ShippedJobs.All);
+        _silo = HttpSiloFixture.BuildSilo(
+            new Dictionary<string, string?>
+            {
+                ["Silo:SiloPort"] = $"{ports[0]}",
+                ["Silo:GatewayPort"] = $"{ports[1]}",
+                ["Silo:ClusterId"] = "tls",
+                ["Silo:ServiceId"] = "tls",
+                ["Silo:Tls:CertificatePath"] = WriteCertificate("cluster.pfx"),
+                ["Silo:Tls:CertificatePassword"] = Password,
+                [$"{CheckpointHttpOptions.SectionName}:Port"] = "0",
+                [$"{OrleansCheckpointOptions.SectionName}:Storage:Kind"] = "Memory",
+            },
+            ShippedJobs.All);
         await _silo.StartAsync();
     }
 

@@ -132,22 +132,13 @@ internal static class JobsApi
         {
             return await next(context);
         }
-        catch (Exception e) when (Find<JobNotFoundException>(e) is { } unknown)
+        catch (Exception e) when (ExceptionCauses.Find<JobNotFoundException>(e) is { } unknown)
         {
             return Results.NotFound(new ApiError(unknown.Message));
         }
-        catch (Exception e) when (Find<StreamJobException>(e) is { } refused)
+        catch (Exception e) when (ExceptionCauses.Find<StreamJobException>(e) is { } refused)
         {
             return Results.Conflict(new ApiError(refused.Message));
         }
     }
-
-    private static T? Find<T>(Exception error)
-        where T : Exception => error switch
-        {
-            T match => match,
-            AggregateException aggregate => aggregate.InnerExceptions.Select(Find<T>).FirstOrDefault(x => x is not null),
-            { InnerException: { } inner } => Find<T>(inner),
-            _ => null,
-        };
 }
