@@ -83,4 +83,70 @@ public sealed class FencingTests(ClusterFixture fixture)
         await AssertOutputEqualsOracleAsync(driver, requests, windows: true); // the stale records were never counted
         Assert.Equal(recovered.Restarts, (await driver.Manager.GetInfoAsync()).Restarts);
     }
+
+    [Fact]
+    public async Task A_deployment_cancelled_while_it_restores_gives_up_and_one_that_finishes_restoring_after_a_newer_one_leaves_the_newer_running()
+    {
+        const string job = "fence-deploy";
+        await using var driver = new JobDriver(fixture.Client, job);
+        await driver.StartAsync(parallelism: 2, new CheckpointSettings { Interval = TimeSpan.FromHours(1), Timeout = TimeSpan.FromHours(1) });
+        await driver.PushAsync(Stream(seed: 5, count: 2_000).Lines, retryFor: RetryFor);
+        var checkpoint = await driver.Coordinator.TriggerCheckpointAsync();
+        await CompletedCheckpointAsync(driver, after: checkpoint!.Value - 1);
+        var task = new TaskId(job, "window-counts", 0);
+        var handle = (await fixture.SiloService<SnapshotStore>().ReadManifestAsync(job, checkpoint.Value))!.Snapshots.Single(h => h.Task == task);
+        await driver.Manager.StopAsync(drain: false); // the instance is now driven by hand, as a job manager would
+        var instance = fixture.Client.GetGrain<IOperatorGrain>(task.GrainKey);
+        TaskDeployment Deployment(long generation, SnapshotHandle? restore) => new(task, generation, 2, 128, restore, Checkpointing: true, LastCheckpointId: checkpoint.Value);
+
+        // A deployment that is cancelled while it restores its state never starts.
+        Task deploy;
+        using (var hold = FaultInjectingGrainStorage.HoldReads((_, key) => key == task.GrainKey))
+        {
+            deploy = instance.DeployAsync(Deployment(100, handle));
+            await Eventually.TrueAsync(() => Task.FromResult(hold.Matched == 1), "the restore to be under way");
+            await instance.CancelAsync(100);
+        }
+
+        await deploy;
+        Assert.Equal(InstanceState.NotRunning, await instance.GetStateAsync(100));
+
+        // A deployment that finishes restoring after a newer one started leaves the newer one running, alone.
+        using (var hold = FaultInjectingGrainStorage.HoldReads((_, key) => key == task.GrainKey))
+        {
+            deploy = instance.DeployAsync(Deployment(101, handle));
+            await Eventually.TrueAsync(() => Task.FromResult(hold.Matched == 1), "the restore to be under way");
+            await instance.DeployAsync(Deployment(102, restore: null));
+        }
+
+        await deploy;
+        Assert.Equal(InstanceState.Running, await instance.GetStateAsync(102));
+        Assert.Equal(InstanceState.NotRunning, await instance.GetStateAsync(101));
+        await instance.CancelAsync(102);
+        Assert.Equal(InstanceState.NotRunning, await instance.GetStateAsync(102));
+    }
+
+    [Fact]
+    public async Task A_batch_of_a_newer_generation_than_the_instance_runs_is_refused_so_that_its_sender_retries_once_it_is_deployed()
+    {
+        const string job = "fence-newer";
+        var task = new TaskId(job, "window-counts", 0);
+        var instance = fixture.Client.GetGrain<IOperatorGrain>(task.GrainKey);
+        var plan = fixture.SiloService<JobRegistry>().PlanOf(job, 2, 128);
+        ChannelBatch Batch(long generation) => new ChannelBatch<Request>
+        {
+            Generation = generation, SenderVertex = plan["requests"].Index, SenderPartition = 0, Sequence = 1, Records = [],
+        };
+
+        await instance.DeployAsync(new TaskDeployment(task, 200, 2, 128));
+        var refusal = await Assert.ThrowsAnyAsync<Exception>(() => instance.DeliverAsync(Batch(201)));
+        Assert.IsType<Runtime.Operators.InstanceNotReadyException>(refusal);
+        Assert.Contains("generation 201", refusal.Message);
+
+        await instance.DeployAsync(new TaskDeployment(task, 201, 2, 128));
+        await instance.DeliverAsync(Batch(201)); // the retry is taken
+        await instance.DeliverAsync(Batch(200)); // and an older one dropped
+        Assert.Equal(InstanceState.Running, await instance.GetStateAsync(201));
+        await instance.CancelAsync(201);
+    }
 }

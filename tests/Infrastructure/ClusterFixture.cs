@@ -26,8 +26,8 @@ public class ClusterFixture : IAsyncLifetime
          "fail-ingest-write", "fail-ingest-lost-answer", "fail-exhausted", "fail-corrupt", "fail-kill-all-hosts", "cli",
          "fail-snapshot-failover", "fail-stop-backoff", "fail-drain-backoff",
          "request-counter", "cli-file", "cli-repush", "cli-stdin", "cli-results", "cli-restart", "rc-bytes",
-         "chk-off", "chk-reactivate", "chk-persist-fail", "chk-lost-answer",
-         "ingest-truncate", "fence-stale", "channel-fail", "channel-timeout", "drain-lost-report",
+         "chk-off", "chk-reactivate", "chk-persist-fail", "chk-lost-answer", "chk-lost-completion",
+         "ingest-truncate", "fence-stale", "fence-deploy", "fence-newer", "channel-fail", "channel-timeout", "drain-lost-report",
          .. TestSeeds.JobNames("fail-deactivate", "fail-kill")];
 
     private AzuriteProcess? _azurite;
@@ -264,9 +264,12 @@ public class ClusterFixture : IAsyncLifetime
             silo.Services.AddStreamJob(FileOutputJob.Name, () => new FileOutputJob());
             silo.Services.AddStreamJob(FileOutputJob.KillBeforeCommitName, () => new FileOutputJob());
             silo.Services.AddStreamJob(FileOutputJob.DrainFailureName, () => new FileOutputJob());
+            silo.Services.AddStreamJob(FileOutputJob.TriggerOrderName, () => new FileOutputJob());
             silo.Services.AddStreamJob(WideResultsJob.Name, () => new WideResultsJob());
             silo.Services.AddStreamJob(RollingSumJob.Name, () => new RollingSumJob());
             silo.Services.AddStreamJob(GeneratedFilesJob.Name, () => new GeneratedFilesJob());
+            silo.Services.AddStreamJob(LateClicksJob.Duplicates, () => new LateClicksJob());
+            silo.Services.AddStreamJob(LateClicksJob.IdlePartition, () => new LateClicksJob());
             ConfigureTestSilo(silo);
         });
         builder.ConfigureClient(client =>

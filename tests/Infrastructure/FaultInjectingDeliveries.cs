@@ -14,6 +14,7 @@ public static class FaultInjectingDeliveries
     private static readonly Lock ReportLock = new();
     private static Fault? _fault;
     private static (string Job, int Remaining)? _lostReports;
+    private static (Func<string, long, bool> Match, TaskCompletionSource Released)? _heldTriggers;
     private static int _reportsLost;
 
     /// <summary>Makes the next <paramref name="count"/> reports to <paramref name="job"/>'s manager that an instance finished fail, until the scope is disposed.</summary>
@@ -21,6 +22,17 @@ public static class FaultInjectingDeliveries
     {
         (_lostReports, _reportsLost) = ((job, count), 0);
         return new ReportScope();
+    }
+
+    /// <summary>
+    /// Holds back the checkpoint triggers that match <paramref name="match"/> (receiver key, checkpoint id) at their
+    /// receiver until the scope is disposed; then they go on, after whatever came meanwhile.
+    /// </summary>
+    public static IDisposable HoldTriggers(Func<string, long, bool> match)
+    {
+        var released = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _heldTriggers = (match, released);
+        return new TriggerScope(released);
     }
 
     /// <summary>How many reports of finished instances were lost.</summary>
@@ -51,6 +63,15 @@ public static class FaultInjectingDeliveries
         public void Dispose() => Interlocked.CompareExchange(ref _fault, null, fault);
     }
 
+    private sealed class TriggerScope(TaskCompletionSource released) : IDisposable
+    {
+        public void Dispose()
+        {
+            _heldTriggers = null;
+            released.TrySetResult();
+        }
+    }
+
     private sealed class ReportScope : IDisposable
     {
         public void Dispose() => _lostReports = null;
@@ -64,6 +85,12 @@ public static class FaultInjectingDeliveries
             if (context.InterfaceMethod?.Name == nameof(IJobManagerGrain.ReportFinishedAsync) && context.InterfaceMethod.DeclaringType == typeof(IJobManagerGrain))
             {
                 return LoseReport(context);
+            }
+
+            if (context.InterfaceMethod?.Name == nameof(IOperatorGrain.TriggerCheckpointAsync) && context.InterfaceMethod.DeclaringType == typeof(IOperatorGrain) && _heldTriggers is { } held
+                && held.Match(context.TargetId.Key.ToString()!, ((Messages.CheckpointBarrier)context.Request.GetArgument(1)!).CheckpointId))
+            {
+                return HoldAsync(context, held.Released.Task);
             }
 
             var fault = _fault;
@@ -86,6 +113,12 @@ public static class FaultInjectingDeliveries
 
             _ = context.Invoke(); // the receiver takes the batch; only its answer is lost
             throw new TimeoutException($"injected timeout of a delivery to {key}");
+        }
+
+        private static async Task HoldAsync(IIncomingGrainCallContext context, Task released)
+        {
+            await released;
+            await context.Invoke();
         }
 
         private static Task LoseReport(IIncomingGrainCallContext context)

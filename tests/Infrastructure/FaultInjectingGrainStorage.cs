@@ -14,6 +14,7 @@ public sealed class FaultInjectingGrainStorage(IGrainStorage inner) : IGrainStor
 
     private static readonly object Sync = new();
     private static Fault? _fault;
+    private static Fault? _readFault;
 
     /// <summary>Writes that matched the current fault so far (held or failed).</summary>
     public static int Matched => _fault?.Matched ?? 0;
@@ -33,10 +34,26 @@ public sealed class FaultInjectingGrainStorage(IGrainStorage inner) : IGrainStor
     /// </summary>
     public static Scope LoseAnswer(Func<string, string, bool> match) => Install(new Fault(match, Fail: false) { LoseAnswer = true });
 
+    /// <summary>Holds back the reads that match <paramref name="match"/> (state name, grain key) until the returned scope is disposed.</summary>
+    public static Scope HoldReads(Func<string, string, bool> match) => Install(new Fault(match, Fail: false) { Reads = true });
+
     /// <summary>The real provider still takes part in the silo's start-up (it initialises its container there).</summary>
     public void Participate(ISiloLifecycle lifecycle) => (inner as ILifecycleParticipant<ISiloLifecycle>)?.Participate(lifecycle);
 
-    public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) => inner.ReadStateAsync(stateName, grainId, grainState);
+    public async Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+    {
+        var fault = _readFault;
+        if (fault is not null && fault.Match(stateName, grainId.Key.ToString()!))
+        {
+            Interlocked.Increment(ref fault.Matched);
+            if (!await fault.Released.Task)
+            {
+                throw new IOException($"injected storage failure: a held read of {stateName} of {grainId} was not done");
+            }
+        }
+
+        await inner.ReadStateAsync(stateName, grainId, grainState);
+    }
 
     public async Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
@@ -82,7 +99,14 @@ public sealed class FaultInjectingGrainStorage(IGrainStorage inner) : IGrainStor
     {
         lock (Sync)
         {
-            _fault = fault;
+            if (fault.Reads)
+            {
+                _readFault = fault;
+            }
+            else
+            {
+                _fault = fault;
+            }
         }
 
         return new Scope(fault);
@@ -91,6 +115,8 @@ public sealed class FaultInjectingGrainStorage(IGrainStorage inner) : IGrainStor
     internal sealed record Fault(Func<string, string, bool> Match, bool Fail)
     {
         public bool LoseAnswer { get; init; }
+
+        public bool Reads { get; init; }
 
         public int Matched;
 
@@ -125,6 +151,11 @@ public sealed class FaultInjectingGrainStorage(IGrainStorage inner) : IGrainStor
                 if (FaultInjectingGrainStorage._fault == _fault)
                 {
                     FaultInjectingGrainStorage._fault = null;
+                }
+
+                if (_readFault == _fault)
+                {
+                    _readFault = null;
                 }
             }
 

@@ -88,6 +88,9 @@ public sealed class FileOutputJob : IStreamJob
     /// <summary>The same job under a third name, for the drain-failure test.</summary>
     public const string DrainFailureName = "file-output-drain";
 
+    /// <summary>The same job under a fourth name, for the test of triggers that overtake each other.</summary>
+    public const string TriggerOrderName = "file-output-order";
+
     public void Build(JobBuilder job) =>
         job.Source("numbers", long.Parse)
             .Map("double", n => n * 2)
@@ -126,4 +129,29 @@ public sealed class GeneratedFilesJob : IStreamJob
         job.Generate("numbers", i => i, Count)
             .Map("double", n => n * 2)
             .ToFiles("parts");
+}
+
+/// <summary>A click on a page by a user, at an event time (Unix milliseconds).</summary>
+[GenerateSerializer]
+public sealed record Click(string User, string Page, long Ts);
+
+/// <summary>
+/// Clicks with a 1 s out-of-orderness bound: per page, 5 s tumbling counts written to part files; per user, a running
+/// count in a result table. The shape of a user's job that saw windows committed twice after a failure with late events.
+/// </summary>
+public sealed class LateClicksJob : IStreamJob
+{
+    public const string Duplicates = "late-dup";
+    public const string IdlePartition = "late-idle";
+    public static readonly TimeSpan WindowSize = TimeSpan.FromSeconds(5);
+
+    public void Build(JobBuilder job)
+    {
+        var clicks = job.Source(
+            "clicks",
+            JsonLines.Parser<Click>(),
+            WatermarkStrategy<Click>.ForBoundedOutOfOrderness(TimeSpan.FromSeconds(1), c => DateTimeOffset.FromUnixTimeMilliseconds(c.Ts)));
+        clicks.KeyBy(c => c.Page).Window(TumblingEventTimeWindows.Of(WindowSize)).Count("page-windows").ToFiles("window-files");
+        clicks.KeyBy(c => c.User).Count("user-totals").ToResultTable("user-table");
+    }
 }

@@ -13,7 +13,7 @@ public sealed class TaskCheckpointerTests
     {
         var responder = new RecordingResponder();
         var checkpointer = new TaskCheckpointer(
-            new TaskId("job", "counts", 0), chain: [], writers: [], new InputGate(channelCount: 2, capacity: 4), store: null!, responder); // nothing is snapshotted here
+            new TaskId("job", "counts", 0), chain: [], writers: [], new InputGate(channelCount: 2, capacity: 4), () => long.MinValue, store: null!, responder); // nothing is snapshotted here
 
         checkpointer.OnBarrier(0, new CheckpointBarrier(1, 0, CheckpointMode.AtLeastOnce));
         checkpointer.OnBarrier(0, new CheckpointBarrier(2, 0, CheckpointMode.AtLeastOnce)); // channel 1 never delivered barrier 1

@@ -54,6 +54,21 @@ internal sealed class InputGate
 
     public long ChannelWatermark(int channel) => _channels[channel].Watermark;
 
+    /// <summary>Every channel's watermark, in channel order (for a snapshot).</summary>
+    public long[] ChannelWatermarks() => [.. _channels.Select(c => c.Watermark)];
+
+    /// <summary>
+    /// Sets the channels' watermarks from a snapshot. Taken with as many channels as now, each gets its own; otherwise
+    /// (another parallelism upstream) every channel gets the smallest, which no channel had passed.
+    /// </summary>
+    public void RestoreWatermarks(long[] watermarks)
+    {
+        for (var i = 0; i < _channels.Length; i++)
+        {
+            _channels[i].Watermark = watermarks.Length == _channels.Length ? watermarks[i] : watermarks.DefaultIfEmpty(long.MinValue).Min();
+        }
+    }
+
     /// <summary>
     /// Queues <paramref name="batch"/> on <paramref name="channel"/>, waiting while the channel is full.
     /// A batch whose sequence number was already seen is a duplicate and is dropped (returns false) — once the

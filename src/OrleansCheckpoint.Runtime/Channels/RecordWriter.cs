@@ -14,7 +14,8 @@ internal sealed record ChannelWriterSpec(
     VertexOutput Output,
     int MaxParallelism,
     int BatchSize,
-    Func<TaskId, IOperatorGrain> Resolve);
+    Func<TaskId, IOperatorGrain> Resolve,
+    CancellationToken Cancellation = default);
 
 /// <summary>The control side of a writer, independent of its record type.</summary>
 internal interface IChannelWriter
@@ -43,8 +44,10 @@ internal interface IChannelWriter
 /// round-robin), collects them into batches of <c>BatchSize</c>, and sends them with an awaited grain call,
 /// at most one in flight per channel, each numbered. Awaiting the call is the backpressure. A call that times out
 /// (the receiver may be waiting for room longer than Orleans' response timeout) is sent again, the same batch:
-/// the receiver drops a batch it already queued and makes a retry of one still waiting wait for it. Any other
-/// failure fails the sender with a <see cref="ChannelDeliveryException"/> naming the channel (a rollback).
+/// the receiver drops a batch it already queued and makes a retry of one still waiting wait for it. A receiver that is
+/// not deployed for the sender's generation yet (<see cref="InstanceNotReadyException"/>) gets the batch again a little
+/// later, until the sender is cancelled. Any other failure fails the sender with a <see cref="ChannelDeliveryException"/>
+/// naming the channel (a rollback).
 /// </summary>
 /// <typeparam name="T">The record type.</typeparam>
 internal sealed class RecordWriter<T> : IChannelWriter, IRecordConsumer<T>
@@ -140,7 +143,7 @@ internal sealed class RecordWriter<T> : IChannelWriter, IRecordConsumer<T>
     {
         while (channel.Closed.TryDequeue(out var batch))
         {
-            while (true)
+            for (var notReady = 0; ; )
             {
                 try
                 {
@@ -151,6 +154,10 @@ internal sealed class RecordWriter<T> : IChannelWriter, IRecordConsumer<T>
                 {
                     // No answer in time, not a failure: the receiver may be waiting for room (backpressure). Send it again.
                 }
+                catch (InstanceNotReadyException)
+                {
+                    await Task.Delay(NotReadyBackoff(notReady++), _spec.Cancellation);
+                }
                 catch (Exception e)
                 {
                     throw new ChannelDeliveryException(_spec.Sender, channel.Task, batch.Sequence, e);
@@ -158,6 +165,9 @@ internal sealed class RecordWriter<T> : IChannelWriter, IRecordConsumer<T>
             }
         }
     }
+
+    /// <summary>10 ms, 20 ms, 40 ms … at most 500 ms: a receiver's deployment usually takes a few milliseconds.</summary>
+    private static TimeSpan NotReadyBackoff(int attempt) => TimeSpan.FromMilliseconds(Math.Min(10 << Math.Min(attempt, 6), 500));
 
     private int ChannelOf(T value) => _spec.Output.Edge.Partitioning switch
     {

@@ -16,12 +16,24 @@ internal sealed class StoredSnapshot
     public string Checksum { get; set; } = string.Empty;
 }
 
-/// <summary>The state of every operator of one instance at a checkpoint.</summary>
+/// <summary>The state of every operator of one instance at a checkpoint, and the watermarks its lateness decisions rest on.</summary>
 [GenerateSerializer, Immutable]
 internal sealed record TaskSnapshot(
     [property: Id(0)] TaskId Task,
     [property: Id(1)] long CheckpointId,
-    [property: Id(2)] IReadOnlyList<OperatorSnapshot> Operators);
+    [property: Id(2)] IReadOnlyList<OperatorSnapshot> Operators,
+    [property: Id(3)] TaskWatermarks? Watermarks = null);
+
+/// <summary>
+/// An instance's watermarks at a checkpoint: its own, and each input channel's. They are state: restored, a record
+/// that was late before the checkpoint is late after it, so a window that fired (and was committed) never opens again,
+/// and a channel whose sender stays idle after the restore does not hold the watermark back.
+/// (Snapshots written before watermarks were kept have none: the instance starts with no watermark.)
+/// </summary>
+/// <param name="Current">The instance's watermark (the minimum over its channels; a source's own).</param>
+/// <param name="Channels">Each input channel's watermark, in the instance's channel order.</param>
+[GenerateSerializer, Immutable]
+internal sealed record TaskWatermarks([property: Id(0)] long Current, [property: Id(1)] long[] Channels);
 
 /// <summary>One operator's state (operator-specific, serializable by Orleans), matched to the operator by uid on restore.</summary>
 [GenerateSerializer, Immutable]

@@ -22,7 +22,13 @@ internal interface ICheckpointResponder
 /// another thread, on state no one writes any more.
 /// </summary>
 internal sealed class TaskCheckpointer(
-    TaskId task, IReadOnlyList<StreamOperator> chain, IReadOnlyList<IChannelWriter> writers, InputGate gate, SnapshotStore store, ICheckpointResponder responder)
+    TaskId task,
+    IReadOnlyList<StreamOperator> chain,
+    IReadOnlyList<IChannelWriter> writers,
+    InputGate gate,
+    Func<long> currentWatermark,
+    SnapshotStore store,
+    ICheckpointResponder responder)
 {
     private readonly BarrierAligner _aligner = new(gate.ChannelCount);
     private readonly Dictionary<long, Task> _uploads = [];
@@ -55,6 +61,9 @@ internal sealed class TaskCheckpointer(
             Apply(outcome, current);
         }
     }
+
+    /// <summary>Declines a checkpoint this instance will take no part in (a source's barrier that came out of order).</summary>
+    public void Decline(long checkpointId, string reason, bool superseded) => _ = DeclineAsync(checkpointId, reason, superseded);
 
     public void Abort(long checkpointId)
     {
@@ -108,7 +117,7 @@ internal sealed class TaskCheckpointer(
         }
 
         var syncMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-        var snapshot = new TaskSnapshot(task, barrier.CheckpointId, operators);
+        var snapshot = new TaskSnapshot(task, barrier.CheckpointId, operators, new TaskWatermarks(currentWatermark(), gate.ChannelWatermarks()));
 
         // Flink's checkpoint start delay: from the trigger to the (first) barrier's arrival here.
         var startDelayMs = Math.Max(0, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - barrier.Timestamp - alignmentMs - syncMs);

@@ -41,6 +41,8 @@ internal sealed class StreamTask : IInstanceMetricsSource
     private readonly SortedDictionary<long, long> _checkpointOffsets = []; // a source's log offset at each of its checkpoints
     private readonly int _firingSlice; // windows or timers fired before their output is sent: what the output channels hold
     private bool _draining;
+    private bool _restored;
+    private long _lastBarrier; // a source's: the last checkpoint whose barrier it injected
     private FinalCommit? _finalCommit; // a source's, from the drain that ends its input
     private readonly StreamMetrics? _metrics;
     private readonly BusyTime _backPressure = new();
@@ -58,6 +60,7 @@ internal sealed class StreamTask : IInstanceMetricsSource
         ICheckpointResponder checkpoints,
         Func<TaskId, IngestLog> ingestLogs,
         StreamTaskLimits limits,
+        CancellationToken cancellation = default,
         StreamMetrics? metrics = null)
     {
         Deployment = deployment;
@@ -76,7 +79,7 @@ internal sealed class StreamTask : IInstanceMetricsSource
         }
 
         _writers = vertex.Outputs
-            .Select(o => _chain[^1].CreateWriter(new ChannelWriterSpec(deployment.Task, vertex.Index, deployment.Generation, o, plan.MaxParallelism, limits.BatchSize, resolve)))
+            .Select(o => _chain[^1].CreateWriter(new ChannelWriterSpec(deployment.Task, vertex.Index, deployment.Generation, o, plan.MaxParallelism, limits.BatchSize, resolve, cancellation)))
             .ToArray();
         for (var i = 0; i < _chain.Length; i++)
         {
@@ -103,7 +106,8 @@ internal sealed class StreamTask : IInstanceMetricsSource
         _parallelism = vertex.Parallelism;
         _firingSlice = limits.BatchSize * limits.ChannelCapacity;
 
-        _checkpointer = new TaskCheckpointer(deployment.Task, _chain, _writers, _gate, snapshots, checkpoints);
+        _checkpointer = new TaskCheckpointer(
+            deployment.Task, _chain, _writers, _gate, () => _context.CurrentWatermark, snapshots, new ObservedResponder(checkpoints, OnAcknowledged));
     }
 
     public TaskDeployment Deployment { get; }
@@ -204,10 +208,21 @@ internal sealed class StreamTask : IInstanceMetricsSource
             throw new InvalidOperationException($"{Deployment.Task} is not a source; barriers reach it through its channels.");
         }
 
-        if (!_draining)
+        if (_draining)
         {
-            _gate.EnqueueControl(0, _chain[0].CreateControl(Deployment.Generation, 0, barrier: barrier));
+            return;
         }
+
+        // Triggers are separate calls: with several checkpoints in flight, a later one can arrive first. Its barrier is
+        // in the stream already, so this one cannot be placed before it: it is declined (superseded, not a failure).
+        if (barrier.CheckpointId <= _lastBarrier)
+        {
+            _checkpointer.Decline(barrier.CheckpointId, $"its trigger reached {Deployment.Task} after that of checkpoint {_lastBarrier}", superseded: true);
+            return;
+        }
+
+        _lastBarrier = barrier.CheckpointId;
+        _gate.EnqueueControl(0, _chain[0].CreateControl(Deployment.Generation, 0, barrier: barrier));
     }
 
     /// <summary>
@@ -228,9 +243,18 @@ internal sealed class StreamTask : IInstanceMetricsSource
         }
     }
 
-    /// <summary>Loads the state of every operator of the chain from a snapshot, matching operators by uid, and lets them finish what it promised.</summary>
+    /// <summary>
+    /// Loads the state of every operator of the chain from a snapshot, matching operators by uid, and the watermarks
+    /// (so lateness is decided as before the failure), and lets the operators finish what the snapshot promised.
+    /// </summary>
     public void Restore(TaskSnapshot snapshot)
     {
+        if (snapshot.Watermarks is { } watermarks)
+        {
+            _context.CurrentWatermark = watermarks.Current;
+            _gate.RestoreWatermarks(watermarks.Channels);
+        }
+
         foreach (var state in snapshot.Operators)
         {
             (_chain.FirstOrDefault(o => o.Transformation.Uid == state.Uid)
@@ -238,8 +262,21 @@ internal sealed class StreamTask : IInstanceMetricsSource
                 .RestoreState(state.State);
         }
 
-        // Sinks re-commit what the restored checkpoint pre-committed in the background: slow result storage must
-        // not hold up the recovery. What fails to commit stays pending and is committed with the next checkpoint.
+        _restored = true;
+    }
+
+    /// <summary>
+    /// The instance was installed and runs: after a restore, sinks re-commit what the restored checkpoint pre-committed,
+    /// in the background (slow result storage must not hold up the recovery; what fails to commit stays pending and is
+    /// committed with the next checkpoint). Not at the restore itself: a deployment that gives up must commit nothing.
+    /// </summary>
+    public void OnStarted()
+    {
+        if (!_restored)
+        {
+            return;
+        }
+
         foreach (var op in _chain)
         {
             _ = op.OnRestoredAsync().ContinueWith(t => _ = t.Exception, TaskContinuationOptions.OnlyOnFaulted);
