@@ -84,7 +84,8 @@ internal sealed class ClusterConnection : IClusterConnection
     {
         var message = await AcceptsTcpAsync(endpoint)
             ? $"cannot connect to the silo at {settings.Gateway}: it refused this client; " +
-              $"do --cluster-id '{settings.ClusterId}' and --service-id '{settings.ServiceId}' match its Silo:ClusterId and Silo:ServiceId?"
+              $"do --cluster-id '{settings.ClusterId}' and --service-id '{settings.ServiceId}' match its Silo:ClusterId and Silo:ServiceId? " +
+              $"Does it require TLS (Silo:Tls), and does {TlsSettings.ClientCertificateVariable} name a certificate it accepts?"
             : $"cannot reach a silo at {settings.Gateway}: is one running? (dotnet run --project silo)";
         return new ClusterUnreachableException(message, cause);
     }

@@ -184,6 +184,10 @@ async function renderLatest(latest) {
 }
 
 function renderExceptions(exceptions) {
+  if (exceptions.entries.length === 0) {
+    fill("exceptions", [null], (row) => { cell(row, "no failures").colSpan = 6; row.className = "muted"; });
+    return;
+  }
   fill("exceptions", exceptions.entries, (row, e) => {
     cell(row, new Date(e.time).toLocaleString());
     cell(row, number(e.generation), "num");
