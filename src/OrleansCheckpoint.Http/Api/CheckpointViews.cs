@@ -21,7 +21,15 @@ internal static class CheckpointViews
     }
 
     public static CheckpointView View(CheckpointStats c) => new(
-        c.Id, c.Status, c.TriggeredAt, c.DurationMs, c.SizeBytes, c.Instances.Count == 0 ? 0 : c.Instances.Max(i => i.AlignmentMs), c.Acknowledged, c.Total, c.FailureReason);
+        c.Id,
+        c.Status,
+        c.TriggeredAt,
+        c.DurationMs,
+        c.SizeBytes,
+        c.Instances.Count == 0 ? 0 : c.Instances.Max(i => i.AlignmentMs),
+        c.Acknowledged,
+        c.Total,
+        c.FailureReason);
 
     public static CheckpointDetailView Detail(CheckpointStats c) => new(
         c.Id,
@@ -32,7 +40,8 @@ internal static class CheckpointViews
         c.Acknowledged,
         c.Total,
         c.FailureReason,
-        [.. c.Instances.Select(h => new InstanceCheckpointView(h.Task.Operator, h.Task.Partition, h.SyncMs, h.AsyncMs, h.AlignmentMs, h.StartDelayMs, h.SizeBytes, h.Checksum))]);
+        [.. c.Instances.Select(h => new InstanceCheckpointView(
+            h.Task.Operator, h.Task.Partition, h.SyncMs, h.AsyncMs, h.AlignmentMs, h.StartDelayMs, h.SizeBytes, h.Checksum))]);
 
     public static CheckpointConfigView Config(CheckpointSettings settings, string source) => new(
         source,

@@ -8,6 +8,7 @@ using OrleansCheckpoint.Errors;
 using OrleansCheckpoint.Grains;
 using OrleansCheckpoint.Http.Api.Views;
 using OrleansCheckpoint.Http.Security;
+using OrleansCheckpoint.Messages;
 using OrleansCheckpoint.Runtime.Hosting;
 
 namespace OrleansCheckpoint.Http.Api;
@@ -19,7 +20,10 @@ namespace OrleansCheckpoint.Http.Api;
 /// </summary>
 internal static class JobsApi
 {
-    private static readonly JsonSerializerOptions StrictBody = new(JsonSerializerOptions.Web) { UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow };
+    private static readonly JsonSerializerOptions StrictBody = new(JsonSerializerOptions.Web)
+    {
+        UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow,
+    };
 
     public static void Map(IEndpointRouteBuilder app)
     {
@@ -38,15 +42,15 @@ internal static class JobsApi
     private static async Task<IResult> ListAsync(IGrainFactory grains)
     {
         var jobs = await grains.GetGrain<IJobCatalogGrain>(0).ListAsync();
-        return Results.Ok(new JobsView([.. jobs.Select(j => new JobOverview(j.Name, j.Status, j.Generation, j.Restarts, j.Parallelism, j.StartedAt, j.LastCompletedCheckpoint))]));
+        return Results.Ok(new JobsView([.. jobs.Select(Overview)]));
     }
 
     private static async Task<IResult> DetailsAsync(string job, IGrainFactory grains)
     {
         var j = await grains.GetGrain<IJobManagerGrain>(job).GetInfoAsync();
         return Results.Ok(new JobDetailsView(
-            j.Name, j.Status, j.Generation, j.Parallelism, j.StartedAt, j.Restarts, j.RestoredCheckpoint, j.LastCompletedCheckpoint, j.LastFailure, j.FailureReason,
-            j.DrainRequested, j.CoordinatorSilo, j.RestartStrategy, [.. j.Operators.Select(o => OperatorViews.View(o, j.Name))]));
+            j.Name, j.Status, j.Generation, j.Parallelism, j.StartedAt, j.Restarts, j.RestoredCheckpoint, j.LastCompletedCheckpoint,
+            j.LastFailure, j.FailureReason, j.DrainRequested, j.CoordinatorSilo, j.RestartStrategy, [.. j.Operators.Select(o => OperatorViews.View(o, j.Name))]));
     }
 
     private static async Task<IResult> CheckpointsAsync(string job, IGrainFactory grains)
@@ -66,10 +70,10 @@ internal static class JobsApi
         }
 
         var history = await grains.GetGrain<ICheckpointCoordinatorGrain>(job).GetCheckpointsAsync();
+        var range = history.Count == 0 ? "none yet" : $"checkpoints {history[^1].Id} to {history[0].Id}";
         return history.FirstOrDefault(c => c.Id == checkpointId) is { } checkpoint
             ? Results.Ok(CheckpointViews.Detail(checkpoint))
-            : Results.NotFound(new ApiError(
-                $"Job '{job}' has no checkpoint {checkpointId} in its history ({(history.Count == 0 ? "none yet" : $"checkpoints {history[^1].Id} to {history[0].Id}")})."));
+            : Results.NotFound(new ApiError($"Job '{job}' has no checkpoint {checkpointId} in its history ({range})."));
     }
 
     private static async Task<IResult> CheckpointConfigAsync(string job, IGrainFactory grains, IOptions<OrleansCheckpointOptions> options)
@@ -83,11 +87,10 @@ internal static class JobsApi
     private static async Task<IResult> TriggerAsync(string job, IGrainFactory grains)
     {
         var info = await grains.GetGrain<IJobManagerGrain>(job).GetInfoAsync();
+        var why = info.Checkpointing is { Enabled: false } ? " and takes no checkpoints" : ", or as many checkpoints as it may run at once are in progress";
         return await grains.GetGrain<ICheckpointCoordinatorGrain>(job).TriggerCheckpointAsync() is { } id
             ? Results.Json(new TriggeredCheckpointView(id), statusCode: StatusCodes.Status202Accepted)
-            : Results.Conflict(new ApiError(
-                $"Job '{job}' cannot start a checkpoint now: it is {info.Status.ToString().ToLowerInvariant()}" +
-                (info.Checkpointing is { Enabled: false } ? " and takes no checkpoints" : ", or as many checkpoints as it may run at once are in progress") + "."));
+            : Results.Conflict(new ApiError($"Job '{job}' cannot start a checkpoint now: it is {info.Status.ToString().ToLowerInvariant()}{why}."));
     }
 
     private static async Task<IResult> StopAsync(string job, HttpRequest request, IGrainFactory grains)
@@ -110,7 +113,7 @@ internal static class JobsApi
         }
 
         var info = await grains.GetGrain<IJobManagerGrain>(job).StopAsync(body.Drain);
-        return Results.Json(new JobOverview(info.Name, info.Status, info.Generation, info.Restarts, info.Parallelism, info.StartedAt, info.LastCompletedCheckpoint), statusCode: StatusCodes.Status202Accepted);
+        return Results.Json(Overview(info), statusCode: StatusCodes.Status202Accepted);
     }
 
     private static async Task<IResult> ExceptionsAsync(string job, IGrainFactory grains)
@@ -124,6 +127,8 @@ internal static class JobsApi
         var info = await grains.GetGrain<IJobManagerGrain>(job).GetInfoAsync();
         return Results.Ok(await OperatorViews.MetricsAsync(grains, info));
     }
+
+    private static JobOverview Overview(JobInfo j) => new(j.Name, j.Status, j.Generation, j.Restarts, j.Parallelism, j.StartedAt, j.LastCompletedCheckpoint);
 
     /// <summary>A job the cluster does not know answers 404; any other refusal of the job manager 409, with its message.</summary>
     private static async ValueTask<object?> AnswerJobErrorsAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)

@@ -21,7 +21,8 @@ internal static class OperatorViews
         var running = job.Status is JobStatus.Running or JobStatus.Draining;
         var operators = await Task.WhenAll(job.Operators.Select(async o =>
         {
-            var instances = await Task.WhenAll(Instances(o, job.Name).Select(t => running ? AskAsync(grains, t) : Task.FromResult(new InstanceMetrics(t, Running: false))));
+            var instances = await Task.WhenAll(
+                Instances(o, job.Name).Select(t => running ? AskAsync(grains, t) : Task.FromResult(new InstanceMetrics(t, Running: false))));
             var watermarks = instances.Where(i => i.CurrentInputWatermark is not null).Select(i => i.CurrentInputWatermark!.Value).ToList();
             return new OperatorMetricsView(
                 o.Uid,
@@ -40,7 +41,8 @@ internal static class OperatorViews
         return new OperatorsView(operators);
     }
 
-    private static IEnumerable<TaskId> Instances(OperatorInfo o, string job) => Enumerable.Range(0, o.Parallelism).Select(p => new TaskId(job, o.Uid, p));
+    private static IEnumerable<TaskId> Instances(OperatorInfo o, string job) =>
+        Enumerable.Range(0, o.Parallelism).Select(p => new TaskId(job, o.Uid, p));
 
     private static async Task<InstanceMetrics> AskAsync(IGrainFactory grains, TaskId task)
     {

@@ -60,7 +60,10 @@ public static partial class CheckpointWebHost
         return app;
     }
 
-    /// <summary>Adds the HTTP face's services: Kestrel on the configured address and port (or no server), authentication, health checks, metrics.</summary>
+    /// <summary>
+    /// Adds the HTTP face's services: Kestrel on the configured address and port (or no server), authentication, health
+    /// checks, metrics.
+    /// </summary>
     public static WebApplicationBuilder AddCheckpointHttp(this WebApplicationBuilder builder)
     {
         var section = builder.Configuration.GetSection(CheckpointHttpOptions.SectionName);
@@ -94,14 +97,16 @@ public static partial class CheckpointWebHost
         }
 
         builder.Services.AddRouting(); // a slim or empty builder has only its core
-        builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower)));
+        builder.Services.ConfigureHttpJsonOptions(json =>
+            json.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower)));
         AddAuthentication(builder.Services, options);
         builder.Services.AddHealthChecks()
             .AddCheck<SiloActiveHealthCheck>("silo", tags: ["ready"])
             .AddCheck<StorageHealthCheck>("storage", tags: ["ready"]);
         // No exporter, no listener: the instruments then cost nothing at all.
         var prometheus = options.Prometheus && options.Port != 0;
-        var otlp = !string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"] ?? Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_ENDPOINT"));
+        const string OtlpEndpoint = "OTEL_EXPORTER_OTLP_ENDPOINT";
+        var otlp = !string.IsNullOrWhiteSpace(builder.Configuration[OtlpEndpoint] ?? Environment.GetEnvironmentVariable(OtlpEndpoint));
         if (prometheus || otlp)
         {
             builder.Services.AddOpenTelemetry()
@@ -131,7 +136,8 @@ public static partial class CheckpointWebHost
         var options = app.Services.GetRequiredService<IOptions<CheckpointHttpOptions>>().Value;
         if (options.Port != 0 && !options.AuthenticationEnabled && options.Address is not ("127.0.0.1" or "::1"))
         {
-            LogOpenToNetwork(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(CheckpointWebHost)), options.Address, options.Port);
+            var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(CheckpointWebHost));
+            LogOpenToNetwork(logger, options.Address, options.Port);
         }
 
         if (options.Dashboard)
@@ -143,7 +149,11 @@ public static partial class CheckpointWebHost
         app.UseAuthorization();
         JobsApi.Map(app);
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = HealthResponse.WriteAsync });
-        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready"), ResponseWriter = HealthResponse.WriteAsync });
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions
+        {
+            Predicate = c => c.Tags.Contains("ready"),
+            ResponseWriter = HealthResponse.WriteAsync,
+        });
         if (options.Prometheus && options.Port != 0)
         {
             app.MapPrometheusScrapingEndpoint("/metrics").RequireAuthorization(HttpPolicies.Metrics);
@@ -179,7 +189,9 @@ public static partial class CheckpointWebHost
                     ValidAudience = jwt.Audience,
                     ValidateIssuer = !string.IsNullOrWhiteSpace(jwt.Issuer) || !string.IsNullOrWhiteSpace(jwt.Authority),
                     ValidIssuer = jwt.Issuer,
-                    IssuerSigningKey = jwt.SigningKey is { Length: > 0 } key ? new SymmetricSecurityKey(CheckpointHttpOptionsValidator.SigningKeyBytes(key)) : null,
+                    IssuerSigningKey = jwt.SigningKey is { Length: > 0 } key
+                        ? new SymmetricSecurityKey(CheckpointHttpOptionsValidator.SigningKeyBytes(key))
+                        : null,
                 };
             });
         }
@@ -187,6 +199,9 @@ public static partial class CheckpointWebHost
         services.AddAuthorization(authorization => HttpPolicies.Add(authorization, options));
     }
 
-    [LoggerMessage(EventId = 1, Level = LogLevel.Warning, Message = "The HTTP API listens on {Address}:{Port} without authentication: anyone who reaches it can stop jobs (set OrleansCheckpoint:Http:ApiKeys or Jwt)")]
+    [LoggerMessage(
+        EventId = 1,
+        Level = LogLevel.Warning,
+        Message = "The HTTP API listens on {Address}:{Port} without authentication: anyone who reaches it can stop jobs (set OrleansCheckpoint:Http:ApiKeys or Jwt)")]
     private static partial void LogOpenToNetwork(ILogger logger, string address, int port);
 }

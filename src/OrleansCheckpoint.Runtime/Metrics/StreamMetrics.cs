@@ -29,28 +29,58 @@ internal sealed class StreamMetrics
         CheckpointAlignment = meter.CreateHistogram<double>("orleanscheckpoint.checkpoint.alignment", "ms", "Alignment time of an instance");
 
         // Ingest. (No units on the names a scrape shows as they are: Prometheus would append one.)
-        EventsAccepted = meter.CreateCounter<long>("numEventsAccepted", description: "Events a source accepted from pushes, durable in its ingest log");
+        EventsAccepted = meter.CreateCounter<long>(
+            "numEventsAccepted", description: "Events a source accepted from pushes, durable in its ingest log");
         BytesLogged = meter.CreateCounter<long>("numBytesLogged", description: "Bytes (UTF-8) of the events a source logged");
-        PushLatency = meter.CreateHistogram<double>("pushLatency", description: "Milliseconds from a push reaching its source to its acknowledgement (durable)");
+        PushLatency = meter.CreateHistogram<double>(
+            "pushLatency", description: "Milliseconds from a push reaching its source to its acknowledgement (durable)");
 
         // Per job, with Flink's names.
-        JobGauge(meter, "lastCheckpointDuration", "Milliseconds from trigger to completion of the last completed checkpoint", j => j.Checkpoints?.LastCompleted?.DurationMs);
+        JobGauge(
+            meter,
+            "lastCheckpointDuration",
+            "Milliseconds from trigger to completion of the last completed checkpoint",
+            j => j.Checkpoints?.LastCompleted?.DurationMs);
         JobGauge(meter, "lastCheckpointSize", "Bytes the last completed checkpoint wrote", j => j.Checkpoints?.LastCompleted?.SizeBytes);
-        JobGauge(meter, "lastCheckpointFullSize", "Bytes of the last completed checkpoint's full state (snapshots are full: equal to lastCheckpointSize)", j => j.Checkpoints?.LastCompleted?.SizeBytes);
-        JobGauge(meter, "numberOfCompletedCheckpoints", "Checkpoints completed since the job manager was activated", j => j.Checkpoints?.Counts.Completed);
+        JobGauge(
+            meter,
+            "lastCheckpointFullSize",
+            "Bytes of the last completed checkpoint's full state (snapshots are full: equal to lastCheckpointSize)",
+            j => j.Checkpoints?.LastCompleted?.SizeBytes);
+        JobGauge(
+            meter,
+            "numberOfCompletedCheckpoints",
+            "Checkpoints completed since the job manager was activated",
+            j => j.Checkpoints?.Counts.Completed);
         JobGauge(meter, "numberOfFailedCheckpoints", "Checkpoints aborted since the job manager was activated", j => j.Checkpoints?.Counts.Failed);
         JobGauge(meter, "numberOfInProgressCheckpoints", "Checkpoints in progress", j => j.Checkpoints?.Counts.InProgress);
         JobGauge(meter, "numRestarts", "Restarts after failures since the job was started", j => j.Restarts);
-        JobGauge(meter, "restartingTime", "Milliseconds the restart under way has taken, or the last one took", j => j.RestartingTimeMs(_time.GetUtcNow()));
+        JobGauge(
+            meter,
+            "restartingTime",
+            "Milliseconds the restart under way has taken, or the last one took",
+            j => j.RestartingTimeMs(_time.GetUtcNow()));
 
         // Per operator instance, with Flink's names.
         InstanceGauge(meter, "numRecordsIn", "Records an instance took in (a source: events accepted or generated)", m => m.RecordsIn);
         InstanceGauge(meter, "numRecordsOut", "Records an instance sent downstream (a sink: committed to its output)", m => m.RecordsOut);
         InstanceGauge(meter, "numRecordsInPerSecond", "Records in per second over about the last second", m => m.RecordsInPerSecond);
         InstanceGauge(meter, "numRecordsOutPerSecond", "Records out per second over about the last second", m => m.RecordsOutPerSecond);
-        InstanceGauge(meter, "currentInputWatermark", "An instance's watermark (ms since the epoch): the smallest over its inputs", m => m.CurrentInputWatermark);
-        InstanceGauge(meter, "checkpointAlignmentTime", "Milliseconds an instance aligned its last acknowledged checkpoint", m => m.LastCheckpointAlignmentMs);
-        InstanceGauge(meter, "backPressuredTimeMsPerSecond", "Milliseconds per second an instance waited for downstream instances to take its output", m => m.BackPressuredTimeMsPerSecond);
+        InstanceGauge(
+            meter,
+            "currentInputWatermark",
+            "An instance's watermark (ms since the epoch): the smallest over its inputs",
+            m => m.CurrentInputWatermark);
+        InstanceGauge(
+            meter,
+            "checkpointAlignmentTime",
+            "Milliseconds an instance aligned its last acknowledged checkpoint",
+            m => m.LastCheckpointAlignmentMs);
+        InstanceGauge(
+            meter,
+            "backPressuredTimeMsPerSecond",
+            "Milliseconds per second an instance waited for downstream instances to take its output",
+            m => m.BackPressuredTimeMsPerSecond);
     }
 
     public Counter<long> CheckpointsCompleted { get; }
@@ -77,10 +107,12 @@ internal sealed class StreamMetrics
 
     public void AddInstance(TaskId task, IInstanceMetricsSource source) => _instances[task] = source;
 
-    public void RemoveInstance(TaskId task, IInstanceMetricsSource source) => _instances.TryRemove(new KeyValuePair<TaskId, IInstanceMetricsSource>(task, source));
+    public void RemoveInstance(TaskId task, IInstanceMetricsSource source) =>
+        _instances.TryRemove(new KeyValuePair<TaskId, IInstanceMetricsSource>(task, source));
 
     /// <summary>The tags of an instance's measurements.</summary>
-    public static System.Diagnostics.TagList Tags(TaskId task) => new() { { "job", task.Job }, { "operator", task.Operator }, { "partition", task.Partition } };
+    public static System.Diagnostics.TagList Tags(TaskId task) =>
+        new() { { "job", task.Job }, { "operator", task.Operator }, { "partition", task.Partition } };
 
     private void JobGauge(Meter meter, string name, string description, Func<JobGauges, double?> read) =>
         meter.CreateObservableGauge(name, () => _jobs.Values
