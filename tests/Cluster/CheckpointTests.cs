@@ -317,6 +317,44 @@ public sealed class CheckpointTests(ClusterFixture fixture)
         }
     }
 
+    [Fact]
+    public async Task A_completion_whose_answer_was_lost_after_it_landed_keeps_the_checkpoint_s_files_and_the_job_restores_it()
+    {
+        const string job = "chk-lost-completion";
+        await using var driver = new JobDriver(fixture.Client, job);
+        var info = await driver.StartAsync(2, new CheckpointSettings { Interval = TimeSpan.FromHours(1), Timeout = TimeSpan.FromHours(1), Retained = 1, TolerableFailures = 5 });
+        var requests = new RequestGenerator(seed: 13).Take(3_000).ToList();
+        await driver.PushAsync(requests.Take(1_000).Select(RequestGenerator.ToJsonLine));
+        await CheckpointByHandAsync(driver);
+        await driver.PushAsync(requests.Skip(1_000).Take(1_000).Select(RequestGenerator.ToJsonLine));
+
+        // Checkpoint N's last snapshot is held until its trigger's state write is done; then the write that records N
+        // as completed lands, but its answer is an error: the coordinator cannot tell whether N completed.
+        var hold = FaultInjectingGrainStorage.HoldWrites((state, key) => key == $"{job}/window-counts/0" && state.StartsWith("chk-", StringComparison.Ordinal));
+        var second = (await driver.Coordinator.TriggerCheckpointAsync())!.Value;
+        await Eventually.TrueAsync(() => Task.FromResult(hold.Matched == 1), "the held snapshot");
+        using (var lost = FaultInjectingGrainStorage.LoseAnswer((state, key) => key == job && state == "job"))
+        {
+            hold.Dispose();
+            await Eventually.TrueAsync(() => Task.FromResult(lost.Matched == 1), "the completion's state write");
+            await Task.Delay(300);
+        }
+
+        // The stored state lists N (and only N: one retained), so N's files must still be there.
+        Assert.Equal(Instances(info) + 1, FilesOf(await fixture.CheckpointBlobsAsync(), job, second).Count);
+
+        // And a failure restores N.
+        await fixture.Cluster.DeactivateAsync(fixture.Client.GetGrain<IOperatorGrain>($"{job}/endpoint-totals/0"));
+        var recovered = await Eventually.ValueAsync(() => driver.Manager.GetInfoAsync(), i => i.Restarts >= 1 && i.Status is JobStatus.Running or JobStatus.Failed, "the job to recover");
+        Assert.Equal((JobStatus.Running, (long?)second), (recovered.Status, recovered.RestoredCheckpoint));
+        await driver.PushAsync(requests.Skip(2_000).Select(RequestGenerator.ToJsonLine), retryFor: TimeSpan.FromSeconds(60));
+        Assert.Equal(JobStatus.Finished, (await driver.DrainAsync()).Status);
+        foreach (var (endpoint, count) in RequestOracle.Totals(requests))
+        {
+            Assert.Equal(count.ToString(System.Globalization.CultureInfo.InvariantCulture), (await driver.Manager.QueryAsync(endpoint)).ValueJson);
+        }
+    }
+
     private static async Task<bool> CompletedAsync(JobDriver driver, long id)
     {
         var stats = await Eventually.ValueAsync(

@@ -41,7 +41,7 @@ public static class FaultInjectingSegmentStore
     {
         public Task<IReadOnlyList<long>> ListAsync(CancellationToken cancellation) => inner.ListAsync(cancellation);
 
-        public async Task CreateAsync(long startOffset, byte[] content, CancellationToken cancellation)
+        public async Task<string> WriteAsync(long startOffset, byte[] content, string? replacing, CancellationToken cancellation)
         {
             var fault = _fault;
             var fail = fault is not null && fault.Match(partition) && Interlocked.Decrement(ref fault.Remaining) >= 0;
@@ -51,15 +51,20 @@ public static class FaultInjectingSegmentStore
                 throw new IOException($"injected failure before writing segment {startOffset} of {partition}");
             }
 
-            await inner.CreateAsync(startOffset, content, cancellation);
+            var etag = await inner.WriteAsync(startOffset, content, replacing, cancellation);
             if (fail)
             {
                 Interlocked.Increment(ref fault!.Failed);
                 throw new IOException($"injected failure after writing segment {startOffset} of {partition} (the answer was lost)");
             }
+
+            return etag;
         }
 
-        public Task<byte[]> ReadAsync(long startOffset, CancellationToken cancellation) => inner.ReadAsync(startOffset, cancellation);
+        public Task<string> ClaimAsync(long startOffset, byte[] content, string? replacing, CancellationToken cancellation) =>
+            inner.ClaimAsync(startOffset, content, replacing, cancellation);
+
+        public Task<StoredSegment> ReadAsync(long startOffset, CancellationToken cancellation) => inner.ReadAsync(startOffset, cancellation);
 
         public Task DeleteAsync(long startOffset, CancellationToken cancellation) => inner.DeleteAsync(startOffset, cancellation);
     }

@@ -131,6 +131,44 @@ public sealed class CheckpointCoordinatorTests
     }
 
     [Fact]
+    public async Task A_completion_write_whose_answer_was_lost_after_it_landed_completes_the_checkpoint_and_deletes_nothing_of_it()
+    {
+        var coordinator = Coordinator(new CheckpointSettings { TolerableFailures = 0, Retained = 1 });
+        var first = (await coordinator.TriggerAsync())!.Value;
+        await coordinator.AcknowledgeAsync(Handle(Source, first));
+        await coordinator.AcknowledgeAsync(Handle(Sink, first));
+        var id = (await coordinator.TriggerAsync())!.Value;
+        (_environment.PersistCompletedFailure, _environment.RecordedAfterFailure) = (new IOException("the answer was lost"), true);
+
+        await coordinator.AcknowledgeAsync(Handle(Source, id));
+        await coordinator.AcknowledgeAsync(Handle(Sink, id));
+
+        Assert.Equal([first, id], _environment.Completed);
+        Assert.Equal(id, coordinator.LatestCompleted!.Id);
+        Assert.DoesNotContain(_environment.Deleted, d => d.Id == id); // the stored state lists it: its files stay
+        Assert.Contains(_environment.Deleted, d => d.Id == first); // and retention goes on
+        Assert.Null(_environment.FailureReason);
+        Assert.Equal(CheckpointStatus.Completed, coordinator.Stats.Recent().First(s => s.Id == id).Status);
+    }
+
+    [Fact]
+    public async Task A_completion_write_whose_outcome_cannot_be_read_back_aborts_the_checkpoint_here_but_deletes_nothing()
+    {
+        var coordinator = Coordinator(new CheckpointSettings { TolerableFailures = 5 });
+        var id = (await coordinator.TriggerAsync())!.Value;
+        (_environment.PersistCompletedFailure, _environment.RecordedAfterFailure) = (new IOException("storage is down"), null);
+
+        await coordinator.AcknowledgeAsync(Handle(Source, id));
+        await coordinator.AcknowledgeAsync(Handle(Sink, id));
+
+        Assert.Empty(_environment.Completed);
+        Assert.Equal([id], _environment.Aborted);
+        Assert.Empty(_environment.Deleted); // the stored state may list it: a later activation restores from it
+        Assert.Empty(_environment.DeletedManifests);
+        Assert.Contains("its files are kept", coordinator.Stats.Recent().Single().FailureReason);
+    }
+
+    [Fact]
     public async Task A_checkpoint_whose_completion_cannot_be_persisted_is_aborted_cleanly_and_counted_as_a_failure()
     {
         var coordinator = Coordinator(new CheckpointSettings { TolerableFailures = 0 });
@@ -172,7 +210,7 @@ public sealed class CheckpointCoordinatorTests
         Assert.Equal(CheckpointStatus.Aborted, stats.Status);
         Assert.Contains("its manifest could not be written: container gone", stats.FailureReason);
         Assert.Equal([id], _environment.Aborted);
-        Assert.Empty(_environment.DeletedManifests);
+        Assert.Equal([SnapshotStore.ManifestStateName(id)], _environment.DeletedManifests); // in case the write landed and only its answer was lost
         Assert.NotNull(await coordinator.TriggerAsync()); // the concurrency slot is free again
     }
 
@@ -262,16 +300,26 @@ public sealed class CheckpointCoordinatorTests
             return Task.FromResult(SnapshotStore.ManifestStateName(manifest.CheckpointId));
         }
 
+        /// <summary>What reading the stored state back says after a failed completion write (false: not recorded).</summary>
+        public bool? RecordedAfterFailure { get; set; } = false;
+
         public Task PersistCompletedAsync(long lastCheckpointId, IReadOnlyList<CompletedCheckpoint> retained)
         {
             if (PersistCompletedFailure is not null)
             {
+                if (RecordedAfterFailure == true)
+                {
+                    Retained = [.. retained]; // it landed; only the answer was lost
+                }
+
                 return Task.FromException(PersistCompletedFailure);
             }
 
             Retained = [.. retained];
             return Task.CompletedTask;
         }
+
+        public Task<bool?> IsRecordedCompletedAsync(long checkpointId) => Task.FromResult(RecordedAfterFailure);
 
         public Task NotifyCompleteAsync(long checkpointId, long oldestRetained)
         {

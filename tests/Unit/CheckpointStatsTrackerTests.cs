@@ -95,6 +95,8 @@ public sealed class CheckpointStatsTrackerTests
 
         public Task PersistCompletedAsync(long lastCheckpointId, IReadOnlyList<CompletedCheckpoint> retained) => Task.CompletedTask;
 
+        public Task<bool?> IsRecordedCompletedAsync(long checkpointId) => Task.FromResult<bool?>(false);
+
         public Task NotifyCompleteAsync(long checkpointId, long oldestRetained) => Task.CompletedTask;
 
         public Task NotifyAbortAsync(long checkpointId) => Task.CompletedTask;

@@ -35,7 +35,7 @@ public sealed class IngestLogTests
         Assert.Equal(2, store.Writes); // one write for the first push, one for the three that arrived during it
         var segments = await store.ListAsync(CancellationToken.None);
         Assert.Equal([0L, 1L], segments);
-        Assert.Equal(["b1", "b2", "c1", "a2", "a3"], Lines(await new IngestLog(store, Serializer).OpenAsync(1, null, CancellationToken.None)));
+        Assert.Equal(["b1", "b2", "c1", "a2", "a3"], Lines(await new IngestLog(store, Serializer).OpenAsync(1, null, generation: 1, CancellationToken.None)));
         Assert.Equal(["a1", "b1", "b2", "c1", "a2", "a3"], ingest.Queued);
         ingest.Stop();
     });
@@ -45,7 +45,7 @@ public sealed class IngestLogTests
     {
         var store = new MemorySegmentStore();
         var log = new IngestLog(store, Serializer);
-        await log.OpenAsync(0, null, CancellationToken.None);
+        await log.OpenAsync(0, null, generation: 1, CancellationToken.None);
         PushBatch[][] segments =
         [
             [Batch("p", 1, 3), Batch("q", 1, 2)],
@@ -61,7 +61,7 @@ public sealed class IngestLogTests
         foreach (var offset in new[] { 0, 3, 5, 9, 10, 13 })
         {
             var reopened = new IngestLog(store, Serializer);
-            var replay = await reopened.OpenAsync(offset, null, CancellationToken.None);
+            var replay = await reopened.OpenAsync(offset, null, generation: 1, CancellationToken.None);
             Assert.Equal(all.Skip(offset), Lines(replay)); // exactly the events from the offset, in log order
             Assert.Equal(13, reopened.EndOffset);
             Assert.Equal(new Dictionary<string, long> { ["p"] = 3, ["q"] = 2 }, reopened.ProducerSequences); // the whole log's producers
@@ -73,12 +73,12 @@ public sealed class IngestLogTests
     {
         var store = new MemorySegmentStore();
         var log = new IngestLog(store, Serializer);
-        await log.OpenAsync(0, null, CancellationToken.None);
+        await log.OpenAsync(0, null, generation: 1, CancellationToken.None);
         await log.AppendAsync([Batch("p", 1, 3), Batch("p", 2, 4)], CancellationToken.None);
 
-        var inside = await Assert.ThrowsAsync<InvalidOperationException>(() => new IngestLog(store, Serializer).OpenAsync(5, null, CancellationToken.None));
+        var inside = await Assert.ThrowsAsync<InvalidOperationException>(() => new IngestLog(store, Serializer).OpenAsync(5, null, generation: 1, CancellationToken.None));
         Assert.Equal("Offset 5 falls inside a batch of the ingest log (at 3); checkpoints are taken between batches.", inside.Message);
-        var past = await Assert.ThrowsAsync<InvalidOperationException>(() => new IngestLog(store, Serializer).OpenAsync(8, null, CancellationToken.None));
+        var past = await Assert.ThrowsAsync<InvalidOperationException>(() => new IngestLog(store, Serializer).OpenAsync(8, null, generation: 1, CancellationToken.None));
         Assert.Contains("ends at offset 7, before the checkpoint's offset 8", past.Message);
     }
 
@@ -100,7 +100,7 @@ public sealed class IngestLogTests
         // One restored from a checkpoint at offset 4, after the segments of p's batches were truncated: the
         // checkpoint's sequences still recognise the retry.
         var truncating = new IngestLog(store, Serializer);
-        await truncating.OpenAsync(0, null, CancellationToken.None);
+        await truncating.OpenAsync(0, null, generation: 1, CancellationToken.None);
         Assert.Equal(2, await truncating.TruncateBeforeAsync(4, CancellationToken.None));
         var third = new Harness(store, offset: 4, known: new Dictionary<string, long> { ["p"] = 2, ["q"] = 1 });
         Assert.True((await third.Push("p", 2, "e3")).Duplicate);
@@ -108,7 +108,7 @@ public sealed class IngestLogTests
         third.Stop();
 
         Assert.Equal(4, store.Writes); // e1 e2 | e3 | e4 | e5: no retry was logged again
-        Assert.Equal(["e5"], Lines(await new IngestLog(store, Serializer).OpenAsync(4, null, CancellationToken.None)));
+        Assert.Equal(["e5"], Lines(await new IngestLog(store, Serializer).OpenAsync(4, null, generation: 1, CancellationToken.None)));
     });
 
     [Fact]
@@ -121,15 +121,55 @@ public sealed class IngestLogTests
 
         var push = stale.Push("q", 1, "stale");
         var error = await Assert.ThrowsAsync<StreamJobException>(() => push);
-        Assert.Equal("The push was not logged: The ingest log already has a segment at offset 0: another activation of this source writes to it.", error.Message);
+        Assert.Equal("The push was not logged: The ingest log was written at offset 0 by another writer: another activation of this source writes to it.", error.Message);
         var fenced = await Assert.ThrowsAsync<IngestLogFencedException>(() => stale.Running);
         Assert.Contains("another activation of this source writes to it", fenced.Message);
         var refused = await Assert.ThrowsAsync<StreamJobException>(() => stale.Push("q", 2, "later")); // the stale writer takes no more
         Assert.StartsWith("The ingest log of this source failed", refused.Message);
 
-        Assert.Equal(["current"], Lines(await new IngestLog(store, Serializer).OpenAsync(0, null, CancellationToken.None))); // not overwritten
+        Assert.Equal(["current"], Lines(await new IngestLog(store, Serializer).OpenAsync(0, null, generation: 1, CancellationToken.None))); // not overwritten
         current.Stop();
     });
+
+    [Fact]
+    public async Task A_writer_that_opened_the_log_before_a_newer_writer_opened_it_can_no_longer_append()
+    {
+        var store = new MemorySegmentStore();
+        var stale = new IngestLog(store, Serializer);
+        await stale.OpenAsync(0, null, generation: 1, CancellationToken.None);
+        await stale.AppendAsync([Batch("p", 1, 2)], CancellationToken.None);
+
+        var current = new IngestLog(store, Serializer); // a newer activation: it replays what the log holds
+        Assert.Equal(2, Lines(await current.OpenAsync(0, null, generation: 1, CancellationToken.None)).Count);
+
+        // The stale writer is at the true end of the log, but the newer one claimed it: its append (and acknowledgement) fails.
+        var fenced = await Assert.ThrowsAsync<IngestLogFencedException>(() => stale.AppendAsync([Batch("q", 1, 1)], CancellationToken.None));
+        Assert.Contains("another activation of this source writes to it", fenced.Message);
+        await current.AppendAsync([Batch("r", 1, 3)], CancellationToken.None);
+
+        var replay = await new IngestLog(store, Serializer).OpenAsync(0, null, generation: 1, CancellationToken.None);
+        Assert.Equal(["p", "r"], replay.Select(b => b.ProducerId));
+    }
+
+    [Fact]
+    public async Task A_log_whose_segments_before_or_after_the_restore_offset_are_missing_is_refused_naming_the_missing_events()
+    {
+        var store = new MemorySegmentStore();
+        var log = new IngestLog(store, Serializer);
+        await log.OpenAsync(0, null, generation: 1, CancellationToken.None);
+        foreach (var sequence in new[] { 1, 2, 3 })
+        {
+            await log.AppendAsync([Batch("p", sequence, 4)], CancellationToken.None); // segments at 0, 4 and 8
+        }
+
+        await store.DeleteAsync(4, CancellationToken.None);
+        var gap = await Assert.ThrowsAsync<InvalidOperationException>(() => new IngestLog(store, Serializer).OpenAsync(0, null, generation: 1, CancellationToken.None));
+        Assert.Contains("no events from offset 4 to 8", gap.Message);
+        await store.DeleteAsync(0, CancellationToken.None);
+        var head = await Assert.ThrowsAsync<InvalidOperationException>(() => new IngestLog(store, Serializer).OpenAsync(2, null, generation: 1, CancellationToken.None));
+        Assert.Contains("no events from offset 2 to 8", head.Message);
+        Assert.Single(await new IngestLog(store, Serializer).OpenAsync(8, null, generation: 1, CancellationToken.None)); // from the last segment on, nothing is missing
+    }
 
     [Fact]
     public Task A_producers_pushes_are_numbered_from_one_a_retry_is_a_duplicate_and_a_gap_is_refused_not_taken_for_a_retry() => OnOneScheduler(async () =>
@@ -156,7 +196,7 @@ public sealed class IngestLogTests
         await inFlight;
         await next;
 
-        Assert.Equal(["e1", "e2", "e3", "e4"], Lines(await new IngestLog(store, Serializer).OpenAsync(0, null, CancellationToken.None)));
+        Assert.Equal(["e1", "e2", "e3", "e4"], Lines(await new IngestLog(store, Serializer).OpenAsync(0, null, generation: 1, CancellationToken.None)));
         ingest.Stop();
     });
 
@@ -186,7 +226,7 @@ public sealed class IngestLogTests
         Assert.True(total > 10 * budget, $"the producers push {total} bytes, well over the budget");
         Assert.InRange(ingest.Ingest.PeakPendingBytes, budget - 200, budget); // it filled up to the budget and never beyond
         Assert.Equal(0, ingest.Ingest.PendingBytes);
-        var logged = Lines(await new IngestLog(store, Serializer).OpenAsync(0, null, CancellationToken.None));
+        var logged = Lines(await new IngestLog(store, Serializer).OpenAsync(0, null, generation: 1, CancellationToken.None));
         Assert.Equal(pushed.SelectMany(p => p).SelectMany(l => l).Order(StringComparer.Ordinal), logged.Order(StringComparer.Ordinal)); // each event once
         foreach (var producer in Enumerable.Range(0, producers))
         {
@@ -218,7 +258,7 @@ public sealed class IngestLogTests
         await accepted;
 
         Assert.Equal(["0123456789"], ingest.Queued); // the accepted push is queued before the end; the refused one is not
-        Assert.Equal(["0123456789"], Lines(await new IngestLog(store, Serializer).OpenAsync(0, null, CancellationToken.None)));
+        Assert.Equal(["0123456789"], Lines(await new IngestLog(store, Serializer).OpenAsync(0, null, generation: 1, CancellationToken.None)));
         ingest.Stop();
     });
 
@@ -289,7 +329,7 @@ public sealed class IngestLogTests
 
         private async Task OpenAndRunAsync(long offset, IReadOnlyDictionary<string, long>? known)
         {
-            await Ingest.OpenAsync(offset, known, CancellationToken.None);
+            await Ingest.OpenAsync(offset, known, generation: 1, CancellationToken.None);
             try
             {
                 await Ingest.RunAsync(generation: 1, _stop.Token);
@@ -307,13 +347,16 @@ public sealed class IngestLogTests
 
         public Task<IReadOnlyList<long>> ListAsync(CancellationToken cancellation) => inner.ListAsync(cancellation);
 
-        public virtual async Task CreateAsync(long startOffset, byte[] content, CancellationToken cancellation)
+        public virtual async Task<string> WriteAsync(long startOffset, byte[] content, string? replacing, CancellationToken cancellation)
         {
             Writes++;
-            await inner.CreateAsync(startOffset, content, cancellation);
+            return await inner.WriteAsync(startOffset, content, replacing, cancellation);
         }
 
-        public Task<byte[]> ReadAsync(long startOffset, CancellationToken cancellation) => inner.ReadAsync(startOffset, cancellation);
+        public Task<string> ClaimAsync(long startOffset, byte[] content, string? replacing, CancellationToken cancellation) =>
+            inner.ClaimAsync(startOffset, content, replacing, cancellation);
+
+        public Task<StoredSegment> ReadAsync(long startOffset, CancellationToken cancellation) => inner.ReadAsync(startOffset, cancellation);
 
         public Task DeleteAsync(long startOffset, CancellationToken cancellation) => inner.DeleteAsync(startOffset, cancellation);
     }
@@ -330,21 +373,21 @@ public sealed class IngestLogTests
 
         public void Release() => _release.TrySetResult();
 
-        public override async Task CreateAsync(long startOffset, byte[] content, CancellationToken cancellation)
+        public override async Task<string> WriteAsync(long startOffset, byte[] content, string? replacing, CancellationToken cancellation)
         {
             _started.TrySetResult();
             await _release.Task;
-            await base.CreateAsync(startOffset, content, cancellation);
+            return await base.WriteAsync(startOffset, content, replacing, cancellation);
         }
     }
 
     /// <summary>Takes a while for each segment write, so that pushes pile up behind it.</summary>
     private sealed class SlowStore(ISegmentStore inner, TimeSpan delay) : CountingStore(inner)
     {
-        public override async Task CreateAsync(long startOffset, byte[] content, CancellationToken cancellation)
+        public override async Task<string> WriteAsync(long startOffset, byte[] content, string? replacing, CancellationToken cancellation)
         {
             await Task.Delay(delay, cancellation);
-            await base.CreateAsync(startOffset, content, cancellation);
+            return await base.WriteAsync(startOffset, content, replacing, cancellation);
         }
     }
 }

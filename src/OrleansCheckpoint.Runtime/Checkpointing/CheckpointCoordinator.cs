@@ -25,6 +25,12 @@ internal interface ICheckpointEnvironment
     /// <summary>Persists the retained completed checkpoints; when it throws, nothing of it is kept (in memory either).</summary>
     Task PersistCompletedAsync(long lastCheckpointId, IReadOnlyList<CompletedCheckpoint> retained);
 
+    /// <summary>
+    /// After <see cref="PersistCompletedAsync"/> threw: reads the stored state back (the write may have landed, only its
+    /// answer lost) and says whether it records <paramref name="checkpointId"/> as completed; null when it cannot be read.
+    /// </summary>
+    Task<bool?> IsRecordedCompletedAsync(long checkpointId);
+
     Task NotifyCompleteAsync(long checkpointId, long oldestRetained);
 
     Task NotifyAbortAsync(long checkpointId);
@@ -183,25 +189,48 @@ internal sealed partial class CheckpointCoordinator
         {
             Job = _environment.Job, CheckpointId = pending.Id, Generation = pending.Generation, TriggeredAt = pending.TriggeredAt, CompletedAt = completedAt, Snapshots = handles,
         };
-        string? manifestStateName = null;
-        IReadOnlyList<CompletedCheckpoint> evicted;
+        string manifestStateName;
         try
         {
             manifestStateName = await _environment.WriteManifestAsync(manifest);
-            var completed = new CompletedCheckpoint(pending.Id, pending.Generation, pending.TriggeredAt, completedAt, manifestStateName, handles);
-            var (retained, evictedByIt) = _store.With(completed);
-            await _environment.PersistCompletedAsync(LastCheckpointId, retained);
-            _store.Accept(retained);
-            evicted = evictedByIt;
         }
         catch (Exception e)
         {
-            // Not durable as completed: abort it like any failed checkpoint (instances told, its files and manifest deleted).
-            var what = manifestStateName is null ? "its manifest could not be written" : "it could not be recorded as completed";
-            await DiscardAsync(pending, $"checkpoint {pending.Id} failed to complete: {what}: {e.Message}", countsAsFailure: true, manifestStateName);
+            // Not recorded as completed anywhere: abort it like any failed checkpoint (instances told, its files deleted,
+            // the manifest too, in case the write landed and only its answer was lost).
+            await DiscardAsync(pending, $"checkpoint {pending.Id} failed to complete: its manifest could not be written: {e.Message}", countsAsFailure: true, SnapshotStore.ManifestStateName(pending.Id));
             return;
         }
 
+        var completed = new CompletedCheckpoint(pending.Id, pending.Generation, pending.TriggeredAt, completedAt, manifestStateName, handles);
+        var (retained, evicted) = _store.With(completed);
+        try
+        {
+            await _environment.PersistCompletedAsync(LastCheckpointId, retained);
+        }
+        catch (Exception e)
+        {
+            // The outcome is unknown: the stored state decides. Its files are deleted only if it does not list the
+            // checkpoint; if it cannot be read either, nothing is deleted (it may be listed, and restored from later).
+            var reason = $"checkpoint {pending.Id} failed to complete: it could not be recorded as completed: {e.Message}";
+            switch (await _environment.IsRecordedCompletedAsync(pending.Id))
+            {
+                case true:
+                    LogCompletedAfterAll(_logger, _environment.Job, pending.Id, e.Message);
+                    break;
+                case false:
+                    await DiscardAsync(pending, reason, countsAsFailure: true, manifestStateName);
+                    return;
+                default:
+                    pending.Discard();
+                    Stats.OnAborted(pending, $"{reason}; whether it was recorded is unknown, so its files are kept");
+                    LogAborted(_logger, _environment.Job, pending.Id, reason);
+                    await _environment.NotifyAbortAsync(pending.Id);
+                    return;
+            }
+        }
+
+        _store.Accept(retained);
         _failures.OnSuccess();
         _lastFinished = completedAt;
         Stats.OnCompleted(pending);
@@ -269,6 +298,9 @@ internal sealed partial class CheckpointCoordinator
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Job {Job}: completed checkpoint {CheckpointId} in {DurationMs:0.0} ms, {SizeBytes} bytes")]
     private static partial void LogCompleted(ILogger logger, string job, long checkpointId, double durationMs, long sizeBytes);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {Job}: checkpoint {CheckpointId} was recorded as completed although the write's answer was an error ({Error})")]
+    private static partial void LogCompletedAfterAll(ILogger logger, string job, long checkpointId, string error);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job {Job}: aborted checkpoint {CheckpointId}: {Reason}")]
     private static partial void LogAborted(ILogger logger, string job, long checkpointId, string reason);

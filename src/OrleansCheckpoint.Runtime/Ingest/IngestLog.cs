@@ -1,44 +1,31 @@
 using Azure;
-using Azure.Storage.Blobs;
-using Azure.Storage.Blobs.Models;
 using Orleans.Serialization;
 using OrleansCheckpoint.Messages;
 
 namespace OrleansCheckpoint.Runtime.Ingest;
 
-/// <summary>One segment of an ingest log: consecutive push batches, starting at <see cref="StartOffset"/> (in events).</summary>
-[GenerateSerializer, Immutable]
-internal sealed record LogSegment([property: Id(0)] long StartOffset, [property: Id(1)] IReadOnlyList<PushBatch> Batches)
-{
-    public long EventCount => Batches.Sum(b => (long)b.Lines.Length);
-}
-
-/// <summary>Where segments are kept: blob storage, or memory for unit tests.</summary>
-internal interface ISegmentStore
-{
-    /// <summary>The start offsets of the stored segments, ascending.</summary>
-    Task<IReadOnlyList<long>> ListAsync(CancellationToken cancellation);
-
-    /// <summary>Creates a segment; fails if one with that start offset exists (another writer got there first).</summary>
-    Task CreateAsync(long startOffset, byte[] content, CancellationToken cancellation);
-
-    Task<byte[]> ReadAsync(long startOffset, CancellationToken cancellation);
-
-    Task DeleteAsync(long startOffset, CancellationToken cancellation);
-}
-
-/// <summary>A write to the ingest log was refused because a segment already exists at that offset: another writer (a stale activation) owns it.</summary>
-internal sealed class IngestLogFencedException(string message) : Exception(message);
-
 /// <summary>
-/// The durable, replayable log of one source partition. Events are appended as segments (one per group
-/// commit), each a create-only blob named by its first offset, so two writers can never both append at the
-/// same offset: the stale one fails. The log remembers, per producer, the last batch sequence it holds, so a
-/// retried push is recognised even when it was acknowledged after the last checkpoint.
+/// The durable, replayable log of one source partition. Events are appended as segments (one per group commit), each
+/// named by its first offset and written conditionally, so two writers never both append at one offset.
+/// <para>
+/// Single writer: opening the log claims its end for the opener — a claim is an empty segment at the end offset, with the
+/// opener's generation, that the opener's first append replaces (If-Match). A writer that opened the log earlier can
+/// append nowhere after that: at the end offset it knows, the claim (or a newer segment) is in its way, so it cannot
+/// acknowledge a push the newer writer would never replay. An opener that finds the end written or claimed by a newer
+/// generation is itself stale, and is refused.
+/// </para>
+/// <para>
+/// Opening also checks that the segments from the restore offset on follow each other without a gap: a missing one
+/// would make the replay skip acknowledged events silently, so it is refused, naming them. The log remembers, per
+/// producer, the last batch sequence it holds, so a retried push is recognised even when it was acknowledged after the
+/// last checkpoint.
+/// </para>
 /// </summary>
-internal sealed class IngestLog(ISegmentStore segments, Serializer serializer)
+internal sealed class IngestLog(ISegmentStore segments, Serializer serializer, string name = "the ingest log")
 {
     private readonly SortedDictionary<long, long> _segments = []; // start offset → event count, of the segments known
+    private (long Offset, string ETag)? _claim; // this writer's claim of the end, until its first append replaces it
+    private long _generation;
 
     public long EndOffset { get; private set; }
 
@@ -46,59 +33,36 @@ internal sealed class IngestLog(ISegmentStore segments, Serializer serializer)
     public Dictionary<string, long> ProducerSequences { get; } = [];
 
     /// <summary>
-    /// Finds the end of the log and reads the segments from <paramref name="fromOffset"/> on, returning their
-    /// batches (to replay) and learning their producers' sequences on top of <paramref name="knownSequences"/>
-    /// (the sequences of the events before <paramref name="fromOffset"/>, from a checkpoint).
+    /// Finds the end of the log, reads the segments from <paramref name="fromOffset"/> on, returning their batches (to
+    /// replay) and learning their producers' sequences on top of <paramref name="knownSequences"/> (the sequences of the
+    /// events before <paramref name="fromOffset"/>, from a checkpoint), and claims the end for the writer of
+    /// <paramref name="generation"/>.
     /// </summary>
-    public async Task<IReadOnlyList<PushBatch>> OpenAsync(long fromOffset, IReadOnlyDictionary<string, long>? knownSequences, CancellationToken cancellation)
+    public async Task<IReadOnlyList<PushBatch>> OpenAsync(long fromOffset, IReadOnlyDictionary<string, long>? knownSequences, long generation, CancellationToken cancellation)
     {
-        ProducerSequences.Clear();
-        foreach (var (producer, sequence) in knownSequences ?? new Dictionary<string, long>())
+        _generation = generation;
+        while (true)
         {
-            ProducerSequences[producer] = sequence;
-        }
-
-        _segments.Clear();
-        var replay = new List<PushBatch>();
-        var starts = await segments.ListAsync(cancellation);
-        EndOffset = 0;
-        for (var i = 0; i < starts.Count; i++)
-        {
-            var start = starts[i];
-            var next = i + 1 < starts.Count ? starts[i + 1] : long.MaxValue;
-            if (next <= fromOffset)
+            var (replay, last) = await ReadAsync(fromOffset, knownSequences, cancellation);
+            if (last is { Segment.Writer: var writer } && writer > generation)
             {
-                _segments[start] = next - start; // wholly before the replay point: its size is known from its neighbour
-                continue;
+                throw new IngestLogFencedException(
+                    $"{Capitalized} is written by generation {writer}, newer than {generation}: another activation of this source writes to it.");
             }
 
-            var segment = Deserialize(await segments.ReadAsync(start, cancellation));
-            _segments[start] = segment.EventCount;
-            var offset = start;
-            foreach (var batch in segment.Batches)
+            try
             {
-                if (offset >= fromOffset)
-                {
-                    replay.Add(batch);
-                }
-                else if (offset + batch.Lines.Length > fromOffset)
-                {
-                    throw new InvalidOperationException($"Offset {fromOffset} falls inside a batch of the ingest log (at {offset}); checkpoints are taken between batches.");
-                }
-
-                Remember(batch);
-                offset += batch.Lines.Length;
+                var claim = serializer.SerializeToArray(new LogSegment(EndOffset, [], generation));
+                var etag = await segments.ClaimAsync(EndOffset, claim, last is { Segment.IsClaim: true } ? last.Value.ETag : null, cancellation);
+                _claim = (EndOffset, etag);
+                _segments[EndOffset] = 0;
+                return replay;
             }
-
-            EndOffset = start + segment.EventCount;
+            catch (RequestFailedException e) when (IsConflict(e))
+            {
+                // Another writer wrote at the end meanwhile: read the log again.
+            }
         }
-
-        if (fromOffset > EndOffset)
-        {
-            throw new InvalidOperationException($"The ingest log ends at offset {EndOffset}, before the checkpoint's offset {fromOffset}: segments are missing.");
-        }
-
-        return replay;
     }
 
     /// <summary>
@@ -114,14 +78,17 @@ internal sealed class IngestLog(ISegmentStore segments, Serializer serializer)
     /// <summary>Appends <paramref name="batches"/> as one segment; returns its start offset once it is durable.</summary>
     public async Task<long> AppendAsync(IReadOnlyList<PushBatch> batches, CancellationToken cancellation)
     {
-        var segment = new LogSegment(EndOffset, batches);
+        var segment = new LogSegment(EndOffset, batches, _generation);
         try
         {
-            await segments.CreateAsync(segment.StartOffset, serializer.SerializeToArray(segment), cancellation);
+            var replacing = _claim is { } claim && claim.Offset == segment.StartOffset ? claim.ETag : null;
+            await segments.WriteAsync(segment.StartOffset, serializer.SerializeToArray(segment), replacing, cancellation);
+            _claim = null;
         }
-        catch (RequestFailedException e) when (e.Status == 409 || e.ErrorCode == BlobErrorCode.BlobAlreadyExists)
+        catch (RequestFailedException e) when (IsConflict(e))
         {
-            throw new IngestLogFencedException($"The ingest log already has a segment at offset {segment.StartOffset}: another activation of this source writes to it.");
+            throw new IngestLogFencedException(
+                $"{Capitalized} was written at offset {segment.StartOffset} by another writer: another activation of this source writes to it.");
         }
 
         _segments[segment.StartOffset] = segment.EventCount;
@@ -156,86 +123,85 @@ internal sealed class IngestLog(ISegmentStore segments, Serializer serializer)
         return deleted;
     }
 
+    private string Capitalized => string.Concat(name[..1].ToUpperInvariant(), name[1..]);
+
+    /// <summary>Reads the log from <paramref name="fromOffset"/> on; returns the batches to replay and the last segment, if any.</summary>
+    private async Task<(List<PushBatch> Replay, (LogSegment Segment, string ETag)? Last)> ReadAsync(
+        long fromOffset, IReadOnlyDictionary<string, long>? knownSequences, CancellationToken cancellation)
+    {
+        ProducerSequences.Clear();
+        foreach (var (producer, sequence) in knownSequences ?? new Dictionary<string, long>())
+        {
+            ProducerSequences[producer] = sequence;
+        }
+
+        _segments.Clear();
+        var replay = new List<PushBatch>();
+        var starts = await segments.ListAsync(cancellation);
+        EndOffset = 0;
+        (LogSegment, string)? last = null;
+        var expected = fromOffset; // where the next segment read must start, at the latest
+
+        // The last segment is always read (where the log ends, who writes it); when it is a claim, the one before it too.
+        var tail = starts.Count > 0 ? await segments.ReadAsync(starts[^1], cancellation) : null;
+        var readFrom = tail is not null && Deserialize(tail, starts[^1]).IsClaim ? starts.Count - 2 : starts.Count - 1;
+        for (var i = 0; i < starts.Count; i++)
+        {
+            var start = starts[i];
+            var next = i < readFrom ? starts[i + 1] : long.MaxValue;
+            if (next <= fromOffset)
+            {
+                _segments[start] = next - start; // wholly before the replay point: its size is known from its neighbour
+                continue;
+            }
+
+            if (start > expected)
+            {
+                throw new InvalidOperationException(
+                    $"{Capitalized} has no events from offset {expected} to {start}: a segment is missing, so events acknowledged there cannot be replayed.");
+            }
+
+            var stored = i == starts.Count - 1 ? tail! : await segments.ReadAsync(start, cancellation);
+            var segment = Deserialize(stored, start);
+            if (last is not null && start != expected)
+            {
+                throw new InvalidOperationException($"{Capitalized} has overlapping segments at offset {start} (the one before ends at {expected}).");
+            }
+
+            _segments[start] = segment.EventCount;
+            var offset = start;
+            foreach (var batch in segment.Batches)
+            {
+                if (offset >= fromOffset)
+                {
+                    replay.Add(batch);
+                }
+                else if (offset + batch.Lines.Length > fromOffset)
+                {
+                    throw new InvalidOperationException($"Offset {fromOffset} falls inside a batch of {name} (at {offset}); checkpoints are taken between batches.");
+                }
+
+                Remember(batch);
+                offset += batch.Lines.Length;
+            }
+
+            EndOffset = expected = start + segment.EventCount;
+            last = (segment, stored.ETag);
+        }
+
+        if (fromOffset > EndOffset)
+        {
+            throw new InvalidOperationException($"{Capitalized} ends at offset {EndOffset}, before the checkpoint's offset {fromOffset}: segments are missing.");
+        }
+
+        return (replay, last);
+    }
+
+    private LogSegment Deserialize(StoredSegment stored, long start) =>
+        serializer.Deserialize<LogSegment>(stored.Content) ?? throw new InvalidOperationException($"{Capitalized} has an empty segment at offset {start}.");
+
+    private static bool IsConflict(RequestFailedException e) => e.Status is 409 or 412;
+
     private void Remember(PushBatch batch) =>
         ProducerSequences[batch.ProducerId] = Math.Max(batch.Sequence, ProducerSequences.GetValueOrDefault(batch.ProducerId));
-
-    private LogSegment Deserialize(byte[] content) =>
-        serializer.Deserialize<LogSegment>(content) ?? throw new InvalidOperationException("An ingest log segment is empty.");
-}
-
-/// <summary>Segments as block blobs <c>{job}/{source}/{partition}/{offset:D19}.seg</c>, created with If-None-Match: *.</summary>
-internal sealed class BlobSegmentStore(BlobContainerClient container, TaskId partition) : ISegmentStore
-{
-    private readonly string _prefix = $"{partition.Job}/{partition.Operator}/{partition.Partition}/";
-
-    public async Task<IReadOnlyList<long>> ListAsync(CancellationToken cancellation)
-    {
-        var starts = new List<long>();
-        await foreach (var blob in container.GetBlobsAsync(BlobTraits.None, BlobStates.None, _prefix, cancellation))
-        {
-            starts.Add(long.Parse(blob.Name[_prefix.Length..^4], System.Globalization.CultureInfo.InvariantCulture));
-        }
-
-        starts.Sort();
-        return starts;
-    }
-
-    public Task CreateAsync(long startOffset, byte[] content, CancellationToken cancellation) =>
-        Blob(startOffset).UploadAsync(
-            BinaryData.FromBytes(content),
-            new BlobUploadOptions { Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All } },
-            cancellation);
-
-    public async Task<byte[]> ReadAsync(long startOffset, CancellationToken cancellation) =>
-        (await Blob(startOffset).DownloadContentAsync(cancellation)).Value.Content.ToArray();
-
-    public Task DeleteAsync(long startOffset, CancellationToken cancellation) =>
-        Blob(startOffset).DeleteIfExistsAsync(cancellationToken: cancellation);
-
-    private BlobClient Blob(long startOffset) => container.GetBlobClient($"{_prefix}{startOffset:D19}.seg");
-}
-
-/// <summary>Segments in memory, shared by the silo: for unit tests only (lost with the silo).</summary>
-internal sealed class MemorySegmentStore : ISegmentStore
-{
-    private readonly SortedDictionary<long, byte[]> _segments = [];
-
-    public Task<IReadOnlyList<long>> ListAsync(CancellationToken cancellation)
-    {
-        lock (_segments)
-        {
-            return Task.FromResult<IReadOnlyList<long>>([.. _segments.Keys]);
-        }
-    }
-
-    public Task CreateAsync(long startOffset, byte[] content, CancellationToken cancellation)
-    {
-        lock (_segments)
-        {
-            if (!_segments.TryAdd(startOffset, content))
-            {
-                throw new RequestFailedException(409, "exists", BlobErrorCode.BlobAlreadyExists.ToString(), null);
-            }
-        }
-
-        return Task.CompletedTask;
-    }
-
-    public Task<byte[]> ReadAsync(long startOffset, CancellationToken cancellation)
-    {
-        lock (_segments)
-        {
-            return Task.FromResult(_segments[startOffset]);
-        }
-    }
-
-    public Task DeleteAsync(long startOffset, CancellationToken cancellation)
-    {
-        lock (_segments)
-        {
-            _segments.Remove(startOffset);
-        }
-
-        return Task.CompletedTask;
-    }
 }

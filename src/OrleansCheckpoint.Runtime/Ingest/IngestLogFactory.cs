@@ -21,6 +21,6 @@ internal sealed class IngestLogFactory(IOptions<OrleansCheckpointOptions> option
         ISegmentStore segments = options.Value.Storage.Kind == StorageKind.Memory
             ? _memory.GetOrAdd(partition.GrainKey, _ => new MemorySegmentStore())
             : new BlobSegmentStore(_container.Value, partition);
-        return new IngestLog(interceptor?.Invoke(partition, segments) ?? segments, serializer);
+        return new IngestLog(interceptor?.Invoke(partition, segments) ?? segments, serializer, $"the ingest log of {partition}");
     }
 }

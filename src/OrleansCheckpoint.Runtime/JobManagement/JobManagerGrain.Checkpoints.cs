@@ -84,6 +84,21 @@ internal sealed partial class JobManagerGrain : ICheckpointCoordinatorGrain, ICh
         }
     }
 
+    async Task<bool?> ICheckpointEnvironment.IsRecordedCompletedAsync(long checkpointId)
+    {
+        try
+        {
+            await state.ReadStateAsync(); // the stored state, and its ETag: later writes no longer conflict
+            return S.CompletedCheckpoints.Any(c => c.Id == checkpointId);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            LogReadBackFailed(logger, e, Job, checkpointId);
+            DeactivateOnIdle(); // the next activation reads what is stored
+            return null;
+        }
+    }
+
     Task ICheckpointEnvironment.NotifyCompleteAsync(long checkpointId, long oldestRetained) =>
         Send("completion notice", checkpointId, Plan().AllTasks.Select(t => Operator(t).NotifyCheckpointCompleteAsync(S.Generation, checkpointId, oldestRetained)));
 
@@ -130,6 +145,9 @@ internal sealed partial class JobManagerGrain : ICheckpointCoordinatorGrain, ICh
         }
     }
 
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Job {Job}: whether checkpoint {CheckpointId} was recorded as completed cannot be read back")]
+    private static partial void LogReadBackFailed(ILogger logger, Exception exception, string job, long checkpointId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job {Job}: a checkpoint {What} for checkpoint {CheckpointId} did not reach every instance")]
     private static partial void LogSendFailed(ILogger logger, Exception exception, string job, string what, long checkpointId);

@@ -16,13 +16,13 @@ internal sealed class KeyedAggregateOperator<T, TKey, TAcc, TOut>(KeyedAggregate
     public override void Open(OperatorContext context)
     {
         base.Open(context);
-        _state = new KeyedStateTable<TKey, TAcc>(context.KeyGroups);
+        _state = new KeyedStateTable<TKey, TAcc>(context.KeyGroups, context.Copiers?.For<TAcc>());
     }
 
     public override void Accept(T value, long timestamp)
     {
         var (key, keyGroup) = KeyOf(value);
-        var accumulator = _state.TryGet(keyGroup, key, out var existing) ? existing : _function.CreateAccumulator();
+        var accumulator = _state.TryGetToModify(keyGroup, key, out var existing) ? existing : _function.CreateAccumulator();
         accumulator = _function.Add(value, accumulator);
         _state.Set(keyGroup, key, accumulator);
         if (HasOutput)

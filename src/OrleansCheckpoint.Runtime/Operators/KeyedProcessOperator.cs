@@ -62,7 +62,7 @@ internal sealed class KeyedProcessOperator<T, TKey, TOut>(KeyedProcessTransforma
     {
         if (!_states.TryGetValue(name, out var state))
         {
-            var table = new KeyedStateTable<TKey, TValue>(Context.KeyGroups);
+            var table = new KeyedStateTable<TKey, TValue>(Context.KeyGroups, Context.Copiers?.For<TValue>());
             if (_restored.Remove(name, out var snapshot))
             {
                 table.Restore((KeyedStateSnapshot<TKey, TValue>)snapshot);
@@ -99,7 +99,10 @@ internal sealed class KeyedProcessOperator<T, TKey, TOut>(KeyedProcessTransforma
 
         public bool HasValue => table.TryGet(owner._currentKeyGroup, owner.CurrentKey, out _);
 
-        public TValue? Value => table.TryGet(owner._currentKeyGroup, owner.CurrentKey, out var value) ? value : default;
+        // A mutable value is read from a writable group: the user may change it in place (the snapshot keeps its own).
+        public TValue? Value => (table.CopiesValues
+            ? table.TryGetToModify(owner._currentKeyGroup, owner.CurrentKey, out var value)
+            : table.TryGet(owner._currentKeyGroup, owner.CurrentKey, out value)) ? value : default;
 
         public void Update(TValue value) => table.Set(owner._currentKeyGroup, owner.CurrentKey, value);
 

@@ -39,6 +39,9 @@ internal sealed class OperatorContext(
     public long CurrentWatermark { get; set; } = long.MinValue;
 
     public TaskCounters Counters { get; } = new();
+
+    /// <summary>Copies of state values that a snapshot shares (Orleans' deep copiers); null where no operator needs them (unit tests).</summary>
+    public State.StateCopiers? Copiers { get; init; }
 }
 
 /// <summary>An operator instance's counters.</summary>

@@ -30,6 +30,8 @@ internal sealed partial class OperatorGrain(
     SnapshotStore snapshots,
     IngestLogFactory ingestLogs,
     Sinks.IOutputFiles files,
+    Orleans.Serialization.Cloning.IDeepCopierProvider copiers,
+    Orleans.Serialization.DeepCopier copier,
     IOptions<OrleansCheckpointOptions> options,
     Metrics.StreamMetrics metrics,
     ILogger<OperatorGrain> logger)
@@ -101,6 +103,7 @@ internal sealed partial class OperatorGrain(
             new CoordinatorResponder(GrainFactory, _id, deployment.Generation),
             ingestLogs.Create,
             new StreamTaskLimits(settings.BatchSize, settings.ChannelCapacity, settings.Ingest.MaxBatchEvents, settings.Ingest.MaxBatchBytes, settings.Ingest.MaxSegmentBytes, settings.Ingest.MaxPendingBytes),
+            new State.StateCopiers(copiers, copier),
             cancellation,
             metrics));
         var task = execution.StreamTask;

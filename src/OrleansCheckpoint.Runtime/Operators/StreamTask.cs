@@ -60,6 +60,7 @@ internal sealed class StreamTask : IInstanceMetricsSource
         ICheckpointResponder checkpoints,
         Func<TaskId, IngestLog> ingestLogs,
         StreamTaskLimits limits,
+        State.StateCopiers? copiers = null,
         CancellationToken cancellation = default,
         StreamMetrics? metrics = null)
     {
@@ -70,7 +71,10 @@ internal sealed class StreamTask : IInstanceMetricsSource
         var vertex = plan[deployment.Task.Operator];
         _context = new OperatorContext(
             deployment.Task, plan.MaxParallelism, KeyGroups.RangeOf(deployment.Task.Partition, plan.MaxParallelism, vertex.Parallelism), results, grains, files, deployment.Checkpointing,
-            deployment.LastCheckpointId);
+            deployment.LastCheckpointId)
+        {
+            Copiers = copiers,
+        };
         Func<TaskId, IOperatorGrain> resolve = task => grains.GetGrain<IOperatorGrain>(task.GrainKey);
         _chain = vertex.Chain.Select(t => t.Accept(OperatorFactory.Instance)).ToArray();
         foreach (var op in _chain)
@@ -142,7 +146,7 @@ internal sealed class StreamTask : IInstanceMetricsSource
         }
 
         var position = _source!.Position;
-        return _ingest.OpenAsync(position.Offset, position.ProducerSequences, cancellation);
+        return _ingest.OpenAsync(position.Offset, position.ProducerSequences, Deployment.Generation, cancellation);
     }
 
     /// <summary>Parses a client's push, logs it durably and queues it (sources only); waits while the source is busy.</summary>

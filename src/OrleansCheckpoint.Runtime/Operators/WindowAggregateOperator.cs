@@ -31,7 +31,7 @@ internal sealed class WindowAggregateOperator<T, TKey, TAcc, TOut>(WindowAggrega
     public override void Open(OperatorContext context)
     {
         base.Open(context);
-        _state = new KeyedStateTable<WindowKey<TKey>, TAcc>(context.KeyGroups);
+        _state = new KeyedStateTable<WindowKey<TKey>, TAcc>(context.KeyGroups, context.Copiers?.For<TAcc>());
     }
 
     public override void Accept(T value, long timestamp)

@@ -11,13 +11,15 @@ namespace OrleansCheckpoint.Runtime.Sinks;
 /// (the checkpoint id tells them apart). At the end of the input everything left is committed: after a drain,
 /// what completed checkpoints pre-committed under their ids and the rest under the id the drain reserved (see
 /// <see cref="Messages.FinalCommit"/>), so a drain redone after a failure commits the same output under the same ids.
-/// Without checkpoints, each batch's output is committed at once.
+/// Without checkpoints, each batch's output is committed at once. Commits run one at a time, in order of their ids:
+/// on a reentrant grain the restore's re-commit, completion notices and the end of the input can ask at once.
 /// </summary>
 /// <typeparam name="T">The record type.</typeparam>
 /// <typeparam name="TTransaction">What one transaction holds; never changed once closed, so snapshots can share it.</typeparam>
 internal abstract class TwoPhaseCommitSink<T, TTransaction>(Transformation transformation) : OneInputOperator<T, T>(transformation)
     where TTransaction : class
 {
+    private readonly SemaphoreSlim _committing = new(1, 1);
     private TTransaction _current = null!;
     private Dictionary<long, TTransaction> _pending = [];
     private long _lastCheckpoint;
@@ -56,7 +58,21 @@ internal abstract class TwoPhaseCommitSink<T, TTransaction>(Transformation trans
 
     public override async Task NotifyCheckpointCompleteAsync(long checkpointId)
     {
-        foreach (var id in _pending.Keys.Where(id => id <= checkpointId).Order().ToList())
+        await _committing.WaitAsync();
+        try
+        {
+            await CommitUpToAsync(checkpointId);
+        }
+        finally
+        {
+            _committing.Release();
+        }
+    }
+
+    /// <summary>Commits the pending transactions up to <paramref name="checkpointId"/>, oldest first (while holding <see cref="_committing"/>).</summary>
+    private async Task CommitUpToAsync(long checkpointId)
+    {
+        while (_pending.Count > 0 && _pending.Keys.Min() is var id && id <= checkpointId)
         {
             await CommitAsync(id, final: false, _pending[id]);
             _pending.Remove(id); // only once committed: a failed commit is retried at the next completion or restore
@@ -75,12 +91,25 @@ internal abstract class TwoPhaseCommitSink<T, TTransaction>(Transformation trans
 
     public override async Task EndOfInputAsync()
     {
+        await _committing.WaitAsync();
+        try
+        {
+            await CommitTheRestAsync();
+        }
+        finally
+        {
+            _committing.Release();
+        }
+    }
+
+    private async Task CommitTheRestAsync()
+    {
         if (Context.FinalCommit is { } drain)
         {
             // Transactions of checkpoints that never completed (the drain aborted them) join the rest: had they been
             // committed under their own ids, a redo of the drain from the last completed checkpoint would commit their
             // records again, in the final commit.
-            await NotifyCheckpointCompleteAsync(drain.LastCompletedCheckpoint);
+            await CommitUpToAsync(drain.LastCompletedCheckpoint);
             var rest = Begin();
             foreach (var id in _pending.Keys.Order())
             {
@@ -98,7 +127,7 @@ internal abstract class TwoPhaseCommitSink<T, TTransaction>(Transformation trans
         }
 
         // An end of input without a drain's commit (a generator of an older generation, being cancelled): everything staged is committed.
-        await NotifyCheckpointCompleteAsync(long.MaxValue);
+        await CommitUpToAsync(long.MaxValue);
         if (!IsEmpty(_current))
         {
             // Above every id used so far: after a fall-back to an older checkpoint, newer ones may have committed

@@ -9,12 +9,15 @@ namespace OrleansCheckpoint.Runtime.State;
 /// Snapshots are copy-on-write per key group: <see cref="Snapshot"/> hands out the current maps and the
 /// next write to a handed-out map copies that key group first. Taking a snapshot therefore costs nothing on
 /// the processing path; the maps it holds never change and can be serialized on another thread.
-/// Values must be treated as immutable (replace them with <see cref="Set"/>, never mutate them in place).
+/// Values of a mutable type are copied with the group (<c>copyValue</c>), and a value read to be changed comes from a
+/// writable group (<see cref="TryGetToModify"/>), so user code may change its state objects in place, as Flink allows.
 /// Knows nothing of grains.
 /// </summary>
 /// <typeparam name="TKey">The key type.</typeparam>
 /// <typeparam name="TValue">The value type.</typeparam>
-internal sealed class KeyedStateTable<TKey, TValue>(KeyGroupRange keyGroups)
+/// <param name="keyGroups">The key groups of the instance.</param>
+/// <param name="copyValue">Copies a value shared with a snapshot (see <see cref="StateCopiers"/>); null for immutable values.</param>
+internal sealed class KeyedStateTable<TKey, TValue>(KeyGroupRange keyGroups, Func<TValue, TValue>? copyValue = null)
     where TKey : notnull
 {
     private readonly Dictionary<TKey, TValue>?[] _groups = new Dictionary<TKey, TValue>?[keyGroups.Count];
@@ -28,6 +31,22 @@ internal sealed class KeyedStateTable<TKey, TValue>(KeyGroupRange keyGroups)
         if (group is not null && group.TryGetValue(key, out value!))
         {
             return true;
+        }
+
+        value = default!;
+        return false;
+    }
+
+    /// <summary>Whether values are copied before they may be changed in place (a mutable value type).</summary>
+    public bool CopiesValues => copyValue is not null;
+
+    /// <summary>Reads a value that the caller may change in place: never one a snapshot still holds.</summary>
+    public bool TryGetToModify(int keyGroup, TKey key, out TValue value)
+    {
+        var index = Index(keyGroup);
+        if (_groups[index] is { } group && (!_shared[index] || group.ContainsKey(key)))
+        {
+            return Writable(index).TryGetValue(key, out value!);
         }
 
         value = default!;
@@ -110,7 +129,18 @@ internal sealed class KeyedStateTable<TKey, TValue>(KeyGroupRange keyGroups)
         if (_shared[index])
         {
             _shared[index] = false;
-            return _groups[index] = new Dictionary<TKey, TValue>(group);
+            if (copyValue is null)
+            {
+                return _groups[index] = new Dictionary<TKey, TValue>(group);
+            }
+
+            var copy = new Dictionary<TKey, TValue>(group.Count, group.Comparer);
+            foreach (var (key, value) in group)
+            {
+                copy.Add(key, copyValue(value));
+            }
+
+            return _groups[index] = copy;
         }
 
         return group;
