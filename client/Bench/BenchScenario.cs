@@ -43,19 +43,23 @@ internal sealed class BenchScenario(BenchSettings settings, ConsoleOutput output
             if (generatorRate is null)
             {
                 // Once the silo has settled (right after it starts, its own start-up work competes for the cores).
+                output.Line("Measuring the Nexmark generator alone on one core…");
                 QueryBaselines.GeneratorOnly(generator, 2_000_000); // long enough for the tiered JIT's optimized code
                 generatorRate = Enumerable.Range(0, 3).Max(_ => QueryBaselines.GeneratorOnly(generator, Math.Min(events, 5_000_000))); // the best of three
                 output.Line($"Generator alone: {generatorRate:N0} events/s on one core");
             }
 
+            output.Line($"{query}: measuring the single-threaded baseline ({events:N0} events)…");
             QueryBaselines.Run(query, generator, Math.Min(events, 2_000_000));
             var baselineStart = meter.Sample();
             var (baseline, _) = QueryBaselines.Run(query, generator, events);
             var baselinePerCpu = events / (meter.Sample().Cpu - baselineStart.Cpu).TotalSeconds; // the silo is idle meanwhile
             output.Line($"{query}: single-threaded baseline {baseline:N0} events/s ({baselinePerCpu:N0} per CPU-second of the process, its GC included)");
 
+            output.Line($"{query} {Off}: running {events:N0} events…");
             var off = QueryResult(query, Off, await RunJobAsync(client, JobName(query, Off), Off, meter, cancellation), (baseline, baselinePerCpu), generatorRate.Value, null);
             Report(off);
+            output.Line($"{query} {ExactlyOnce}: running {events:N0} events…");
             var on = QueryResult(query, ExactlyOnce, await RunJobAsync(client, JobName(query, ExactlyOnce), ExactlyOnce, meter, cancellation), (baseline, baselinePerCpu), generatorRate.Value, off);
             Report(on);
             results.Add(off);
@@ -73,6 +77,7 @@ internal sealed class BenchScenario(BenchSettings settings, ConsoleOutput output
             BenchResult? off = null;
             foreach (var mode in new[] { Off, ExactlyOnce })
             {
+                output.Line($"ingest {mode}: pushing {settings.IngestEvents:N0} events…");
                 var result = await RunIngestAsync(client, JobName(BenchSettings.Ingest, mode), mode, lines, meter, off, cancellation);
                 off ??= result;
                 Report(result);

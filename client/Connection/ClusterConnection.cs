@@ -5,6 +5,7 @@ using Microsoft.Extensions.Hosting;
 using Azure.Data.Tables;
 using Orleans.Configuration;
 using OrleansCheckpoint.Messages;
+using OrleansCheckpoint.Runtime.Hosting;
 
 namespace OrleansCheckpoint.Client.Connection;
 
@@ -70,7 +71,8 @@ internal sealed class ClusterConnection : IClusterConnection
                     o.ClusterId = settings.ClusterId;
                     o.ServiceId = settings.ServiceId;
                 })
-                .AddMemoryStreams(ResultsStream.ProviderName);
+                .AddMemoryStreams(ResultsStream.ProviderName)
+                .UseCheckpointTlsWhenConfigured();
         });
         var host = builder.Build();
 
@@ -111,7 +113,8 @@ internal sealed class ClusterConnection : IClusterConnection
         var at = endpoints.Count == 1 ? $"at {settings.Gateways}" : $"at any of {settings.Gateways}";
         var message = listening
             ? $"cannot connect to the silo {at}: it refused this client; " +
-              $"do --cluster-id '{settings.ClusterId}' and --service-id '{settings.ServiceId}' match its Silo:ClusterId and Silo:ServiceId?"
+              $"do --cluster-id '{settings.ClusterId}' and --service-id '{settings.ServiceId}' match its Silo:ClusterId and Silo:ServiceId? " +
+              $"Does it require TLS (Silo:Tls), and does {TlsSettings.ClientCertificateVariable} name a certificate it accepts?"
             : $"cannot reach a silo {at}: is one running? (dotnet run --project silo)";
         return new ClusterUnreachableException(message, cause);
     }

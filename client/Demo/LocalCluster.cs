@@ -1,12 +1,15 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using OrleansCheckpoint.Azurite;
 using OrleansCheckpoint.Client.Connection;
+using OrleansCheckpoint.Http.Hosting;
 using OrleansCheckpoint.Jobs;
 using OrleansCheckpoint.Runtime.Hosting;
 
@@ -15,14 +18,15 @@ namespace OrleansCheckpoint.Client.Demo;
 /// <summary>
 /// A whole cluster inside this process, for the demo and the benchmark: Azurite (started from the repository's
 /// pinned package, or the one named by <c>AZURITE_CONN</c>) and one silo with the shipped jobs (or the jobs it is
-/// given), on free loopback ports. Disposing stops the silo, then Azurite.
+/// given) and its HTTP face (REST API, metrics, dashboard), on free loopback ports. It says what it does before each
+/// step that may take a while. Disposing stops the silo, then Azurite.
 /// </summary>
 internal sealed class LocalCluster : IAsyncDisposable
 {
     private static readonly TimeSpan SiloShutdownTimeout = TimeSpan.FromSeconds(10);
 
     private AzuriteProcess? _azurite;
-    private IHost? _silo;
+    private WebApplication? _silo;
 
     private LocalCluster(ConnectionSettings connection) => Connection = connection;
 
@@ -32,6 +36,9 @@ internal sealed class LocalCluster : IAsyncDisposable
     /// <summary>The settings the in-process silo runs with.</summary>
     public OrleansCheckpointOptions SiloOptions =>
         (_silo ?? throw new InvalidOperationException("The silo is not running.")).Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<OrleansCheckpointOptions>>().Value;
+
+    /// <summary>The address of the silo's dashboard and REST API (<c>http://127.0.0.1:port</c>).</summary>
+    public Uri? HttpAddress { get; private set; }
 
     /// <summary>The Azurite process this cluster started (null when it uses the one <c>AZURITE_CONN</c> names).</summary>
     public int? AzuriteProcessId => _azurite?.ProcessId;
@@ -72,7 +79,7 @@ internal sealed class LocalCluster : IAsyncDisposable
                 // It took too long; disposing ends it.
             }
 
-            silo.Dispose();
+            await silo.DisposeAsync();
         }
 
         if (_azurite is { } azurite)
@@ -90,10 +97,11 @@ internal sealed class LocalCluster : IAsyncDisposable
             return existing;
         }
 
+        progress("Azurite: starting (from the repository's node_modules)…");
         var clock = Stopwatch.StartNew();
         try
         {
-            _azurite = await AzuriteProcess.StartAsync(ct: cancellation);
+            _azurite = await AzuriteProcess.StartAsync(new AzuriteStartOptions { Progress = progress }, cancellation);
         }
         catch (InvalidOperationException e)
         {
@@ -107,13 +115,17 @@ internal sealed class LocalCluster : IAsyncDisposable
     private async Task StartSiloAsync(
         ConnectionSettings ids, string storageConnectionString, IReadOnlyDictionary<string, Func<Dataflow.IStreamJob>> jobs, Action<string> progress, CancellationToken cancellation)
     {
+        progress("Silo: starting in this process…");
         var clock = Stopwatch.StartNew();
-        var (siloPort, gatewayPort) = FreeLoopbackPorts();
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        var (siloPort, gatewayPort, httpPort) = FreeLoopbackPorts();
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
+        builder.WebHost.UseKestrelCore();
+        builder.Configuration.AddEnvironmentVariables(); // e.g. OrleansCheckpoint__Http__Prometheus=false; ports and storage are set below
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             [$"{SiloSettings.SectionName}:SiloPort"] = $"{siloPort}",
             [$"{SiloSettings.SectionName}:GatewayPort"] = $"{gatewayPort}",
+            [$"{CheckpointHttpOptions.SectionName}:Port"] = $"{httpPort}",
             [$"{SiloSettings.SectionName}:ClusterId"] = ids.ClusterId,
             [$"{SiloSettings.SectionName}:ServiceId"] = ids.ServiceId,
             [$"{OrleansCheckpointOptions.SectionName}:Storage:ConnectionString"] = storageConnectionString,
@@ -135,13 +147,7 @@ internal sealed class LocalCluster : IAsyncDisposable
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = SiloShutdownTimeout);
         try
         {
-            builder.UseOrleans(silo => silo.UseCheckpointSilo(builder.Configuration));
-            foreach (var (name, create) in jobs)
-            {
-                builder.Services.AddStreamJob(name, create);
-            }
-
-            _silo = builder.Build();
+            _silo = builder.BuildSilo(jobs);
             await _silo.StartAsync(cancellation);
         }
         catch (Exception e) when (e is ArgumentException or InvalidOperationException or Microsoft.Extensions.Options.OptionsValidationException)
@@ -150,16 +156,31 @@ internal sealed class LocalCluster : IAsyncDisposable
         }
 
         Connection = ids with { Gateways = new GatewayList([new GatewayAddress(IPAddress.Loopback.ToString(), gatewayPort)]), MembershipStorage = null };
+        HttpAddress = new Uri($"http://127.0.0.1:{httpPort}/");
         progress($"Silo: started in this process in {clock.Elapsed.TotalSeconds:0.0} s (gateway {Connection.Gateways})");
+        progress($"Dashboard: {HttpAddress} (REST API at {HttpAddress}jobs, Prometheus metrics at {HttpAddress}metrics)");
     }
 
-    // Binds both listeners before releasing either, so the two ports differ.
-    private static (int Silo, int Gateway) FreeLoopbackPorts()
+    // Binds the three listeners before releasing any, so the ports differ.
+    private static (int Silo, int Gateway, int Http) FreeLoopbackPorts()
     {
-        using var silo = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        using var gateway = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        silo.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        gateway.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return (((IPEndPoint)silo.LocalEndPoint!).Port, ((IPEndPoint)gateway.LocalEndPoint!).Port);
+        var sockets = Enumerable.Range(0, 3).Select(_ => new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp)).ToArray();
+        try
+        {
+            foreach (var socket in sockets)
+            {
+                socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+            }
+
+            var ports = sockets.Select(s => ((IPEndPoint)s.LocalEndPoint!).Port).ToArray();
+            return (ports[0], ports[1], ports[2]);
+        }
+        finally
+        {
+            foreach (var socket in sockets)
+            {
+                socket.Dispose();
+            }
+        }
     }
 }

@@ -88,7 +88,7 @@ public sealed class AzuriteProcess : IAsyncDisposable
     {
         options ??= new AzuriteStartOptions();
         var root = options.RepositoryRoot ?? FindRepositoryRoot();
-        var executable = await EnsureInstalledAsync(root, ct).ConfigureAwait(false);
+        var executable = await EnsureInstalledAsync(root, options.Progress, ct).ConfigureAwait(false);
 
         var (blobPort, queuePort, tablePort) = PickFreeLoopbackPorts();
         var location = Directory.CreateTempSubdirectory("azurite-").FullName;
@@ -171,15 +171,17 @@ public sealed class AzuriteProcess : IAsyncDisposable
             yield return directory;
     }
 
-    private static async Task<string> EnsureInstalledAsync(string root, CancellationToken ct)
+    private static async Task<string> EnsureInstalledAsync(string root, Action<string>? progress, CancellationToken ct)
     {
         var executable = Path.Combine(root, "node_modules", ".bin", OperatingSystem.IsWindows() ? "azurite.cmd" : "azurite");
         await InstallLock.WaitAsync(ct).ConfigureAwait(false);
         try
         {
-            if (File.Exists(executable))
+            var missing = MissingPackages(root);
+            if (File.Exists(executable) && missing.Count == 0)
                 return executable;
 
+            progress?.Invoke($"Installing the pinned npm packages with `npm ci` in {root} (first run only, about a minute): {string.Join(", ", missing)}…");
             await RunNpmCiAsync(root, ct).ConfigureAwait(false);
             return File.Exists(executable)
                 ? executable
@@ -189,6 +191,15 @@ public sealed class AzuriteProcess : IAsyncDisposable
         {
             InstallLock.Release();
         }
+    }
+
+    /// <summary>The packages package.json pins (Azurite, the dashboard's chart library, …) that node_modules lacks.</summary>
+    private static List<string> MissingPackages(string root)
+    {
+        using var manifest = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(root, "package.json")));
+        return manifest.RootElement.TryGetProperty("devDependencies", out var packages)
+            ? [.. packages.EnumerateObject().Select(p => p.Name).Where(name => !File.Exists(Path.Combine(root, "node_modules", name, "package.json")))]
+            : [];
     }
 
     private static async Task RunNpmCiAsync(string root, CancellationToken ct)

@@ -19,4 +19,7 @@ public sealed record AzuriteStartOptions
 
     /// <summary>How long to wait for Azurite's ports to accept connections. Default 30 seconds.</summary>
     public TimeSpan StartTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Hears what is being done before each step that may take a while (installing, starting), for people. Default none.</summary>
+    public Action<string>? Progress { get; init; }
 }

@@ -83,5 +83,7 @@ public class RoutingBenchmarks
         public Task<SiloAddress> GetSiloAsync() => throw new NotSupportedException();
 
         public Task<JobMetrics> GetMetricsAsync() => throw new NotSupportedException();
+
+        public Task<InstanceMetrics> GetInstanceMetricsAsync() => throw new NotSupportedException();
     }
 }

@@ -367,7 +367,7 @@ public sealed class CheckpointTests(ClusterFixture fixture)
 
         // Checkpoint N is aborted while one instance's snapshot is still being written; that write then lands, and its
         // acknowledgement (which would have had it deleted) is lost.
-        using (FaultInjectingDeliveries.LoseAcknowledgements(job, id))
+        using (FaultInjectingDeliveries.LoseAcknowledgements(job, id, late))
         {
             using (var hold = FaultInjectingGrainStorage.HoldWrites((state, key) => key == late && state == SnapshotStore.SnapshotStateName(id)))
             {

@@ -15,7 +15,7 @@ public static class FaultInjectingDeliveries
     private static Fault? _fault;
     private static (string Job, int Remaining)? _lostReports;
     private static (Func<string, long, bool> Match, TaskCompletionSource Released)? _heldTriggers;
-    private static (string Job, long CheckpointId)? _lostAcknowledgements;
+    private static (string Job, long CheckpointId, string Task)? _lostAcknowledgements;
     private static int _reportsLost;
 
     /// <summary>Makes the next <paramref name="count"/> reports to <paramref name="job"/>'s manager that an instance finished fail, until the scope is disposed.</summary>
@@ -36,10 +36,10 @@ public static class FaultInjectingDeliveries
         return new TriggerScope(released);
     }
 
-    /// <summary>Loses every acknowledgement of <paramref name="checkpointId"/> sent to <paramref name="job"/>'s coordinator, until the scope is disposed.</summary>
-    public static IDisposable LoseAcknowledgements(string job, long checkpointId)
+    /// <summary>Loses the acknowledgements of <paramref name="checkpointId"/> that instance <paramref name="task"/> sends to <paramref name="job"/>'s coordinator, until the scope is disposed.</summary>
+    public static IDisposable LoseAcknowledgements(string job, long checkpointId, string task)
     {
-        _lostAcknowledgements = (job, checkpointId);
+        _lostAcknowledgements = (job, checkpointId, task);
         return new AcknowledgementScope();
     }
 
@@ -101,7 +101,8 @@ public static class FaultInjectingDeliveries
             }
 
             if (context.InterfaceMethod?.Name == nameof(ICheckpointCoordinatorGrain.AcknowledgeCheckpointAsync) && _lostAcknowledgements is { } lost
-                && lost.Job == context.TargetId.Key.ToString() && ((Messages.SnapshotHandle)context.Request.GetArgument(1)!).CheckpointId == lost.CheckpointId)
+                && lost.Job == context.TargetId.Key.ToString() && context.Request.GetArgument(1) is Messages.SnapshotHandle handle
+                && handle.CheckpointId == lost.CheckpointId && handle.Task.GrainKey == lost.Task)
             {
                 throw new IOException("injected failure: a checkpoint acknowledgement was lost");
             }

@@ -1,9 +1,11 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using OrleansCheckpoint.Messages;
 using OrleansCheckpoint.Runtime.Checkpointing;
+using OrleansCheckpoint.Runtime.Metrics;
 using Xunit;
 
 namespace OrleansCheckpoint.Tests.Unit;
@@ -34,8 +36,10 @@ public sealed class CheckpointStatsTrackerTests
         listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) => measurements.Enqueue((instrument.Name, value, JobOf(tags))));
         listener.SetMeasurementEventCallback<double>((instrument, value, tags, _) => measurements.Enqueue((instrument.Name, value, JobOf(tags))));
         listener.Start();
+        using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        var metrics = new StreamMetrics(services.GetRequiredService<IMeterFactory>());
         var coordinator = new CheckpointCoordinator(
-            new Instances([Source, Sink]), new CheckpointSettings(), 0, [], new CheckpointStatsTracker(job, time, []), time, NullLogger.Instance);
+            new Instances([Source, Sink]), new CheckpointSettings(), 0, [], new CheckpointStatsTracker(job, time, [], metrics), time, NullLogger.Instance);
 
         var completed = (await coordinator.TriggerAsync())!.Value;
         time.Advance(TimeSpan.FromMilliseconds(250));

@@ -26,4 +26,8 @@ public interface ICheckpointCoordinatorGrain : IGrainWithStringKey
     /// <summary>The statistics of recent checkpoints, newest first (in progress, completed and aborted).</summary>
     [AlwaysInterleave]
     Task<IReadOnlyList<CheckpointStats>> GetCheckpointsAsync();
+
+    /// <summary>How many checkpoints were triggered, are in progress, completed, failed and restored.</summary>
+    [AlwaysInterleave]
+    Task<CheckpointCounts> GetCheckpointCountsAsync();
 }

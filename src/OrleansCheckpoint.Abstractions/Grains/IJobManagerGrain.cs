@@ -27,6 +27,10 @@ public interface IJobManagerGrain : IGrainWithStringKey
     [AlwaysInterleave]
     Task<JobMetrics> GetMetricsAsync();
 
+    /// <summary>The job's last failures, newest first (its exception history).</summary>
+    [AlwaysInterleave]
+    Task<IReadOnlyList<JobFailure>> GetFailuresAsync();
+
     /// <summary>Where to push events; answers <see cref="Errors.JobNotRunningException"/> unless the job runs.</summary>
     [AlwaysInterleave]
     Task<PushRoute> GetPushRouteAsync();

@@ -52,6 +52,9 @@ public interface IOperatorGrain : IGrainWithStringKey
 
     /// <summary>This instance's counters.</summary>
     Task<JobMetrics> GetMetricsAsync();
+
+    /// <summary>This instance's figures (records in and out, rates, watermark, backpressure, last snapshot).</summary>
+    Task<InstanceMetrics> GetInstanceMetricsAsync();
 }
 
 /// <summary>A source partition (key: <c>job/source/partition</c>): where clients push events.</summary>

@@ -35,6 +35,7 @@ public sealed record CheckpointBarrier([property: Id(0)] long CheckpointId, [pro
 /// <param name="SyncMs">Time on the processing path to capture the state.</param>
 /// <param name="AsyncMs">Time to serialize and upload it, while processing went on.</param>
 /// <param name="AlignmentMs">Time from the first to the last barrier of the checkpoint at this instance.</param>
+/// <param name="StartDelayMs">Time from the checkpoint's trigger to its first barrier's arrival at this instance (Flink's start delay).</param>
 [GenerateSerializer, Immutable]
 public sealed record SnapshotHandle(
     [property: Id(0)] TaskId Task,
@@ -44,7 +45,8 @@ public sealed record SnapshotHandle(
     [property: Id(4)] string Checksum,
     [property: Id(5)] double SyncMs,
     [property: Id(6)] double AsyncMs,
-    [property: Id(7)] double AlignmentMs);
+    [property: Id(7)] double AlignmentMs,
+    [property: Id(8)] double StartDelayMs = 0);
 
 /// <summary>The life of a checkpoint.</summary>
 public enum CheckpointStatus

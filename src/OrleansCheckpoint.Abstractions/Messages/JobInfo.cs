@@ -66,8 +66,13 @@ public sealed record JobInfo(
 /// <param name="Uid">The uid of the operator (the chain's first operator).</param>
 /// <param name="Chain">The uids of the operators chained into it, in order.</param>
 /// <param name="Parallelism">Its number of instances.</param>
+/// <param name="Inputs">The operators it reads from (none for a source).</param>
 [GenerateSerializer, Immutable]
-public sealed record OperatorInfo([property: Id(0)] string Uid, [property: Id(1)] IReadOnlyList<string> Chain, [property: Id(2)] int Parallelism);
+public sealed record OperatorInfo(
+    [property: Id(0)] string Uid,
+    [property: Id(1)] IReadOnlyList<string> Chain,
+    [property: Id(2)] int Parallelism,
+    [property: Id(3)] IReadOnlyList<OperatorInput>? Inputs = null);
 
 /// <summary>How to start a job; unset values take the silo's configured defaults.</summary>
 /// <param name="Parallelism">The default number of instances per operator.</param>

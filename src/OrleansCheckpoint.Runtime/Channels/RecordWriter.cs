@@ -34,6 +34,9 @@ internal interface IChannelWriter
 
     /// <summary>Sends every closed batch: in order on each channel, channels in parallel.</summary>
     Task SendAsync();
+
+    /// <summary>Records written into batches so far (the instance's <c>numRecordsOut</c>).</summary>
+    long RecordsWritten => 0;
 }
 
 /// <summary>
@@ -54,6 +57,7 @@ internal sealed class RecordWriter<T> : IChannelWriter, IRecordConsumer<T>
     private readonly Func<T, ulong>? _keyHash;
     private readonly int _downstreamParallelism;
     private int _roundRobin;
+    private long _recordsWritten;
 
     public RecordWriter(ChannelWriterSpec spec)
     {
@@ -73,6 +77,8 @@ internal sealed class RecordWriter<T> : IChannelWriter, IRecordConsumer<T>
             throw new InvalidOperationException($"The hash edge into '{output.DownstreamUid}' has no key hash of {typeof(T).Name}.");
         }
     }
+
+    public long RecordsWritten => Volatile.Read(ref _recordsWritten);
 
     public void Accept(T value, long timestamp)
     {
@@ -173,6 +179,7 @@ internal sealed class RecordWriter<T> : IChannelWriter, IRecordConsumer<T>
     private void Close(OutputChannel channel, long? watermark = null, CheckpointBarrier? barrier = null, bool endOfInput = false, FinalCommit? finalCommit = null)
     {
         var records = channel.Count == channel.Buffer.Length ? channel.Buffer : channel.Buffer[..channel.Count];
+        Volatile.Write(ref _recordsWritten, _recordsWritten + channel.Count); // read by the metrics on other threads
         channel.Closed.Enqueue(new ChannelBatch<T>
         {
             Generation = _spec.Generation,

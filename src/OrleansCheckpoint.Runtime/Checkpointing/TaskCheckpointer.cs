@@ -118,12 +118,15 @@ internal sealed class TaskCheckpointer(
 
         var syncMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         var snapshot = new TaskSnapshot(task, barrier.CheckpointId, operators, new TaskWatermarks(currentWatermark(), gate.ChannelWatermarks()));
-        var upload = UploadAsync(snapshot, syncMs, alignmentMs);
+
+        // Flink's checkpoint start delay: from the trigger to the (first) barrier's arrival here.
+        var startDelayMs = Math.Max(0, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - barrier.Timestamp - alignmentMs - syncMs);
+        var upload = UploadAsync(snapshot, syncMs, alignmentMs, startDelayMs);
         _uploads[barrier.CheckpointId] = upload;
         _ = upload.ContinueWith(_ => _uploads.Remove(barrier.CheckpointId), TaskScheduler.Current);
     }
 
-    private async Task UploadAsync(TaskSnapshot snapshot, double syncMs, double alignmentMs)
+    private async Task UploadAsync(TaskSnapshot snapshot, double syncMs, double alignmentMs, double startDelayMs)
     {
         var started = Stopwatch.GetTimestamp();
         SnapshotHandle handle;
@@ -131,7 +134,7 @@ internal sealed class TaskCheckpointer(
         {
             var (payload, checksum) = await Task.Run(() => store.Serialize(snapshot));
             var stateName = await store.WriteAsync(task, snapshot.CheckpointId, payload, checksum);
-            handle = new SnapshotHandle(task, snapshot.CheckpointId, stateName, payload.Length, checksum, syncMs, Stopwatch.GetElapsedTime(started).TotalMilliseconds, alignmentMs);
+            handle = new SnapshotHandle(task, snapshot.CheckpointId, stateName, payload.Length, checksum, syncMs, Stopwatch.GetElapsedTime(started).TotalMilliseconds, alignmentMs, startDelayMs);
         }
         catch (Exception e)
         {

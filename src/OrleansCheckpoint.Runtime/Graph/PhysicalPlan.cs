@@ -97,7 +97,11 @@ internal sealed class PhysicalPlan
     }
 
     public IReadOnlyList<OperatorInfo> Describe() =>
-        Vertices.Select(v => new OperatorInfo(v.Uid, v.Chain.Select(t => t.Uid).ToList(), v.Parallelism)).ToList();
+        Vertices.Select(v => new OperatorInfo(
+            v.Uid,
+            v.Chain.Select(t => t.Uid).ToList(),
+            v.Parallelism,
+            v.Inputs.Select(i => new OperatorInput(Vertices[i.UpstreamVertex].Uid, i.Edge.Partitioning.ToString())).ToList())).ToList();
 }
 
 /// <summary>A chain of operators that runs as one instance per partition.</summary>

@@ -37,6 +37,9 @@ public sealed class SiloSettings
     /// <summary>The service's id, stable across deployments (it scopes stored state). Default <c>orleans-checkpoint</c>.</summary>
     public string ServiceId { get; set; } = "orleans-checkpoint";
 
+    /// <summary>TLS between silos and from clients (off unless <c>Silo:Tls:CertificatePath</c> is set).</summary>
+    public TlsSettings Tls { get; set; } = new();
+
     /// <summary>Reads the settings from <paramref name="configuration"/> and checks them, naming any bad one.</summary>
     public static SiloSettings From(IConfiguration configuration)
     {
@@ -103,6 +106,11 @@ public static class CheckpointSiloHosting
         else
         {
             silo.UseLocalhostClustering(settings.SiloPort, settings.GatewayPort, serviceId: settings.ServiceId, clusterId: settings.ClusterId);
+        }
+
+        if (settings.Tls.Enabled)
+        {
+            silo.UseCheckpointTls(settings.Tls);
         }
 
         return silo.AddOrleansCheckpoint(configuration);

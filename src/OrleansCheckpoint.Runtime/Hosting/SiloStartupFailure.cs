@@ -20,11 +20,12 @@ public static class SiloStartupFailure
     /// The silo's endpoints, when its host was built, to name the port that is taken; call this after the host is
     /// disposed, so that the ports it bound itself are free again.
     /// </param>
-    public static string? Describe(Exception error, EndpointOptions? endpoints = null)
+    /// <param name="otherPorts">Other ports the host listens on (the HTTP port), each with its setting.</param>
+    public static string? Describe(Exception error, EndpointOptions? endpoints = null, IReadOnlyList<(string Setting, int Port)>? otherPorts = null)
     {
         if (Find<SocketException>(error) is { SocketErrorCode: SocketError.AddressAlreadyInUse })
         {
-            return DescribePortInUse(endpoints);
+            return DescribePortInUse(endpoints, otherPorts ?? []);
         }
 
         return error switch
@@ -37,14 +38,15 @@ public static class SiloStartupFailure
         };
     }
 
-    private static string DescribePortInUse(EndpointOptions? endpoints)
+    private static string DescribePortInUse(EndpointOptions? endpoints, IReadOnlyList<(string Setting, int Port)> otherPorts)
     {
         if (endpoints is null)
         {
-            return "a port the silo listens on is already in use by another process (Silo:SiloPort, Silo:GatewayPort)";
+            return $"a port the silo listens on is already in use by another process ({string.Join(", ", ["Silo:SiloPort", "Silo:GatewayPort", .. otherPorts.Select(p => p.Setting)])})";
         }
 
         var taken = new[] { ("Silo:SiloPort", endpoints.SiloPort), ("Silo:GatewayPort", endpoints.GatewayPort) }
+            .Concat(otherPorts)
             .Where(p => p.Item2 > 0 && !CanListenOn(p.Item2))
             .Select(p => $"{p.Item1} = {p.Item2}")
             .ToList();

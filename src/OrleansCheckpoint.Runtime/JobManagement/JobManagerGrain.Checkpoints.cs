@@ -15,7 +15,7 @@ internal sealed partial class JobManagerGrain : ICheckpointCoordinatorGrain, ICh
     private CheckpointStatsTracker? _stats;
 
     // Outlives the coordinators of this activation, so the history survives a stop or a failure.
-    private CheckpointStatsTracker Stats => _stats ??= new CheckpointStatsTracker(Job, TimeProvider.System, S.CompletedCheckpoints);
+    private CheckpointStatsTracker Stats => _stats ??= new CheckpointStatsTracker(Job, TimeProvider.System, S.CompletedCheckpoints, metrics);
 
     string ICheckpointEnvironment.Job => Job;
 
@@ -51,6 +51,8 @@ internal sealed partial class JobManagerGrain : ICheckpointCoordinatorGrain, ICh
         _coordinator is null ? Task.FromResult<long?>(null) : _coordinator.TriggerAsync();
 
     public Task<IReadOnlyList<CheckpointStats>> GetCheckpointsAsync() => Task.FromResult(Stats.Recent());
+
+    public Task<CheckpointCounts> GetCheckpointCountsAsync() => Task.FromResult(Stats.Counts);
 
     // Triggers and notifications are sent, not awaited (as Flink's RPCs are): an instance busy in a long
     // operator call must not stall the coordinator. A trigger that never arrives times its checkpoint out.

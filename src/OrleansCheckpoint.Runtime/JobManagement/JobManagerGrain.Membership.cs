@@ -26,6 +26,7 @@ internal sealed partial class JobManagerGrain
         _membershipWatch?.Cancel();
         _membershipWatch?.Dispose();
         _membershipWatch = null;
+        StopObservingMetrics();
         return Task.CompletedTask;
     }
 

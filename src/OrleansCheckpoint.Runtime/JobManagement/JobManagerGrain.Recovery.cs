@@ -66,6 +66,7 @@ internal sealed partial class JobManagerGrain : IRemindable
 
                 if (checkpoint is not null)
                 {
+                    Stats.OnRestored(checkpoint.Id);
                     LogRestored(logger, Job, S.Generation, checkpoint.Id);
                 }
 
@@ -117,7 +118,10 @@ internal sealed partial class JobManagerGrain : IRemindable
         S.RestartTimes = [.. S.RestartTimes.Where(t => now - t < Restart.Window), now];
         S.LastFailure = reason;
         S.RedeployAt = now + delay.Value;
+        RecordFailure(reason, restarted: true);
         await WriteStateAsync();
+        _gauges?.SetRestarts(S.Restarts);
+        _gauges?.OnRestarting(now);
         StartSupervising(); // its timer redeploys when the delay is over
         await StopCheckpointingAsync($"job '{Job}' is recovering from a failure");
         await CancelAllAsync();
@@ -134,6 +138,7 @@ internal sealed partial class JobManagerGrain : IRemindable
             // job is never seen running meanwhile: a client waiting for the drain would take that for its end).
             S.Status = S.DrainRequested ? JobStatus.Draining : JobStatus.Running;
             S.RedeployAt = null;
+            MarkRunningAgain();
             if (S.DrainRequested)
             {
                 ReserveDrainCommit();

@@ -82,6 +82,10 @@ internal sealed class JobState
     /// <summary>Reserved when the drain first started: how its sinks commit, the same in every attempt of it.</summary>
     [Id(17)]
     public FinalCommit? DrainCommit { get; set; }
+
+    /// <summary>The job's last failures, newest first (its exception history, at most <see cref="JobManagerGrain.FailureHistory"/>).</summary>
+    [Id(18)]
+    public List<JobFailure> Failures { get; set; } = [];
 }
 
 /// <summary>
@@ -96,6 +100,7 @@ internal sealed partial class JobManagerGrain(
     SnapshotStore snapshots,
     IClusterMembershipService membership,
     IOptions<OrleansCheckpointOptions> options,
+    Metrics.StreamMetrics metrics,
     ILogger<JobManagerGrain> logger) : Grain, IJobManagerGrain
 {
     private string Job => this.GetPrimaryKeyString();
@@ -105,6 +110,7 @@ internal sealed partial class JobManagerGrain(
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         registry.GraphOf(Job); // an unknown job name fails here, with the list of registered jobs
+        ObserveMetrics();
 
         // This activation replaces one that was collected or lost with its silo: supervise the job again.
         // A recovery that was under way is started over.
@@ -170,6 +176,7 @@ internal sealed partial class JobManagerGrain(
         S.FailureReason = null;
         S.LastFailure = null;
         S.Restarts = 0;
+        _gauges?.SetRestarts(0);
         S.RestartTimes.Clear();
         S.FinishedTasks.Clear();
         S.Checkpointing = checkpointing;
@@ -350,6 +357,7 @@ internal sealed partial class JobManagerGrain(
     private async Task FailAsync(string reason)
     {
         LogFailed(logger, Job, S.Generation, reason);
+        RecordFailure(reason, restarted: false);
         S.Status = JobStatus.Failed;
         S.FailureReason = reason;
         S.DrainRequested = false;

@@ -33,6 +33,7 @@ internal sealed partial class OperatorGrain(
     Orleans.Serialization.Cloning.IDeepCopierProvider copiers,
     Orleans.Serialization.DeepCopier copier,
     IOptions<OrleansCheckpointOptions> options,
+    Metrics.StreamMetrics metrics,
     ILogger<OperatorGrain> logger)
     : Grain, IOperatorGrain, ISourceGrain, IResultsPublisher
 {
@@ -103,7 +104,8 @@ internal sealed partial class OperatorGrain(
             ingestLogs.Create,
             new StreamTaskLimits(settings.BatchSize, settings.ChannelCapacity, settings.Ingest.MaxBatchEvents, settings.Ingest.MaxBatchBytes, settings.Ingest.MaxSegmentBytes, settings.Ingest.MaxPendingBytes, settings.Ingest.ProducerRetention),
             new State.StateCopiers(copiers, copier),
-            cancellation));
+            cancellation,
+            metrics));
         var task = execution.StreamTask;
 
         // The state to start from (checksums verified: a corrupt snapshot fails the deployment, and the job manager
@@ -131,6 +133,7 @@ internal sealed partial class OperatorGrain(
         }
 
         _execution = execution;
+        metrics.AddInstance(_id, task);
         DelayDeactivation(Timeout.InfiniteTimeSpan);
         if (task.IsSource)
         {
@@ -230,6 +233,13 @@ internal sealed partial class OperatorGrain(
     public Task<SiloAddress> GetSiloAsync() => Task.FromResult(GrainContext.Address.SiloAddress!);
 
     public Task<JobMetrics> GetMetricsAsync() => Task.FromResult(_execution?.StreamTask.Metrics ?? JobMetrics.Zero);
+
+    public Task<InstanceMetrics> GetInstanceMetricsAsync() => Task.FromResult(
+        (_execution?.StreamTask.ReadMetrics() ?? new InstanceMetrics(_id, Running: false)) with
+        {
+            Running = _execution is { Failure: null },
+            Silo = GrainContext.Address.SiloAddress?.ToString(),
+        });
 
     Task IResultsPublisher.PublishAsync(ResultBatch batch)
     {
@@ -333,6 +343,7 @@ internal sealed partial class OperatorGrain(
     {
         if (_execution is { } execution)
         {
+            metrics.RemoveInstance(_id, execution.StreamTask);
             _execution = null;
             await execution.StopAsync();
         }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text;
 using OrleansCheckpoint.Dataflow;
 using OrleansCheckpoint.Errors;
@@ -7,6 +8,7 @@ using OrleansCheckpoint.Runtime.Channels;
 using OrleansCheckpoint.Runtime.Checkpointing;
 using OrleansCheckpoint.Runtime.Graph;
 using OrleansCheckpoint.Runtime.Ingest;
+using OrleansCheckpoint.Runtime.Metrics;
 
 namespace OrleansCheckpoint.Runtime.Operators;
 
@@ -20,7 +22,7 @@ internal sealed record StreamTaskLimits(
 /// the output. The hosting grain is reentrant, so deliveries queue at the gate while the loop awaits its own
 /// sends; everything still runs on the grain's single scheduler, one piece at a time.
 /// </summary>
-internal sealed class StreamTask
+internal sealed class StreamTask : IInstanceMetricsSource
 {
     /// <summary>A generator source generates every this many batches on the thread pool's global queue (see <see cref="GenerateAsync"/>).</summary>
     private const int GeneratorHopInterval = 8;
@@ -43,6 +45,11 @@ internal sealed class StreamTask
     private bool _restored;
     private long _lastBarrier; // a source's: the last checkpoint whose barrier it injected
     private FinalCommit? _finalCommit; // a source's, from the drain that ends its input
+    private readonly StreamMetrics? _metrics;
+    private readonly BusyTime _backPressure = new();
+    private readonly RatePerSecond _inRate = new();
+    private readonly RatePerSecond _outRate = new();
+    private SnapshotHandle? _lastSnapshot;
 
     public StreamTask(
         TaskDeployment deployment,
@@ -55,9 +62,11 @@ internal sealed class StreamTask
         Func<TaskId, IngestLog> ingestLogs,
         StreamTaskLimits limits,
         State.StateCopiers? copiers = null,
-        CancellationToken cancellation = default)
+        CancellationToken cancellation = default,
+        StreamMetrics? metrics = null)
     {
         Deployment = deployment;
+        _metrics = metrics;
         _limits = limits;
         _grains = grains;
         var vertex = plan[deployment.Task.Operator];
@@ -102,7 +111,8 @@ internal sealed class StreamTask
         _parallelism = vertex.Parallelism;
         _firingSlice = limits.BatchSize * limits.ChannelCapacity;
 
-        _checkpointer = new TaskCheckpointer(deployment.Task, _chain, _writers, _gate, () => _context.CurrentWatermark, snapshots, checkpoints);
+        _checkpointer = new TaskCheckpointer(
+            deployment.Task, _chain, _writers, _gate, () => _context.CurrentWatermark, snapshots, new ObservedResponder(checkpoints, OnAcknowledged));
     }
 
     public TaskDeployment Deployment { get; }
@@ -161,10 +171,18 @@ internal sealed class StreamTask
             throw new BatchTooLargeException(Deployment.Task.Job, push.Lines.Length, bytes, _limits.MaxPushEvents, _limits.MaxPushBytes);
         }
 
+        var started = Stopwatch.GetTimestamp();
         var result = await _ingest.PushAsync(push, Deployment.Generation, cancellation);
         if (!result.Duplicate)
         {
             _context.Counters.EventsAccepted += result.Accepted;
+            if (_metrics is not null)
+            {
+                var tags = StreamMetrics.Tags(Deployment.Task);
+                _metrics.EventsAccepted.Add(result.Accepted, tags);
+                _metrics.BytesLogged.Add(bytes, tags);
+                _metrics.PushLatency.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds, tags);
+            }
         }
 
         return result;
@@ -268,6 +286,31 @@ internal sealed class StreamTask
         {
             _ = op.OnRestoredAsync().ContinueWith(t => _ = t.Exception, TaskContinuationOptions.OnlyOnFaulted);
         }
+    }
+
+    /// <summary>This instance acknowledged <paramref name="handle"/> (its last snapshot, for the metrics).</summary>
+    public void OnAcknowledged(SnapshotHandle handle) => Volatile.Write(ref _lastSnapshot, handle);
+
+    /// <summary>The instance's figures; read from any thread (counters written on the grain's scheduler, read as they are).</summary>
+    public InstanceMetrics ReadMetrics()
+    {
+        var counters = _context.Counters;
+        var recordsIn = _source is null ? counters.RecordsIn : counters.EventsAccepted;
+        var recordsOut = counters.ResultsEmitted + _writers.Sum(w => w.RecordsWritten);
+        var watermark = _context.CurrentWatermark;
+        var snapshot = Volatile.Read(ref _lastSnapshot);
+        return new InstanceMetrics(
+            Deployment.Task,
+            Running: true,
+            recordsIn,
+            recordsOut,
+            _inRate.Read(recordsIn),
+            _outRate.Read(recordsOut),
+            watermark == long.MinValue ? null : watermark,
+            _backPressure.MsPerSecond(),
+            snapshot?.AlignmentMs,
+            snapshot?.SizeBytes,
+            counters.LateRecordsDropped);
     }
 
     public string? Query(string key) => _chain.FirstOrDefault(o => o.Transformation.IsQueryable)?.QueryJson(key);
@@ -472,10 +515,28 @@ internal sealed class StreamTask
         }
     }
 
-    private Task SendAsync() => _writers.Length switch
+    private Task SendAsync()
     {
-        0 => Task.CompletedTask,
-        1 => _writers[0].SendAsync(),
-        _ => Task.WhenAll(_writers.Select(w => w.SendAsync())),
-    };
+        var send = _writers.Length switch
+        {
+            0 => Task.CompletedTask,
+            1 => _writers[0].SendAsync(),
+            _ => Task.WhenAll(_writers.Select(w => w.SendAsync())),
+        };
+        return send.IsCompleted ? send : BackPressuredAsync(send);
+    }
+
+    /// <summary>The loop waits for its output to be taken downstream: that time is its back-pressured time.</summary>
+    private async Task BackPressuredAsync(Task send)
+    {
+        _backPressure.Begin();
+        try
+        {
+            await send;
+        }
+        finally
+        {
+            _backPressure.End();
+        }
+    }
 }

@@ -1,0 +1,15 @@
+namespace OrleansCheckpoint.Errors;
+
+/// <summary>Finds the error that matters inside one that Orleans may have wrapped (inner exceptions, aggregates).</summary>
+public static class ExceptionCauses
+{
+    /// <summary><paramref name="error"/> or the first of its causes that is a <typeparamref name="T"/>, if any.</summary>
+    public static T? Find<T>(Exception error)
+        where T : Exception => error switch
+        {
+            T match => match,
+            AggregateException aggregate => aggregate.InnerExceptions.Select(Find<T>).FirstOrDefault(x => x is not null),
+            { InnerException: { } inner } => Find<T>(inner),
+            _ => null,
+        };
+}

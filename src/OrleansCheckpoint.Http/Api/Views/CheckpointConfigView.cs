@@ -1,0 +1,18 @@
+using OrleansCheckpoint.Messages;
+
+namespace OrleansCheckpoint.Http.Api.Views;
+
+/// <summary>
+/// <c>GET /jobs/{job}/checkpoints/config</c>: the settings the job runs with (<c>source</c> = <c>job</c>), or the
+/// silo's defaults for a job never started (<c>defaults</c>).
+/// </summary>
+internal sealed record CheckpointConfigView(
+    string Source,
+    bool Enabled,
+    CheckpointMode Mode,
+    double IntervalMs,
+    double TimeoutMs,
+    double MinPauseMs,
+    int MaxConcurrent,
+    int TolerableFailures,
+    int Retained);
