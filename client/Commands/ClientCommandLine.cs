@@ -23,6 +23,7 @@ internal static class ClientCommandLine
             CheckpointCommand.Create(),
             DemoCommand.Create(),
             BenchCommand.Create(),
+            ChaosCommand.Create(),
         };
         foreach (var option in GlobalOptions.All)
         {

@@ -66,6 +66,11 @@ internal sealed class ClusterConnection : IClusterConnection
                 client.UseStaticClustering(endpoints);
             }
 
+            if (settings.ResponseTimeout is { } responseTimeout)
+            {
+                client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = responseTimeout);
+            }
+
             client.Configure<ClusterOptions>(o =>
                 {
                     o.ClusterId = settings.ClusterId;

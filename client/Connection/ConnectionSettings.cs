@@ -13,6 +13,9 @@ namespace OrleansCheckpoint.Client.Connection;
 /// </param>
 internal sealed record ConnectionSettings(GatewayList Gateways, string ClusterId, string ServiceId, string? MembershipStorage = null)
 {
+    /// <summary>How long a call may wait for its answer (Orleans' default, 30 s, when null): a call to a silo that just died gets none.</summary>
+    public TimeSpan? ResponseTimeout { get; init; }
+
     public const string DefaultId = "orleans-checkpoint";
 
     /// <summary>The environment variable that gives <see cref="MembershipStorage"/> when <c>--membership-storage</c> does not.</summary>

@@ -20,6 +20,7 @@ internal static class ConsoleLogging
         // Results still in flight when a subscriber unsubscribes are dropped, with a warning each: expected, not news.
         logging.AddFilter("Orleans.Streams.StreamConsumerExtension", LogLevel.Error);
         logging.AddSimpleConsole(o => o.SingleLine = true);
+        logging.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace); // stdout is the command's (--json)
         logging.Services.Configure<ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
         return logging;
     }

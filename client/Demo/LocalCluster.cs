@@ -91,25 +91,36 @@ internal sealed class LocalCluster : IAsyncDisposable
 
     private async Task<string> StartAzuriteAsync(Action<string> progress, CancellationToken cancellation)
     {
+        (var storage, _azurite) = await StartStorageAsync(progress, cancellation);
+        return storage;
+    }
+
+    /// <summary>
+    /// The storage a local cluster uses: the Azurite <c>AZURITE_CONN</c> names, or one started here from the repository's
+    /// pinned package (returned, for the caller to dispose). Says what it does.
+    /// </summary>
+    public static async Task<(string ConnectionString, AzuriteProcess? Started)> StartStorageAsync(Action<string> progress, CancellationToken cancellation)
+    {
         if (AzuriteProcess.ExistingConnectionStringFromEnvironment() is { } existing)
         {
             progress($"Azurite: using the one {AzuriteProcess.ConnectionStringVariable} names");
-            return existing;
+            return (existing, null);
         }
 
         progress("Azurite: starting (from the repository's node_modules)…");
         var clock = Stopwatch.StartNew();
+        AzuriteProcess azurite;
         try
         {
-            _azurite = await AzuriteProcess.StartAsync(new AzuriteStartOptions { Progress = progress }, cancellation);
+            azurite = await AzuriteProcess.StartAsync(new AzuriteStartOptions { Progress = progress }, cancellation);
         }
         catch (InvalidOperationException e)
         {
             throw new ClientException($"could not start Azurite: {e.Message}");
         }
 
-        progress($"Azurite: started in {clock.Elapsed.TotalSeconds:0.0} s (pid {_azurite.ProcessId}, blob port {_azurite.BlobPort})");
-        return _azurite.ConnectionString;
+        progress($"Azurite: started in {clock.Elapsed.TotalSeconds:0.0} s (pid {azurite.ProcessId}, blob port {azurite.BlobPort})");
+        return (azurite.ConnectionString, azurite);
     }
 
     private async Task StartSiloAsync(

@@ -1,6 +1,7 @@
 using OrleansCheckpoint.Dataflow;
 using OrleansCheckpoint.Jobs.Nexmark;
 using OrleansCheckpoint.Jobs.RequestCounter;
+using OrleansCheckpoint.Jobs.Verification;
 
 namespace OrleansCheckpoint.Jobs;
 
@@ -14,6 +15,7 @@ public static class ShippedJobs
     public static IReadOnlyDictionary<string, Func<IStreamJob>> All { get; } = new Dictionary<string, Func<IStreamJob>>
     {
         [RequestCounterJob.Name] = () => new RequestCounterJob(),
+        [VerificationJob.Name] = () => new VerificationJob(),
     }.Concat(NexmarkQueries.Names.Select(q => KeyValuePair.Create(NexmarkQueries.JobName(q), (Func<IStreamJob>)(() => NexmarkQueries.Create(q, new NexmarkSettings(NexmarkEvents))))))
     .ToDictionary();
 }

@@ -110,14 +110,6 @@ public class ClusterFixture : IAsyncLifetime
         return victim.SiloAddress;
     }
 
-    /// <summary>Replaces the grain storage registered under <paramref name="name"/> by a decorator of it.</summary>
-    private static void DecorateGrainStorage(IServiceCollection services, string name, Func<IGrainStorage, IGrainStorage> decorate)
-    {
-        var original = services.Last(d => d.IsKeyedService && Equals(d.ServiceKey, name) && d.ServiceType == typeof(IGrainStorage));
-        services.Remove(original);
-        services.AddKeyedSingleton<IGrainStorage>(name, (sp, key) => decorate((IGrainStorage)original.KeyedImplementationFactory!(sp, key)));
-    }
-
     /// <summary>One of this run's blob containers (<see cref="CheckpointsContainer"/>, <see cref="IngestContainer"/>, …) on Azurite.</summary>
     public BlobContainerClient Container(string name) =>
         new BlobServiceClient(ConnectionString, new BlobClientOptions(BlobClientOptions.ServiceVersion.V2026_06_06)).GetBlobContainerClient(name);
@@ -242,7 +234,7 @@ public class ClusterFixture : IAsyncLifetime
             silo.Services.AddKeyedSingleton<IGrainStorage>(
                 FaultInjectingGrainStorage.Name,
                 (sp, _) => new FaultInjectingGrainStorage(sp.GetRequiredKeyedService<IGrainStorage>(CheckpointSiloBuilderExtensions.CheckpointStorageName)));
-            DecorateGrainStorage(silo.Services, CheckpointSiloBuilderExtensions.JobStorageName, inner => new FaultInjectingGrainStorage(inner));
+            CheckpointSiloBuilderExtensions.DecorateGrainStorage(silo.Services, CheckpointSiloBuilderExtensions.JobStorageName, inner => new FaultInjectingGrainStorage(inner));
             silo.Services.AddSingleton(FaultInjectingSegmentStore.Interceptor);
             silo.AddIncomingGrainCallFilter<FaultInjectingDeliveries.Filter>();
             var outputFiles = silo.Services.Last(d => d.ServiceType == typeof(Runtime.Sinks.IOutputFiles));

@@ -46,9 +46,14 @@ public static class CheckpointSiloBuilderExtensions
         silo.Services.AddMetrics();
         silo.Services.AddSingleton<Metrics.StreamMetrics>(sp => new(sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()));
         silo.Services.AddSingleton<Ingest.IngestLogFactory>();
-        silo.Services.AddSingleton<Sinks.IOutputFiles>(sp => options.Storage.Kind == StorageKind.Memory
-            ? new Sinks.MemoryOutputFiles()
-            : new Sinks.BlobOutputFiles(StorageConnection.CreateBlobServiceClient(options.Storage.ConnectionString).GetBlobContainerClient(options.Storage.OutputContainer)));
+        var faults = options.FaultInjection.Directory is { Length: > 0 } faultDirectory ? new Chaos.StorageFaults(faultDirectory) : null;
+        silo.Services.AddSingleton<Sinks.IOutputFiles>(sp =>
+        {
+            Sinks.IOutputFiles files = options.Storage.Kind == StorageKind.Memory
+                ? new Sinks.MemoryOutputFiles()
+                : new Sinks.BlobOutputFiles(StorageConnection.CreateBlobServiceClient(options.Storage.ConnectionString).GetBlobContainerClient(options.Storage.OutputContainer));
+            return faults is null ? files : new Chaos.ChaosOutputFiles(files, faults);
+        });
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, StorageStartupProbe>();
 
         silo.Services.AddSingleton(sp => new SnapshotStore(
@@ -75,6 +80,14 @@ public static class CheckpointSiloBuilderExtensions
             }
         }
 
+        if (faults is not null)
+        {
+            silo.Services.AddSingleton(faults);
+            silo.Services.AddSingleton<Ingest.SegmentStoreInterceptor>((partition, inner) => new Chaos.ChaosSegmentStore(inner, faults, partition.GrainKey));
+            DecorateGrainStorage(silo.Services, JobStorageName, inner => new Chaos.ChaosGrainStorage(inner, faults, Chaos.StorageFaultKind.Job));
+            DecorateGrainStorage(silo.Services, CheckpointStorageName, inner => new Chaos.ChaosGrainStorage(inner, faults, Chaos.StorageFaultKind.Snapshot));
+        }
+
         // Running jobs' supervision reminders, stored next to the job state (Azure Table on the same account).
         if (options.Storage.Kind == StorageKind.Memory)
         {
@@ -94,6 +107,14 @@ public static class CheckpointSiloBuilderExtensions
         silo.AddMemoryGrainStorage("PubSubStore");
         silo.AddMemoryStreams(ResultsStream.ProviderName);
         return silo;
+    }
+
+    /// <summary>Replaces the grain storage registered under <paramref name="name"/> by a decorator of it.</summary>
+    internal static void DecorateGrainStorage(IServiceCollection services, string name, Func<IGrainStorage, IGrainStorage> decorate)
+    {
+        var original = services.Last(d => d.IsKeyedService && Equals(d.ServiceKey, name) && d.ServiceType == typeof(IGrainStorage));
+        services.Remove(original);
+        services.AddKeyedSingleton<IGrainStorage>(name, (sp, key) => decorate((IGrainStorage)original.KeyedImplementationFactory!(sp, key)));
     }
 
     /// <summary>Registers a job under <paramref name="name"/>; clients start it with <c>client start name</c>.</summary>

@@ -45,6 +45,16 @@ public sealed class OrleansCheckpointOptions
 
     /// <summary>Batches queued per input channel before the sender waits (the channel's credits). Default 4.</summary>
     public int ChannelCapacity { get; set; } = 4;
+
+    /// <summary>Storage failures on demand, for <c>client chaos</c> (off unless its directory is set).</summary>
+    public FaultInjectionSettings FaultInjection { get; set; } = new();
+}
+
+/// <summary>Storage write failures on demand (see <see cref="Chaos.StorageFaults"/>): for <c>client chaos</c>, never for production.</summary>
+public sealed class FaultInjectionSettings
+{
+    /// <summary>The directory whose files tell this silo which storage writes to fail. Default: none (no faults).</summary>
+    public string? Directory { get; set; }
 }
 
 /// <summary>Where grain state is stored.</summary>
