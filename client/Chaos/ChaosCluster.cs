@@ -49,9 +49,22 @@ internal sealed class ChaosCluster : IAsyncDisposable
 
     public ConnectionSettings Connection => new(GatewayList.Default, Name, Name, MembershipStorage: _storage);
 
-    public static async Task<ChaosCluster> StartAsync(string storage, int silos, string name, string directory, CancellationToken cancellation)
+    /// <summary>Starts <paramref name="silos"/> silos named after <paramref name="name"/>, their logs and fault folders in <paramref name="directory"/>.</summary>
+    /// <param name="storage">The storage account's connection string.</param>
+    /// <param name="silos">How many silos.</param>
+    /// <param name="name">The cluster id, service id and container prefix.</param>
+    /// <param name="directory">Where the silos' logs and fault folders go.</param>
+    /// <param name="cancellation">Cancels the start; what was started is stopped.</param>
+    /// <param name="settings">Settings the silos take beside the cluster's own (configuration keys).</param>
+    public static async Task<ChaosCluster> StartAsync(
+        string storage, int silos, string name, string directory, CancellationToken cancellation, IReadOnlyDictionary<string, string>? settings = null)
     {
         var cluster = new ChaosCluster(storage, directory, name);
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+        {
+            cluster._settings[key] = value;
+        }
+
         try
         {
             await Task.WhenAll(Enumerable.Range(0, silos).Select(_ => cluster.StartSiloAsync(cancellation)));

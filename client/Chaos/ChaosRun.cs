@@ -45,6 +45,9 @@ internal sealed class ChaosRun(ChaosSettings settings, string storage, string ru
     /// <summary>The faults to inject instead of the seed's schedule (tests pin them).</summary>
     public IReadOnlyList<PlannedFault>? Faults { get; init; }
 
+    /// <summary>Settings the silos take beside the cluster's own (tests change membership's).</summary>
+    public IReadOnlyDictionary<string, string>? SiloSettings { get; init; }
+
     /// <summary>How the client finds the cluster; by default through its membership table.</summary>
     public Func<ChaosCluster, ConnectionSettings>? Connect { get; init; }
 
@@ -61,7 +64,7 @@ internal sealed class ChaosRun(ChaosSettings settings, string storage, string ru
         var logs = Path.Combine(directory, $"seed-{seed}");
         Directory.CreateDirectory(logs);
 
-        await using var cluster = await ChaosCluster.StartAsync(storage, settings.Silos, $"chaos{runId}s{seed}", logs, cancellation);
+        await using var cluster = await ChaosCluster.StartAsync(storage, settings.Silos, $"chaos{runId}s{seed}", logs, cancellation, SiloSettings);
         progress($"seed {seed}: {settings.Silos} silos up in {clock.Elapsed.TotalSeconds:0.0} s; {plan.Count} faults planned");
         var connect = Connect?.Invoke(cluster) ?? cluster.Connection;
         await using var connection = await ClusterConnection.ConnectAsync(connect with { ResponseTimeout = TimeSpan.FromSeconds(10) }, cancellation);
@@ -158,6 +161,7 @@ internal sealed class ChaosRun(ChaosSettings settings, string storage, string ru
     private static string Kebab(FaultKind kind) => kind switch
     {
         FaultKind.KillSilo => "kill-silo",
+        FaultKind.KillManagerSilo => "kill-manager-silo",
         FaultKind.DeactivateInstance => "deactivate-instance",
         _ => "fail-storage-writes",
     };

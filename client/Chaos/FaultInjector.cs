@@ -72,8 +72,8 @@ internal sealed class FaultInjector(ChaosCluster cluster, IGrainFactory grains, 
         string target;
         switch (fault.Kind)
         {
-            case FaultKind.KillSilo:
-                var victim = cluster.Kill(fault.Target);
+            case FaultKind.KillSilo or FaultKind.KillManagerSilo:
+                var victim = fault.Kind == FaultKind.KillSilo ? cluster.Kill(fault.Target) : cluster.Kill(await ManagerSiloAsync());
                 target = $"{victim.Name} (pid {victim.ProcessId})";
                 Record(fault, target, at);
                 await Task.Delay(RestartAfter);
@@ -102,6 +102,22 @@ internal sealed class FaultInjector(ChaosCluster cluster, IGrainFactory grains, 
         }
 
         Record(fault, target, at);
+    }
+
+    /// <summary>The index among the live silos of the one the job manager is active on (it is activated if it was not).</summary>
+    private async Task<int> ManagerSiloAsync()
+    {
+        var manager = grains.GetGrain<IJobManagerGrain>(instances[0].Split('/')[0]);
+        var address = await new PushRetryPolicy(TimeSpan.FromSeconds(30)).ExecuteAsync(
+            async () =>
+            {
+                await manager.GetInfoAsync();
+                return await grains.GetGrain<IManagementGrain>(0).GetActivationAddress(manager);
+            },
+            null,
+            CancellationToken.None);
+        var index = cluster.Silos.ToList().FindIndex(s => s.SiloPort == address?.Endpoint.Port);
+        return index >= 0 ? index : throw new InvalidOperationException($"the job manager is active on {address}, which is not a silo of this run");
     }
 
     private void Record(PlannedFault fault, string target, double at)

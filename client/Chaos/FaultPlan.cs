@@ -8,6 +8,9 @@ internal enum FaultKind
     /// <summary>SIGKILL of a silo process (any, the client's gateways included), and a new silo started in its place.</summary>
     KillSilo,
 
+    /// <summary>SIGKILL of the silo that hosts the job's manager (and checkpoint coordinator), and a new silo started in its place.</summary>
+    KillManagerSilo,
+
     /// <summary>An operator instance deactivated: it loses its in-memory state, as when its silo dies.</summary>
     DeactivateInstance,
 
@@ -26,6 +29,7 @@ internal sealed record PlannedFault(FaultKind Kind, long AtEvent, int Target, St
     public string Describe(IReadOnlyList<string> instances) => Kind switch
     {
         FaultKind.KillSilo => $"SIGKILL silo #{Target + 1} of the live ones",
+        FaultKind.KillManagerSilo => "SIGKILL the job manager's silo",
         FaultKind.DeactivateInstance => $"deactivate {instances[Target % instances.Count]}",
         _ => $"fail the next {Count} {Storage.ToString().ToLowerInvariant()} write{(Count == 1 ? string.Empty : "s")} on every silo",
     };
@@ -47,7 +51,8 @@ internal static class FaultPlan
             var roll = random.NextDouble();
             faults.Add(roll switch
             {
-                < 0.4 => new PlannedFault(FaultKind.KillSilo, at, random.Next(silos)),
+                < 0.3 => new PlannedFault(FaultKind.KillSilo, at, random.Next(silos)),
+                < 0.4 => new PlannedFault(FaultKind.KillManagerSilo, at, 0),
                 < 0.7 => new PlannedFault(FaultKind.DeactivateInstance, at, random.Next(1_000)),
                 _ => new PlannedFault(FaultKind.FailStorageWrites, at, 0, (StorageFaultKind)random.Next(4), 1 + random.Next(3)),
             });

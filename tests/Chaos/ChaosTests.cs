@@ -3,6 +3,7 @@ using System.Text.Json;
 using OrleansCheckpoint.Azurite;
 using OrleansCheckpoint.Client.Chaos;
 using OrleansCheckpoint.Client.Connection;
+using OrleansCheckpoint.Tests.Infrastructure;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -14,8 +15,10 @@ namespace OrleansCheckpoint.Tests.Chaos;
 /// for a few seeds. Every check compares what the job committed with an oracle computed from the pushed clicks alone.
 /// </summary>
 [Collection(ChaosCollection.Name)]
-public sealed class ChaosTests(ChaosFixture fixture, ITestOutputHelper output)
+public sealed class ChaosTests(AzuriteFixture azurite, ITestOutputHelper output)
 {
+    private static readonly string Logs = Directory.CreateTempSubdirectory("chaos-tests-").FullName;
+
     [Fact]
     public async Task A_push_through_a_gateway_list_survives_the_sigkill_of_its_first_gateway_and_every_click_counts_once()
     {
@@ -34,11 +37,28 @@ public sealed class ChaosTests(ChaosFixture fixture, ITestOutputHelper output)
     [Fact]
     public async Task A_push_that_finds_its_gateways_through_membership_survives_the_sigkill_of_a_silo_and_every_click_counts_once()
     {
-        var result = await RunAsync(seed: 102, connect: null);
+        var result = await RunAsync(seed: 102, connect: null, kill: FaultKind.KillManagerSilo);
 
         Assert.True(result.Passed, result.FirstDifference);
         Assert.Equal(1, result.PushAttempts);
-        Assert.NotNull(Assert.Single(result.Faults).RecoveryMs); // the silo ran instances of the job: it restarted
+        Assert.NotNull(Assert.Single(result.Faults).RecoveryMs); // the silo ran the job's manager: the job restarted
+    }
+
+    [Fact]
+    public async Task A_killed_silo_that_refuses_connections_is_declared_dead_at_once_not_left_to_membership_probes()
+    {
+        // Orleans' own probing: 5 s probe timeout, 3 missed probes, the table read every minute.
+        var slowProbes = new Dictionary<string, string>
+        {
+            ["Silo:Membership:ProbeTimeout"] = "00:00:05",
+            ["Silo:Membership:NumMissedProbesLimit"] = "3",
+            ["Silo:Membership:TableRefreshTimeout"] = "00:01:00",
+        };
+        var result = await RunAsync(seed: 103, connect: null, slowProbes, FaultKind.KillManagerSilo);
+
+        Assert.True(result.Passed, result.FirstDifference);
+        var logs = Directory.GetFiles(result.Logs, "*.log").SelectMany(File.ReadLines);
+        Assert.Contains(logs, line => line.Contains("refuses connections (its process is gone): declaring it dead", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -50,7 +70,7 @@ public sealed class ChaosTests(ChaosFixture fixture, ITestOutputHelper output)
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        start.Environment[AzuriteProcess.ConnectionStringVariable] = fixture.Storage;
+        start.Environment[AzuriteProcess.ConnectionStringVariable] = azurite.ConnectionString;
         using var chaos = Process.Start(start)!;
         var stdout = chaos.StandardOutput.ReadToEndAsync();
         var stderr = chaos.StandardError.ReadToEndAsync();
@@ -71,14 +91,16 @@ public sealed class ChaosTests(ChaosFixture fixture, ITestOutputHelper output)
         }
     }
 
-    /// <summary>One seed with one fault pinned: the first silo of the cluster SIGKILLed once 40% of the clicks were acknowledged.</summary>
-    private async Task<SeedResult> RunAsync(int seed, Func<ChaosCluster, ConnectionSettings>? connect)
+    /// <summary>One seed with one fault pinned: the first silo of the cluster (or the job manager's) SIGKILLed once 40% of the clicks were acknowledged.</summary>
+    private async Task<SeedResult> RunAsync(
+        int seed, Func<ChaosCluster, ConnectionSettings>? connect, IReadOnlyDictionary<string, string>? siloSettings = null, FaultKind kill = FaultKind.KillSilo)
     {
         var settings = new ChaosSettings([seed], Silos: 2, Events: 12_000, Parallelism: 2, Rate: 1_000);
-        var run = new ChaosRun(settings, fixture.Storage, Guid.NewGuid().ToString("N")[..6], fixture.Directory, output.WriteLine)
+        var run = new ChaosRun(settings, azurite.ConnectionString, Guid.NewGuid().ToString("N")[..6], Logs, output.WriteLine)
         {
-            Faults = [new PlannedFault(FaultKind.KillSilo, AtEvent: 4_800, Target: 0)],
+            Faults = [new PlannedFault(kill, AtEvent: 4_800, Target: 0)],
             Connect = connect,
+            SiloSettings = siloSettings,
         };
         var result = await run.RunAsync(seed, CancellationToken.None);
         output.WriteLine(JsonSerializer.Serialize(result));
@@ -86,29 +108,8 @@ public sealed class ChaosTests(ChaosFixture fixture, ITestOutputHelper output)
     }
 }
 
-/// <summary>Azurite for the chaos tests (the CI's, or one of their own), and a folder for the silos' logs.</summary>
-public sealed class ChaosFixture : IAsyncLifetime
-{
-    private AzuriteProcess? _azurite;
-
-    public string Storage { get; private set; } = string.Empty;
-
-    public string Directory { get; } = System.IO.Directory.CreateTempSubdirectory("chaos-tests-").FullName;
-
-    public async Task InitializeAsync() =>
-        Storage = AzuriteProcess.ExistingConnectionStringFromEnvironment() ?? (_azurite = await AzuriteProcess.StartAsync()).ConnectionString;
-
-    public async Task DisposeAsync()
-    {
-        if (_azurite is not null)
-        {
-            await _azurite.DisposeAsync();
-        }
-    }
-}
-
 [CollectionDefinition(Name)]
-public sealed class ChaosCollection : ICollectionFixture<ChaosFixture>
+public sealed class ChaosCollection : ICollectionFixture<AzuriteFixture>
 {
     public const string Name = "Chaos";
 }

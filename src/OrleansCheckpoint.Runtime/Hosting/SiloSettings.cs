@@ -1,6 +1,7 @@
 using System.Net;
 using Azure.Data.Tables;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Orleans.Configuration;
 
 namespace OrleansCheckpoint.Runtime.Hosting;
@@ -99,6 +100,12 @@ public sealed class MembershipSettings
     /// <summary>How often a silo reads the membership table even when nothing told it to. Default 2 s (Orleans: 60 s).</summary>
     public TimeSpan TableRefreshTimeout { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// How often a silo tries to connect to its next few active silos and declares dead at once one that refuses the
+    /// connection (no process listens: it is gone), without waiting for the probes above. Default 1 s; zero turns it off.
+    /// </summary>
+    public TimeSpan GoneSiloProbePeriod { get; set; } = TimeSpan.FromSeconds(1);
+
     internal void Validate(string section)
     {
         foreach (var (name, value) in new[] { (nameof(ProbeTimeout), ProbeTimeout), (nameof(TableRefreshTimeout), TableRefreshTimeout) })
@@ -107,6 +114,11 @@ public sealed class MembershipSettings
             {
                 throw new ArgumentException($"{section}:{name} = {value} must be at least 100 ms.");
             }
+        }
+
+        if (GoneSiloProbePeriod < TimeSpan.Zero || (GoneSiloProbePeriod > TimeSpan.Zero && GoneSiloProbePeriod < TimeSpan.FromMilliseconds(100)))
+        {
+            throw new ArgumentException($"{section}:GoneSiloProbePeriod = {GoneSiloProbePeriod} must be zero (off) or at least 100 ms.");
         }
 
         if (NumMissedProbesLimit < 1 || NumVotesForDeathDeclaration < 1)
@@ -155,6 +167,11 @@ public static class CheckpointSiloHosting
                 o.ServiceId = settings.ServiceId;
             });
             silo.Configure<ClusterMembershipOptions>(settings.Membership.ApplyTo);
+            if (settings.Membership.GoneSiloProbePeriod > TimeSpan.Zero)
+            {
+                var period = settings.Membership.GoneSiloProbePeriod;
+                silo.Services.AddHostedService(sp => ActivatorUtilities.CreateInstance<Recovery.GoneSiloWatcher>(sp, period));
+            }
         }
         else
         {

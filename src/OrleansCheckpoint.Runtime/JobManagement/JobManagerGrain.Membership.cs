@@ -8,7 +8,9 @@ namespace OrleansCheckpoint.Runtime.JobManagement;
 /// The job manager's view of the cluster: which silo hosts each instance of the running generation (looked up
 /// once per generation), and Orleans' cluster membership. When a silo hosting instances is declared dead the job
 /// rolls back at once, with the silo named in the failure — not only once a fresh activation of a lost instance
-/// gets data or answers a heartbeat.
+/// gets data or answers a heartbeat. On a failure, a host silo that refuses connections (no process listens on its
+/// port: it is gone) is declared dead at once, so the recovery does not wait seconds for membership's probes to
+/// evict it before the lost instances can be placed elsewhere.
 /// </summary>
 internal sealed partial class JobManagerGrain
 {
@@ -147,6 +149,7 @@ internal sealed partial class JobManagerGrain
             return reason;
         }
 
+        await EvictGoneHostsAsync(_hosts.Values);
         bool IsDead(SiloAddress silo) => membership.CurrentSnapshot.GetSiloStatus(silo) == SiloStatus.Dead;
         if (!_hosts.Values.Any(IsDead))
         {
@@ -167,6 +170,9 @@ internal sealed partial class JobManagerGrain
             .ToList();
         return dead.Count == 0 ? reason : $"{reason} ({string.Join("; ", dead)})";
     }
+
+    /// <summary>Declares dead the hosts among <paramref name="hosts"/> whose process is gone (see <see cref="Recovery.GoneSilos"/>).</summary>
+    private Task EvictGoneHostsAsync(IEnumerable<SiloAddress> hosts) => goneSilos.EvictAsync(hosts, $"it hosted instances of job '{Job}'");
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job {Job} generation {Generation}: {Reason}")]
     private static partial void LogSiloDead(ILogger logger, string job, long generation, string reason);

@@ -153,6 +153,11 @@ internal sealed partial class JobManagerGrain : IRemindable
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
+            if (_failedHosts is { } failed)
+            {
+                await EvictGoneHostsAsync(failed.Hosts.Values); // a deployment to a silo that died waits for its eviction
+            }
+
             await RecoverAsync($"recovery failed: {e.Message}");
         }
     }

@@ -99,6 +99,7 @@ internal sealed partial class JobManagerGrain(
     JobRegistry registry,
     SnapshotStore snapshots,
     IClusterMembershipService membership,
+    Recovery.GoneSilos goneSilos,
     IOptions<OrleansCheckpointOptions> options,
     Metrics.StreamMetrics metrics,
     ILogger<JobManagerGrain> logger) : Grain, IJobManagerGrain

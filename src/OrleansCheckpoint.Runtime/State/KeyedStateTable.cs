@@ -43,10 +43,9 @@ internal sealed class KeyedStateTable<TKey, TValue>(KeyGroupRange keyGroups, Fun
     /// <summary>Reads a value that the caller may change in place: never one a snapshot still holds.</summary>
     public bool TryGetToModify(int keyGroup, TKey key, out TValue value)
     {
-        var index = Index(keyGroup);
-        if (_groups[index] is { } group && (!_shared[index] || group.ContainsKey(key)))
+        if (WritableHolding(Index(keyGroup), key) is { } group)
         {
-            return Writable(index).TryGetValue(key, out value!);
+            return group.TryGetValue(key, out value!);
         }
 
         value = default!;
@@ -67,10 +66,9 @@ internal sealed class KeyedStateTable<TKey, TValue>(KeyGroupRange keyGroups, Fun
     /// <summary>Removes <paramref name="key"/> and returns its value, if it had one.</summary>
     public bool TryRemove(int keyGroup, TKey key, out TValue value)
     {
-        var index = Index(keyGroup);
-        if (_groups[index] is { } group && (!_shared[index] || group.ContainsKey(key)))
+        if (WritableHolding(Index(keyGroup), key) is { } group)
         {
-            return Writable(index).Remove(key, out value!);
+            return group.Remove(key, out value!);
         }
 
         value = default!;
@@ -117,6 +115,10 @@ internal sealed class KeyedStateTable<TKey, TValue>(KeyGroupRange keyGroups, Fun
             }
         }
     }
+
+    /// <summary>The writable map of the group at <paramref name="index"/> if it holds <paramref name="key"/> (a shared group is copied only then).</summary>
+    private Dictionary<TKey, TValue>? WritableHolding(int index, TKey key) =>
+        _groups[index] is { } group && (!_shared[index] || group.ContainsKey(key)) ? Writable(index) : null;
 
     private Dictionary<TKey, TValue> Writable(int index)
     {
