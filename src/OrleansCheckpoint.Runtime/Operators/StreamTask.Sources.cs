@@ -1,0 +1,156 @@
+using System.Diagnostics;
+using System.Text;
+using OrleansCheckpoint.Errors;
+using OrleansCheckpoint.Grains;
+using OrleansCheckpoint.Messages;
+using OrleansCheckpoint.Runtime.Ingest;
+using OrleansCheckpoint.Runtime.Metrics;
+
+namespace OrleansCheckpoint.Runtime.Operators;
+
+/// <summary>A source instance's side of <see cref="StreamTask"/>: its ingest log and pushes, or its generator; drains and barriers.</summary>
+internal sealed partial class StreamTask
+{
+    public SourceIngest? Ingest => _ingest;
+
+    /// <summary>A source opens its ingest log at the position it was restored to (or 0), ready to replay what follows.</summary>
+    public Task OpenIngestAsync(CancellationToken cancellation)
+    {
+        if (_ingest is null)
+        {
+            return Task.CompletedTask; // a generator: it starts from its restored offset when it runs
+        }
+
+        var position = _source!.Position;
+        return _ingest.OpenAsync(position.Offset, position.ProducerSequences, Deployment.Generation, cancellation);
+    }
+
+    /// <summary>Parses a client's push, logs it durably and queues it (sources only); waits while the source is busy.</summary>
+    public async Task<PushResult> PushAsync(PushBatch push, CancellationToken cancellation)
+    {
+        if (_source is null || _ingest is null)
+        {
+            throw new StreamJobException(_source is null
+                ? $"{Deployment.Task} is not a source; push to the job's source operator."
+                : $"{Deployment.Task} generates its own input; job '{Deployment.Task.Job}' takes no pushes.");
+        }
+
+        if (_draining)
+        {
+            throw new JobNotRunningException(Deployment.Task.Job, JobStatus.Draining.ToString());
+        }
+
+        var bytes = push.Lines.Sum(l => (long)Encoding.UTF8.GetByteCount(l)); // lines travel and are logged as UTF-8
+        if (push.Lines.Length > _limits.MaxPushEvents || bytes > _limits.MaxPushBytes)
+        {
+            throw new BatchTooLargeException(Deployment.Task.Job, push.Lines.Length, bytes, _limits.MaxPushEvents, _limits.MaxPushBytes);
+        }
+
+        var started = Stopwatch.GetTimestamp();
+        var result = await _ingest.PushAsync(push, Deployment.Generation, cancellation);
+        if (!result.Duplicate)
+        {
+            _context.Counters.EventsAccepted += result.Accepted;
+            if (_metrics is not null)
+            {
+                var tags = StreamMetrics.Tags(Deployment.Task);
+                _metrics.EventsAccepted.Add(result.Accepted, tags);
+                _metrics.BytesLogged.Add(bytes, tags);
+                _metrics.PushLatency.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds, tags);
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>
+    /// Ends a source's input: it takes no more pushes (nor one waiting for room); what it accepted (and, after a
+    /// restore, the replay of its log) is logged and queued, then the end of its input, which carries
+    /// <paramref name="commit"/> to the sinks. Does not wait for any of that: the feeder does it (see <see cref="FeedAsync"/>).
+    /// </summary>
+    public void Drain(FinalCommit commit)
+    {
+        if (_ingest is null || _draining)
+        {
+            return;
+        }
+
+        _draining = true;
+        _finalCommit = commit;
+        _ingest.Close(() => new JobNotRunningException(Deployment.Task.Job, JobStatus.Draining.ToString()));
+    }
+
+    /// <summary>A source's checkpoint trigger: the barrier follows every event accepted so far, without waiting for room.</summary>
+    public void TriggerCheckpoint(CheckpointBarrier barrier)
+    {
+        if (_source is null)
+        {
+            throw new InvalidOperationException($"{Deployment.Task} is not a source; barriers reach it through its channels.");
+        }
+
+        if (_draining)
+        {
+            return;
+        }
+
+        // Triggers are separate calls: with several checkpoints in flight, a later one can arrive first. Its barrier is
+        // in the stream already, so this one cannot be placed before it: it is declined (superseded, not a failure).
+        if (barrier.CheckpointId <= _lastBarrier)
+        {
+            _checkpointer.Decline(barrier.CheckpointId, $"its trigger reached {Deployment.Task} after that of checkpoint {_lastBarrier}", superseded: true);
+            return;
+        }
+
+        _lastBarrier = barrier.CheckpointId;
+        _gate.EnqueueControl(0, _chain[0].CreateControl(Deployment.Generation, 0, barrier: barrier));
+    }
+
+    /// <summary>A pushed source's feeder: the ingest log's replay and pushes until a drain closes it, then the end of its input.</summary>
+    private async Task FeedAsync(SourceIngest ingest, CancellationToken cancellation)
+    {
+        await ingest.RunAsync(Deployment.Generation, cancellation);
+        await _gate.EnqueueAsync(0, _chain[0].CreateControl(Deployment.Generation, 0, endOfInput: true, finalCommit: _finalCommit), cancellation);
+    }
+
+    /// <summary>
+    /// A generator source's feeder: queues its share in batches (waiting for room at the gate: backpressure),
+    /// from the offset it was restored to, then the end of its input. Every <see cref="GeneratorHopInterval"/>th
+    /// batch is generated on the thread pool's global queue, outside the grain's turns, so that the grain's work
+    /// queue empties now and then. Otherwise the generator and the processing loop keep it busy, Orleans re-queues
+    /// the grain on its thread's local queue again and again, and the work waiting on the global queue (timers,
+    /// checkpoint triggers and acknowledgements, messages) starves — measured: thread-pool stalls of 1–1.7 s and
+    /// checkpoints of over a second while a job ran. (Generating every batch there costs about 8% of the throughput.)
+    /// </summary>
+    private async Task GenerateAsync(IGeneratorSourceOperator generator, CancellationToken cancellation)
+    {
+        generator.Start(Deployment.Task.Partition, _parallelism);
+        var (generation, batchSize) = (Deployment.Generation, _limits.BatchSize);
+        ChannelBatch? Next() => generator.TryGenerate(generation, batchSize, out var batch) ? batch : null;
+        for (var n = 1; (n % GeneratorHopInterval == 0 ? await Task.Factory.StartNew(Next, cancellation, TaskCreationOptions.PreferFairness, TaskScheduler.Default) : Next()) is { } batch; n++)
+        {
+            _context.Counters.EventsAccepted += batch.Count;
+            await _gate.EnqueueAsync(0, batch, cancellation);
+        }
+
+        _draining = true; // a barrier injected from now on would queue behind the end of input and never be processed
+
+        // The job finishes like a drain: the sinks commit what is left under an id the job manager reserves once, so a
+        // run that ends again after a failure commits the same output under the same id. (Waited for with the
+        // instance's cancellation: the manager may be cancelling this instance meanwhile.)
+        FinalCommit? commit;
+        while (true)
+        {
+            try
+            {
+                commit = await _grains.GetGrain<IJobManagerGrain>(Deployment.Task.Job).EndInputAsync(Deployment.Task, generation).WaitAsync(cancellation);
+                break;
+            }
+            catch (TimeoutException)
+            {
+                // The manager was busy for longer than a call may take (a long deployment): the call is idempotent.
+            }
+        }
+
+        await _gate.EnqueueAsync(0, _chain[0].CreateControl(Deployment.Generation, 0, endOfInput: true, finalCommit: commit), cancellation);
+    }
+}
