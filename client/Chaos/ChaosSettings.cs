@@ -21,16 +21,17 @@ internal sealed record ChaosSettings(IReadOnlyList<int> Seeds, int Silos, long E
     /// <summary>The fraction of clicks 30–35 s late.</summary>
     public const double LateFraction = 0.1;
 
-    /// <summary>Parses <c>--seeds</c>: <c>N</c> (1 to N), <c>A..B</c>, or a comma-separated list of those.</summary>
+    /// <summary>Parses <c>--seeds</c>: <c>N</c> alone (seeds 1 to N), or a comma-separated list of seeds and ranges <c>A..B</c>.</summary>
     public static bool TryParseSeeds(string text, out IReadOnlyList<int> seeds, out string error)
     {
         var all = new List<int>();
-        foreach (var part in text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        var parts = text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        foreach (var part in parts)
         {
             var range = part.Split("..");
-            if (range.Length == 1 && Parse(range[0]) is { } count and > 0)
+            if (range.Length == 1 && Parse(range[0]) is { } number and > 0)
             {
-                all.AddRange(Enumerable.Range(1, count));
+                all.AddRange(parts.Length == 1 ? Enumerable.Range(1, number) : [number]);
             }
             else if (range.Length == 2 && Parse(range[0]) is { } from && Parse(range[1]) is { } to && from <= to)
             {
@@ -38,7 +39,7 @@ internal sealed record ChaosSettings(IReadOnlyList<int> Seeds, int Silos, long E
             }
             else
             {
-                (seeds, error) = ([], $"'{part}' is not a seed list: write N (seeds 1 to N), A..B, or a comma-separated list, for example 1..20 or 7..7");
+                (seeds, error) = ([], $"'{part}' is not a seed list: write N (seeds 1 to N), A..B, or a comma-separated list of seeds and ranges, for example 20, 7..7 or 4,6,20");
                 return false;
             }
         }

@@ -59,7 +59,7 @@ internal sealed class JobMonitor : IAsyncDisposable
         {
             try
             {
-                var info = await job.GetInfoAsync().WaitAsync(TimeSpan.FromSeconds(5), _stop.Token);
+                var info = await job.GetInfoAsync().WaitAsync(TimeSpan.FromSeconds(1), _stop.Token); // a call to a silo that just died gets no answer: ask again
                 lock (_samples)
                 {
                     _samples.Add(new Sample(clock.Elapsed.TotalSeconds, info.Status, info.Generation, info.Restarts));
