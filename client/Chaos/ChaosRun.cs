@@ -72,7 +72,7 @@ internal sealed class ChaosRun(ChaosSettings settings, string storage, string ru
         var job = client.GetGrain<IJobManagerGrain>(Job);
         var retry = new PushRetryPolicy(RetryFor);
         var started = await retry.ExecuteAsync(
-            () => job.StartAsync(new JobStartOptions(settings.Parallelism, RestartOverrides: new RestartOverrides { MaxAttempts = 1_000, Delay = TimeSpan.FromMilliseconds(200) })),
+            () => job.StartAsync(new JobStartOptions(settings.Parallelism, RestartOverrides: new RestartOverrides { MaxAttempts = 1_000 })), // faults come faster than the default 10 in 5 min
             null,
             cancellation);
         var instances = started.Operators.SelectMany(o => Enumerable.Range(0, o.Parallelism).Select(p => new TaskId(Job, o.Uid, p).GrainKey)).ToList();
