@@ -36,6 +36,12 @@ public sealed record CheckpointBarrier([property: Id(0)] long CheckpointId, [pro
 /// <param name="AsyncMs">Time to serialize and upload it, while processing went on.</param>
 /// <param name="AlignmentMs">Time from the first to the last barrier of the checkpoint at this instance.</param>
 /// <param name="StartDelayMs">Time from the checkpoint's trigger to its first barrier's arrival at this instance (Flink's start delay).</param>
+/// <param name="FullSizeBytes">
+/// The serialized size of the instance's whole state at this checkpoint (Flink's "full size"): with incremental
+/// checkpoints it counts the pieces shared with earlier checkpoints too, while <paramref name="SizeBytes"/> counts only
+/// what this checkpoint wrote (Flink's "checkpointed size"). 0 when not known (snapshots of a version that kept none):
+/// read it through <see cref="SnapshotHandles.FullSize"/>.
+/// </param>
 [GenerateSerializer, Immutable]
 public sealed record SnapshotHandle(
     [property: Id(0)] TaskId Task,
@@ -46,7 +52,15 @@ public sealed record SnapshotHandle(
     [property: Id(5)] double SyncMs,
     [property: Id(6)] double AsyncMs,
     [property: Id(7)] double AlignmentMs,
-    [property: Id(8)] double StartDelayMs = 0);
+    [property: Id(8)] double StartDelayMs = 0,
+    [property: Id(9)] long FullSizeBytes = 0);
+
+/// <summary>Sizes of snapshot handles.</summary>
+public static class SnapshotHandles
+{
+    /// <summary>The full state size of <paramref name="handle"/>: its <see cref="SnapshotHandle.FullSizeBytes"/>, or what it wrote when that is not known.</summary>
+    public static long FullSize(this SnapshotHandle handle) => handle.FullSizeBytes > 0 ? handle.FullSizeBytes : handle.SizeBytes;
+}
 
 /// <summary>The life of a checkpoint.</summary>
 public enum CheckpointStatus
@@ -66,7 +80,7 @@ public enum CheckpointStatus
 /// <param name="Status">Its status.</param>
 /// <param name="TriggeredAt">When it was triggered.</param>
 /// <param name="DurationMs">From trigger to completion or abort (so far, while in progress).</param>
-/// <param name="SizeBytes">The sum of its snapshots' sizes (acknowledged so far).</param>
+/// <param name="SizeBytes">The bytes its snapshots wrote (acknowledged so far; Flink's "checkpointed size").</param>
 /// <param name="Acknowledged">Instances that acknowledged.</param>
 /// <param name="Total">Instances that owe an acknowledgement in all.</param>
 /// <param name="FailureReason">Why it was aborted.</param>
@@ -81,7 +95,11 @@ public sealed record CheckpointStats(
     [property: Id(5)] int Acknowledged,
     [property: Id(6)] int Total,
     [property: Id(7)] string? FailureReason,
-    [property: Id(8)] IReadOnlyList<SnapshotHandle> Instances);
+    [property: Id(8)] IReadOnlyList<SnapshotHandle> Instances)
+{
+    /// <summary>The size of the whole state its snapshots describe, pieces shared with earlier checkpoints included (Flink's "full size").</summary>
+    public long FullSizeBytes => Instances.Sum(h => h.FullSize());
+}
 
 /// <summary>
 /// Checkpoint settings of a job. The silo's configuration gives the defaults
@@ -123,6 +141,20 @@ public sealed record CheckpointSettings
     public CheckpointMode Mode { get; init; } = CheckpointMode.ExactlyOnce;
 
     /// <summary>
+    /// Whether a checkpoint writes only the keyed state that changed since the instance's last completed checkpoint
+    /// (pieces shared between checkpoints), rather than all of it. Default true.
+    /// </summary>
+    [Id(8)]
+    public bool Incremental { get; init; } = true;
+
+    /// <summary>
+    /// With <see cref="Incremental"/>: the most pieces an instance's state may be spread over; the checkpoint that would
+    /// add one more merges them into one full piece instead (bounding the restore chain). Default 10; 1 makes every checkpoint full.
+    /// </summary>
+    [Id(9)]
+    public int ConsolidateAfter { get; init; } = 10;
+
+    /// <summary>
     /// The problems of these settings (empty when valid), each naming its setting by its property name here
     /// (<c>Interval</c>, <c>Timeout</c>, …): the silo's configuration and the client's options spell it their own way.
     /// </summary>
@@ -144,6 +176,7 @@ public sealed record CheckpointSettings
         Require(MaxConcurrent >= 1, nameof(MaxConcurrent), $"must be at least 1 (got {MaxConcurrent})");
         Require(TolerableFailures >= 0, nameof(TolerableFailures), $"must not be negative (got {TolerableFailures})");
         Require(Retained >= 1, nameof(Retained), $"must be at least 1: a job keeps its latest completed checkpoint (got {Retained})");
+        Require(ConsolidateAfter >= 1, nameof(ConsolidateAfter), $"must be at least 1 (got {ConsolidateAfter})");
         Require(Enum.IsDefined(Mode), nameof(Mode), $"must be {CheckpointMode.ExactlyOnce} (exactly-once) or {CheckpointMode.AtLeastOnce} (at-least-once) (got {(int)Mode})");
         return problems;
     }
@@ -191,6 +224,14 @@ public sealed record CheckpointOverrides
     [Id(7)]
     public CheckpointMode? Mode { get; init; }
 
+    /// <summary>See <see cref="CheckpointSettings.Incremental"/>.</summary>
+    [Id(8)]
+    public bool? Incremental { get; init; }
+
+    /// <summary>See <see cref="CheckpointSettings.ConsolidateAfter"/>.</summary>
+    [Id(9)]
+    public int? ConsolidateAfter { get; init; }
+
     /// <summary>The settings that result from applying these overrides to <paramref name="defaults"/>.</summary>
     public CheckpointSettings ApplyTo(CheckpointSettings defaults) => defaults with
     {
@@ -202,5 +243,7 @@ public sealed record CheckpointOverrides
         TolerableFailures = TolerableFailures ?? defaults.TolerableFailures,
         Retained = Retained ?? defaults.Retained,
         Mode = Mode ?? defaults.Mode,
+        Incremental = Incremental ?? defaults.Incremental,
+        ConsolidateAfter = ConsolidateAfter ?? defaults.ConsolidateAfter,
     };
 }

@@ -45,8 +45,8 @@ internal sealed class StreamMetrics
         JobGauge(
             meter,
             "lastCheckpointFullSize",
-            "Bytes of the last completed checkpoint's full state (snapshots are full: equal to lastCheckpointSize)",
-            j => j.Checkpoints?.LastCompleted?.SizeBytes);
+            "Bytes of the last completed checkpoint's full state, pieces shared with earlier checkpoints included",
+            j => j.Checkpoints?.LastCompleted?.FullSizeBytes);
         JobGauge(
             meter,
             "numberOfCompletedCheckpoints",
