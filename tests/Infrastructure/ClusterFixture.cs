@@ -257,6 +257,7 @@ public class ClusterFixture : IAsyncLifetime
             silo.Services.AddStreamJob(FileOutputJob.KillBeforeCommitName, () => new FileOutputJob());
             silo.Services.AddStreamJob(FileOutputJob.DrainFailureName, () => new FileOutputJob());
             silo.Services.AddStreamJob(FileOutputJob.TriggerOrderName, () => new FileOutputJob());
+            silo.Services.AddStreamJob(CsvOutputJob.Name, () => new CsvOutputJob());
             silo.Services.AddStreamJob(WideResultsJob.Name, () => new WideResultsJob());
             silo.Services.AddStreamJob(RollingSumJob.Name, () => new RollingSumJob());
             silo.Services.AddStreamJob(GeneratedFilesJob.Name, () => new GeneratedFilesJob());

@@ -97,6 +97,20 @@ public sealed class FileOutputJob : IStreamJob
             .ToFiles("parts");
 }
 
+/// <summary>A number and its double: a CSV row.</summary>
+public sealed record NumberDoubled(long Number, long Doubled);
+
+/// <summary>The file-output job writing CSV: each number and its double, as a row of part files.</summary>
+public sealed class CsvOutputJob : IStreamJob
+{
+    public const string Name = "csv-output-kill";
+
+    public void Build(JobBuilder job) =>
+        job.Source("numbers", long.Parse)
+            .Map("double", n => new NumberDoubled(n, n * 2))
+            .ToCsvFiles("parts");
+}
+
 /// <summary>A test job whose results are large: each number becomes a 300-character string on the results stream.</summary>
 public sealed class WideResultsJob : IStreamJob
 {

@@ -46,7 +46,13 @@ public sealed class DataStream<T>
     public DataStream<T> ToResultsStream(string uid) => Then<T>(new ResultsStreamSinkTransformation<T>(uid, Forward()));
 
     /// <summary>Writes each record as a JSON line to part files in blob storage, each visible once its checkpoint completes.</summary>
-    public DataStream<T> ToFiles(string uid) => Then<T>(new FileSinkTransformation<T>(uid, Forward()));
+    public DataStream<T> ToFiles(string uid) => Then<T>(new FileSinkTransformation<T>(uid, Forward(), FileFormat.JsonLines));
+
+    /// <summary>
+    /// Writes each record as a CSV row (RFC 4180; a header of the record's public properties opens every part file) to
+    /// part files in blob storage, each visible once its checkpoint completes: the same two-phase commit as <see cref="ToFiles"/>.
+    /// </summary>
+    public DataStream<T> ToCsvFiles(string uid) => Then<T>(new FileSinkTransformation<T>(uid, Forward(), FileFormat.Csv));
 
     /// <summary>Hashes each record by the key <paramref name="key"/> (for the edge into a sink that is keyed by it).</summary>
     internal InputEdge HashedBy<TKey>(Func<T, TKey> key)

@@ -294,20 +294,31 @@ public sealed class WindowAggregateTransformation<T, TKey, TAcc, TOut> : KeyedTr
     public override TResult Accept<TResult>(ITransformationVisitor<TResult> visitor) => visitor.VisitWindowAggregate(this);
 }
 
+/// <summary>How a file sink writes its records.</summary>
+public enum FileFormat
+{
+    /// <summary>One JSON document per line (<c>.jsonl</c>).</summary>
+    JsonLines,
+
+    /// <summary>RFC 4180 CSV with a header row of the record's public properties (<c>.csv</c>).</summary>
+    Csv,
+}
+
 /// <summary>
-/// Writes records as JSON lines to part files in blob storage (the silo's output container, under
+/// Writes records as JSON lines or CSV rows to part files in blob storage (the silo's output container, under
 /// <c>{job}/{uid}/</c>). A part file holds the records of one instance and one checkpoint and appears only when
-/// that checkpoint completes (<c>part-{partition}-{checkpoint}.jsonl</c>; at the end of the input,
+/// that checkpoint completes (<c>part-{partition}-{checkpoint}.jsonl</c> or <c>.csv</c>; at the end of the input,
 /// <c>…-final.jsonl</c>): readers never see output that a failure takes back, and a commit repeated after a
 /// restore finds its file already there.
 /// </summary>
 /// <typeparam name="T">The record type.</typeparam>
 public sealed class FileSinkTransformation<T> : Transformation<T, T>
 {
-    internal FileSinkTransformation(string uid, InputEdge input)
-        : base(uid, input)
-    {
-    }
+    internal FileSinkTransformation(string uid, InputEdge input, FileFormat format)
+        : base(uid, input) => Format = format;
+
+    /// <summary>How records are written.</summary>
+    public FileFormat Format { get; }
 
     /// <inheritdoc />
     public override bool IsSink => true;
