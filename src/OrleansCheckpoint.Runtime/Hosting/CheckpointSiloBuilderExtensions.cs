@@ -118,14 +118,26 @@ public static class CheckpointSiloBuilderExtensions
         services.AddKeyedSingleton<IGrainStorage>(name, (sp, key) => decorate((IGrainStorage)original.KeyedImplementationFactory!(sp, key)));
     }
 
-    /// <summary>Registers a job under <paramref name="name"/>; clients start it with <c>client start name</c>.</summary>
+    /// <summary>
+    /// Registers a job under <paramref name="name"/>; clients start it with <c>client start name</c>. The job is created
+    /// once per silo from the silo's services: its constructor may take any registered service (a logger, a lookup
+    /// table, options), as an ASP.NET Core controller's does.
+    /// </summary>
     public static IServiceCollection AddStreamJob<TJob>(this IServiceCollection services, string name)
-        where TJob : IStreamJob, new() => services.AddStreamJob(name, () => new TJob());
+        where TJob : IStreamJob => services.AddStreamJob(name, sp => ActivatorUtilities.CreateInstance<TJob>(sp));
 
     /// <summary>Registers a job under <paramref name="name"/>, created by <paramref name="create"/>.</summary>
     public static IServiceCollection AddStreamJob(this IServiceCollection services, string name, Func<IStreamJob> create)
     {
+        ArgumentNullException.ThrowIfNull(create);
+        return services.AddStreamJob(name, _ => create());
+    }
+
+    /// <summary>Registers a job under <paramref name="name"/>, created by <paramref name="create"/> from the silo's services.</summary>
+    public static IServiceCollection AddStreamJob(this IServiceCollection services, string name, Func<IServiceProvider, IStreamJob> create)
+    {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ArgumentNullException.ThrowIfNull(create);
         if (name.Contains('/'))
         {
             throw new ArgumentException($"Job name '{name}' may not contain '/'.", nameof(name));

@@ -7,18 +7,23 @@ namespace OrleansCheckpoint.Runtime.JobManagement;
 
 /// <summary>A job registered in the silo under a name.</summary>
 /// <param name="Name">The name clients use.</param>
-/// <param name="Create">Creates the job object (its <see cref="IStreamJob.Build"/> describes the graph).</param>
-public sealed record JobRegistration(string Name, Func<IStreamJob> Create);
+/// <param name="Create">
+/// Creates the job object (its <see cref="IStreamJob.Build"/> describes the graph) from the silo's services, so a job can
+/// take what the host registered (a logger, a lookup table) and use it in its functions. Called once per silo.
+/// </param>
+public sealed record JobRegistration(string Name, Func<IServiceProvider, IStreamJob> Create);
 
 /// <summary>The jobs this silo can run, by name, with their graphs and physical plans built once and cached.</summary>
 internal sealed class JobRegistry
 {
     private readonly IReadOnlyDictionary<string, JobRegistration> _jobs;
+    private readonly IServiceProvider _services;
     private readonly ConcurrentDictionary<string, Lazy<JobGraph>> _graphs = new();
     private readonly ConcurrentDictionary<(string Job, int Parallelism, int MaxParallelism), PhysicalPlan> _plans = new();
 
-    public JobRegistry(IEnumerable<JobRegistration> registrations)
+    public JobRegistry(IEnumerable<JobRegistration> registrations, IServiceProvider services)
     {
+        _services = services;
         var jobs = new Dictionary<string, JobRegistration>(StringComparer.Ordinal);
         foreach (var registration in registrations)
         {
@@ -45,8 +50,19 @@ internal sealed class JobRegistry
 
         return _graphs.GetOrAdd(job, _ => new Lazy<JobGraph>(() =>
         {
+            IStreamJob created;
+            try
+            {
+                created = registration.Create(_services);
+            }
+            catch (Exception e) when (e is InvalidOperationException or ArgumentException)
+            {
+                // ActivatorUtilities: a constructor's service that the silo does not register, or no constructor it can call.
+                throw new InvalidJobGraphException($"Job '{job}' cannot be created from the silo's services: {e.Message}");
+            }
+
             var builder = new JobBuilder(job);
-            registration.Create().Build(builder);
+            created.Build(builder);
             return builder.Build();
         })).Value;
     }
