@@ -64,6 +64,8 @@ public sealed class HttpApiTests(HttpSiloFixture silo)
         Assert.Equal(200, config.GetProperty("intervalMs").GetDouble());
         Assert.Equal("exactly-once", config.GetProperty("mode").GetString());
         Assert.Equal("job", config.GetProperty("source").GetString());
+        Assert.True(config.GetProperty("incremental").GetBoolean()); // the defaults: nothing set them for this job
+        Assert.Equal(new CheckpointSettings().ConsolidateAfter, config.GetProperty("consolidateAfter").GetInt32());
     }
 
     [Fact]

@@ -52,5 +52,7 @@ internal static class CheckpointViews
         settings.MinPause.TotalMilliseconds,
         settings.MaxConcurrent,
         settings.TolerableFailures,
-        settings.Retained);
+        settings.Retained,
+        settings.Incremental,
+        settings.ConsolidateAfter);
 }
