@@ -62,7 +62,7 @@ internal sealed record BenchReport(BenchEnvironment Environment, BenchSettings S
 
         var notes = new Rows(
             new Text($"{Environment.Cores} cores, {Environment.Runtime}, {Environment.Gc} GC; parallelism {Settings.Parallelism}, batches of {Settings.BatchSize}; " +
-                     $"event-time rate {Count(Settings.EventsPerSecond)}/s; exactly-once checkpoints every {Settings.CheckpointIntervalMs} ms to Azurite."),
+                     $"event-time rate {Count(Settings.EventsPerSecond)}/s; exactly-once {(Settings.Incremental ? "incremental" : "full")} checkpoints every {Settings.CheckpointIntervalMs} ms to Azurite."),
             new Text("cpu s: this process (silo, generator sources, client) from start to finish of the job; Azurite's CPU is in the JSON (azurite_cpu_s). " +
                      "× Flink/core: events/cpu-s over Flink 1.13's published events/s per core. of baseline: events/cpu-s over a single-threaded C# loop of the query's events/s " +
                      "(in brackets: over the loop's events per CPU-second of the process, which counts its garbage collection on the other core too)."),

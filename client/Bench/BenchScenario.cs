@@ -129,7 +129,7 @@ internal sealed partial class BenchScenario(BenchSettings settings, ConsoleOutpu
 
     private CheckpointSettings Checkpointing(string mode) => mode == Off
         ? new CheckpointSettings { Enabled = false }
-        : new CheckpointSettings { Interval = TimeSpan.FromMilliseconds(settings.CheckpointIntervalMs), Mode = CheckpointMode.ExactlyOnce };
+        : new CheckpointSettings { Interval = TimeSpan.FromMilliseconds(settings.CheckpointIntervalMs), Mode = CheckpointMode.ExactlyOnce, Incremental = settings.Incremental };
 
     private async Task<JobRun> RunJobAsync(IClusterClient client, string job, string mode, ProcessMeter meter, CancellationToken cancellation)
     {

@@ -11,6 +11,7 @@ namespace OrleansCheckpoint.Client.Bench;
 /// <param name="RecoveryQuery">The query the "recovery" entry injects a failure into.</param>
 /// <param name="StateKeys">The keys of the "large-state" entry's state.</param>
 /// <param name="ChangeFraction">The share of those keys the "large-state" entry changes per second.</param>
+/// <param name="Incremental">Whether the runs with checkpoints write only what changed (the silo's default) or every instance's whole state.</param>
 internal sealed record BenchSettings(
     IReadOnlyList<string> Queries,
     long? Events,
@@ -21,7 +22,8 @@ internal sealed record BenchSettings(
     int CheckpointIntervalMs,
     string RecoveryQuery = BenchSettings.DefaultRecoveryQuery,
     long StateKeys = BenchSettings.DefaultStateKeys,
-    double ChangeFraction = BenchSettings.DefaultChangeFraction)
+    double ChangeFraction = BenchSettings.DefaultChangeFraction,
+    bool Incremental = true)
 {
     public const string Ingest = "ingest";
 

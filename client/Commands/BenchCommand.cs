@@ -8,7 +8,7 @@ namespace OrleansCheckpoint.Client.Commands;
 
 /// <summary>
 /// <c>client bench [--queries q0,q1,…] [--events N] [--ingest-events N] [--out PATH] [--parallelism P] [--rate R] [--recovery-query q]
-/// [--state-keys N] [--change-fraction F]</c>
+/// [--state-keys N] [--change-fraction F] [--no-incremental-checkpoints]</c>
 /// </summary>
 internal static class BenchCommand
 {
@@ -65,12 +65,16 @@ internal static class BenchCommand
             HelpName = "F",
             DefaultValueFactory = _ => BenchSettings.DefaultChangeFraction,
         }.MustBe(f => f is > 0 and <= 1, "above 0 and at most 1");
+        var fullCheckpoints = new Option<bool>("--no-incremental-checkpoints")
+        {
+            Description = "Checkpoints write every instance's whole state (to compare with incremental ones, the default, in one build)",
+        };
         var outPath = new Option<FileInfo?>("--out") { Description = "Also write the results as JSON to this file", HelpName = "PATH" };
         var command = new Command(
             "bench",
             "Run Nexmark queries (and durable ingest) on Azurite and a silo in this process, without and with exactly-once checkpoints, against Flink's published figures and a single-threaded baseline")
         {
-            queries, events, ingestEvents, parallelism, rate, recoveryQuery, stateKeys, changeFraction, outPath,
+            queries, events, ingestEvents, parallelism, rate, recoveryQuery, stateKeys, changeFraction, fullCheckpoints, outPath,
         };
         command.SetLocalAction(async (parse, output, cancellation) =>
         {
@@ -84,7 +88,8 @@ internal static class BenchCommand
                 1_000,
                 parse.GetValue(recoveryQuery)!,
                 parse.GetValue(stateKeys),
-                parse.GetValue(changeFraction));
+                parse.GetValue(changeFraction),
+                !parse.GetValue(fullCheckpoints));
             var report = await new BenchScenario(settings, output).RunAsync(GlobalOptions.ConnectionOf(parse), cancellation);
             output.Data(report, r => r.Render());
             if (parse.GetValue(outPath) is { } file)

@@ -17,6 +17,7 @@ public sealed class BenchOptionsTests
         Assert.Null(parse.GetValue<long?>("--events")); // each query's own default
         Assert.Equal(10_000_000, parse.GetValue<long>("--state-keys"));
         Assert.Equal(0.01, parse.GetValue<double>("--change-fraction"));
+        Assert.False(parse.GetValue<bool>("--no-incremental-checkpoints")); // incremental, as the silo's default
     }
 
     [Fact]

@@ -44,10 +44,13 @@ public sealed class BenchRunTests
                 {
                     Assert.Equal(JsonValueKind.Null, result.GetProperty("state_bytes").ValueKind);
                 }
+                else if (result.GetProperty("checkpoints_completed").GetInt32() > 0) // a short run may end before its first checkpoint
+                {
+                    AssertWrittenWithinFullSize(result);
+                }
                 else
                 {
-                    Assert.True(result.GetProperty("checkpoints_completed").GetInt32() > 0);
-                    AssertWrittenWithinFullSize(result);
+                    Assert.Equal(JsonValueKind.Null, result.GetProperty("checkpointed_bytes_p50").ValueKind);
                 }
 
                 if (query != "ingest")
