@@ -31,6 +31,7 @@ internal sealed partial class BenchScenario
     private void RegisterLargeState(Dictionary<string, Func<IStreamJob>> jobs)
     {
         jobs[JobName(LargeState, "warmup")] = () => new LargeStateJob(_calibration);
+        jobs[JobName(LargeState, "calibration")] = () => new LargeStateJob(_calibration);
         jobs[JobName(LargeState, Off)] = () => new LargeStateJob(_largeState);
         jobs[JobName(LargeState, ExactlyOnce)] = () => new LargeStateJob(_largeState);
         jobs[JobName(LargeState, "restore")] = () => new LargeStateJob(_largeState with { Updates = LargeStateSettings.Endless });
@@ -43,11 +44,15 @@ internal sealed partial class BenchScenario
 
         // The dwell that makes U updates per second change U / dwell = F·N keys per second needs U: measured on a
         // smaller state without checkpoints first (a larger state is slower, so slightly fewer keys change in the runs).
+        // The rate depends on the dwell (a hot set updated many times stays in the caches: 4× faster than one update
+        // per key), so a first run with a dwell of 1, which also warms the JIT and the silo up, gives the dwell of a
+        // second, whose rate sets the runs'.
         var calibrationKeys = Math.Min(keys, CalibrationKeys);
         _calibration = new LargeStateSettings(calibrationKeys, Math.Min(hot, calibrationKeys), 1, CalibrationUpdates);
-        output.Line($"{LargeState}: measuring the update rate ({calibrationKeys:N0} keys, {CalibrationUpdates:N0} updates, no checkpoints, not reported)…");
-        var calibration = await RunLargeStateJobAsync(client, JobName(LargeState, "warmup"), Off, _calibration, meter, cancellation);
-        var rate = calibration.UpdatesPerS ?? CalibrationUpdates / calibration.Run.After.SecondsSince(calibration.Run.Before);
+        output.Line($"{LargeState}: measuring the update rate twice ({calibrationKeys:N0} keys, {CalibrationUpdates:N0} updates, no checkpoints, not reported)…");
+        var rate = RateOf(await RunLargeStateJobAsync(client, JobName(LargeState, "warmup"), Off, _calibration, meter, cancellation));
+        _calibration = _calibration with { Dwell = Math.Max(1, (long)Math.Round(rate / _calibration.HotKeys)) };
+        rate = RateOf(await RunLargeStateJobAsync(client, JobName(LargeState, "calibration"), Off, _calibration, meter, cancellation));
         var dwell = Math.Max(1, (long)Math.Round(rate / hot));
         var updates = settings.Events ?? Math.Max(1, (long)(rate * UpdatePhase.TotalSeconds));
         _largeState = new LargeStateSettings(keys, hot, dwell, updates);
@@ -81,6 +86,10 @@ internal sealed partial class BenchScenario
         return results;
     }
 
+    /// <summary>Updates per second of a run (of all its records if the end of its population was not seen).</summary>
+    private static double RateOf(LargeStateRun run) =>
+        run.UpdatesPerS ?? run.State.Events / run.Run.After.SecondsSince(run.Run.Before);
+
     /// <summary>Runs a large-state job to its end, noting when its sources had generated every key (the state populated).</summary>
     private async Task<LargeStateRun> RunLargeStateJobAsync(
         IClusterClient client, string job, string mode, LargeStateSettings state, ProcessMeter meter, CancellationToken cancellation)
@@ -90,12 +99,14 @@ internal sealed partial class BenchScenario
         var info = await manager.StartAsync(new JobStartOptions(settings.Parallelism, Checkpointing(mode)));
         var deadline = DateTime.UtcNow + RunTimeout;
         (ResourceSample Sample, DateTimeOffset At)? populated = null;
+        ResourceSample? generated = null; // the sources' last record: what follows (the job's end) is no update
         while (info.Status is JobStatus.Running or JobStatus.Restarting or JobStatus.Draining && DateTime.UtcNow < deadline)
         {
             await Task.Delay(PollInterval, cancellation);
-            if (populated is null && (await manager.GetMetricsAsync()).EventsAccepted >= state.Keys)
+            if (generated is null && (await manager.GetMetricsAsync()).EventsAccepted is var accepted)
             {
-                populated = (meter.Sample(), DateTimeOffset.UtcNow);
+                populated ??= accepted >= state.Keys ? (meter.Sample(), DateTimeOffset.UtcNow) : null;
+                generated = accepted >= state.Events ? meter.Sample() : null;
             }
 
             info = await manager.GetInfoAsync();
@@ -107,7 +118,7 @@ internal sealed partial class BenchScenario
         var metrics = await manager.GetMetricsAsync();
         await manager.StopAsync(drain: false); // its instances deactivate and free their state before the next run
         var run = new JobRun(info, before, after, peak, checkpoints, metrics);
-        var updating = populated is { } p ? after.SecondsSince(p.Sample) : 0;
+        var updating = populated is { } p ? (generated ?? after).SecondsSince(p.Sample) : 0;
         return new LargeStateRun(run, state, populated?.At, updating > 0 ? state.Updates / updating : null);
     }
 
@@ -211,6 +222,6 @@ internal sealed partial class BenchScenario
     /// <param name="Run">The job's figures.</param>
     /// <param name="State">What it generated.</param>
     /// <param name="PopulatedAt">When the sources had generated every key; null if not seen.</param>
-    /// <param name="UpdatesPerS">Updates per wall-clock second from then to the end.</param>
+    /// <param name="UpdatesPerS">Updates per wall-clock second from then to the sources' last record (null if not measurable).</param>
     private sealed record LargeStateRun(JobRun Run, LargeStateSettings State, DateTimeOffset? PopulatedAt, double? UpdatesPerS);
 }
