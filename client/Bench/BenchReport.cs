@@ -62,7 +62,8 @@ internal sealed record BenchReport(BenchEnvironment Environment, BenchSettings S
 
         var notes = new Rows(
             new Text($"{Environment.Cores} cores, {Environment.Runtime}, {Environment.Gc} GC; parallelism {Settings.Parallelism}, batches of {Settings.BatchSize}; " +
-                     $"event-time rate {Count(Settings.EventsPerSecond)}/s; exactly-once {(Settings.Incremental ? "incremental" : "full")} checkpoints every {Settings.CheckpointIntervalMs} ms to Azurite."),
+                     $"event-time rate {Count(Settings.EventsPerSecond)}/s; exactly-once {(Settings.Incremental ? "incremental" : "full")} " +
+                     $"checkpoints every {Settings.CheckpointIntervalMs} ms to Azurite."),
             new Text("cpu s: this process (silo, generator sources, client) from start to finish of the job; Azurite's CPU is in the JSON (azurite_cpu_s). " +
                      "× Flink/core: events/cpu-s over Flink 1.13's published events/s per core. of baseline: events/cpu-s over a single-threaded C# loop of the query's events/s " +
                      "(in brackets: over the loop's events per CPU-second of the process, which counts its garbage collection on the other core too)."),
@@ -88,17 +89,20 @@ internal sealed record BenchReport(BenchEnvironment Environment, BenchSettings S
 
         var first = runs[0];
         var changed = string.Join(", ", runs.Select(r => $"{Count(r.ChangedKeysPerS ?? 0)}/s {r.Checkpointing}"));
-        var note = $"large-state: {Count(first.StateKeys ?? 0)} keys populated, then {Fixed(100 * (first.ChangeFraction ?? 0), 2)} % of them asked to change per second " +
+        var note = $"large-state: {Count(first.StateKeys ?? 0)} keys populated, " +
+                   $"then {Fixed(100 * (first.ChangeFraction ?? 0), 2)} % of them asked to change per second " +
                    $"(keys changed: {changed}); checkpoint figures count the checkpoints triggered after the population.";
         if (runs.FirstOrDefault(r => r.Checkpointing != "off") is { } on)
         {
             if (on.CheckpointedBytesP50 is { } written && on.StateBytes is { } state and > 0)
             {
-                note += $" Written per checkpoint (p50) {Count(written)} bytes of {Count(state)} ({Fixed(100.0 * written / state, 1)} % of the full state).";
+                note += $" Written per checkpoint (p50) {Count(written)} bytes of {Count(state)} " +
+                        $"({Fixed(100.0 * written / state, 1)} % of the full state).";
             }
 
             note += on.RecoveryToRunningMs is { } restore
-                ? $" Restore of the latest checkpoint ({Count(on.RestoredCheckpointBytes ?? 0)} bytes): running again {Fixed(restore, 0)} ms after an instance was deactivated " +
+                ? $" Restore of the latest checkpoint ({Count(on.RestoredCheckpointBytes ?? 0)} bytes): " +
+                  $"running again {Fixed(restore, 0)} ms after an instance was deactivated " +
                   $"(restart delay {Fixed(on.RestartDelayMs ?? 0, 0)} ms included)."
                 : " Restore: not measured.";
         }

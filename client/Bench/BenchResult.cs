@@ -118,6 +118,9 @@ internal sealed record BenchResult
     /// <summary>For "recovery" and "large-state": the full size of the checkpoint the job was restored from.</summary>
     public long? RestoredCheckpointBytes { get; init; }
 
-    /// <summary>For "recovery" and "large-state": the restart strategy's delay, part of the times above (<c>OrleansCheckpoint:Restart:Delay</c>).</summary>
+    /// <summary>
+    /// For "recovery" and "large-state": the restart strategy's delay, part of the times above
+    /// (<c>OrleansCheckpoint:Restart:Delay</c>).
+    /// </summary>
     public double? RestartDelayMs { get; init; }
 }

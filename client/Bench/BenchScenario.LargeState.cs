@@ -37,7 +37,8 @@ internal sealed partial class BenchScenario
         jobs[JobName(LargeState, "restore")] = () => new LargeStateJob(_largeState with { Updates = LargeStateSettings.Endless });
     }
 
-    private async Task<IReadOnlyList<BenchResult>> RunLargeStateAsync(IClusterClient client, ProcessMeter meter, TimeSpan restartDelay, CancellationToken cancellation)
+    private async Task<IReadOnlyList<BenchResult>> RunLargeStateAsync(
+        IClusterClient client, ProcessMeter meter, TimeSpan restartDelay, CancellationToken cancellation)
     {
         var keys = settings.StateKeys;
         var hot = Math.Clamp((long)Math.Round(keys * settings.ChangeFraction), 1, keys);
@@ -49,14 +50,16 @@ internal sealed partial class BenchScenario
         // second, whose rate sets the runs'.
         var calibrationKeys = Math.Min(keys, CalibrationKeys);
         _calibration = new LargeStateSettings(calibrationKeys, Math.Min(hot, calibrationKeys), 1, CalibrationUpdates);
-        output.Line($"{LargeState}: measuring the update rate twice ({calibrationKeys:N0} keys, {CalibrationUpdates:N0} updates, no checkpoints, not reported)…");
+        output.Line($"{LargeState}: measuring the update rate twice " +
+                    $"({calibrationKeys:N0} keys, {CalibrationUpdates:N0} updates, no checkpoints, not reported)…");
         var rate = RateOf(await RunLargeStateJobAsync(client, JobName(LargeState, "warmup"), Off, _calibration, meter, cancellation));
         _calibration = _calibration with { Dwell = Math.Max(1, (long)Math.Round(rate / _calibration.HotKeys)) };
         rate = RateOf(await RunLargeStateJobAsync(client, JobName(LargeState, "calibration"), Off, _calibration, meter, cancellation));
         var dwell = Math.Max(1, (long)Math.Round(rate / hot));
         var updates = settings.Events ?? Math.Max(1, (long)(rate * UpdatePhase.TotalSeconds));
         _largeState = new LargeStateSettings(keys, hot, dwell, updates);
-        output.Line($"{LargeState}: {rate:N0} updates/s; each of {hot:N0} keys at a time is updated {dwell:N0} times, so ~{rate / dwell:N0} keys change per second");
+        output.Line($"{LargeState}: {rate:N0} updates/s; each of {hot:N0} keys at a time is updated {dwell:N0} times, " +
+                    $"so ~{rate / dwell:N0} keys change per second");
 
         var results = new List<BenchResult>();
         BenchResult? off = null;
@@ -70,10 +73,12 @@ internal sealed partial class BenchScenario
             results.Add(result);
         }
 
-        output.Line($"{LargeState} restore: populating {keys:N0} keys with checkpoints, then failing the keyed instance over once a checkpoint of them all completed…");
+        output.Line($"{LargeState} restore: populating {keys:N0} keys with checkpoints, " +
+                    "then failing the keyed instance over once a checkpoint of them all completed…");
         var restore = await RunRestoreAsync(client, cancellation);
         output.Line(restore.Status == "finished"
-            ? $"{LargeState} restore: running again {restore.ToRunningMs:N0} ms after the failure (restart delay {restartDelay.TotalMilliseconds:N0} ms included), " +
+            ? $"{LargeState} restore: running again {restore.ToRunningMs:N0} ms after the failure " +
+              $"(restart delay {restartDelay.TotalMilliseconds:N0} ms included), " +
               $"{restore.RestoredBytes / 1e6:N1} MB of state restored"
             : $"{LargeState} restore: {restore.Status}");
         results[^1] = results[^1] with
@@ -162,7 +167,8 @@ internal sealed partial class BenchScenario
     /// lost, as when its silo dies) and times from then to the job running again, every instance restored from the
     /// latest checkpoint (the failure's detection and the restart delay included). Stops the job after.
     /// </summary>
-    private async Task<(string Status, double? ToRunningMs, long? RestoredBytes)> RunRestoreAsync(IClusterClient client, CancellationToken cancellation)
+    private async Task<(string Status, double? ToRunningMs, long? RestoredBytes)> RunRestoreAsync(
+        IClusterClient client, CancellationToken cancellation)
     {
         var job = JobName(LargeState, "restore");
         var manager = client.GetGrain<IJobManagerGrain>(job);
@@ -189,13 +195,16 @@ internal sealed partial class BenchScenario
         {
             if (info.Status != JobStatus.Running || lastBeforePopulated is null || (info.LastCompletedCheckpoint ?? 0) < lastBeforePopulated + 2)
             {
-                return ($"no failure injected: the job was {info.Status} without a checkpoint of its whole state{(info.FailureReason is { } r ? $" ({r})" : string.Empty)}", null, null);
+                var why = info.FailureReason is { } r ? $" ({r})" : string.Empty;
+                return ($"no failure injected: the job was {info.Status} without a checkpoint of its whole state{why}", null, null);
             }
 
             var keyed = info.Operators.Single(o => o.Chain.Contains(LargeStateJob.StateUid)).Uid;
             var clock = Stopwatch.StartNew();
-            await client.GetGrain<IOperatorGrain>(new TaskId(job, keyed, 0).GrainKey).AsReference<Orleans.Core.Internal.IGrainManagementExtension>().DeactivateOnIdle();
-            while (!(info.Restarts >= 1 && info.Status == JobStatus.Running) && info.Status is JobStatus.Running or JobStatus.Restarting && DateTime.UtcNow < deadline)
+            var victim = client.GetGrain<IOperatorGrain>(new TaskId(job, keyed, 0).GrainKey);
+            await victim.AsReference<Orleans.Core.Internal.IGrainManagementExtension>().DeactivateOnIdle();
+            while (!(info.Restarts >= 1 && info.Status == JobStatus.Running)
+                   && info.Status is JobStatus.Running or JobStatus.Restarting && DateTime.UtcNow < deadline)
             {
                 await Task.Delay(TimeSpan.FromMilliseconds(5), cancellation);
                 info = await manager.GetInfoAsync();
@@ -210,7 +219,8 @@ internal sealed partial class BenchScenario
             var checkpoints = await client.GetGrain<ICheckpointCoordinatorGrain>(job).GetCheckpointsAsync();
             return info.RestoredCheckpoint is { } id && checkpoints.FirstOrDefault(c => c.Id == id) is { } restored
                 ? ("finished", toRunning, restored.FullSizeBytes)
-                : ($"running again after {toRunning:N0} ms, but from no retained checkpoint (restored {info.RestoredCheckpoint?.ToString() ?? "none"})", toRunning, null);
+                : ($"running again after {toRunning:N0} ms, but from no retained checkpoint " +
+                   $"(restored {info.RestoredCheckpoint?.ToString() ?? "none"})", toRunning, null);
         }
         finally
         {

@@ -13,7 +13,8 @@ namespace OrleansCheckpoint.Client.Bench;
 /// <c>client bench</c>: starts Azurite and a silo in this process (as <c>client demo</c> does), then for each query
 /// runs an unmeasured warm-up, the single-threaded baseline, and the job twice to its end — without checkpoints,
 /// and with exactly-once checkpoints every second to Azurite — measuring each; then pushes events through the
-/// durable ingest path, and runs the large-state job (<c>BenchScenario.LargeState.cs</c>). Everything it started is stopped again, also on errors and Ctrl+C.
+/// durable ingest path, and runs the large-state job (<c>BenchScenario.LargeState.cs</c>). Everything it started is
+/// stopped again, also on errors and Ctrl+C.
 /// </summary>
 internal sealed partial class BenchScenario(BenchSettings settings, ConsoleOutput output)
 {
@@ -104,7 +105,10 @@ internal sealed partial class BenchScenario(BenchSettings settings, ConsoleOutpu
         return new BenchReport(BenchEnvironment.Current(), settings, results);
     }
 
-    /// <summary>The jobs the bench's silo registers: per query a warm-up, an "off" and an "exactly-once" job (fresh state each), the ingest and the large-state jobs.</summary>
+    /// <summary>
+    /// The jobs the bench's silo registers: per query a warm-up, an "off" and an "exactly-once" job (fresh state
+    /// each), the ingest and the large-state jobs.
+    /// </summary>
     private Dictionary<string, Func<IStreamJob>> Jobs(NexmarkConfig config)
     {
         var jobs = new Dictionary<string, Func<IStreamJob>>();
@@ -129,7 +133,10 @@ internal sealed partial class BenchScenario(BenchSettings settings, ConsoleOutpu
 
     private CheckpointSettings Checkpointing(string mode) => mode == Off
         ? new CheckpointSettings { Enabled = false }
-        : new CheckpointSettings { Interval = TimeSpan.FromMilliseconds(settings.CheckpointIntervalMs), Mode = CheckpointMode.ExactlyOnce, Incremental = settings.Incremental };
+        : new CheckpointSettings
+        {
+            Interval = TimeSpan.FromMilliseconds(settings.CheckpointIntervalMs), Mode = CheckpointMode.ExactlyOnce, Incremental = settings.Incremental,
+        };
 
     private async Task<JobRun> RunJobAsync(IClusterClient client, string job, string mode, ProcessMeter meter, CancellationToken cancellation)
     {

@@ -53,7 +53,7 @@ internal sealed record BenchSettings(
 
     public static IReadOnlyList<string> DefaultQueries { get; } = [.. OrleansCheckpoint.Jobs.Nexmark.NexmarkQueries.Names, Ingest, Recovery];
 
-    /// <summary>Every entry <c>--queries</c> accepts: the defaults and <see cref="LargeState"/>, which takes minutes and gigabytes at its default size.</summary>
+    /// <summary>Every entry <c>--queries</c> accepts: the defaults and <see cref="LargeState"/> (minutes and gigabytes by default).</summary>
     public static IReadOnlyList<string> KnownQueries { get; } = [.. DefaultQueries, LargeState];
 
     /// <summary>The Nexmark queries among <see cref="Queries"/>.</summary>

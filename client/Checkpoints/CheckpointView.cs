@@ -43,7 +43,8 @@ internal sealed record CheckpointView(
             return new Text($"no checkpoints yet{Environment.NewLine}");
         }
 
-        var table = new Table().Border(TableBorder.Rounded).AddColumns("id", "status", "triggered", "duration ms", "checkpointed", "full size", "acked/total", "failure reason");
+        var table = new Table().Border(TableBorder.Rounded)
+            .AddColumns("id", "status", "triggered", "duration ms", "checkpointed", "full size", "acked/total", "failure reason");
         foreach (var column in new[] { 0, 3, 4, 5, 6 })
         {
             table.Columns[column].RightAligned();
@@ -73,9 +74,14 @@ internal sealed record CheckpointView(
     };
 }
 
-/// <summary>One operator instance's snapshot in a checkpoint: its key (<c>job/operator/partition</c>), the bytes it wrote, its full size and times.</summary>
+/// <summary>One instance's snapshot in a checkpoint: its key (<c>job/operator/partition</c>), the bytes it wrote, its full size, times.</summary>
 internal sealed record InstanceSnapshotView(string Task, long SizeBytes, long FullSizeBytes, double SyncMs, double AsyncMs, double AlignmentMs)
 {
     public static InstanceSnapshotView Of(SnapshotHandle handle) => new(
-        handle.Task.GrainKey, handle.SizeBytes, handle.FullSize(), Math.Round(handle.SyncMs, 3), Math.Round(handle.AsyncMs, 3), Math.Round(handle.AlignmentMs, 3));
+        handle.Task.GrainKey,
+        handle.SizeBytes,
+        handle.FullSize(),
+        Math.Round(handle.SyncMs, 3),
+        Math.Round(handle.AsyncMs, 3),
+        Math.Round(handle.AlignmentMs, 3));
 }

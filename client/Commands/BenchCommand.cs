@@ -30,7 +30,9 @@ internal static class BenchCommand
         });
         var events = new Option<long?>("--events")
         {
-            Description = $"Events each query generates, per run (default {BenchSettings.DefaultEvents:N0}; {BenchSettings.DefaultStatefulEvents:N0} for {string.Join(", ", BenchSettings.StatefulQueries.Order())}, whose state grows with the events; for {BenchSettings.LargeState}: its updates after the population, default ~10 s of them)",
+            Description = $"Events each query generates, per run (default {BenchSettings.DefaultEvents:N0}; " +
+                          $"{BenchSettings.DefaultStatefulEvents:N0} for {string.Join(", ", BenchSettings.StatefulQueries.Order())}, whose state grows " +
+                          $"with the events; for {BenchSettings.LargeState}: its updates after the population, default ~10 s of them)",
             HelpName = "N",
         }.MustBePositive();
         var ingestEvents = new Option<long>("--ingest-events")
@@ -72,7 +74,8 @@ internal static class BenchCommand
         var outPath = new Option<FileInfo?>("--out") { Description = "Also write the results as JSON to this file", HelpName = "PATH" };
         var command = new Command(
             "bench",
-            "Run Nexmark queries (and durable ingest) on Azurite and a silo in this process, without and with exactly-once checkpoints, against Flink's published figures and a single-threaded baseline")
+            "Run Nexmark queries, durable ingest and (when asked for) a large keyed state on Azurite and a silo in this process, " +
+            "without and with exactly-once checkpoints, against Flink's published figures and a single-threaded baseline")
         {
             queries, events, ingestEvents, parallelism, rate, recoveryQuery, stateKeys, changeFraction, fullCheckpoints, outPath,
         };

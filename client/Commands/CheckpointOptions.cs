@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Globalization;
 using OrleansCheckpoint.Messages;
 
 namespace OrleansCheckpoint.Client.Commands;
@@ -41,12 +42,13 @@ internal static class CheckpointOptions
     // A whole number of any sign parses, so that the silo's validation (at least 1) names the value it refuses.
     public static readonly Option<int?> ConsolidateAfter = new("--consolidate-after")
     {
-        Description = "With incremental checkpoints: the most pieces an instance's state may be spread over before a checkpoint merges them into one full piece",
+        Description = "With incremental checkpoints: the most pieces an instance's state may be spread over " +
+                      "before a checkpoint merges them into one full piece",
         HelpName = "N",
         CustomParser = result =>
         {
             var token = result.Tokens[^1].Value;
-            if (int.TryParse(token, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var pieces))
+            if (int.TryParse(token, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var pieces))
             {
                 return pieces;
             }
@@ -57,7 +59,8 @@ internal static class CheckpointOptions
     };
 
     /// <summary>The options in the order of <c>client start --help</c>.</summary>
-    public static IEnumerable<Option> All => [Interval, Timeout, MinPause, MaxConcurrent, TolerableFailures, Retained, Mode, Disabled, FullSnapshots, ConsolidateAfter];
+    public static IEnumerable<Option> All =>
+        [Interval, Timeout, MinPause, MaxConcurrent, TolerableFailures, Retained, Mode, Disabled, FullSnapshots, ConsolidateAfter];
 
     /// <summary>
     /// The line that names, for each setting the silo refused, the option of this command that sets it (e.g.

@@ -74,13 +74,16 @@ public sealed class BenchRunTests
         try
         {
             var run = await ClientCommandLineRun.RunAsync(
-                ["bench", "--queries", "large-state", "--state-keys", "100000", "--change-fraction", "0.05", "--events", "3000000", "--parallelism", "2", "--out", path],
+                ["bench", "--queries", "large-state", "--state-keys", "100000", "--change-fraction", "0.05", "--events", "3000000",
+                 "--parallelism", "2", "--out", path],
                 (_, _) => throw new InvalidOperationException("bench connects to the silo it starts itself"));
 
             Assert.True(run.ExitCode == 0, $"bench exited {run.ExitCode}: {run.Error}");
             using var report = JsonDocument.Parse(await File.ReadAllTextAsync(path));
             var results = report.RootElement.GetProperty("results").EnumerateArray().ToList();
-            Assert.Equal(["large-state off", "large-state exactly-once"], results.Select(r => $"{r.GetProperty("query").GetString()} {r.GetProperty("checkpointing").GetString()}"));
+            Assert.Equal(
+                ["large-state off", "large-state exactly-once"],
+                results.Select(r => $"{r.GetProperty("query").GetString()} {r.GetProperty("checkpointing").GetString()}"));
             foreach (var result in results)
             {
                 Assert.Equal("finished", result.GetProperty("status").GetString());

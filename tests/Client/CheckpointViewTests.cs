@@ -3,6 +3,7 @@ using OrleansCheckpoint.Client.Checkpoints;
 using OrleansCheckpoint.Client.Demo;
 using OrleansCheckpoint.Client.Output;
 using OrleansCheckpoint.Messages;
+using Spectre.Console;
 using Xunit;
 
 namespace OrleansCheckpoint.Tests.Client;
@@ -59,8 +60,9 @@ public sealed class CheckpointViewTests
     [Fact]
     public void The_table_shows_what_each_checkpoint_wrote_beside_its_full_size()
     {
-        var stats = new CheckpointStats(9, CheckpointStatus.Completed, T0, 10, 2_048, 1, 1, null, [Handle(0, sizeBytes: 2_048, fullSizeBytes: 3 * 1024 * 1024)]);
-        var console = Spectre.Console.AnsiConsole.Create(new Spectre.Console.AnsiConsoleSettings { Out = new Spectre.Console.AnsiConsoleOutput(new StringWriter()) });
+        var handle = Handle(0, sizeBytes: 2_048, fullSizeBytes: 3 * 1024 * 1024);
+        var stats = new CheckpointStats(9, CheckpointStatus.Completed, T0, 10, 2_048, 1, 1, null, [handle]);
+        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(new StringWriter()) });
         console.Profile.Width = 200;
 
         console.Write(CheckpointView.Table([CheckpointView.Of(stats)]));

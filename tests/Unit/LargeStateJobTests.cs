@@ -40,7 +40,9 @@ public sealed class LargeStateJobTests
     {
         var settings = new LargeStateSettings(Keys: 10_000_000, HotKeys: 100_000, Dwell: 7, Updates: LargeStateSettings.Endless);
 
-        Assert.All(new[] { settings.Events - 1, settings.Events / 2, 10_000_000L + 123_456_789 }, i => Assert.InRange(settings.KeyAt(i), 0, 9_999_999));
+        Assert.All(
+            new[] { settings.Events - 1, settings.Events / 2, 10_000_000L + 123_456_789 },
+            i => Assert.InRange(settings.KeyAt(i), 0, 9_999_999));
         Assert.Empty(settings.Problems());
     }
 
