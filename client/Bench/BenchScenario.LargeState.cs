@@ -45,7 +45,7 @@ internal sealed partial class BenchScenario
 
         // The dwell that makes U updates per second change U / dwell = F·N keys per second needs U: measured on a
         // smaller state without checkpoints first (a larger state is slower, so slightly fewer keys change in the runs).
-        // The rate depends on the dwell (a hot set updated many times stays in the caches: 4× faster than one update
+        // The rate depends on the dwell (a hot set updated many times stays in the caches: several times faster than one update
         // per key), so a first run with a dwell of 1, which also warms the JIT and the silo up, gives the dwell of a
         // second, whose rate sets the runs'.
         var calibrationKeys = Math.Min(keys, CalibrationKeys);
