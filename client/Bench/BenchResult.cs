@@ -7,7 +7,7 @@ namespace OrleansCheckpoint.Client.Bench;
 /// </summary>
 internal sealed record BenchResult
 {
-    /// <summary>q0, q1, …, "ingest" or "recovery".</summary>
+    /// <summary>q0, q1, …, "ingest", "large-state" or "recovery".</summary>
     public required string Query { get; init; }
 
     /// <summary>"off" or "exactly-once".</summary>
@@ -43,8 +43,17 @@ internal sealed record BenchResult
     /// <summary>The 99th percentile of the instances' alignment times over the completed checkpoints.</summary>
     public double? AlignmentP99Ms { get; init; }
 
-    /// <summary>The size of the latest completed checkpoint (all instances' snapshots).</summary>
+    /// <summary>The bytes the latest completed checkpoint wrote (all instances' snapshots).</summary>
     public long? CheckpointBytes { get; init; }
+
+    /// <summary>
+    /// The median of the bytes each completed checkpoint of the run wrote (Flink's "checkpointed size"); for
+    /// "large-state", of those triggered once every key was populated.
+    /// </summary>
+    public long? CheckpointedBytesP50 { get; init; }
+
+    /// <summary>The full size of the state the latest completed checkpoint describes (Flink's "full size"): what a restore reads.</summary>
+    public long? StateBytes { get; init; }
 
     /// <summary>Peak resident memory of this process during the run (Process.PeakWorkingSet64, reset before each run where the OS allows).</summary>
     public double PeakRssMb { get; init; }
@@ -82,18 +91,36 @@ internal sealed record BenchResult
     /// <summary>For "ingest": megabytes per second acknowledged durable.</summary>
     public double? MbPerS { get; init; }
 
+    /// <summary>For "large-state": the keys in the state (<c>--state-keys</c>).</summary>
+    public long? StateKeys { get; init; }
+
+    /// <summary>For "large-state": the share of the keys asked to change per second (<c>--change-fraction</c>).</summary>
+    public double? ChangeFraction { get; init; }
+
+    /// <summary>For "large-state": updates per wall-clock second once every key was populated.</summary>
+    public double? UpdatesPerS { get; init; }
+
+    /// <summary>For "large-state": distinct keys changed per second once every key was populated (updates per second over the dwell).</summary>
+    public double? ChangedKeysPerS { get; init; }
+
     /// <summary>For "recovery": the query whose run a failure was injected into.</summary>
     public string? RecoveredQuery { get; init; }
 
     /// <summary>For "recovery": from the failure to processing resumed (the sources producing again, after the restore).</summary>
     public double? RecoveryMs { get; init; }
 
-    /// <summary>For "recovery": from the failure to the job running again (every instance restored from the last checkpoint).</summary>
+    /// <summary>
+    /// For "recovery", and "large-state" with checkpoints (a run of its own, failed over once its whole state is
+    /// checkpointed): from the failure to the job running again (every instance restored from the last checkpoint).
+    /// </summary>
     public double? RecoveryToRunningMs { get; init; }
 
-    /// <summary>For "recovery": the size of the checkpoint the job was restored from.</summary>
+    /// <summary>For "recovery" and "large-state": the full size of the checkpoint the job was restored from.</summary>
     public long? RestoredCheckpointBytes { get; init; }
 
-    /// <summary>For "recovery": the restart strategy's delay, part of both times above (<c>OrleansCheckpoint:Restart:Delay</c>).</summary>
+    /// <summary>
+    /// For "recovery" and "large-state": the restart strategy's delay, part of the times above
+    /// (<c>OrleansCheckpoint:Restart:Delay</c>).
+    /// </summary>
     public double? RestartDelayMs { get; init; }
 }

@@ -13,9 +13,10 @@ namespace OrleansCheckpoint.Client.Bench;
 /// <c>client bench</c>: starts Azurite and a silo in this process (as <c>client demo</c> does), then for each query
 /// runs an unmeasured warm-up, the single-threaded baseline, and the job twice to its end — without checkpoints,
 /// and with exactly-once checkpoints every second to Azurite — measuring each; then pushes events through the
-/// durable ingest path. Everything it started is stopped again, also on errors and Ctrl+C.
+/// durable ingest path, and runs the large-state job (<c>BenchScenario.LargeState.cs</c>). Everything it started is
+/// stopped again, also on errors and Ctrl+C.
 /// </summary>
-internal sealed class BenchScenario(BenchSettings settings, ConsoleOutput output)
+internal sealed partial class BenchScenario(BenchSettings settings, ConsoleOutput output)
 {
     private const string Off = "off";
     private const string ExactlyOnce = "exactly-once";
@@ -85,6 +86,11 @@ internal sealed class BenchScenario(BenchSettings settings, ConsoleOutput output
             }
         }
 
+        if (settings.Queries.Contains(BenchSettings.LargeState))
+        {
+            results.AddRange(await RunLargeStateAsync(client, meter, cluster.SiloOptions.Restart.Delay, cancellation));
+        }
+
         if (settings.Queries.Contains(BenchSettings.Recovery))
         {
             output.Line($"recovery: {settings.RecoveryQuery} with exactly-once checkpoints; an operator instance is deactivated (it loses its state) after the third checkpoint…");
@@ -99,7 +105,10 @@ internal sealed class BenchScenario(BenchSettings settings, ConsoleOutput output
         return new BenchReport(BenchEnvironment.Current(), settings, results);
     }
 
-    /// <summary>The jobs the bench's silo registers: per query a warm-up, an "off" and an "exactly-once" job (fresh state each), and the ingest jobs.</summary>
+    /// <summary>
+    /// The jobs the bench's silo registers: per query a warm-up, an "off" and an "exactly-once" job (fresh state
+    /// each), the ingest and the large-state jobs.
+    /// </summary>
     private Dictionary<string, Func<IStreamJob>> Jobs(NexmarkConfig config)
     {
         var jobs = new Dictionary<string, Func<IStreamJob>>();
@@ -116,6 +125,7 @@ internal sealed class BenchScenario(BenchSettings settings, ConsoleOutput output
         jobs[JobName(BenchSettings.Ingest, "warmup")] = () => new IngestJob();
         jobs[JobName(BenchSettings.Ingest, Off)] = () => new IngestJob();
         jobs[JobName(BenchSettings.Ingest, ExactlyOnce)] = () => new IngestJob();
+        RegisterLargeState(jobs);
         return jobs;
     }
 
@@ -123,7 +133,10 @@ internal sealed class BenchScenario(BenchSettings settings, ConsoleOutput output
 
     private CheckpointSettings Checkpointing(string mode) => mode == Off
         ? new CheckpointSettings { Enabled = false }
-        : new CheckpointSettings { Interval = TimeSpan.FromMilliseconds(settings.CheckpointIntervalMs), Mode = CheckpointMode.ExactlyOnce };
+        : new CheckpointSettings
+        {
+            Interval = TimeSpan.FromMilliseconds(settings.CheckpointIntervalMs), Mode = CheckpointMode.ExactlyOnce, Incremental = settings.Incremental,
+        };
 
     private async Task<JobRun> RunJobAsync(IClusterClient client, string job, string mode, ProcessMeter meter, CancellationToken cancellation)
     {
@@ -270,7 +283,7 @@ internal sealed class BenchScenario(BenchSettings settings, ConsoleOutput output
             RecoveredQuery = query,
             RecoveryToRunningMs = toRunning is { } running ? Math.Round(running, 1) : null,
             RecoveryMs = toResumed is { } resumed ? Math.Round(resumed, 1) : null,
-            RestoredCheckpointBytes = checkpoints.FirstOrDefault(c => c.Id == restored)?.SizeBytes,
+            RestoredCheckpointBytes = checkpoints.FirstOrDefault(c => c.Id == restored)?.FullSizeBytes,
         };
     }
 
@@ -324,6 +337,7 @@ internal sealed class BenchScenario(BenchSettings settings, ConsoleOutput output
     {
         var completed = run.Checkpoints.Where(c => c.Status == CheckpointStatus.Completed).ToList();
         var durations = completed.Select(c => c.DurationMs).Order().ToList();
+        var written = completed.Select(c => (double)c.SizeBytes).Order().ToList();
         var alignments = completed.SelectMany(c => c.Instances).Select(h => h.AlignmentMs).Order().ToList();
         var on = mode != Off;
         return new BenchResult
@@ -337,6 +351,8 @@ internal sealed class BenchScenario(BenchSettings settings, ConsoleOutput output
             CheckpointP99Ms = on ? Percentile(durations, 0.99) : null,
             AlignmentP99Ms = on ? Percentile(alignments, 0.99) : null,
             CheckpointBytes = on ? completed.MaxBy(c => c.Id)?.SizeBytes : null,
+            CheckpointedBytesP50 = on && Percentile(written, 0.50) is { } p50 ? (long)p50 : null,
+            StateBytes = on ? completed.MaxBy(c => c.Id)?.FullSizeBytes : null,
             PeakRssMb = Math.Round(run.PeakRssMb, 1),
             AzuriteCpuS = run.After.AzuriteCpu - run.Before.AzuriteCpu is { } azurite ? Math.Round(azurite.TotalSeconds, 3) : null,
         };

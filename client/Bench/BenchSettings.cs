@@ -9,10 +9,30 @@ namespace OrleansCheckpoint.Client.Bench;
 /// <param name="BatchSize">Records per channel batch (the silo's setting, reported).</param>
 /// <param name="CheckpointIntervalMs">The interval of the exactly-once runs.</param>
 /// <param name="RecoveryQuery">The query the "recovery" entry injects a failure into.</param>
+/// <param name="StateKeys">The keys of the "large-state" entry's state.</param>
+/// <param name="ChangeFraction">The share of those keys the "large-state" entry changes per second.</param>
+/// <param name="Incremental">Whether the runs with checkpoints write only what changed (the silo's default) or every instance's whole state.</param>
 internal sealed record BenchSettings(
-    IReadOnlyList<string> Queries, long? Events, long IngestEvents, int Parallelism, double EventsPerSecond, int BatchSize, int CheckpointIntervalMs, string RecoveryQuery = BenchSettings.DefaultRecoveryQuery)
+    IReadOnlyList<string> Queries,
+    long? Events,
+    long IngestEvents,
+    int Parallelism,
+    double EventsPerSecond,
+    int BatchSize,
+    int CheckpointIntervalMs,
+    string RecoveryQuery = BenchSettings.DefaultRecoveryQuery,
+    long StateKeys = BenchSettings.DefaultStateKeys,
+    double ChangeFraction = BenchSettings.DefaultChangeFraction,
+    bool Incremental = true)
 {
     public const string Ingest = "ingest";
+
+    /// <summary>The keyed job whose state is large and changes by a small fraction per second (run only when asked for).</summary>
+    public const string LargeState = "large-state";
+
+    public const long DefaultStateKeys = 10_000_000;
+
+    public const double DefaultChangeFraction = 0.01;
 
     /// <summary>The entry that measures the time from an injected failure to processing resumed.</summary>
     public const string Recovery = "recovery";
@@ -33,8 +53,11 @@ internal sealed record BenchSettings(
 
     public static IReadOnlyList<string> DefaultQueries { get; } = [.. OrleansCheckpoint.Jobs.Nexmark.NexmarkQueries.Names, Ingest, Recovery];
 
+    /// <summary>Every entry <c>--queries</c> accepts: the defaults and <see cref="LargeState"/> (minutes and gigabytes by default).</summary>
+    public static IReadOnlyList<string> KnownQueries { get; } = [.. DefaultQueries, LargeState];
+
     /// <summary>The Nexmark queries among <see cref="Queries"/>.</summary>
-    public IEnumerable<string> NexmarkQueries => Queries.Where(q => q is not (Ingest or Recovery));
+    public IEnumerable<string> NexmarkQueries => Queries.Where(q => q is not (Ingest or Recovery or LargeState));
 
     /// <summary>The queries run with <see cref="DefaultStatefulEvents"/> unless <c>--events</c> says otherwise.</summary>
     public static IReadOnlySet<string> StatefulQueries { get; } = new HashSet<string> { "q3", "q4", "q5", "q8" };

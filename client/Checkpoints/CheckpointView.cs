@@ -6,13 +6,18 @@ using Spectre.Console.Rendering;
 
 namespace OrleansCheckpoint.Client.Checkpoints;
 
-/// <summary>One checkpoint as <c>client checkpoints --json</c> writes it (status: <c>completed</c>, <c>aborted</c> or <c>in-progress</c>).</summary>
+/// <summary>
+/// One checkpoint as <c>client checkpoints --json</c> writes it (status: <c>completed</c>, <c>aborted</c> or
+/// <c>in-progress</c>). <c>sizeBytes</c> is what it wrote (Flink's "checkpointed size"), <c>fullSizeBytes</c> the whole
+/// state it describes, pieces shared with earlier checkpoints included (Flink's "full size"): equal for a full snapshot.
+/// </summary>
 internal sealed record CheckpointView(
     long Id,
     CheckpointStatus Status,
     DateTimeOffset TriggeredAt,
     double DurationMs,
     long SizeBytes,
+    long FullSizeBytes,
     int Acknowledged,
     int Total,
     string? FailureReason,
@@ -24,6 +29,7 @@ internal sealed record CheckpointView(
         stats.TriggeredAt,
         Math.Round(stats.DurationMs, 3),
         stats.SizeBytes,
+        stats.FullSizeBytes,
         stats.Acknowledged,
         stats.Total,
         stats.FailureReason,
@@ -37,8 +43,9 @@ internal sealed record CheckpointView(
             return new Text($"no checkpoints yet{Environment.NewLine}");
         }
 
-        var table = new Table().Border(TableBorder.Rounded).AddColumns("id", "status", "triggered", "duration ms", "size", "acked/total", "failure reason");
-        foreach (var column in new[] { 0, 3, 4, 5 })
+        var table = new Table().Border(TableBorder.Rounded)
+            .AddColumns("id", "status", "triggered", "duration ms", "checkpointed", "full size", "acked/total", "failure reason");
+        foreach (var column in new[] { 0, 3, 4, 5, 6 })
         {
             table.Columns[column].RightAligned();
         }
@@ -51,6 +58,7 @@ internal sealed record CheckpointView(
                 new Text(c.TriggeredAt.ToLocalTime().ToString("HH:mm:ss.fff", CultureInfo.InvariantCulture)),
                 new Text(c.DurationMs.ToString("N0", CultureInfo.InvariantCulture)),
                 new Text(JobViews.Bytes(c.SizeBytes)),
+                new Text(JobViews.Bytes(c.FullSizeBytes)),
                 new Text($"{c.Acknowledged}/{c.Total}"),
                 new Text(c.FailureReason ?? string.Empty));
         }
@@ -66,9 +74,14 @@ internal sealed record CheckpointView(
     };
 }
 
-/// <summary>One operator instance's snapshot in a checkpoint: its key (<c>job/operator/partition</c>), size and times.</summary>
-internal sealed record InstanceSnapshotView(string Task, long SizeBytes, double SyncMs, double AsyncMs, double AlignmentMs)
+/// <summary>One instance's snapshot in a checkpoint: its key (<c>job/operator/partition</c>), the bytes it wrote, its full size, times.</summary>
+internal sealed record InstanceSnapshotView(string Task, long SizeBytes, long FullSizeBytes, double SyncMs, double AsyncMs, double AlignmentMs)
 {
-    public static InstanceSnapshotView Of(SnapshotHandle handle) =>
-        new(handle.Task.GrainKey, handle.SizeBytes, Math.Round(handle.SyncMs, 3), Math.Round(handle.AsyncMs, 3), Math.Round(handle.AlignmentMs, 3));
+    public static InstanceSnapshotView Of(SnapshotHandle handle) => new(
+        handle.Task.GrainKey,
+        handle.SizeBytes,
+        handle.FullSize(),
+        Math.Round(handle.SyncMs, 3),
+        Math.Round(handle.AsyncMs, 3),
+        Math.Round(handle.AlignmentMs, 3));
 }

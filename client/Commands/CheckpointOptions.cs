@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Globalization;
 using OrleansCheckpoint.Messages;
 
 namespace OrleansCheckpoint.Client.Commands;
@@ -33,8 +34,33 @@ internal static class CheckpointOptions
 
     public static readonly Option<bool> Disabled = new("--no-checkpoints") { Description = "Take no checkpoints (a failure then restarts the job from nothing)" };
 
+    public static readonly Option<bool> FullSnapshots = new("--no-incremental-checkpoints")
+    {
+        Description = "Write every instance's whole state at each checkpoint, not only what changed since the last one",
+    };
+
+    // A whole number of any sign parses, so that the silo's validation (at least 1) names the value it refuses.
+    public static readonly Option<int?> ConsolidateAfter = new("--consolidate-after")
+    {
+        Description = "With incremental checkpoints: the most pieces an instance's state may be spread over " +
+                      "before a checkpoint merges them into one full piece",
+        HelpName = "N",
+        CustomParser = result =>
+        {
+            var token = result.Tokens[^1].Value;
+            if (int.TryParse(token, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var pieces))
+            {
+                return pieces;
+            }
+
+            result.AddError($"--consolidate-after must be a whole number of pieces (got {token}).");
+            return null;
+        },
+    };
+
     /// <summary>The options in the order of <c>client start --help</c>.</summary>
-    public static IEnumerable<Option> All => [Interval, Timeout, MinPause, MaxConcurrent, TolerableFailures, Retained, Mode, Disabled];
+    public static IEnumerable<Option> All =>
+        [Interval, Timeout, MinPause, MaxConcurrent, TolerableFailures, Retained, Mode, Disabled, FullSnapshots, ConsolidateAfter];
 
     /// <summary>
     /// The line that names, for each setting the silo refused, the option of this command that sets it (e.g.
@@ -54,6 +80,8 @@ internal static class CheckpointOptions
         nameof(CheckpointSettings.TolerableFailures) => TolerableFailures.Name,
         nameof(CheckpointSettings.Retained) => Retained.Name,
         nameof(CheckpointSettings.Mode) => Mode.Name,
+        nameof(CheckpointSettings.Incremental) => FullSnapshots.Name,
+        nameof(CheckpointSettings.ConsolidateAfter) => ConsolidateAfter.Name,
         _ => setting,
     };
 
@@ -70,6 +98,8 @@ internal static class CheckpointOptions
             TolerableFailures = parse.GetValue(TolerableFailures),
             Retained = parse.GetValue(Retained),
             Mode = parse.GetValue(Mode),
+            Incremental = parse.GetValue(FullSnapshots) ? false : null,
+            ConsolidateAfter = parse.GetValue(ConsolidateAfter),
         };
         return overrides == new CheckpointOverrides() ? null : overrides;
     }

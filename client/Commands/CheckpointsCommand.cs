@@ -10,7 +10,12 @@ internal static class CheckpointsCommand
     public static Command Create()
     {
         var job = CommandSymbols.Job();
-        var command = new Command("checkpoints", "List a job's recent checkpoints, newest first: status, duration, size, acknowledgements") { job };
+        var command = new Command(
+            "checkpoints",
+            "List a job's recent checkpoints, newest first: status, duration, bytes written (checkpointed) and full state size, acknowledgements")
+        {
+            job,
+        };
         command.SetConnectedAction(async (context, _) =>
         {
             // The coordinator is the job manager's grain: an unknown job fails here, with the list of registered jobs.

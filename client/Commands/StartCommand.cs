@@ -9,7 +9,8 @@ namespace OrleansCheckpoint.Client.Commands;
 /// <summary>
 /// <c>client start &lt;job&gt; [--parallelism N] [--checkpoint-interval D] [--checkpoint-timeout D] [--checkpoint-min-pause D]
 /// [--max-concurrent-checkpoints N] [--tolerable-checkpoint-failures N] [--retained-checkpoints N]
-/// [--checkpoint-mode exactly-once|at-least-once] [--no-checkpoints] [--restart-strategy fixed-delay|exponential-backoff|none]
+/// [--checkpoint-mode exactly-once|at-least-once] [--no-checkpoints] [--no-incremental-checkpoints] [--consolidate-after N]
+/// [--restart-strategy fixed-delay|exponential-backoff|none]
 /// [--restart-delay D] [--restart-max-delay D] [--restart-attempts N] [--restart-window D]</c>
 /// </summary>
 internal static class StartCommand

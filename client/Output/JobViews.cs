@@ -112,7 +112,8 @@ internal static class JobViews
     public static string Describe(CheckpointSettings settings) => settings.Enabled
         ? $"every {Durations.Format(settings.Interval)}, {ClientJson.Name(settings.Mode)}, timeout {Durations.Format(settings.Timeout)}, " +
           $"min pause {Durations.Format(settings.MinPause)}, at most {Number(settings.MaxConcurrent)} at once, " +
-          $"{Number(settings.TolerableFailures)} failures tolerated, {Number(settings.Retained)} retained"
+          $"{Number(settings.TolerableFailures)} failures tolerated, {Number(settings.Retained)} retained, " +
+          (settings.Incremental ? $"incremental, consolidated after {Number(settings.ConsolidateAfter)} pieces" : "full snapshots")
         : "off";
 
     public static string Number(long value) => value.ToString("N0", CultureInfo.InvariantCulture);

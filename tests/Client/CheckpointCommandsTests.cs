@@ -41,6 +41,7 @@ public sealed class CheckpointCommandsTests(ClusterFixture fixture)
         { ["--tolerable-checkpoint-failures", "-1"], "--tolerable-checkpoint-failures must not be negative (got -1)" },
         { ["--retained-checkpoints", "0"], "--retained-checkpoints must be at least 1" },
         { ["--checkpoint-mode", "twice"], "--checkpoint-mode must be" },
+        { ["--consolidate-after", "0"], "--consolidate-after must be at least 1 (got 0)" },
     };
 
     [Theory]
@@ -151,7 +152,7 @@ public sealed class CheckpointCommandsTests(ClusterFixture fixture)
         var lines = table.Out.Split('\n');
         var header = Assert.Single(lines, l => l.Contains("status", StringComparison.Ordinal));
         Assert.All(
-            new[] { "id", "status", "triggered", "duration ms", "size", "acked/total", "failure reason" },
+            new[] { "id", "status", "triggered", "duration ms", "checkpointed", "full size", "acked/total", "failure reason" },
             column => Assert.True(header.Contains(column, StringComparison.Ordinal), $"no column '{column}' in: {header}"));
         var rows = triggered.Select(id => Array.FindIndex(lines, l => Cells(l).FirstOrDefault() == id.ToString(CultureInfo.InvariantCulture))).ToList();
         Assert.All(rows, row => Assert.True(row > 0, table.Out));

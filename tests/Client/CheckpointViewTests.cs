@@ -3,6 +3,7 @@ using OrleansCheckpoint.Client.Checkpoints;
 using OrleansCheckpoint.Client.Demo;
 using OrleansCheckpoint.Client.Output;
 using OrleansCheckpoint.Messages;
+using Spectre.Console;
 using Xunit;
 
 namespace OrleansCheckpoint.Tests.Client;
@@ -36,6 +37,38 @@ public sealed class CheckpointViewTests
         Assert.Equal(0.5, instance.GetProperty("syncMs").GetDouble());
         Assert.Equal(4, instance.GetProperty("asyncMs").GetDouble());
         Assert.Equal(2.5, instance.GetProperty("alignmentMs").GetDouble());
+    }
+
+    [Fact]
+    public void A_checkpoint_carries_the_bytes_it_wrote_and_the_full_size_of_the_state_it_describes()
+    {
+        var handles = new[]
+        {
+            Handle(0, sizeBytes: 100, fullSizeBytes: 1_000), // incremental: wrote a tenth of its state
+            Handle(1, sizeBytes: 300, fullSizeBytes: 0), // full size unknown (an older snapshot): what it wrote is all of it
+        };
+        var stats = new CheckpointStats(9, CheckpointStatus.Completed, T0, 10, 400, 2, 2, null, handles);
+
+        var json = JsonDocument.Parse(ClientJson.Serialize(CheckpointView.Of(stats))).RootElement;
+
+        Assert.Equal(400, json.GetProperty("sizeBytes").GetInt64());
+        Assert.Equal(1_300, json.GetProperty("fullSizeBytes").GetInt64());
+        Assert.Equal([1_000, 300], json.GetProperty("instances").EnumerateArray().Select(i => i.GetProperty("fullSizeBytes").GetInt64()));
+        Assert.Equal([100, 300], json.GetProperty("instances").EnumerateArray().Select(i => i.GetProperty("sizeBytes").GetInt64()));
+    }
+
+    [Fact]
+    public void The_table_shows_what_each_checkpoint_wrote_beside_its_full_size()
+    {
+        var handle = Handle(0, sizeBytes: 2_048, fullSizeBytes: 3 * 1024 * 1024);
+        var stats = new CheckpointStats(9, CheckpointStatus.Completed, T0, 10, 2_048, 1, 1, null, [handle]);
+        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(new StringWriter()) });
+        console.Profile.Width = 200;
+
+        console.Write(CheckpointView.Table([CheckpointView.Of(stats)]));
+        var row = console.Profile.Out.Writer.ToString()!.Split('\n').Single(l => l.Contains("completed", StringComparison.Ordinal));
+
+        Assert.Matches(@"2 KiB\s*│\s*3 MiB", row);
     }
 
     [Fact]
@@ -81,6 +114,9 @@ public sealed class CheckpointViewTests
             ["completed", "aborted", "durationP50Ms", "durationP99Ms", "durationMaxMs", "latestSizeBytes", "alignmentP99Ms"],
             json.EnumerateObject().Select(p => p.Name));
     }
+
+    private static SnapshotHandle Handle(int partition, long sizeBytes, long fullSizeBytes) =>
+        new(new TaskId("cli", "counts", partition), 9, "chk-9", sizeBytes, "00", 0.5, 4, 1, FullSizeBytes: fullSizeBytes);
 
     private static CheckpointStats Stats(long id, CheckpointStatus status, double durationMs, double[] alignments, string? failure = null) => new(
         id,

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using OrleansCheckpoint.Client.Commands;
+using OrleansCheckpoint.Client.Output;
 using OrleansCheckpoint.Messages;
 using Xunit;
 
@@ -19,6 +20,8 @@ public sealed class StartOptionsTests
         { ["--checkpoint-mode", "at-least-once"], new CheckpointOverrides { Mode = CheckpointMode.AtLeastOnce } },
         { ["--checkpoint-mode", "exactly-once"], new CheckpointOverrides { Mode = CheckpointMode.ExactlyOnce } },
         { ["--no-checkpoints"], new CheckpointOverrides { Enabled = false } },
+        { ["--no-incremental-checkpoints"], new CheckpointOverrides { Incremental = false } },
+        { ["--consolidate-after", "4"], new CheckpointOverrides { ConsolidateAfter = 4 } },
     };
 
     [Theory]
@@ -55,11 +58,30 @@ public sealed class StartOptionsTests
         Assert.Equal(new CheckpointOverrides { Interval = TimeSpan.Zero, MaxConcurrent = 0 }, CheckpointOptions.OverridesOf(parse));
     }
 
+    [Fact]
+    public void A_consolidation_the_silo_refuses_is_named_by_its_start_option()
+    {
+        var parse = Parse(["start", "cli", "--consolidate-after", "0"]);
+        var problems = CheckpointOptions.OverridesOf(parse)!.ApplyTo(new CheckpointSettings()).Validate();
+
+        Assert.Empty(parse.Errors);
+        Assert.Equal("job 'cli' cannot start: --consolidate-after must be at least 1 (got 0).", CheckpointOptions.Describe("cli", problems));
+    }
+
+    [Fact]
+    public void Shown_settings_say_whether_checkpoints_are_incremental_and_when_they_consolidate()
+    {
+        Assert.EndsWith(", incremental, consolidated after 10 pieces", JobViews.Describe(new CheckpointSettings()));
+        Assert.EndsWith(", full snapshots", JobViews.Describe(new CheckpointSettings { Incremental = false }));
+        Assert.Equal("off", JobViews.Describe(new CheckpointSettings { Enabled = false }));
+    }
+
     [Theory]
     [InlineData("--checkpoint-interval", "5x")]
     [InlineData("--checkpoint-timeout", "1d")]
     [InlineData("--checkpoint-min-pause", "-1s")]
     [InlineData("--checkpoint-mode", "twice")]
+    [InlineData("--consolidate-after", "some")]
     public void A_bad_value_is_one_usage_error_naming_its_option(string option, string value)
     {
         var parse = Parse(["start", "cli", option, value]);

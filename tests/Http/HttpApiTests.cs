@@ -41,6 +41,8 @@ public sealed class HttpApiTests(HttpSiloFixture silo)
             cli.Zip(history, (c, h) => Math.Abs(c.GetProperty("durationMs").GetDouble() - h.GetProperty("durationMs").GetDouble())),
             difference => Assert.True(difference <= 0.05 + 1e-9, $"durations differ by {difference} ms"));
         Assert.Equal(expected.Select(c => c.SizeBytes), history.Select(c => c.GetProperty("sizeBytes").GetInt64()));
+        Assert.Equal(expected.Select(c => c.FullSizeBytes), history.Select(c => c.GetProperty("fullSizeBytes").GetInt64()));
+        Assert.Equal(cli.Select(c => c.GetProperty("fullSizeBytes").GetInt64()), history.Select(c => c.GetProperty("fullSizeBytes").GetInt64()));
 
         var counts = body.GetProperty("counts");
         Assert.Equal(expected.Count, counts.GetProperty("completed").GetInt64());
@@ -49,6 +51,10 @@ public sealed class HttpApiTests(HttpSiloFixture silo)
         Assert.Equal(expected.Min(c => c.DurationMs), duration.GetProperty("min").GetDouble());
         Assert.Equal(expected.Max(c => c.DurationMs), duration.GetProperty("max").GetDouble());
         Assert.Equal(expected.Count, duration.GetProperty("count").GetInt32());
+        var summary = body.GetProperty("summary");
+        Assert.Equal(expected.Max(c => c.SizeBytes), summary.GetProperty("checkpointedSize").GetProperty("max").GetDouble());
+        Assert.Equal(expected.Max(c => c.FullSizeBytes), summary.GetProperty("fullSize").GetProperty("max").GetDouble());
+        Assert.Equal(expected.Min(c => c.FullSizeBytes), summary.GetProperty("fullSize").GetProperty("min").GetDouble());
         Assert.Equal(expected[0].Id, body.GetProperty("latest").GetProperty("completed").GetProperty("id").GetInt64());
 
         // One checkpoint in detail: every instance's snapshot, as the grain has it.
@@ -57,6 +63,8 @@ public sealed class HttpApiTests(HttpSiloFixture silo)
         var instances = detail.GetProperty("instances").EnumerateArray().ToList();
         Assert.Equal(latest.Instances.Select(h => $"{h.Task.Operator}/{h.Task.Partition}"), instances.Select(i => $"{i.GetProperty("operator").GetString()}/{i.GetProperty("partition").GetInt32()}"));
         Assert.Equal(latest.Instances.Select(h => h.SizeBytes), instances.Select(i => i.GetProperty("sizeBytes").GetInt64()));
+        Assert.Equal(latest.Instances.Select(h => h.FullSize()), instances.Select(i => i.GetProperty("fullSizeBytes").GetInt64()));
+        Assert.Equal(latest.FullSizeBytes, detail.GetProperty("fullSizeBytes").GetInt64());
         Assert.Equal(latest.Instances.Select(h => h.AlignmentMs), instances.Select(i => i.GetProperty("alignmentMs").GetDouble()));
         Assert.All(instances, i => Assert.True(i.GetProperty("startDelayMs").GetDouble() >= 0));
 
@@ -64,6 +72,8 @@ public sealed class HttpApiTests(HttpSiloFixture silo)
         Assert.Equal(200, config.GetProperty("intervalMs").GetDouble());
         Assert.Equal("exactly-once", config.GetProperty("mode").GetString());
         Assert.Equal("job", config.GetProperty("source").GetString());
+        Assert.True(config.GetProperty("incremental").GetBoolean()); // the defaults: nothing set them for this job
+        Assert.Equal(new CheckpointSettings().ConsolidateAfter, config.GetProperty("consolidateAfter").GetInt32());
     }
 
     [Fact]

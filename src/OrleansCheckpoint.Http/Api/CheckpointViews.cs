@@ -10,10 +10,13 @@ internal static class CheckpointViews
     {
         var views = history.Select(View).ToList();
         var completed = views.Where(c => c.Status == CheckpointStatus.Completed).ToList();
+        var written = Api.Statistics.Of(completed.Select(c => (double)c.SizeBytes));
         var summary = new CheckpointSummary(
             Api.Statistics.Of(completed.Select(c => c.DurationMs)),
-            Api.Statistics.Of(completed.Select(c => (double)c.SizeBytes)),
-            Api.Statistics.Of(completed.Select(c => c.AlignmentMs)));
+            written,
+            Api.Statistics.Of(completed.Select(c => c.AlignmentMs)),
+            written,
+            Api.Statistics.Of(completed.Select(c => (double)c.FullSizeBytes)));
         var restored = counts.LastRestoredId is { } id ? new RestoredCheckpointView(id, counts.LastRestoredAt) : null;
         var latest = new LatestCheckpoints(completed.FirstOrDefault(), views.FirstOrDefault(c => c.Status == CheckpointStatus.Aborted), restored);
         return new CheckpointingStatistics(
@@ -26,6 +29,7 @@ internal static class CheckpointViews
         c.TriggeredAt,
         c.DurationMs,
         c.SizeBytes,
+        c.FullSizeBytes,
         c.Instances.Count == 0 ? 0 : c.Instances.Max(i => i.AlignmentMs),
         c.Acknowledged,
         c.Total,
@@ -37,11 +41,12 @@ internal static class CheckpointViews
         c.TriggeredAt,
         c.DurationMs,
         c.SizeBytes,
+        c.FullSizeBytes,
         c.Acknowledged,
         c.Total,
         c.FailureReason,
         [.. c.Instances.Select(h => new InstanceCheckpointView(
-            h.Task.Operator, h.Task.Partition, h.SyncMs, h.AsyncMs, h.AlignmentMs, h.StartDelayMs, h.SizeBytes, h.Checksum))]);
+            h.Task.Operator, h.Task.Partition, h.SyncMs, h.AsyncMs, h.AlignmentMs, h.StartDelayMs, h.SizeBytes, h.Checksum, h.FullSize()))]);
 
     public static CheckpointConfigView Config(CheckpointSettings settings, string source) => new(
         source,
@@ -52,5 +57,7 @@ internal static class CheckpointViews
         settings.MinPause.TotalMilliseconds,
         settings.MaxConcurrent,
         settings.TolerableFailures,
-        settings.Retained);
+        settings.Retained,
+        settings.Incremental,
+        settings.ConsolidateAfter);
 }

@@ -1,6 +1,6 @@
 namespace OrleansCheckpoint.Http.Api.Views;
 
-/// <summary>An instance's snapshot for a checkpoint: times (ms) and size.</summary>
+/// <summary>An instance's snapshot for a checkpoint: times (ms), the bytes it wrote and the full size of its state.</summary>
 internal sealed record InstanceCheckpointView(
     string Operator,
     int Partition,
@@ -9,4 +9,5 @@ internal sealed record InstanceCheckpointView(
     double AlignmentMs,
     double StartDelayMs,
     long SizeBytes,
-    string Checksum);
+    string Checksum,
+    long FullSizeBytes);
