@@ -28,6 +28,7 @@ public class ClusterFixture : IAsyncLifetime
          "request-counter", "cli-file", "cli-repush", "cli-stdin", "cli-results", "cli-restart", "rc-bytes",
          "chk-off", "chk-reactivate", "chk-persist-fail", "chk-lost-answer", "chk-lost-completion", "chk-orphan",
          "ingest-truncate", "fence-stale", "fence-deploy", "fence-newer", "channel-fail", "channel-timeout", "drain-lost-report",
+         Tests.Cluster.VerifiedRestoreTests.FallbackJob, Tests.Cluster.VerifiedRestoreTests.UnreadableJob,
          .. TestSeeds.JobNames("fail-deactivate", "fail-kill")];
 
     private AzuriteProcess? _azurite;
