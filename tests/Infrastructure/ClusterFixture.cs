@@ -263,6 +263,8 @@ public class ClusterFixture : IAsyncLifetime
             silo.Services.AddStreamJob(GeneratedFilesJob.Name, () => new GeneratedFilesJob());
             silo.Services.AddStreamJob(LateClicksJob.Duplicates, () => new LateClicksJob());
             silo.Services.AddStreamJob(LateClicksJob.IdlePartition, () => new LateClicksJob());
+            silo.Services.AddStreamJob(LedgerJob.Name, () => new LedgerJob());
+            silo.Services.AddStreamJob(LedgerJob.StrictName, () => new LedgerJob());
             ConfigureTestSilo(silo);
         });
         builder.ConfigureClient(client =>
