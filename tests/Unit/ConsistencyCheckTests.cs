@@ -41,6 +41,17 @@ public sealed class ConsistencyCheckTests
     }
 
     [Fact]
+    public void A_whole_state_predicate_attached_to_a_count_is_reported_by_its_name()
+    {
+        var counts = new JobBuilder("test").Source("words", w => w).KeyBy(w => w).Count("counts")
+            .WithStateInvariant("at most 2 words", entries => entries.Count() <= 2);
+        var rule = Assert.Single(((KeyedAggregateTransformation<string, string, long, long>)counts.Transformation).StateInvariants);
+
+        Assert.Null(rule.Check([new("a", 1), new("b", 1)]));
+        Assert.Equal("invariant 'at most 2 words' does not hold", rule.Check([new("a", 1), new("b", 1), new("c", 1)]));
+    }
+
+    [Fact]
     public void Attaching_a_rule_to_a_stream_without_keyed_state_is_refused_when_the_job_is_built()
     {
         var mapped = new JobBuilder("test").Source("words", w => w).Map("pairs", w => new KeyedValue<string, long>(w, 1));

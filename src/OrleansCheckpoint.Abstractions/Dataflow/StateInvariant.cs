@@ -29,7 +29,7 @@ public sealed class StateInvariant<TKey, TValue>
     public static StateInvariant<TKey, TValue> ForEachEntry(string name, Func<TKey, TValue, bool> holds) =>
         new(name, holds ?? throw new ArgumentNullException(nameof(holds)), null);
 
-    /// <summary>A rule over the instance's whole state: <paramref name="check"/> returns null when it holds, or what is wrong.</summary>
+    /// <summary>A rule over the instance's whole state: <paramref name="check"/> returns null when it holds, or what is wrong (empty: just that it does not hold).</summary>
     public static StateInvariant<TKey, TValue> ForWholeState(string name, Func<IEnumerable<KeyValuePair<TKey, TValue>>, string?> check) =>
         new(name, null, check ?? throw new ArgumentNullException(nameof(check)));
 
@@ -55,7 +55,12 @@ public sealed class StateInvariant<TKey, TValue>
                 return null;
             }
 
-            return _state!(entries) is { } problem ? $"invariant '{Name}' does not hold: {problem}" : null;
+            return _state!(entries) switch
+            {
+                null => null,
+                "" => $"invariant '{Name}' does not hold",
+                var problem => $"invariant '{Name}' does not hold: {problem}",
+            };
         }
         catch (Exception e)
         {

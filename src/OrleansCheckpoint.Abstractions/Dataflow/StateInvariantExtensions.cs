@@ -26,7 +26,7 @@ public static class StateInvariantExtensions
         where TKey : notnull
     {
         ArgumentNullException.ThrowIfNull(holds);
-        return stream.WithStateInvariant(StateInvariant<TKey, TValue>.ForWholeState(name, entries => holds(entries) ? null : "violated"));
+        return stream.WithStateInvariant(StateInvariant<TKey, TValue>.ForWholeState(name, entries => holds(entries) ? null : string.Empty));
     }
 
     /// <summary>
