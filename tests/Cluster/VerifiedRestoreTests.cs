@@ -49,10 +49,15 @@ public sealed class VerifiedRestoreTests(FailureClusterFixture fixture)
         var table = await Client.ClientCommandLineRun.RunAsync(fixture.Client, "jobs");
         Assert.Contains($"{second} → {first}", table.Out);
 
-        // The event is part of the job's persisted state: a new activation of its manager reads it back.
+        // The events are part of the job's persisted state: a new activation of its manager reads them back.
         await fixture.Cluster.DeactivateAsync(driver.Manager);
         await Eventually.TrueAsync(async () => await fixture.Client.GetGrain<Orleans.Runtime.IManagementGrain>(0).GetActivationAddress(driver.Manager) is null, "the job manager to deactivate");
         Assert.Equal(skipped, Assert.Single((await driver.Manager.GetInfoAsync()).SkippedCheckpoints!));
+
+        // The exception history's entry of the failure says which checkpoints its restart skipped.
+        var failure = (await driver.Manager.GetFailuresAsync())[0];
+        Assert.Equal(first, failure.RestoredCheckpoint);
+        Assert.Equal([second], failure.SkippedCheckpoints!);
 
         // The result table holds the latest value per key: replaying from the older checkpoint converges on the oracle.
         await AssertOutputEqualsOracleAsync(driver, requests, windows: false);

@@ -20,6 +20,12 @@ internal sealed partial class JobManagerGrain
         {
             S.SkippedCheckpoints.RemoveRange(SkippedCheckpointHistory, S.SkippedCheckpoints.Count - SkippedCheckpointHistory);
         }
+
+        // The exception history's entry of the failure being recovered from says which checkpoints its restart skipped.
+        if (restoredFrom is not null && S.Failures is [{ Restarted: true, RunningAgainAt: null } recovering, ..])
+        {
+            S.Failures[0] = recovering with { SkippedCheckpoints = skipped.Select(s => s.Id).ToList() };
+        }
     }
 }
 
