@@ -111,21 +111,68 @@ public sealed class ConsistencyCheckTests
         Assert.Empty(instance.Responder.Declines);
     }
 
-    /// <summary>One instance of a keyed count with a rule, its checkpointer, and what it told the coordinator.</summary>
+    [Fact]
+    public async Task A_rule_over_a_value_state_of_a_process_function_declines_with_its_message_and_acknowledges_once_it_holds()
+    {
+        var instance = Instance.Process(StateInvariant<string, long>.ForEachEntry("no balance is negative", (_, balance) => balance >= 0));
+        instance.Count("a:5", "b:3", "a:-6");
+
+        await instance.CheckpointAsync(1);
+        instance.Count("a:1");
+        await instance.CheckpointAsync(2);
+
+        var decline = Assert.Single(instance.Responder.Declines);
+        Assert.Equal(1, decline.CheckpointId);
+        Assert.Equal("its state is inconsistent: operator 'balances': value state 'balance': invariant 'no balance is negative' does not hold for key a (value -1)", decline.Reason);
+        Assert.Equal(2, Assert.Single(instance.Responder.Acknowledged).CheckpointId);
+    }
+
+    [Fact]
+    public async Task A_value_state_rule_typed_otherwise_than_its_state_declines_naming_both_types()
+    {
+        var instance = Instance.Process(StateInvariant<string, int>.ForEachEntry("small", (_, balance) => balance < 10));
+        instance.Count("a:5");
+
+        await instance.CheckpointAsync(1);
+
+        var decline = Assert.Single(instance.Responder.Declines);
+        Assert.Contains("Value state 'balance' of operator 'balances' holds Int64, not Int32", decline.Reason);
+    }
+
+    /// <summary>One instance of a keyed operator with a rule, its checkpointer, and what it told the coordinator.</summary>
     private sealed class Instance
     {
         private const int MaxParallelism = 128;
-        private readonly KeyedAggregateOperator<string, string, long, long> _operator;
+        private readonly OneInputOperator<string, KeyedValue<string, long>> _operator;
         private readonly TaskCheckpointer _checkpointer;
 
         public Instance(Func<string, long, bool>? holds = null, StateInvariant<string, long>? invariant = null)
+            : this(Counts(invariant ?? StateInvariant<string, long>.ForEachEntry("no count above 2", holds!)))
         {
-            var counts = new JobBuilder("test").Source("words", w => w).KeyBy(w => w).Count("counts");
-            counts.WithStateInvariant(invariant ?? StateInvariant<string, long>.ForEachEntry("no count above 2", holds!));
-            _operator = new KeyedAggregateOperator<string, string, long, long>((KeyedAggregateTransformation<string, string, long, long>)counts.Transformation);
-            var task = new TaskId("test", "counts", 0);
+        }
+
+        private Instance(OneInputOperator<string, KeyedValue<string, long>> op)
+        {
+            _operator = op;
+            var task = new TaskId("test", op.Transformation.Uid, 0);
             _operator.Open(new OperatorContext(task, MaxParallelism, KeyGroups.RangeOf(0, MaxParallelism, 1), null!, null!, null!, checkpointing: true));
             _checkpointer = new TaskCheckpointer(task, [_operator], [], new InputGate(channelCount: 1, capacity: 4), () => long.MinValue, new SnapshotStore(Storage, Serializer), Responder);
+        }
+
+        /// <summary>A keyed process function that adds <c>key:amount</c> lines to the key's value state "balance".</summary>
+        public static Instance Process<TValue>(StateInvariant<string, TValue> invariant)
+        {
+            var balances = new JobBuilder("test").Source("transfers", l => l).KeyBy(l => l.Split(':')[0])
+                .Process("balances", () => new Balances())
+                .WithValueStateInvariant("balance", invariant);
+            var transformation = (KeyedProcessTransformation<string, string, KeyedValue<string, long>>)balances.Transformation;
+            return new Instance(new KeyedProcessOperator<string, string, KeyedValue<string, long>>(transformation));
+        }
+
+        private static KeyedAggregateOperator<string, string, long, long> Counts(StateInvariant<string, long> invariant)
+        {
+            var counts = new JobBuilder("test").Source("words", w => w).KeyBy(w => w).Count("counts").WithStateInvariant(invariant);
+            return new KeyedAggregateOperator<string, string, long, long>((KeyedAggregateTransformation<string, string, long, long>)counts.Transformation);
         }
 
         public RecordingResponder Responder { get; } = new();
@@ -144,6 +191,15 @@ public sealed class ConsistencyCheckTests
         {
             _checkpointer.OnSourceBarrier(new CheckpointBarrier(id, 0, CheckpointMode.ExactlyOnce));
             return _checkpointer.Uploads[id];
+        }
+    }
+
+    private sealed class Balances : KeyedProcessFunction<string, string, KeyedValue<string, long>>
+    {
+        public override void ProcessElement(string value, IKeyedContext<string> context, ICollector<KeyedValue<string, long>> output)
+        {
+            var balance = context.GetValueState<long>("balance");
+            balance.Update(balance.Value + long.Parse(value.Split(':')[1], System.Globalization.CultureInfo.InvariantCulture));
         }
     }
 

@@ -37,6 +37,26 @@ public static class StateInvariantExtensions
         this DataStream<KeyedValue<TKey, TValue>> stream, string name, Func<IEnumerable<KeyValuePair<TKey, TValue>>, string?> check)
         where TKey : notnull => stream.WithStateInvariant(StateInvariant<TKey, TValue>.ForWholeState(name, check));
 
+    /// <summary>
+    /// Attaches <paramref name="invariant"/> over the value state <paramref name="valueState"/> to the keyed process
+    /// function that produces <paramref name="stream"/>, e.g.
+    /// <c>.WithValueStateInvariant("count", StateInvariant&lt;string, long&gt;.ForEachEntry("no count is negative", (_, c) =&gt; c &gt;= 0))</c>.
+    /// A state of another value type than the rule's is a violation that names both.
+    /// </summary>
+    public static DataStream<TOut> WithValueStateInvariant<TOut, TKey, TValue>(this DataStream<TOut> stream, string valueState, StateInvariant<TKey, TValue> invariant)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentException.ThrowIfNullOrWhiteSpace(valueState);
+        ArgumentNullException.ThrowIfNull(invariant);
+        if (stream.Transformation is not IHasValueStateInvariants target)
+        {
+            throw new InvalidJobGraphException($"{stream.Transformation} has no value states: attach a value-state invariant to a keyed process function (Process).");
+        }
+
+        target.AddValueStateInvariant(new ValueStateInvariant<TKey, TValue>(valueState, invariant));
+        return stream;
+    }
+
     /// <summary>Attaches <paramref name="invariant"/> to the rolling aggregate that produces <paramref name="stream"/>.</summary>
     public static DataStream<KeyedValue<TKey, TValue>> WithStateInvariant<TKey, TValue>(
         this DataStream<KeyedValue<TKey, TValue>> stream, StateInvariant<TKey, TValue> invariant)
@@ -53,6 +73,12 @@ public static class StateInvariantExtensions
         target.AddStateInvariant(invariant);
         return stream;
     }
+}
+
+/// <summary>A transformation with named value states that consistency functions can check.</summary>
+internal interface IHasValueStateInvariants
+{
+    void AddValueStateInvariant(IValueStateInvariant invariant);
 }
 
 /// <summary>A transformation whose keyed state consistency functions can check (key and value as the rules read them).</summary>

@@ -263,17 +263,24 @@ public sealed class KeyedAggregateTransformation<T, TKey, TAcc, TOut> : KeyedTra
 /// <typeparam name="T">The input record type.</typeparam>
 /// <typeparam name="TKey">The key type.</typeparam>
 /// <typeparam name="TOut">The output record type.</typeparam>
-public sealed class KeyedProcessTransformation<T, TKey, TOut> : KeyedTransformation<T, TKey, TOut>
+public sealed class KeyedProcessTransformation<T, TKey, TOut> : KeyedTransformation<T, TKey, TOut>, IHasValueStateInvariants
     where TKey : notnull
 {
+    private readonly List<IValueStateInvariant> _stateInvariants = [];
+
     internal KeyedProcessTransformation(string uid, InputEdge input, KeySelector<T, TKey> key, Func<KeyedProcessFunction<TKey, T, TOut>> createFunction)
         : base(uid, input, key) => CreateFunction = createFunction;
 
     /// <summary>Creates the function for one operator instance.</summary>
     public Func<KeyedProcessFunction<TKey, T, TOut>> CreateFunction { get; }
 
+    /// <summary>The consistency functions over its value states, checked on each checkpoint's state (see <see cref="StateInvariantExtensions"/>).</summary>
+    public IReadOnlyList<IValueStateInvariant> StateInvariants => _stateInvariants;
+
     /// <inheritdoc />
     public override TResult Accept<TResult>(ITransformationVisitor<TResult> visitor) => visitor.VisitKeyedProcess(this);
+
+    void IHasValueStateInvariants.AddValueStateInvariant(IValueStateInvariant invariant) => _stateInvariants.Add(invariant);
 }
 
 /// <summary>An aggregate per key and event-time window (tumbling or sliding), emitted when the watermark passes the window's end.</summary>
