@@ -45,6 +45,11 @@ internal static class JobViews
             rows.Add(new Markup($"[yellow]last failure:[/] {Markup.Escape(lastFailure)}"));
         }
 
+        foreach (var skipped in job.SkippedCheckpoints ?? [])
+        {
+            rows.Add(new Markup($"[yellow]skipped checkpoint {Number(skipped.CheckpointId)}[/] at {Time(skipped.At)}, {Restored(skipped)}: {Markup.Escape(skipped.Reason)}"));
+        }
+
         if (job.Operators.Count > 0)
         {
             var operators = new Table().Border(TableBorder.Rounded).AddColumns("operator", "chain", "parallelism");
@@ -63,7 +68,7 @@ internal static class JobViews
     public static IRenderable JobList(IReadOnlyList<JobInfo> jobs)
     {
         var table = new Table().Border(TableBorder.Rounded).AddColumns(
-            "name", "status", "parallelism", "generation", "started", "restarts", "last checkpoint", "restored", "failure reason", "last failure");
+            "name", "status", "parallelism", "generation", "started", "restarts", "last checkpoint", "restored", "skipped checkpoints", "failure reason", "last failure");
         foreach (var column in new[] { 2, 3, 5, 6, 7 })
         {
             table.Columns[column].RightAligned();
@@ -80,6 +85,7 @@ internal static class JobViews
                 new Text(Number(job.Restarts)),
                 new Text(job.LastCompletedCheckpoint is { } last ? Number(last) : "-"),
                 new Text(job.RestoredCheckpoint is { } restored ? Number(restored) : "-"),
+                new Text(SkippedSummary(job.SkippedCheckpoints)),
                 new Text(job.FailureReason ?? string.Empty),
                 new Text(job.LastFailure ?? string.Empty));
         }
@@ -142,6 +148,15 @@ internal static class JobViews
 
         return string.Join("; ", parts);
     }
+
+    /// <summary>The newest fallbacks of a restore on one line: <c>7 → 6</c> (checkpoint 7 skipped, 6 restored instead).</summary>
+    private static string SkippedSummary(IReadOnlyList<SkippedCheckpoint>? skipped) => skipped is { Count: > 0 }
+        ? string.Join(", ", skipped.Take(3).Select(s => $"{Number(s.CheckpointId)} → {(s.RestoredFrom is { } from ? Number(from) : "none")}")) +
+          (skipped.Count > 3 ? $" (+{skipped.Count - 3})" : string.Empty)
+        : "-";
+
+    private static string Restored(SkippedCheckpoint skipped) =>
+        skipped.RestoredFrom is { } from ? $"restored {Number(from)} instead" : "nothing restored instead";
 
     private static string Time(DateTimeOffset time) => time.ToLocalTime().ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
 }

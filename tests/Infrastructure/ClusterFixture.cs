@@ -28,6 +28,7 @@ public class ClusterFixture : IAsyncLifetime
          "request-counter", "cli-file", "cli-repush", "cli-stdin", "cli-results", "cli-restart", "rc-bytes",
          "chk-off", "chk-reactivate", "chk-persist-fail", "chk-lost-answer", "chk-lost-completion", "chk-orphan",
          "ingest-truncate", "fence-stale", "fence-deploy", "fence-newer", "channel-fail", "channel-timeout", "drain-lost-report",
+         Tests.Cluster.VerifiedRestoreTests.FallbackJob, Tests.Cluster.VerifiedRestoreTests.UnreadableJob,
          .. TestSeeds.JobNames("fail-deactivate", "fail-kill")];
 
     private AzuriteProcess? _azurite;
@@ -263,6 +264,8 @@ public class ClusterFixture : IAsyncLifetime
             silo.Services.AddStreamJob(GeneratedFilesJob.Name, () => new GeneratedFilesJob());
             silo.Services.AddStreamJob(LateClicksJob.Duplicates, () => new LateClicksJob());
             silo.Services.AddStreamJob(LateClicksJob.IdlePartition, () => new LateClicksJob());
+            silo.Services.AddStreamJob(LedgerJob.Name, () => new LedgerJob());
+            silo.Services.AddStreamJob(LedgerJob.StrictName, () => new LedgerJob());
             ConfigureTestSilo(silo);
         });
         builder.ConfigureClient(client =>

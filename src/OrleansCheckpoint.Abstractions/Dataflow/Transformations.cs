@@ -225,9 +225,11 @@ public abstract class KeyedTransformation<T, TKey, TOut> : Transformation<T, TOu
 /// <typeparam name="TKey">The key type.</typeparam>
 /// <typeparam name="TAcc">The accumulator type.</typeparam>
 /// <typeparam name="TOut">The aggregate's result type.</typeparam>
-public sealed class KeyedAggregateTransformation<T, TKey, TAcc, TOut> : KeyedTransformation<T, TKey, KeyedValue<TKey, TOut>>
+public sealed class KeyedAggregateTransformation<T, TKey, TAcc, TOut> : KeyedTransformation<T, TKey, KeyedValue<TKey, TOut>>, IHasStateInvariants<TKey, TOut>
     where TKey : notnull
 {
+    private readonly List<StateInvariant<TKey, TOut>> _stateInvariants = [];
+
     internal KeyedAggregateTransformation(string uid, InputEdge input, KeySelector<T, TKey> key, IAggregateFunction<T, TAcc, TOut> aggregate, Func<string, TKey>? queryKeyParser)
         : base(uid, input, key)
     {
@@ -248,25 +250,37 @@ public sealed class KeyedAggregateTransformation<T, TKey, TAcc, TOut> : KeyedTra
     public override ulong HashQueryKey(string key) =>
         StableKeyHash.Of((QueryKeyParser ?? throw new NotSupportedException($"Operator '{Uid}' has no queryable state."))(key));
 
+    /// <summary>The consistency functions checked on each checkpoint's state, over every key's result (see <see cref="StateInvariantExtensions"/>).</summary>
+    public IReadOnlyList<StateInvariant<TKey, TOut>> StateInvariants => _stateInvariants;
+
     /// <inheritdoc />
     public override TResult Accept<TResult>(ITransformationVisitor<TResult> visitor) => visitor.VisitKeyedAggregate(this);
+
+    void IHasStateInvariants<TKey, TOut>.AddStateInvariant(StateInvariant<TKey, TOut> invariant) => _stateInvariants.Add(invariant);
 }
 
 /// <summary>A keyed process function with per-key value state.</summary>
 /// <typeparam name="T">The input record type.</typeparam>
 /// <typeparam name="TKey">The key type.</typeparam>
 /// <typeparam name="TOut">The output record type.</typeparam>
-public sealed class KeyedProcessTransformation<T, TKey, TOut> : KeyedTransformation<T, TKey, TOut>
+public sealed class KeyedProcessTransformation<T, TKey, TOut> : KeyedTransformation<T, TKey, TOut>, IHasValueStateInvariants
     where TKey : notnull
 {
+    private readonly List<IValueStateInvariant> _stateInvariants = [];
+
     internal KeyedProcessTransformation(string uid, InputEdge input, KeySelector<T, TKey> key, Func<KeyedProcessFunction<TKey, T, TOut>> createFunction)
         : base(uid, input, key) => CreateFunction = createFunction;
 
     /// <summary>Creates the function for one operator instance.</summary>
     public Func<KeyedProcessFunction<TKey, T, TOut>> CreateFunction { get; }
 
+    /// <summary>The consistency functions over its value states, checked on each checkpoint's state (see <see cref="StateInvariantExtensions"/>).</summary>
+    public IReadOnlyList<IValueStateInvariant> StateInvariants => _stateInvariants;
+
     /// <inheritdoc />
     public override TResult Accept<TResult>(ITransformationVisitor<TResult> visitor) => visitor.VisitKeyedProcess(this);
+
+    void IHasValueStateInvariants.AddValueStateInvariant(IValueStateInvariant invariant) => _stateInvariants.Add(invariant);
 }
 
 /// <summary>An aggregate per key and event-time window (tumbling or sliding), emitted when the watermark passes the window's end.</summary>

@@ -9,6 +9,7 @@ namespace OrleansCheckpoint.Messages;
 /// <param name="Restarted">True when the restart strategy restarted the job; false when the failure failed it.</param>
 /// <param name="RestoredCheckpoint">The checkpoint the restart restored (null until it ran again, or when it started empty).</param>
 /// <param name="RunningAgainAt">When the job ran again after it.</param>
+/// <param name="SkippedCheckpoints">Newer checkpoints its restart passed over as unreadable (see <see cref="JobInfo.SkippedCheckpoints"/>); null when none.</param>
 [GenerateSerializer, Immutable]
 public sealed record JobFailure(
     [property: Id(0)] DateTimeOffset Time,
@@ -18,4 +19,5 @@ public sealed record JobFailure(
     [property: Id(4)] IReadOnlyList<string> Silos,
     [property: Id(5)] bool Restarted,
     [property: Id(6)] long? RestoredCheckpoint = null,
-    [property: Id(7)] DateTimeOffset? RunningAgainAt = null);
+    [property: Id(7)] DateTimeOffset? RunningAgainAt = null,
+    [property: Id(8)] IReadOnlyList<long>? SkippedCheckpoints = null);

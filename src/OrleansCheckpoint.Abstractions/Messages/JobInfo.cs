@@ -44,6 +44,10 @@ public enum JobStatus
 /// <param name="CoordinatorSilo">The silo its job manager and checkpoint coordinator run on.</param>
 /// <param name="RestartStrategy">The restart strategy it runs with, on one line (null if never started).</param>
 /// <param name="DrainRequested">A drain was asked for and is not finished: while <see cref="JobStatus.Restarting"/>, the job drains once it runs again.</param>
+/// <param name="SkippedCheckpoints">
+/// Checkpoints a restore passed over because a snapshot of theirs was missing or corrupt, newest first (at most 20):
+/// the fallback to an older checkpoint is visible, not only logged. Null from a silo that does not keep them.
+/// </param>
 [GenerateSerializer, Immutable]
 public sealed record JobInfo(
     [property: Id(0)] string Name,
@@ -60,7 +64,8 @@ public sealed record JobInfo(
     [property: Id(11)] string? LastFailure = null,
     [property: Id(12)] string? CoordinatorSilo = null,
     [property: Id(13)] string? RestartStrategy = null,
-    [property: Id(14)] bool DrainRequested = false);
+    [property: Id(14)] bool DrainRequested = false,
+    [property: Id(15)] IReadOnlyList<SkippedCheckpoint>? SkippedCheckpoints = null);
 
 /// <summary>An operator (or chain of operators) of a running job.</summary>
 /// <param name="Uid">The uid of the operator (the chain's first operator).</param>

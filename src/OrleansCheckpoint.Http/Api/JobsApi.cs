@@ -50,7 +50,8 @@ internal static class JobsApi
         var j = await grains.GetGrain<IJobManagerGrain>(job).GetInfoAsync();
         return Results.Ok(new JobDetailsView(
             j.Name, j.Status, j.Generation, j.Parallelism, j.StartedAt, j.Restarts, j.RestoredCheckpoint, j.LastCompletedCheckpoint,
-            j.LastFailure, j.FailureReason, j.DrainRequested, j.CoordinatorSilo, j.RestartStrategy, [.. j.Operators.Select(o => OperatorViews.View(o, j.Name))]));
+            j.LastFailure, j.FailureReason, j.DrainRequested, j.CoordinatorSilo, j.RestartStrategy, [.. j.Operators.Select(o => OperatorViews.View(o, j.Name))],
+            j.SkippedCheckpoints ?? []));
     }
 
     private static async Task<IResult> CheckpointsAsync(string job, IGrainFactory grains)

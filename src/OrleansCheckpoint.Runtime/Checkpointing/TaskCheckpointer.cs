@@ -111,6 +111,7 @@ internal sealed class TaskCheckpointer(
             }
         }
 
+        var checks = ConsistencyChecks.Prepare(chain, barrier.CheckpointId);
         foreach (var writer in writers)
         {
             writer.EmitBarrier(barrier);
@@ -121,18 +122,25 @@ internal sealed class TaskCheckpointer(
 
         // Flink's checkpoint start delay: from the trigger to the (first) barrier's arrival here.
         var startDelayMs = Math.Max(0, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - barrier.Timestamp - alignmentMs - syncMs);
-        var upload = UploadAsync(snapshot, syncMs, alignmentMs, startDelayMs);
+        var upload = UploadAsync(snapshot, checks, syncMs, alignmentMs, startDelayMs);
         _uploads[barrier.CheckpointId] = upload;
         _ = upload.ContinueWith(_ => _uploads.Remove(barrier.CheckpointId), TaskScheduler.Current);
     }
 
-    private async Task UploadAsync(TaskSnapshot snapshot, double syncMs, double alignmentMs, double startDelayMs)
+    private async Task UploadAsync(TaskSnapshot snapshot, ConsistencyChecks checks, double syncMs, double alignmentMs, double startDelayMs)
     {
         var started = Stopwatch.GetTimestamp();
         SnapshotHandle handle;
         try
         {
+            var checking = checks.RunAsync(); // beside the serialization; nothing is written for an inconsistent state
             var (payload, checksum) = await Task.Run(() => store.Serialize(snapshot));
+            if (await checking is { } violation)
+            {
+                await DeclineAsync(snapshot.CheckpointId, $"its state is inconsistent: {violation}");
+                return;
+            }
+
             var stateName = await store.WriteAsync(task, snapshot.CheckpointId, payload, checksum);
             handle = new SnapshotHandle(task, snapshot.CheckpointId, stateName, payload.Length, checksum, syncMs, Stopwatch.GetElapsedTime(started).TotalMilliseconds, alignmentMs, startDelayMs);
         }

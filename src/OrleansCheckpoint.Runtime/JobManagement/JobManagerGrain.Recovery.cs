@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Logging;
-using OrleansCheckpoint.Errors;
 using OrleansCheckpoint.Grains;
 using OrleansCheckpoint.Messages;
 using OrleansCheckpoint.Runtime.Checkpointing;
@@ -40,6 +39,7 @@ internal sealed partial class JobManagerGrain : IRemindable
         }
 
         var problems = new List<string>();
+        var skipped = new List<(long Id, string Reason)>();
         foreach (var checkpoint in candidates)
         {
             S.Generation++;
@@ -73,6 +73,7 @@ internal sealed partial class JobManagerGrain : IRemindable
                 if (problems.Count > 0)
                 {
                     // Loud: the job goes on from an older checkpoint, and says why.
+                    RecordSkippedCheckpoints(skipped, restoredFrom: checkpoint?.Id);
                     S.LastFailure = $"{S.LastFailure} — restored checkpoint {checkpoint?.Id} instead of a newer one that could not be read: {string.Join("; ", problems)}";
                     await WriteStateAsync();
                 }
@@ -82,12 +83,14 @@ internal sealed partial class JobManagerGrain : IRemindable
             catch (CorruptSnapshotException e)
             {
                 problems.Add($"checkpoint {checkpoint?.Id}: {e.Message}");
+                skipped.Add((checkpoint?.Id ?? 0, e.Message));
                 LogUnusableCheckpoint(logger, Job, checkpoint?.Id ?? 0, e.Message);
                 await CancelAllAsync();
             }
         }
 
-        throw new StreamJobException($"No retained checkpoint of job '{Job}' can be restored: {string.Join("; ", problems)}");
+        RecordSkippedCheckpoints(skipped, restoredFrom: null);
+        throw new UnreadableCheckpointsException($"No retained checkpoint of job '{Job}' can be restored: {string.Join("; ", problems)}");
     }
 
     /// <summary>The restart strategy the job runs with.</summary>
@@ -150,6 +153,10 @@ internal sealed partial class JobManagerGrain : IRemindable
             {
                 await SendDrainAsync();
             }
+        }
+        catch (UnreadableCheckpointsException e)
+        {
+            await FailAsync(e.Message); // a corrupt or missing snapshot stays so: restarting again cannot help
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

@@ -86,6 +86,10 @@ internal sealed class JobState
     /// <summary>The job's last failures, newest first (its exception history, at most <see cref="JobManagerGrain.FailureHistory"/>).</summary>
     [Id(18)]
     public List<JobFailure> Failures { get; set; } = [];
+
+    /// <summary>Checkpoints restores passed over as unreadable, newest first (at most <see cref="JobManagerGrain.SkippedCheckpointHistory"/>).</summary>
+    [Id(19)]
+    public List<SkippedCheckpoint> SkippedCheckpoints { get; set; } = [];
 }
 
 /// <summary>
@@ -390,7 +394,7 @@ internal sealed partial class JobManagerGrain(
     private JobInfo Info() => new(
         Job, S.Status, S.Parallelism, S.Generation, S.StartedAt, S.FailureReason, S.Parallelism > 0 ? Plan().Describe() : [],
         S.Parallelism > 0 ? S.Checkpointing : null, S.CompletedCheckpoints.LastOrDefault()?.Id, S.Restarts, S.RestoredCheckpoint, S.LastFailure, GrainContext.Address.SiloAddress?.ToString(),
-        S.Parallelism > 0 ? Restart.ToString() : null, S.DrainRequested);
+        S.Parallelism > 0 ? Restart.ToString() : null, S.DrainRequested, S.SkippedCheckpoints.ToList());
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Job {Job} started: generation {Generation}, parallelism {Parallelism}")]
     private static partial void LogStarted(ILogger logger, string job, long generation, int parallelism);

@@ -8,7 +8,7 @@ namespace OrleansCheckpoint.Runtime.Operators;
 /// Timers due at a new watermark fire before the watermark goes downstream, so what they emit is never late.
 /// </summary>
 internal sealed class KeyedProcessOperator<T, TKey, TOut>(KeyedProcessTransformation<T, TKey, TOut> process)
-    : KeyedOperator<T, TKey, TOut>(process), IKeyedContext<TKey>, ICollector<TOut>
+    : KeyedOperator<T, TKey, TOut>(process), IKeyedContext<TKey>, ICollector<TOut>, IKeyedStateViews
     where TKey : notnull
 {
     private readonly KeyedProcessFunction<TKey, T, TOut> _function = process.CreateFunction();
@@ -73,13 +73,45 @@ internal sealed class KeyedProcessOperator<T, TKey, TOut>(KeyedProcessTransforma
         }
 
         return state as IValueState<TValue>
-            ?? throw new InvalidOperationException($"Value state '{name}' of operator '{process.Uid}' holds {state.GetType().GenericTypeArguments[0].Name}, not {typeof(TValue).Name}.");
+            ?? throw new InvalidOperationException($"Value state '{name}' of operator '{process.Uid}' holds {state.GetType().GenericTypeArguments[^1].Name}, not {typeof(TValue).Name}.");
     }
 
     // Every state by name (states restored but not yet asked for by the function are kept as they were), and the timers.
     public override object SnapshotState(long checkpointId) => new KeyedProcessSnapshot<TKey>(
         _states.ToDictionary(s => s.Key, s => s.Value.Snapshot()).Concat(_restored).ToDictionary(s => s.Key, s => s.Value),
         _timers.Snapshot());
+
+    // Each rule captures its state's copy-on-write view now; a state not yet asked for is made (restored) as the function would.
+    public override Func<string?>? PrepareConsistencyCheck(long checkpointId)
+    {
+        if (process.StateInvariants is not { Count: > 0 } invariants)
+        {
+            return null;
+        }
+
+        var checks = invariants.Select(Prepare).ToList();
+        return () => checks.Select(check => check()).FirstOrDefault(v => v is not null) is { } violation ? $"operator '{process.Uid}': {violation}" : null;
+    }
+
+    private Func<string?> Prepare(IValueStateInvariant invariant)
+    {
+        try
+        {
+            return invariant.Prepare(this);
+        }
+        catch (InvalidOperationException e)
+        {
+            return () => e.Message; // a rule typed otherwise than its state: every checkpoint is declined, naming both types
+        }
+    }
+
+    IEnumerable<KeyValuePair<TViewKey, TValue>> IKeyedStateViews.ValueState<TViewKey, TValue>(string name)
+    {
+        GetValueState<TValue>(name);
+        var view = ((ValueState<TValue>)_states[name]).Table.Snapshot();
+        return view.Groups.Values.SelectMany(g => g) as IEnumerable<KeyValuePair<TViewKey, TValue>>
+            ?? throw new InvalidOperationException($"Value state '{name}' of operator '{process.Uid}' is keyed by {typeof(TKey).Name}, not {typeof(TViewKey).Name}.");
+    }
 
     public override void RestoreState(object state)
     {
@@ -95,6 +127,8 @@ internal sealed class KeyedProcessOperator<T, TKey, TOut>(KeyedProcessTransforma
 
     private sealed class ValueState<TValue>(KeyedProcessOperator<T, TKey, TOut> owner, KeyedStateTable<TKey, TValue> table) : IValueState<TValue>, IValueStateTable
     {
+        public KeyedStateTable<TKey, TValue> Table => table;
+
         public object Snapshot() => table.Snapshot();
 
         public bool HasValue => table.TryGet(owner._currentKeyGroup, owner.CurrentKey, out _);

@@ -50,6 +50,13 @@ internal abstract class StreamOperator(Transformation transformation)
     /// </summary>
     public virtual object? SnapshotState(long checkpointId) => null;
 
+    /// <summary>
+    /// Beside <see cref="SnapshotState"/>, on the processing path: the operator's consistency functions bound to an
+    /// immutable view of its state as of <paramref name="checkpointId"/>, to run on another thread (null when it has
+    /// none). The check returns null when the state is consistent, else the violation in words.
+    /// </summary>
+    public virtual Func<string?>? PrepareConsistencyCheck(long checkpointId) => null;
+
     /// <summary>Loads state taken by <see cref="SnapshotState"/> (of this operator's uid) before any record arrives.</summary>
     public virtual void RestoreState(object state)
     {

@@ -2,7 +2,7 @@ using OrleansCheckpoint.Messages;
 
 namespace OrleansCheckpoint.Http.Api.Views;
 
-/// <summary><c>GET /jobs/{job}</c>: a job's status and its operators with their instances.</summary>
+/// <summary><c>GET /jobs/{job}</c>: a job's status, its operators with their instances, and the checkpoints restores skipped as unreadable.</summary>
 internal sealed record JobDetailsView(
     string Name,
     JobStatus Status,
@@ -17,4 +17,5 @@ internal sealed record JobDetailsView(
     bool DrainRequested,
     string? CoordinatorSilo,
     string? RestartStrategy,
-    IReadOnlyList<OperatorView> Operators);
+    IReadOnlyList<OperatorView> Operators,
+    IReadOnlyList<SkippedCheckpoint> SkippedCheckpoints);
