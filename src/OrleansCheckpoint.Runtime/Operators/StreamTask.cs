@@ -47,6 +47,7 @@ internal sealed partial class StreamTask : IInstanceMetricsSource
     private readonly RatePerSecond _inRate = new();
     private readonly RatePerSecond _outRate = new();
     private SnapshotHandle? _lastSnapshot;
+    private readonly SnapshotStore _snapshots;
 
     public StreamTask(
         TaskDeployment deployment,
@@ -72,6 +73,7 @@ internal sealed partial class StreamTask : IInstanceMetricsSource
             deployment.LastCheckpointId)
         {
             Copiers = copiers,
+            TrackStateChanges = deployment.Checkpointing && deployment.Incremental,
         };
         Func<TaskId, IOperatorGrain> resolve = task => grains.GetGrain<IOperatorGrain>(task.GrainKey);
         _chain = vertex.Chain.Select(t => t.Accept(OperatorFactory.Instance)).ToArray();
@@ -108,8 +110,10 @@ internal sealed partial class StreamTask : IInstanceMetricsSource
         _parallelism = vertex.Parallelism;
         _firingSlice = limits.BatchSize * limits.ChannelCapacity;
 
+        _snapshots = snapshots;
         _checkpointer = new TaskCheckpointer(
-            deployment.Task, _chain, _writers, _gate, () => _context.CurrentWatermark, snapshots, new ObservedResponder(checkpoints, OnAcknowledged));
+            deployment.Task, _chain, _writers, _gate, () => _context.CurrentWatermark, snapshots, new ObservedResponder(checkpoints, OnAcknowledged),
+            _context.TrackStateChanges ? new PieceChain(deployment.ConsolidateAfter) : null);
     }
 
     public TaskDeployment Deployment { get; }
@@ -157,21 +161,74 @@ internal sealed partial class StreamTask : IInstanceMetricsSource
     /// </summary>
     public void Restore(TaskSnapshot snapshot)
     {
-        if (snapshot.Watermarks is { } watermarks)
+        RestoreOperators(snapshot.Task, snapshot.Watermarks, snapshot.Operators);
+        _checkpointer.Pieces?.Rebase(snapshot.CheckpointId, chain: null); // the next piece holds everything
+    }
+
+    /// <summary>
+    /// Loads a snapshot as read for a restore: a whole one, or an index and its pieces, applied oldest first (a full
+    /// piece, then the changes of each later one); the instance's next checkpoints build on its chain.
+    /// </summary>
+    public void Restore(RestoredSnapshot snapshot)
+    {
+        if (snapshot.Whole is { } whole)
+        {
+            Restore(whole);
+            return;
+        }
+
+        var index = snapshot.Index!;
+        RestoreOperators(index.Task, index.Watermarks, index.Operators);
+        var keyed = new HashSet<IIncrementalStateOperator>();
+        for (var i = 0; i < snapshot.Pieces.Count; i++)
+        {
+            IReadOnlyList<State.PieceSection> sections;
+            try
+            {
+                sections = State.StatePieceCodec.Decode(snapshot.Pieces[i]);
+            }
+            catch (FormatException e)
+            {
+                var piece = index.Chain[i];
+                throw new CorruptSnapshotException($"piece {piece.Name} of {index.Task} (written by checkpoint {piece.CheckpointId}) cannot be read: {e.Message}");
+            }
+
+            foreach (var section in sections)
+            {
+                var op = OperatorOf(index.Task, section.Uid) as IIncrementalStateOperator
+                    ?? throw new InvalidOperationException($"The snapshot of {index.Task} holds keyed state of operator '{section.Uid}', which keeps none in {Deployment.Task}.");
+                op.RestoreSection(section.Table, section.Count, section.Entries, _snapshots.Codecs);
+                keyed.Add(op);
+            }
+        }
+
+        foreach (var op in keyed)
+        {
+            op.OnSectionsRestored();
+        }
+
+        _checkpointer.Pieces?.Rebase(index.CheckpointId, index.Chain);
+    }
+
+    private void RestoreOperators(TaskId snapshotTask, TaskWatermarks? restoredWatermarks, IReadOnlyList<OperatorSnapshot> operators)
+    {
+        if (restoredWatermarks is { } watermarks)
         {
             _context.CurrentWatermark = watermarks.Current;
             _gate.RestoreWatermarks(watermarks.Channels);
         }
 
-        foreach (var state in snapshot.Operators)
+        foreach (var state in operators)
         {
-            (_chain.FirstOrDefault(o => o.Transformation.Uid == state.Uid)
-                ?? throw new InvalidOperationException($"The snapshot of {snapshot.Task} holds state of operator '{state.Uid}', which {Deployment.Task} does not run."))
-                .RestoreState(state.State);
+            OperatorOf(snapshotTask, state.Uid).RestoreState(state.State);
         }
 
         _restored = true;
     }
+
+    private StreamOperator OperatorOf(TaskId snapshotTask, string uid) =>
+        _chain.FirstOrDefault(o => o.Transformation.Uid == uid)
+        ?? throw new InvalidOperationException($"The snapshot of {snapshotTask} holds state of operator '{uid}', which {Deployment.Task} does not run.");
 
     /// <summary>
     /// The instance was installed and runs: after a restore, sinks re-commit what the restored checkpoint pre-committed,
