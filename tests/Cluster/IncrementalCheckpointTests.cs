@@ -23,7 +23,7 @@ public sealed class IncrementalCheckpointTests(ClusterFixture fixture)
     {
         const string job = "wide-state";
         await using var driver = new JobDriver(fixture.Client, job);
-        await driver.StartAsync(2, new CheckpointSettings { Interval = TimeSpan.FromHours(1), Timeout = TimeSpan.FromMinutes(2), Retained = 3 });
+        await driver.StartAsync(2, new CheckpointSettings { Interval = TimeSpan.FromHours(1), Timeout = TimeSpan.FromHours(1), Retained = 3 });
         var pushed = new List<long>(Enumerable.Range(0, Keys).Select(i => (long)i));
         await driver.PushAsync(pushed.Select(Line));
         var first = await CheckpointByHandAsync(driver);
@@ -53,7 +53,7 @@ public sealed class IncrementalCheckpointTests(ClusterFixture fixture)
     {
         const string job = "wide-retention";
         await using var driver = new JobDriver(fixture.Client, job);
-        await driver.StartAsync(2, new CheckpointSettings { Interval = TimeSpan.FromHours(1), Timeout = TimeSpan.FromMinutes(2), Retained = 2, ConsolidateAfter = 3 });
+        await driver.StartAsync(2, new CheckpointSettings { Interval = TimeSpan.FromHours(1), Timeout = TimeSpan.FromHours(1), Retained = 2, ConsolidateAfter = 3 });
         var pushed = new List<long>(Enumerable.Range(0, 5_000).Select(i => (long)i));
         await driver.PushAsync(pushed.Select(Line));
         var random = new Random(11);
@@ -92,7 +92,7 @@ public sealed class IncrementalCheckpointTests(ClusterFixture fixture)
     {
         const string job = "wide-whole";
         await using var driver = new JobDriver(fixture.Client, job);
-        await driver.StartAsync(2, new CheckpointSettings { Interval = TimeSpan.FromHours(1), Timeout = TimeSpan.FromMinutes(2), Incremental = false });
+        await driver.StartAsync(2, new CheckpointSettings { Interval = TimeSpan.FromHours(1), Timeout = TimeSpan.FromHours(1), Incremental = false });
         var pushed = new List<long>(Enumerable.Range(0, 2_000).Select(i => (long)(i % 700)));
         await driver.PushAsync(pushed.Select(Line));
         var id = await CheckpointByHandAsync(driver);
