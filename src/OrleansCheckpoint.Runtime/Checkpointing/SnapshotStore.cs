@@ -161,7 +161,13 @@ internal sealed class SnapshotStore(IGrainStorage storage, Serializer serializer
     /// or mismatching snapshot is a <see cref="CorruptSnapshotException"/> (restore falls back to an older
     /// checkpoint); only a failure to reach the storage is passed on as it is (it may pass).
     /// </summary>
-    public async Task<TaskSnapshot> ReadAsync(SnapshotHandle handle) => Deserialize<TaskSnapshot>(handle, await ReadStoredAsync(handle));
+    public async Task<TaskSnapshot> ReadAsync(SnapshotHandle handle)
+    {
+        var stored = await ReadStoredAsync(handle);
+        return stored.Format == SnapshotFormat.Whole
+            ? Deserialize<TaskSnapshot>(handle, stored)
+            : throw new InvalidOperationException($"The snapshot of {handle.Task} for checkpoint {handle.CheckpointId} is an index of pieces (format {stored.Format}): read it with {nameof(ReadForRestoreAsync)}.");
+    }
 
     private async Task<StoredSnapshot> ReadStoredAsync(SnapshotHandle handle)
     {

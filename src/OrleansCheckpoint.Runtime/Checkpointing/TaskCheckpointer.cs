@@ -170,7 +170,8 @@ internal sealed class TaskCheckpointer(
         try
         {
             var sections = full ?? await Task.Run(() => PieceChain.Merge(plan.Since));
-            IReadOnlyList<StatePiece> pieceChain = plan.Extends;
+            // Arrays: handles are persisted as JSON with their types, which a compiler-made list type would not survive.
+            StatePiece[] pieceChain = [.. plan.Extends];
             long written = 0;
             if (full is not null || sections.Count > 0)
             {
