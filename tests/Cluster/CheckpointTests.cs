@@ -172,7 +172,7 @@ public sealed class CheckpointTests(ClusterFixture fixture)
         var offsets = 0L;
         foreach (var handle in done.Instances.Where(h => h.Task.Operator == "requests"))
         {
-            offsets += ((SourceState)(await store.ReadAsync(handle)).Operators.Single().State).Offset;
+            offsets += ((SourceState)(await store.ReadForRestoreAsync(handle)).Index!.Operators.Single().State).Offset;
         }
 
         Assert.Equal(1_000, offsets); // the cut is at the barrier, not where processing had got to by the upload
