@@ -14,7 +14,7 @@ namespace OrleansCheckpoint.Tests.Cluster;
 /// names and deletes the rest; chains stay within ConsolidateAfter; snapshots of the previous format still restore.
 /// </summary>
 [Collection(ClusterCollection.Name)]
-public sealed class IncrementalCheckpointTests(ClusterFixture fixture)
+public sealed class IncrementalCheckpointTests(ClusterFixture fixture, Xunit.Abstractions.ITestOutputHelper output)
 {
     private const int Keys = 100_000;
 
@@ -27,6 +27,8 @@ public sealed class IncrementalCheckpointTests(ClusterFixture fixture)
         var pushed = new List<long>(Enumerable.Range(0, Keys).Select(i => (long)i));
         await driver.PushAsync(pushed.Select(Line));
         var first = await CheckpointByHandAsync(driver);
+        var full = (await driver.Coordinator.GetCheckpointsAsync()).Single(c => c.Id == first);
+        output.WriteLine($"checkpoint {first} (all {Keys:N0} keys new): wrote {full.SizeBytes:N0} of {full.FullSizeBytes:N0} bytes");
 
         var random = new Random(10);
         long last = first;
@@ -37,6 +39,7 @@ public sealed class IncrementalCheckpointTests(ClusterFixture fixture)
             await driver.PushAsync(changes.Select(Line));
             last = await CheckpointByHandAsync(driver);
             var stats = (await driver.Coordinator.GetCheckpointsAsync()).Single(c => c.Id == last);
+            output.WriteLine($"checkpoint {last}: wrote {stats.SizeBytes:N0} of {stats.FullSizeBytes:N0} bytes ({100.0 * stats.SizeBytes / stats.FullSizeBytes:0.00} %)");
             Assert.True(stats.SizeBytes < stats.FullSizeBytes / 10, $"checkpoint {last} wrote {stats.SizeBytes} bytes of a {stats.FullSizeBytes}-byte state");
             // The full piece and a piece per round (fewer if a completion notice came after the next snapshot).
             Assert.All(stats.Instances.Where(h => h.Task.Operator == "counts"), h => Assert.InRange(h.Pieces!.Count, 2, round + 2));
