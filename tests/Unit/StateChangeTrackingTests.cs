@@ -143,6 +143,21 @@ public sealed class StateChangeTrackingTests
         Assert.True(chain.NextIsFull);
     }
 
+    [Fact]
+    public void Without_completions_the_changes_kept_stay_bounded_and_a_piece_still_holds_every_change_since_the_base()
+    {
+        var chain = new PieceChain(consolidateAfter: 10);
+        for (var id = 1; id <= 3 * PieceChain.MaxUnconfirmed; id++)
+        {
+            var (since, _) = chain.Record(id, [("op", Changes(($"k{id % 5}", id)))], full: false);
+            Assert.InRange(chain.PendingSnapshots, 1, PieceChain.MaxUnconfirmed + 1);
+
+            var merged = (TableChanges<string, long>)PieceChain.Merge(since).Single().Section;
+            var expected = Enumerable.Range(1, id).GroupBy(i => $"k{i % 5}").ToDictionary(g => g.Key, g => (long)g.Max());
+            Assert.Equal(expected, merged.Entries.ToDictionary(e => e.Key, e => e.Value.Value));
+        }
+    }
+
     private static TableChanges<string, long> Changes(params (string Key, long Value)[] entries) =>
         new("t", entries.ToDictionary(e => e.Key, e => new StateChange<long>(0, false, e.Value)));
 

@@ -21,6 +21,9 @@ namespace OrleansCheckpoint.Runtime.Checkpointing;
 /// </summary>
 internal sealed class PieceChain(int consolidateAfter)
 {
+    /// <summary>How many unconfirmed snapshots' changes are kept apart before the older ones are merged.</summary>
+    public const int MaxUnconfirmed = 8;
+
     private readonly SortedDictionary<long, IReadOnlyList<(string Uid, IStateChanges Changes)>> _changes = [];
     private readonly Dictionary<long, IReadOnlyList<StatePiece>> _chains = [];
     private IReadOnlyList<StatePiece>? _baseChain = [];
@@ -44,6 +47,17 @@ internal sealed class PieceChain(int consolidateAfter)
     public (IReadOnlyList<IReadOnlyList<(string Uid, IStateChanges Changes)>> Since, IReadOnlyList<StatePiece> Extends) Record(
         long checkpointId, IReadOnlyList<(string Uid, IStateChanges Changes)> changes, bool full)
     {
+        if (_changes.Count >= MaxUnconfirmed)
+        {
+            // No completion for a while (checkpoints declined or timed out): keep one merged set of older changes, so
+            // memory stays bounded by the entries that changed. Filed under the newest of them: a completion of an
+            // older one keeps it, and the next piece writes some entries its base already holds (correct, if redundant).
+            var newest = _changes.Keys.Max();
+            var merged = MergeChanges([.. _changes.Values]);
+            _changes.Clear();
+            _changes[newest] = merged;
+        }
+
         _changes[checkpointId] = changes;
         return ([.. _changes.Values], full ? [] : _baseChain ?? throw new InvalidOperationException("A piece on an unknown chain must be full."));
     }
@@ -80,7 +94,10 @@ internal sealed class PieceChain(int consolidateAfter)
     }
 
     /// <summary>Merges changes (oldest first) into one section per table: the newest change of each entry wins.</summary>
-    public static List<(string Uid, IStateSection Section)> Merge(IReadOnlyList<IReadOnlyList<(string Uid, IStateChanges Changes)>> since)
+    public static List<(string Uid, IStateSection Section)> Merge(IReadOnlyList<IReadOnlyList<(string Uid, IStateChanges Changes)>> since) =>
+        [.. MergeChanges(since).Where(c => c.Changes.Count > 0).Select(c => (c.Uid, (IStateSection)c.Changes))];
+
+    private static List<(string Uid, IStateChanges Changes)> MergeChanges(IReadOnlyList<IReadOnlyList<(string Uid, IStateChanges Changes)>> since)
     {
         var merged = new Dictionary<(string Uid, string Table), IStateChanges>();
         var order = new List<(string Uid, string Table)>();
@@ -101,6 +118,6 @@ internal sealed class PieceChain(int consolidateAfter)
             }
         }
 
-        return [.. order.Where(k => merged[k].Count > 0).Select(k => (k.Uid, (IStateSection)merged[k]))];
+        return [.. order.Select(k => (k.Uid, merged[k]))];
     }
 }
