@@ -3,7 +3,6 @@ using OrleansCheckpoint.Grains;
 using OrleansCheckpoint.Messages;
 using OrleansCheckpoint.Runtime.Checkpointing;
 using OrleansCheckpoint.Runtime.Operators;
-using OrleansCheckpoint.Runtime.State;
 using OrleansCheckpoint.Tests.Infrastructure;
 using Xunit;
 
@@ -131,14 +130,14 @@ public sealed class AlignmentTests(ClusterFixture fixture)
         var counts = new Dictionary<long, long>();
         foreach (var handle in checkpoint.Instances)
         {
-            var state = (await store.ReadAsync(handle)).Operators.Single().State;
-            if (state is SourceState source)
+            var snapshot = await store.ReadForRestoreAsync(handle);
+            if ((snapshot.Whole?.Operators ?? snapshot.Index!.Operators).SingleOrDefault()?.State is SourceState source)
             {
                 offsets[handle.Task.Partition] = source.Offset;
             }
             else
             {
-                foreach (var (key, count) in ((KeyedStateSnapshot<long, long>)state).Groups.Values.SelectMany(g => g))
+                foreach (var (key, count) in CheckpointTests.KeyedState<long, long>(snapshot, store.Codecs).SelectMany(g => g))
                 {
                     counts.Add(key, count);
                 }

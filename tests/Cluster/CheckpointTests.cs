@@ -3,6 +3,7 @@ using OrleansCheckpoint.Grains;
 using OrleansCheckpoint.Jobs.RequestCounter;
 using OrleansCheckpoint.Messages;
 using OrleansCheckpoint.Runtime.Checkpointing;
+using OrleansCheckpoint.Runtime.Graph;
 using OrleansCheckpoint.Runtime.Operators;
 using OrleansCheckpoint.Runtime.State;
 using OrleansCheckpoint.Tests.Infrastructure;
@@ -45,7 +46,7 @@ public sealed class CheckpointTests(ClusterFixture fixture)
             Assert.All(manifest.Snapshots, s => Assert.True(s.SizeBytes > 0 && s.Checksum.Length == 16));
             foreach (var handle in manifest.Snapshots)
             {
-                Assert.Equal(handle.Task, (await store.ReadAsync(handle)).Task); // present, checksum verified
+                Assert.Equal(handle.Task, (await store.ReadForRestoreAsync(handle)).Task); // present, checksum verified
             }
         }
 
@@ -171,7 +172,7 @@ public sealed class CheckpointTests(ClusterFixture fixture)
         var offsets = 0L;
         foreach (var handle in done.Instances.Where(h => h.Task.Operator == "requests"))
         {
-            offsets += ((SourceState)(await store.ReadAsync(handle)).Operators.Single().State).Offset;
+            offsets += ((SourceState)(await store.ReadForRestoreAsync(handle)).Index!.Operators.Single().State).Offset;
         }
 
         Assert.Equal(1_000, offsets); // the cut is at the barrier, not where processing had got to by the upload
@@ -365,6 +366,27 @@ public sealed class CheckpointTests(ClusterFixture fixture)
         return all.Where(s => s.Status == CheckpointStatus.Completed).ToList();
     }
 
+    /// <summary>
+    /// The keyed state (one table) of an instance's snapshot as its key groups' entries: a whole snapshot's, or the
+    /// entries its pieces hold, applied oldest first.
+    /// </summary>
+    internal static IEnumerable<IReadOnlyDictionary<TKey, TValue>> KeyedState<TKey, TValue>(RestoredSnapshot snapshot, StateCodecs codecs)
+        where TKey : notnull
+    {
+        if (snapshot.Whole is { } whole)
+        {
+            return ((KeyedStateSnapshot<TKey, TValue>)whole.Operators.Single().State).Groups.Values;
+        }
+
+        var table = new KeyedStateTable<TKey, TValue>(new KeyGroupRange(0, short.MaxValue));
+        foreach (var section in snapshot.Pieces.SelectMany(p => StatePieceCodec.Decode(p)))
+        {
+            table.Apply(section.Entries, codecs);
+        }
+
+        return table.NonEmptyGroups().Select(g => g.Entries);
+    }
+
     /// <summary>Checks checkpoint <paramref name="id"/>'s totals against the events before each source's offset; returns the offsets.</summary>
     private static async Task<long[]> VerifyCutAsync(SnapshotStore store, string job, long id, IReadOnlyList<List<Request>> partitions)
     {
@@ -373,14 +395,14 @@ public sealed class CheckpointTests(ClusterFixture fixture)
         var totals = new Dictionary<string, long>();
         foreach (var handle in manifest.Snapshots)
         {
-            var snapshot = await store.ReadAsync(handle);
+            var snapshot = await store.ReadForRestoreAsync(handle);
             switch (handle.Task.Operator)
             {
                 case "requests":
-                    offsets[handle.Task.Partition] = ((SourceState)snapshot.Operators.Single().State).Offset;
+                    offsets[handle.Task.Partition] = ((SourceState)(snapshot.Whole?.Operators ?? snapshot.Index!.Operators).Single().State).Offset;
                     break;
                 case "endpoint-totals":
-                    foreach (var group in ((KeyedStateSnapshot<string, long>)snapshot.Operators.Single().State).Groups.Values)
+                    foreach (var group in KeyedState<string, long>(snapshot, store.Codecs))
                     {
                         foreach (var (endpoint, count) in group)
                         {

@@ -128,9 +128,9 @@ public class ClusterFixture : IAsyncLifetime
     }
 
     /// <summary>The blob of the snapshot that instance <paramref name="taskKey"/> of <paramref name="job"/> wrote for <paramref name="checkpointId"/>.</summary>
-    public async Task<BlobClient> SnapshotBlobAsync(string job, string taskKey, long checkpointId)
+    public async Task<BlobClient> SnapshotBlobAsync(string job, string taskKey, long checkpointId, string? stateName = null)
     {
-        var state = Runtime.Checkpointing.SnapshotStore.SnapshotStateName(checkpointId);
+        var state = stateName ?? Runtime.Checkpointing.SnapshotStore.SnapshotStateName(checkpointId);
         var name = Assert.Single(
             await CheckpointBlobsAsync(),
             b => b.Contains(job, StringComparison.Ordinal) && b.Contains($"/{taskKey}.", StringComparison.Ordinal) && b.Contains(state, StringComparison.Ordinal));
@@ -145,7 +145,7 @@ public class ClusterFixture : IAsyncLifetime
     {
         var blob = await SnapshotBlobAsync(job, taskKey, checkpointId);
         var content = (await blob.DownloadContentAsync()).Value.Content.ToArray();
-        Assert.True(content.AsSpan().StartsWith("OCSNAP1\n"u8), "a snapshot blob starts with its header");
+        Assert.True(content.AsSpan().StartsWith("OCSNAP1\n"u8) || content.AsSpan().StartsWith("OCINDX1\n"u8), "a snapshot (or index) blob starts with its header");
         content[24 + 10] ^= 0xFF;
         await blob.UploadAsync(BinaryData.FromBytes(content), overwrite: true);
     }
@@ -261,6 +261,7 @@ public class ClusterFixture : IAsyncLifetime
             silo.Services.AddStreamJob(CsvOutputJob.Name, () => new CsvOutputJob());
             silo.Services.AddStreamJob(WideResultsJob.Name, () => new WideResultsJob());
             silo.Services.AddStreamJob(RollingSumJob.Name, () => new RollingSumJob());
+            foreach (var name in WideStateJob.Names) silo.Services.AddStreamJob(name, () => new WideStateJob());
             silo.Services.AddStreamJob(GeneratedFilesJob.Name, () => new GeneratedFilesJob());
             silo.Services.AddStreamJob(LateClicksJob.Duplicates, () => new LateClicksJob());
             silo.Services.AddStreamJob(LateClicksJob.IdlePartition, () => new LateClicksJob());

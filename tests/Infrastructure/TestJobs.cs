@@ -169,3 +169,29 @@ public sealed class LateClicksJob : IStreamJob
         clicks.KeyBy(c => c.User).Count("user-totals").ToResultTable("user-table");
     }
 }
+
+/// <summary>
+/// A count per number (each number its own key: as many keys as distinct numbers pushed), queryable live; and a value
+/// state per number mod 1,000 in a process function (its state is checkpointed and restored beside the counts).
+/// Registered under several names (<see cref="Names"/>), one per test, as their checkpoint settings differ.
+/// </summary>
+public sealed class WideStateJob : IStreamJob
+{
+    public static readonly string[] Names = ["wide-state", "wide-retention", "wide-whole"];
+
+    public void Build(JobBuilder job)
+    {
+        var numbers = job.Source("numbers", long.Parse).KeyBy(n => n);
+        numbers.Count("counts", queryable: true);
+        numbers.Process("last-seen", () => new LastSeen());
+    }
+
+    private sealed class LastSeen : KeyedProcessFunction<long, long, long>
+    {
+        public override void ProcessElement(long value, IKeyedContext<long> context, ICollector<long> output)
+        {
+            var seen = context.GetValueState<long>("seen");
+            seen.Update(seen.Value + 1);
+        }
+    }
+}

@@ -252,6 +252,60 @@ public sealed class CheckpointCoordinatorTests
         Assert.DoesNotContain(stranger, _environment.Manifests.Single().Snapshots.Select(s => s.Task));
     }
 
+    [Fact]
+    public async Task Evicting_a_checkpoint_deletes_only_the_pieces_no_retained_checkpoint_references()
+    {
+        var coordinator = Coordinator(new CheckpointSettings { Retained = 1 });
+
+        await Complete(coordinator, Piece(1, full: true));
+        await Complete(coordinator, Piece(1, full: true), Piece(2)); // evicts 1, whose piece 2 still names
+        Assert.Empty(_environment.DeletedPieces);
+        Assert.Contains((1L, Source), _environment.Deleted); // its index goes
+
+        await Complete(coordinator, Piece(3, full: true)); // consolidated: evicts 2, nothing names pieces 1 and 2 any more
+        Assert.Equal(
+            new HashSet<(TaskId, string)> { (Source, "piece-0000000001"), (Source, "piece-0000000002") },
+            _environment.DeletedPieces.ToHashSet());
+        Assert.Equal([3L], _environment.Retained.Select(c => c.Id));
+    }
+
+    [Fact]
+    public async Task A_checkpoint_whose_chain_names_a_piece_retention_deleted_is_superseded_not_completed_and_not_a_failure()
+    {
+        var coordinator = Coordinator(new CheckpointSettings { Retained = 1, TolerableFailures = 0 });
+        await Complete(coordinator, Piece(1, full: true));
+        await Complete(coordinator, Piece(1, full: true), Piece(2));
+        await Complete(coordinator, Piece(3, full: true)); // pieces 1 and 2 deleted
+
+        // The source had not heard of 3's completion: it built 4 on its base 2, whose pieces are gone.
+        var id = (await coordinator.TriggerAsync())!.Value;
+        await coordinator.AcknowledgeAsync(Handle(Source, id) with { Pieces = [Piece(1, full: true), Piece(2), Piece(id)] });
+        await coordinator.AcknowledgeAsync(Handle(Sink, id));
+
+        Assert.Equal(3, coordinator.LatestCompleted!.Id);
+        Assert.Equal([3L], _environment.Retained.Select(c => c.Id));
+        var stats = coordinator.Stats.Recent().Single(s => s.Id == id);
+        Assert.Equal(CheckpointStatus.Aborted, stats.Status);
+        Assert.Contains("superseded", stats.FailureReason);
+        Assert.Contains("piece-0000000001", stats.FailureReason);
+        Assert.Null(_environment.FailureReason); // not counted: no tolerated failure was used up
+        Assert.Contains((Source, SnapshotStore.PieceStateName(id)), _environment.DeletedPieces); // its own piece goes
+
+        // Told of 3, the source builds on it again, and the next checkpoint completes.
+        await Complete(coordinator, Piece(3, full: true), Piece(id + 1));
+        Assert.Equal(id + 1, coordinator.LatestCompleted!.Id);
+    }
+
+    private async Task Complete(CheckpointCoordinator coordinator, params StatePiece[] sourcePieces)
+    {
+        var id = (await coordinator.TriggerAsync())!.Value;
+        await coordinator.AcknowledgeAsync(Handle(Source, id) with { Pieces = sourcePieces });
+        await coordinator.AcknowledgeAsync(Handle(Sink, id));
+        Assert.Equal(id, coordinator.LatestCompleted?.Id);
+    }
+
+    private static StatePiece Piece(long id, bool full = false) => new(id, SnapshotStore.PieceStateName(id), 100, "0123456789abcdef", full);
+
     private CheckpointCoordinator Coordinator(CheckpointSettings settings) =>
         new(_environment, settings, 0, [], new CheckpointStatsTracker("job", _time, []), _time, NullLogger.Instance);
 
@@ -333,8 +387,22 @@ public sealed class CheckpointCoordinatorTests
             return Task.CompletedTask;
         }
 
-        public Task DeleteCheckpointAsync(long checkpointId, IEnumerable<TaskId> tasks, string? manifestStateName)
+        public List<(TaskId Task, string Piece)> DeletedPieces { get; } = [];
+
+        public Task DeletePiecesAsync(IReadOnlyList<(TaskId Task, string Piece)> pieces)
         {
+            DeletedPieces.AddRange(pieces);
+            return Task.CompletedTask;
+        }
+
+        public Task DeleteCheckpointAsync(long checkpointId, IEnumerable<TaskId> tasks, string? manifestStateName, bool keepPieces = false)
+        {
+            if (!keepPieces)
+            {
+                // An aborted checkpoint's own pieces go with its indexes.
+                DeletedPieces.AddRange(tasks.Select(t => (t, SnapshotStore.PieceStateName(checkpointId))));
+            }
+
             Deleted.AddRange(tasks.Select(t => (checkpointId, t)));
             if (manifestStateName is not null)
             {

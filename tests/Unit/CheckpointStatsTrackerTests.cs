@@ -101,7 +101,9 @@ public sealed class CheckpointStatsTrackerTests
 
         public Task NotifyAbortAsync(long checkpointId) => Task.CompletedTask;
 
-        public Task DeleteCheckpointAsync(long checkpointId, IEnumerable<TaskId> tasks, string? manifestStateName) => Task.CompletedTask;
+        public Task DeleteCheckpointAsync(long checkpointId, IEnumerable<TaskId> tasks, string? manifestStateName, bool keepPieces = false) => Task.CompletedTask;
+
+        public Task DeletePiecesAsync(IReadOnlyList<(TaskId Task, string Piece)> pieces) => Task.CompletedTask;
 
         public Task FailOverAsync(string reason) => Task.CompletedTask;
     }

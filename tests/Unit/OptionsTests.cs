@@ -67,6 +67,8 @@ public sealed class OptionsTests
             ["OrleansCheckpoint:Checkpointing:Interval"] = "00:00:02",
             ["OrleansCheckpoint:Checkpointing:Mode"] = "AtLeastOnce",
             ["OrleansCheckpoint:Checkpointing:Retained"] = "5",
+            ["OrleansCheckpoint:Checkpointing:Incremental"] = "false",
+            ["OrleansCheckpoint:Checkpointing:ConsolidateAfter"] = "4",
         }).Build();
         var silo = new TestSiloBuilder();
         silo.AddOrleansCheckpoint(configuration);
@@ -76,6 +78,8 @@ public sealed class OptionsTests
         Assert.Equal(TimeSpan.FromSeconds(2), options.Value.Checkpointing.Interval);
         Assert.Equal(Messages.CheckpointMode.AtLeastOnce, options.Value.Checkpointing.Mode);
         Assert.Equal(5, options.Value.Checkpointing.Retained);
+        Assert.False(options.Value.Checkpointing.Incremental);
+        Assert.Equal(4, options.Value.Checkpointing.ConsolidateAfter);
         Assert.Equal(TimeSpan.FromMinutes(1), options.Value.Checkpointing.Timeout); // unset: the default
     }
 

@@ -42,6 +42,10 @@ public sealed record CheckpointBarrier([property: Id(0)] long CheckpointId, [pro
 /// what this checkpoint wrote (Flink's "checkpointed size"). 0 when not known (snapshots of a version that kept none):
 /// read it through <see cref="SnapshotHandles.FullSize"/>.
 /// </param>
+/// <param name="Pieces">
+/// With incremental checkpoints: the pieces of keyed state the snapshot's index names, oldest first (the restore chain).
+/// The coordinator counts references on them for retention without reading any blob. Null for a snapshot in one blob.
+/// </param>
 [GenerateSerializer, Immutable]
 public sealed record SnapshotHandle(
     [property: Id(0)] TaskId Task,
@@ -53,7 +57,26 @@ public sealed record SnapshotHandle(
     [property: Id(6)] double AsyncMs,
     [property: Id(7)] double AlignmentMs,
     [property: Id(8)] double StartDelayMs = 0,
-    [property: Id(9)] long FullSizeBytes = 0);
+    [property: Id(9)] long FullSizeBytes = 0,
+    [property: Id(10)] IReadOnlyList<StatePiece>? Pieces = null);
+
+/// <summary>
+/// One piece of an instance's keyed state, stored beside its snapshot index under the instance's snapshot grain id.
+/// A piece is written once, by checkpoint <paramref name="CheckpointId"/>, and shared by the later checkpoints whose
+/// chains name it until retention drops the last of them.
+/// </summary>
+/// <param name="CheckpointId">The checkpoint that wrote it.</param>
+/// <param name="Name">Its grain-storage state name (<c>piece-{CheckpointId:D10}</c>).</param>
+/// <param name="SizeBytes">Its serialized size.</param>
+/// <param name="Checksum">XxHash64 of its payload, checked on restore.</param>
+/// <param name="Full">Whether it holds all entries (a chain's start); otherwise the changes since the previous piece.</param>
+[GenerateSerializer, Immutable]
+public sealed record StatePiece(
+    [property: Id(0)] long CheckpointId,
+    [property: Id(1)] string Name,
+    [property: Id(2)] long SizeBytes,
+    [property: Id(3)] string Checksum,
+    [property: Id(4)] bool Full);
 
 /// <summary>Sizes of snapshot handles.</summary>
 public static class SnapshotHandles

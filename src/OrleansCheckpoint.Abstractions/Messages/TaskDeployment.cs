@@ -11,6 +11,8 @@ namespace OrleansCheckpoint.Messages;
 /// The highest checkpoint id the job had used when this generation was deployed (newer than the restored one after a
 /// fall-back): a sink numbers what it commits at the end of its input above it, so no commit reuses a used id.
 /// </param>
+/// <param name="Incremental">Whether checkpoints write only the keyed state changed since the instance's base (see <see cref="CheckpointSettings.Incremental"/>).</param>
+/// <param name="ConsolidateAfter">The most pieces an instance's restore chain may hold (see <see cref="CheckpointSettings.ConsolidateAfter"/>).</param>
 [GenerateSerializer, Immutable]
 public sealed record TaskDeployment(
     [property: Id(0)] TaskId Task,
@@ -19,7 +21,9 @@ public sealed record TaskDeployment(
     [property: Id(3)] int MaxParallelism,
     [property: Id(4)] SnapshotHandle? Restore = null,
     [property: Id(5)] bool Checkpointing = true,
-    [property: Id(6)] long LastCheckpointId = 0);
+    [property: Id(6)] long LastCheckpointId = 0,
+    [property: Id(7)] bool Incremental = false,
+    [property: Id(8)] int ConsolidateAfter = 10);
 
 /// <summary>
 /// How the sinks commit at the end of a drain: what completed checkpoints up to <paramref name="LastCompletedCheckpoint"/>

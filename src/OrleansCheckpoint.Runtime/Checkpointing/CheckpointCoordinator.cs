@@ -35,8 +35,14 @@ internal interface ICheckpointEnvironment
 
     Task NotifyAbortAsync(long checkpointId);
 
-    /// <summary>Deletes the snapshots of <paramref name="checkpointId"/> of the given instances (and its manifest, if asked).</summary>
-    Task DeleteCheckpointAsync(long checkpointId, IEnumerable<TaskId> tasks, string? manifestStateName);
+    /// <summary>
+    /// Deletes the snapshots of <paramref name="checkpointId"/> of the given instances (and its manifest, if asked): their
+    /// indexes and, unless <paramref name="keepPieces"/>, the pieces that checkpoint wrote.
+    /// </summary>
+    Task DeleteCheckpointAsync(long checkpointId, IEnumerable<TaskId> tasks, string? manifestStateName, bool keepPieces = false);
+
+    /// <summary>Deletes pieces of keyed state that no retained checkpoint references any more.</summary>
+    Task DeletePiecesAsync(IReadOnlyList<(TaskId Task, string Piece)> pieces);
 
     /// <summary>Checkpoints failed beyond the tolerated number: fail the running generation over.</summary>
     Task FailOverAsync(string reason);
@@ -189,6 +195,21 @@ internal sealed partial class CheckpointCoordinator
         Finished(pending.Id);
         var completedAt = _time.GetUtcNow();
         var handles = pending.Handles.OrderBy(h => h.Task.Operator, StringComparer.Ordinal).ThenBy(h => h.Task.Partition).ToList();
+
+        // Completion guard. Invariant: every piece a retained completed checkpoint names is stored. An instance builds a
+        // chain on the last completion it heard of; if retention evicted that base meanwhile (notices lag, or several
+        // checkpoints run at once), its pieces may be gone, and completing this checkpoint would retain one that cannot
+        // be restored. It is superseded instead (not a failure): the instance rebases when told of a newer completion.
+        if (PieceReferences.FirstUnretained(pending.Id, handles, _store.All) is { } unretained)
+        {
+            await DiscardAsync(
+                pending,
+                $"checkpoint {pending.Id} was superseded: {unretained.Task} built on piece {unretained.Piece.Name} of checkpoint {unretained.Piece.CheckpointId}, which is no longer retained",
+                countsAsFailure: false,
+                manifestStateName: null);
+            return;
+        }
+
         var manifest = new CheckpointManifest
         {
             Job = _environment.Job, CheckpointId = pending.Id, Generation = pending.Generation, TriggeredAt = pending.TriggeredAt, CompletedAt = completedAt, Snapshots = handles,
@@ -247,9 +268,15 @@ internal sealed partial class CheckpointCoordinator
         }
 
         await _environment.NotifyCompleteAsync(pending.Id, _store.All[0].Id);
+        // Retention by reference: an evicted checkpoint's indexes go, its pieces only when no retained chain names them.
         foreach (var old in evicted)
         {
-            await _environment.DeleteCheckpointAsync(old.Id, old.Handles.Select(h => h.Task), old.ManifestStateName);
+            await _environment.DeleteCheckpointAsync(old.Id, old.Handles.Select(h => h.Task), old.ManifestStateName, keepPieces: true);
+        }
+
+        if (evicted.Count > 0 && PieceReferences.Unreferenced(evicted, retained) is { Count: > 0 } unreferenced)
+        {
+            await _environment.DeletePiecesAsync(unreferenced);
         }
 
         await DeleteOrphansAsync(previous, pending.Id);

@@ -8,11 +8,14 @@ namespace OrleansCheckpoint.Runtime.Checkpointing;
 /// behind a small header (<c>OCSNAP1\n</c>, then the checksum as 16 hex digits): no base64 inside a JSON
 /// document, which made every snapshot a third larger and cost a JSON writer pass over it. Everything else —
 /// the human-readable checkpoint manifests — goes to the JSON serializer, and a snapshot stored as JSON (by an
-/// earlier version) still reads.
+/// earlier version) still reads. Incremental checkpoints store an index (<c>OCINDX1\n</c>) and pieces
+/// (<c>OCPIEC1\n</c>) with the same header layout; the magic says which format the payload has.
 /// </summary>
 internal sealed class SnapshotBlobSerializer(IGrainStorageSerializer json) : IGrainStorageSerializer
 {
     private static readonly byte[] Magic = "OCSNAP1\n"u8.ToArray();
+    private static readonly byte[] IndexMagic = "OCINDX1\n"u8.ToArray();
+    private static readonly byte[] PieceMagic = "OCPIEC1\n"u8.ToArray();
     private const int ChecksumLength = 16;
     private static readonly int HeaderLength = Magic.Length + ChecksumLength;
 
@@ -29,7 +32,7 @@ internal sealed class SnapshotBlobSerializer(IGrainStorageSerializer json) : IGr
         }
 
         var content = new byte[HeaderLength + snapshot.Payload.Length];
-        Magic.CopyTo(content, 0);
+        (snapshot.Format switch { SnapshotFormat.Index => IndexMagic, SnapshotFormat.Piece => PieceMagic, _ => Magic }).CopyTo(content, 0);
         Encoding.ASCII.GetBytes(snapshot.Checksum, content.AsSpan(Magic.Length));
         snapshot.Payload.CopyTo(content, HeaderLength);
         return BinaryData.FromBytes(content);
@@ -38,7 +41,12 @@ internal sealed class SnapshotBlobSerializer(IGrainStorageSerializer json) : IGr
     public T? Deserialize<T>(BinaryData input)
     {
         var content = input.ToMemory();
-        if (typeof(T) != typeof(StoredSnapshot) || !content.Span.StartsWith(Magic))
+        SnapshotFormat? format = typeof(T) != typeof(StoredSnapshot) ? null
+            : content.Span.StartsWith(Magic) ? SnapshotFormat.Whole
+            : content.Span.StartsWith(IndexMagic) ? SnapshotFormat.Index
+            : content.Span.StartsWith(PieceMagic) ? SnapshotFormat.Piece
+            : null;
+        if (format is null)
         {
             return json.Deserialize<T>(input);
         }
@@ -52,6 +60,7 @@ internal sealed class SnapshotBlobSerializer(IGrainStorageSerializer json) : IGr
         {
             Checksum = Encoding.ASCII.GetString(content.Span[Magic.Length..HeaderLength]),
             Payload = content[HeaderLength..].ToArray(),
+            Format = format.Value,
         };
         return (T)snapshot;
     }

@@ -14,6 +14,10 @@ internal sealed class StoredSnapshot
 
     [Id(1)]
     public string Checksum { get; set; } = string.Empty;
+
+    /// <summary>How <see cref="Payload"/> is laid out (a whole snapshot, an index or a piece).</summary>
+    [Id(2)]
+    public SnapshotFormat Format { get; set; }
 }
 
 /// <summary>The state of every operator of one instance at a checkpoint, and the watermarks its lateness decisions rest on.</summary>
@@ -56,7 +60,13 @@ internal sealed class CorruptSnapshotException : Errors.StreamJobException
 /// </summary>
 internal sealed class SnapshotStore(IGrainStorage storage, Serializer serializer)
 {
+    /// <summary>The codecs of keyed state in pieces.</summary>
+    public State.StateCodecs Codecs { get; } = new(serializer);
+
     public static string SnapshotStateName(long checkpointId) => $"chk-{checkpointId:D10}";
+
+    /// <summary>The state name of the piece checkpoint <paramref name="checkpointId"/> writes (one per instance at most).</summary>
+    public static string PieceStateName(long checkpointId) => $"piece-{checkpointId:D10}";
 
     public static string ManifestStateName(long checkpointId) => $"manifest-{checkpointId:D10}";
 
@@ -71,12 +81,80 @@ internal sealed class SnapshotStore(IGrainStorage storage, Serializer serializer
         return (payload, Checksum(payload));
     }
 
-    public async Task<string> WriteAsync(TaskId task, long checkpointId, byte[] payload, string checksum)
+    /// <summary>Serializes an incremental snapshot's index.</summary>
+    public (byte[] Payload, string Checksum) Serialize(SnapshotIndex index)
+    {
+        var payload = serializer.SerializeToArray(index);
+        return (payload, Checksum(payload));
+    }
+
+    public async Task<string> WriteAsync(TaskId task, long checkpointId, byte[] payload, string checksum, SnapshotFormat format = SnapshotFormat.Whole)
     {
         var name = SnapshotStateName(checkpointId);
-        await storage.WriteStateAsync(name, SnapshotGrainId(task), new GrainState<StoredSnapshot>(new StoredSnapshot { Payload = payload, Checksum = checksum }));
+        await storage.WriteStateAsync(name, SnapshotGrainId(task), new GrainState<StoredSnapshot>(new StoredSnapshot { Payload = payload, Checksum = checksum, Format = format }));
         return name;
     }
+
+    /// <summary>Writes the piece of <paramref name="checkpointId"/>; returns its reference.</summary>
+    public async Task<StatePiece> WritePieceAsync(TaskId task, long checkpointId, byte[] payload, bool full)
+    {
+        var name = PieceStateName(checkpointId);
+        var checksum = Checksum(payload);
+        await storage.WriteStateAsync(name, SnapshotGrainId(task), new GrainState<StoredSnapshot>(new StoredSnapshot { Payload = payload, Checksum = checksum, Format = SnapshotFormat.Piece }));
+        return new StatePiece(checkpointId, name, payload.Length, checksum, full);
+    }
+
+    /// <summary>
+    /// Reads what restoring <paramref name="handle"/> needs: a whole snapshot, or an index and every piece of its chain,
+    /// each checksum verified. A missing or corrupt piece is a <see cref="CorruptSnapshotException"/> that names it.
+    /// </summary>
+    public async Task<RestoredSnapshot> ReadForRestoreAsync(SnapshotHandle handle)
+    {
+        var stored = await ReadStoredAsync(handle);
+        if (stored.Format != SnapshotFormat.Index)
+        {
+            return new RestoredSnapshot(Deserialize<TaskSnapshot>(handle, stored), null, []);
+        }
+
+        var index = Deserialize<SnapshotIndex>(handle, stored);
+        var pieces = new List<byte[]>(index.Chain.Count);
+        foreach (var piece in index.Chain)
+        {
+            pieces.Add(await ReadPieceAsync(handle.Task, piece));
+        }
+
+        return new RestoredSnapshot(null, index, pieces);
+    }
+
+    /// <summary>Reads a piece and checks it against its reference.</summary>
+    public async Task<byte[]> ReadPieceAsync(TaskId task, StatePiece piece)
+    {
+        var what = $"piece {piece.Name} of {task} (written by checkpoint {piece.CheckpointId})";
+        var state = new GrainState<StoredSnapshot>();
+        try
+        {
+            await storage.ReadStateAsync(piece.Name, SnapshotGrainId(task), state);
+        }
+        catch (Exception e) when (e is not (Azure.RequestFailedException or OperationCanceledException or TimeoutException or HttpRequestException))
+        {
+            throw new CorruptSnapshotException($"{what} cannot be read: {e.Message}");
+        }
+
+        if (!state.RecordExists || state.State is null)
+        {
+            throw new CorruptSnapshotException($"{what} is missing.");
+        }
+
+        var actual = Checksum(state.State.Payload);
+        if (actual != piece.Checksum || actual != state.State.Checksum || state.State.Format != SnapshotFormat.Piece)
+        {
+            throw new CorruptSnapshotException($"{what} is corrupt: checksum {actual}, expected {piece.Checksum}.");
+        }
+
+        return state.State.Payload;
+    }
+
+    public Task DeletePieceAsync(TaskId task, string pieceStateName) => ClearAsync<StoredSnapshot>(pieceStateName, SnapshotGrainId(task));
 
     /// <summary>
     /// Reads a snapshot and verifies its checksum against the handle's and the payload's. A missing, unparsable
@@ -84,6 +162,14 @@ internal sealed class SnapshotStore(IGrainStorage storage, Serializer serializer
     /// checkpoint); only a failure to reach the storage is passed on as it is (it may pass).
     /// </summary>
     public async Task<TaskSnapshot> ReadAsync(SnapshotHandle handle)
+    {
+        var stored = await ReadStoredAsync(handle);
+        return stored.Format == SnapshotFormat.Whole
+            ? Deserialize<TaskSnapshot>(handle, stored)
+            : throw new InvalidOperationException($"The snapshot of {handle.Task} for checkpoint {handle.CheckpointId} is an index of pieces (format {stored.Format}): read it with {nameof(ReadForRestoreAsync)}.");
+    }
+
+    private async Task<StoredSnapshot> ReadStoredAsync(SnapshotHandle handle)
     {
         var state = new GrainState<StoredSnapshot>();
         try
@@ -107,9 +193,15 @@ internal sealed class SnapshotStore(IGrainStorage storage, Serializer serializer
                 $"The snapshot of {handle.Task} for checkpoint {handle.CheckpointId} is corrupt: checksum {actual}, expected {handle.Checksum}.");
         }
 
+        return state.State;
+    }
+
+    private T Deserialize<T>(SnapshotHandle handle, StoredSnapshot stored)
+        where T : class
+    {
         try
         {
-            return serializer.Deserialize<TaskSnapshot>(state.State.Payload)
+            return serializer.Deserialize<T>(stored.Payload)
                 ?? throw new CorruptSnapshotException($"The snapshot of {handle.Task} for checkpoint {handle.CheckpointId} is empty.");
         }
         catch (Exception e) when (e is not CorruptSnapshotException)
@@ -118,7 +210,15 @@ internal sealed class SnapshotStore(IGrainStorage storage, Serializer serializer
         }
     }
 
-    public Task DeleteAsync(TaskId task, long checkpointId) => ClearAsync<StoredSnapshot>(SnapshotStateName(checkpointId), SnapshotGrainId(task));
+    /// <summary>Deletes the snapshot (index) of <paramref name="checkpointId"/> of an instance, and the piece it wrote, if any.</summary>
+    public async Task DeleteAsync(TaskId task, long checkpointId)
+    {
+        await ClearAsync<StoredSnapshot>(SnapshotStateName(checkpointId), SnapshotGrainId(task));
+        await DeletePieceAsync(task, PieceStateName(checkpointId));
+    }
+
+    /// <summary>Deletes only the snapshot (index) of <paramref name="checkpointId"/>: its pieces are retention's business.</summary>
+    public Task DeleteIndexAsync(TaskId task, long checkpointId) => ClearAsync<StoredSnapshot>(SnapshotStateName(checkpointId), SnapshotGrainId(task));
 
     public async Task<string> WriteManifestAsync(CheckpointManifest manifest)
     {
@@ -155,5 +255,5 @@ internal sealed class SnapshotStore(IGrainStorage storage, Serializer serializer
         }
     }
 
-    private static string Checksum(byte[] payload) => XxHash64.HashToUInt64(payload).ToString("x16", System.Globalization.CultureInfo.InvariantCulture);
+    internal static string Checksum(byte[] payload) => XxHash64.HashToUInt64(payload).ToString("x16", System.Globalization.CultureInfo.InvariantCulture);
 }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using OrleansCheckpoint.Messages;
 using OrleansCheckpoint.Runtime.Channels;
 using OrleansCheckpoint.Runtime.Operators;
+using OrleansCheckpoint.Runtime.State;
 
 namespace OrleansCheckpoint.Runtime.Checkpointing;
 
@@ -20,6 +21,8 @@ internal interface ICheckpointResponder
 /// barrier, and uploads the snapshot asynchronously, acknowledging when it is durable. All calls come from
 /// the instance's processing loop or grain calls, on the grain's scheduler; only serialization runs on
 /// another thread, on state no one writes any more.
+/// With <paramref name="pieces"/> (incremental checkpoints), keyed operators give only their changed entries, which go
+/// into a piece (see <see cref="PieceChain"/>); the snapshot itself is an index naming its chain of pieces.
 /// </summary>
 internal sealed class TaskCheckpointer(
     TaskId task,
@@ -28,7 +31,8 @@ internal sealed class TaskCheckpointer(
     InputGate gate,
     Func<long> currentWatermark,
     SnapshotStore store,
-    ICheckpointResponder responder)
+    ICheckpointResponder responder,
+    PieceChain? pieces = null)
 {
     private readonly BarrierAligner _aligner = new(gate.ChannelCount);
     private readonly Dictionary<long, Task> _uploads = [];
@@ -73,8 +77,12 @@ internal sealed class TaskCheckpointer(
         }
     }
 
+    /// <summary>The chain of incremental checkpoints, if the instance takes them.</summary>
+    public PieceChain? Pieces => pieces;
+
     public async Task NotifyCompleteAsync(long checkpointId)
     {
+        pieces?.Confirm(checkpointId);
         foreach (var op in chain)
         {
             await op.NotifyCheckpointCompleteAsync(checkpointId);
@@ -103,9 +111,25 @@ internal sealed class TaskCheckpointer(
     {
         var started = Stopwatch.GetTimestamp();
         var operators = new List<OperatorSnapshot>(chain.Count);
+        var changes = new List<(string Uid, IStateChanges Changes)>();
+        List<(string Uid, IStateSection Section)>? full = pieces?.NextIsFull == true ? [] : null;
+        var captured = new List<IStateChanges>();
+        var all = new List<IStateSection>();
         foreach (var op in chain)
         {
-            if (op.SnapshotState(barrier.CheckpointId) is { } state)
+            if (pieces is not null && op is IIncrementalStateOperator keyed)
+            {
+                keyed.CaptureChanges(captured);
+                changes.AddRange(captured.Select(c => (op.Transformation.Uid, c)));
+                captured.Clear();
+                if (full is not null)
+                {
+                    keyed.CaptureAll(all);
+                    full.AddRange(all.Select(c => (op.Transformation.Uid, c)));
+                    all.Clear();
+                }
+            }
+            else if (op.SnapshotState(barrier.CheckpointId) is { } state)
             {
                 operators.Add(new OperatorSnapshot(op.Transformation.Uid, state));
             }
@@ -118,16 +142,73 @@ internal sealed class TaskCheckpointer(
         }
 
         var syncMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-        var snapshot = new TaskSnapshot(task, barrier.CheckpointId, operators, new TaskWatermarks(currentWatermark(), gate.ChannelWatermarks()));
+        var watermarks = new TaskWatermarks(currentWatermark(), gate.ChannelWatermarks());
 
         // Flink's checkpoint start delay: from the trigger to the (first) barrier's arrival here.
         var startDelayMs = Math.Max(0, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - barrier.Timestamp - alignmentMs - syncMs);
-        var upload = UploadAsync(snapshot, checks, syncMs, alignmentMs, startDelayMs);
+        var timings = new UploadTimings(syncMs, alignmentMs, startDelayMs);
+        var upload = pieces is null
+            ? UploadAsync(new TaskSnapshot(task, barrier.CheckpointId, operators, watermarks), checks, timings)
+            : UploadIncrementalAsync(barrier.CheckpointId, operators, watermarks, pieces.Record(barrier.CheckpointId, changes, full is not null), full, checks, timings);
         _uploads[barrier.CheckpointId] = upload;
         _ = upload.ContinueWith(_ => _uploads.Remove(barrier.CheckpointId), TaskScheduler.Current);
     }
 
-    private async Task UploadAsync(TaskSnapshot snapshot, ConsistencyChecks checks, double syncMs, double alignmentMs, double startDelayMs)
+    /// <summary>
+    /// Writes the piece of an incremental snapshot (the changes since the base, merged; or all entries), then the index
+    /// naming its chain. No changes and not full: no piece, the chain is the base's.
+    /// </summary>
+    private async Task UploadIncrementalAsync(
+        long checkpointId,
+        List<OperatorSnapshot> operators,
+        TaskWatermarks watermarks,
+        (IReadOnlyList<IReadOnlyList<(string Uid, IStateChanges Changes)>> Since, IReadOnlyList<StatePiece> Extends) plan,
+        List<(string Uid, IStateSection Section)>? full,
+        ConsistencyChecks checks,
+        UploadTimings timings)
+    {
+        var started = Stopwatch.GetTimestamp();
+        SnapshotHandle handle;
+        try
+        {
+            // The checks run beside the merge; nothing is written for an inconsistent state (its changes stay for the next piece).
+            var checking = checks.RunAsync();
+            var sections = full ?? await Task.Run(() => PieceChain.Merge(plan.Since));
+            if (await checking is { } violation)
+            {
+                await DeclineAsync(checkpointId, $"its state is inconsistent: {violation}");
+                return;
+            }
+
+            // Arrays: handles are persisted as JSON with their types, which a compiler-made list type would not survive.
+            StatePiece[] pieceChain = [.. plan.Extends];
+            long written = 0;
+            if (full is not null || sections.Count > 0)
+            {
+                var payload = await Task.Run(() => StatePieceCodec.Encode(sections, store.Codecs));
+                var piece = await store.WritePieceAsync(task, checkpointId, payload, full: full is not null || plan.Extends.Count == 0);
+                pieceChain = [.. plan.Extends, piece];
+                written = piece.SizeBytes;
+            }
+
+            var index = new SnapshotIndex(task, checkpointId, operators, watermarks, pieceChain);
+            var (indexPayload, checksum) = await Task.Run(() => store.Serialize(index));
+            var stateName = await store.WriteAsync(task, checkpointId, indexPayload, checksum, SnapshotFormat.Index);
+            pieces!.Uploaded(checkpointId, pieceChain);
+            handle = new SnapshotHandle(
+                task, checkpointId, stateName, indexPayload.Length + written, checksum, timings.SyncMs, Stopwatch.GetElapsedTime(started).TotalMilliseconds,
+                timings.AlignmentMs, timings.StartDelayMs, indexPayload.Length + pieceChain.Sum(p => p.SizeBytes), pieceChain);
+        }
+        catch (Exception e)
+        {
+            await DeclineAsync(checkpointId, $"the snapshot could not be written: {e.Message}");
+            return;
+        }
+
+        await AcknowledgeAsync(handle);
+    }
+
+    private async Task UploadAsync(TaskSnapshot snapshot, ConsistencyChecks checks, UploadTimings timings)
     {
         var started = Stopwatch.GetTimestamp();
         SnapshotHandle handle;
@@ -142,7 +223,9 @@ internal sealed class TaskCheckpointer(
             }
 
             var stateName = await store.WriteAsync(task, snapshot.CheckpointId, payload, checksum);
-            handle = new SnapshotHandle(task, snapshot.CheckpointId, stateName, payload.Length, checksum, syncMs, Stopwatch.GetElapsedTime(started).TotalMilliseconds, alignmentMs, startDelayMs);
+            handle = new SnapshotHandle(
+                task, snapshot.CheckpointId, stateName, payload.Length, checksum, timings.SyncMs, Stopwatch.GetElapsedTime(started).TotalMilliseconds, timings.AlignmentMs,
+                timings.StartDelayMs, payload.Length);
         }
         catch (Exception e)
         {
@@ -150,6 +233,11 @@ internal sealed class TaskCheckpointer(
             return;
         }
 
+        await AcknowledgeAsync(handle);
+    }
+
+    private async Task AcknowledgeAsync(SnapshotHandle handle)
+    {
         try
         {
             await responder.AcknowledgeAsync(handle);
@@ -172,3 +260,6 @@ internal sealed class TaskCheckpointer(
         }
     }
 }
+
+/// <summary>What a snapshot's synchronous part measured, for its handle.</summary>
+internal readonly record struct UploadTimings(double SyncMs, double AlignmentMs, double StartDelayMs);

@@ -105,14 +105,17 @@ internal sealed partial class JobManagerGrain : ICheckpointCoordinatorGrain, ICh
     Task ICheckpointEnvironment.NotifyAbortAsync(long checkpointId) =>
         Send("abort notice", checkpointId, Plan().AllTasks.Select(t => Operator(t).AbortCheckpointAsync(S.Generation, checkpointId)));
 
-    async Task ICheckpointEnvironment.DeleteCheckpointAsync(long checkpointId, IEnumerable<TaskId> tasks, string? manifestStateName)
+    async Task ICheckpointEnvironment.DeleteCheckpointAsync(long checkpointId, IEnumerable<TaskId> tasks, string? manifestStateName, bool keepPieces)
     {
-        await Task.WhenAll(tasks.Select(t => snapshots.DeleteAsync(t, checkpointId)));
+        await Task.WhenAll(tasks.Select(t => keepPieces ? snapshots.DeleteIndexAsync(t, checkpointId) : snapshots.DeleteAsync(t, checkpointId)));
         if (manifestStateName is not null)
         {
             await snapshots.DeleteManifestAsync(Job, manifestStateName);
         }
     }
+
+    Task ICheckpointEnvironment.DeletePiecesAsync(IReadOnlyList<(TaskId Task, string Piece)> pieces) =>
+        Task.WhenAll(pieces.Select(p => snapshots.DeletePieceAsync(p.Task, p.Piece)));
 
     // Too many failed checkpoints fail the running generation over (as Flink does); the restart strategy decides whether it comes back.
     Task ICheckpointEnvironment.FailOverAsync(string reason) => RecoverAsync(reason);

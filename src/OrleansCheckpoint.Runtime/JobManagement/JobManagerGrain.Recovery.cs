@@ -60,7 +60,8 @@ internal sealed partial class JobManagerGrain : IRemindable
                             throw new CorruptSnapshotException($"checkpoint {checkpoint!.Id} has no snapshot of {task}");
                         }
 
-                        return Operator(task).DeployAsync(new TaskDeployment(task, S.Generation, S.Parallelism, S.MaxParallelism, restore, S.Checkpointing.Enabled, S.LastCheckpointId));
+                        return Operator(task).DeployAsync(new TaskDeployment(task, S.Generation, S.Parallelism, S.MaxParallelism, restore, S.Checkpointing.Enabled, S.LastCheckpointId,
+                            S.Checkpointing.Incremental, S.Checkpointing.ConsolidateAfter));
                     }));
                 }
 

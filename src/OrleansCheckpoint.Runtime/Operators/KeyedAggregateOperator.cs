@@ -7,16 +7,18 @@ namespace OrleansCheckpoint.Runtime.Operators;
 
 /// <summary>A rolling aggregate per key; emits the key's new result after each record. Optionally queryable.</summary>
 internal sealed class KeyedAggregateOperator<T, TKey, TAcc, TOut>(KeyedAggregateTransformation<T, TKey, TAcc, TOut> aggregate)
-    : KeyedOperator<T, TKey, KeyedValue<TKey, TOut>>(aggregate)
+    : KeyedOperator<T, TKey, KeyedValue<TKey, TOut>>(aggregate), IIncrementalStateOperator
     where TKey : notnull
 {
+    private const string Table = "accumulators";
+
     private readonly IAggregateFunction<T, TAcc, TOut> _function = aggregate.Aggregate;
     private KeyedStateTable<TKey, TAcc> _state = null!;
 
     public override void Open(OperatorContext context)
     {
         base.Open(context);
-        _state = new KeyedStateTable<TKey, TAcc>(context.KeyGroups, context.Copiers?.For<TAcc>());
+        _state = new KeyedStateTable<TKey, TAcc>(context.KeyGroups, context.Copiers?.For<TAcc>(), context.TrackStateChanges);
     }
 
     public override void Accept(T value, long timestamp)
@@ -48,6 +50,17 @@ internal sealed class KeyedAggregateOperator<T, TKey, TAcc, TOut>(KeyedAggregate
         return () => invariants.Select(i => i.Check(entries)).FirstOrDefault(v => v is not null) is { } violation
             ? $"operator '{aggregate.Uid}': {violation}"
             : null;
+    }
+
+    public void CaptureChanges(List<IStateChanges> into) => into.Add(_state.CaptureChanges(Table));
+
+    public void CaptureAll(List<IStateSection> into) => into.Add(_state.CaptureAll(Table));
+
+    public void RestoreSection(string table, int count, ReadOnlyMemory<byte> entries, StateCodecs codecs) =>
+        (table == Table ? _state : throw new InvalidOperationException($"Operator '{aggregate.Uid}' has no state table '{table}'.")).Apply(entries, codecs);
+
+    public void OnSectionsRestored()
+    {
     }
 
     public override string? QueryJson(string key)

@@ -8,12 +8,19 @@ namespace OrleansCheckpoint.Runtime.Operators;
 /// Timers due at a new watermark fire before the watermark goes downstream, so what they emit is never late.
 /// </summary>
 internal sealed class KeyedProcessOperator<T, TKey, TOut>(KeyedProcessTransformation<T, TKey, TOut> process)
-    : KeyedOperator<T, TKey, TOut>(process), IKeyedContext<TKey>, ICollector<TOut>, IKeyedStateViews
+    : KeyedOperator<T, TKey, TOut>(process), IKeyedContext<TKey>, ICollector<TOut>, IKeyedStateViews, IIncrementalStateOperator
     where TKey : notnull
 {
+    private const string TimersTable = "timers";
+    private const string ValuePrefix = "value:";
     private readonly KeyedProcessFunction<TKey, T, TOut> _function = process.CreateFunction();
     private readonly Dictionary<string, IValueStateTable> _states = [];
     private Dictionary<string, object> _restored = [];
+
+    // Sections of value states restored from pieces that the function has not asked for yet (their value type is
+    // known only then), by state name, oldest first; a full piece writes them as they are.
+    private readonly Dictionary<string, List<(ReadOnlyMemory<byte> Entries, int Count)>> _restoredSections = [];
+    private StateCodecs? _restoredCodecs;
     private EventTimeTimerQueue<TKey> _timers = null!;
     private int _currentKeyGroup;
 
@@ -26,7 +33,7 @@ internal sealed class KeyedProcessOperator<T, TKey, TOut>(KeyedProcessTransforma
     public override void Open(OperatorContext context)
     {
         base.Open(context);
-        _timers = new EventTimeTimerQueue<TKey>(context.KeyGroups);
+        _timers = new EventTimeTimerQueue<TKey>(context.KeyGroups, context.TrackStateChanges);
     }
 
     public override void Accept(T value, long timestamp)
@@ -62,10 +69,18 @@ internal sealed class KeyedProcessOperator<T, TKey, TOut>(KeyedProcessTransforma
     {
         if (!_states.TryGetValue(name, out var state))
         {
-            var table = new KeyedStateTable<TKey, TValue>(Context.KeyGroups, Context.Copiers?.For<TValue>());
+            var table = new KeyedStateTable<TKey, TValue>(Context.KeyGroups, Context.Copiers?.For<TValue>(), Context.TrackStateChanges);
             if (_restored.Remove(name, out var snapshot))
             {
                 table.Restore((KeyedStateSnapshot<TKey, TValue>)snapshot);
+            }
+
+            if (_restoredSections.Remove(name, out var sections))
+            {
+                foreach (var (entries, _) in sections)
+                {
+                    table.Apply(entries, _restoredCodecs!);
+                }
             }
 
             state = new ValueState<TValue>(this, table);
@@ -120,9 +135,70 @@ internal sealed class KeyedProcessOperator<T, TKey, TOut>(KeyedProcessTransforma
         _timers.Restore(snapshot.Timers);
     }
 
+    public void CaptureChanges(List<IStateChanges> into)
+    {
+        foreach (var (name, state) in _states)
+        {
+            into.Add(state.CaptureChanges(ValuePrefix + name));
+        }
+
+        into.Add(_timers.CaptureChanges(TimersTable));
+    }
+
+    public void CaptureAll(List<IStateSection> into)
+    {
+        foreach (var (name, state) in _states)
+        {
+            into.Add(state.CaptureAll(ValuePrefix + name));
+        }
+
+        // States restored but not asked for: as restored (a snapshot of the old format, or the sections of the pieces).
+        foreach (var (name, snapshot) in _restored)
+        {
+            into.Add((IStateSection)Activator.CreateInstance(
+                typeof(TableContents<,>).MakeGenericType(snapshot.GetType().GenericTypeArguments), ValuePrefix + name, snapshot)!);
+        }
+
+        foreach (var (name, sections) in _restoredSections)
+        {
+            into.AddRange(sections.Select(s => new RawStateSection(ValuePrefix + name, s.Count, s.Entries)));
+        }
+
+        into.Add(_timers.CaptureAll(TimersTable));
+    }
+
+    public void RestoreSection(string table, int count, ReadOnlyMemory<byte> entries, StateCodecs codecs)
+    {
+        if (table == TimersTable)
+        {
+            _timers.Apply(entries, codecs);
+        }
+        else if (table.StartsWith(ValuePrefix, StringComparison.Ordinal))
+        {
+            var name = table[ValuePrefix.Length..];
+            _restoredCodecs = codecs;
+            if (!_restoredSections.TryGetValue(name, out var sections))
+            {
+                _restoredSections[name] = sections = [];
+            }
+
+            sections.Add((entries, count));
+        }
+        else
+        {
+            throw new InvalidOperationException($"Operator '{process.Uid}' has no state table '{table}'.");
+        }
+    }
+
+    public void OnSectionsRestored() => _timers.RebuildDue();
+
     private interface IValueStateTable
     {
         object Snapshot();
+
+        IStateChanges CaptureChanges(string table);
+
+        IStateSection CaptureAll(string table);
     }
 
     private sealed class ValueState<TValue>(KeyedProcessOperator<T, TKey, TOut> owner, KeyedStateTable<TKey, TValue> table) : IValueState<TValue>, IValueStateTable
@@ -130,6 +206,10 @@ internal sealed class KeyedProcessOperator<T, TKey, TOut>(KeyedProcessTransforma
         public KeyedStateTable<TKey, TValue> Table => table;
 
         public object Snapshot() => table.Snapshot();
+
+        public IStateChanges CaptureChanges(string name) => table.CaptureChanges(name);
+
+        public IStateSection CaptureAll(string name) => table.CaptureAll(name);
 
         public bool HasValue => table.TryGet(owner._currentKeyGroup, owner.CurrentKey, out _);
 

@@ -42,6 +42,9 @@ internal sealed class OperatorContext(
 
     /// <summary>Copies of state values that a snapshot shares (Orleans' deep copiers); null where no operator needs them (unit tests).</summary>
     public State.StateCopiers? Copiers { get; init; }
+
+    /// <summary>Whether keyed state tables record their changed entries (incremental checkpoints).</summary>
+    public bool TrackStateChanges { get; init; }
 }
 
 /// <summary>An operator instance's counters.</summary>

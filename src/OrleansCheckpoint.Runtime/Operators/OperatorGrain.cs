@@ -114,7 +114,7 @@ internal sealed partial class OperatorGrain(
         // recognised as a duplicate. After each wait, a newer deploy or a cancel may have come: this one gives up.
         if (deployment.Restore is { } handle)
         {
-            task.Restore(await snapshots.ReadAsync(handle));
+            task.Restore(await snapshots.ReadForRestoreAsync(handle));
             if (!IsFenceOf(deployment.Generation))
             {
                 LogSuperseded(logger, _id.Job, _id.Operator, _id.Partition, deployment.Generation, _fence);

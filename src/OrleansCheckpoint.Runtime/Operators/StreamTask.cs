@@ -47,6 +47,7 @@ internal sealed partial class StreamTask : IInstanceMetricsSource
     private readonly RatePerSecond _inRate = new();
     private readonly RatePerSecond _outRate = new();
     private SnapshotHandle? _lastSnapshot;
+    private readonly SnapshotStore _snapshots;
 
     public StreamTask(
         TaskDeployment deployment,
@@ -72,6 +73,7 @@ internal sealed partial class StreamTask : IInstanceMetricsSource
             deployment.LastCheckpointId)
         {
             Copiers = copiers,
+            TrackStateChanges = deployment.Checkpointing && deployment.Incremental,
         };
         Func<TaskId, IOperatorGrain> resolve = task => grains.GetGrain<IOperatorGrain>(task.GrainKey);
         _chain = vertex.Chain.Select(t => t.Accept(OperatorFactory.Instance)).ToArray();
@@ -108,8 +110,10 @@ internal sealed partial class StreamTask : IInstanceMetricsSource
         _parallelism = vertex.Parallelism;
         _firingSlice = limits.BatchSize * limits.ChannelCapacity;
 
+        _snapshots = snapshots;
         _checkpointer = new TaskCheckpointer(
-            deployment.Task, _chain, _writers, _gate, () => _context.CurrentWatermark, snapshots, new ObservedResponder(checkpoints, OnAcknowledged));
+            deployment.Task, _chain, _writers, _gate, () => _context.CurrentWatermark, snapshots, new ObservedResponder(checkpoints, OnAcknowledged),
+            _context.TrackStateChanges ? new PieceChain(deployment.ConsolidateAfter) : null);
     }
 
     public TaskDeployment Deployment { get; }
@@ -149,28 +153,6 @@ internal sealed partial class StreamTask : IInstanceMetricsSource
 
             await _ingest.Log.TruncateBeforeAsync(offset, cancellation);
         }
-    }
-
-    /// <summary>
-    /// Loads the state of every operator of the chain from a snapshot, matching operators by uid, and the watermarks
-    /// (so lateness is decided as before the failure), and lets the operators finish what the snapshot promised.
-    /// </summary>
-    public void Restore(TaskSnapshot snapshot)
-    {
-        if (snapshot.Watermarks is { } watermarks)
-        {
-            _context.CurrentWatermark = watermarks.Current;
-            _gate.RestoreWatermarks(watermarks.Channels);
-        }
-
-        foreach (var state in snapshot.Operators)
-        {
-            (_chain.FirstOrDefault(o => o.Transformation.Uid == state.Uid)
-                ?? throw new InvalidOperationException($"The snapshot of {snapshot.Task} holds state of operator '{state.Uid}', which {Deployment.Task} does not run."))
-                .RestoreState(state.State);
-        }
-
-        _restored = true;
     }
 
     /// <summary>

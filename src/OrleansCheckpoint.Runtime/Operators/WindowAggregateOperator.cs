@@ -14,9 +14,11 @@ namespace OrleansCheckpoint.Runtime.Operators;
 /// keeps the output deterministic.
 /// </summary>
 internal sealed class WindowAggregateOperator<T, TKey, TAcc, TOut>(WindowAggregateTransformation<T, TKey, TAcc, TOut> window)
-    : KeyedOperator<T, TKey, WindowResult<TKey, TOut>>(window)
+    : KeyedOperator<T, TKey, WindowResult<TKey, TOut>>(window), IIncrementalStateOperator
     where TKey : notnull
 {
+    private const string Table = "windows";
+
     private readonly IAggregateFunction<T, TAcc, TOut> _function = window.Aggregate;
     private readonly EventTimeWindows _windows = window.Windows;
     private readonly long _sizeMs = window.Windows.SizeMs;
@@ -31,7 +33,7 @@ internal sealed class WindowAggregateOperator<T, TKey, TAcc, TOut>(WindowAggrega
     public override void Open(OperatorContext context)
     {
         base.Open(context);
-        _state = new KeyedStateTable<WindowKey<TKey>, TAcc>(context.KeyGroups, context.Copiers?.For<TAcc>());
+        _state = new KeyedStateTable<WindowKey<TKey>, TAcc>(context.KeyGroups, context.Copiers?.For<TAcc>(), context.TrackStateChanges);
     }
 
     public override void Accept(T value, long timestamp)
@@ -106,6 +108,20 @@ internal sealed class WindowAggregateOperator<T, TKey, TAcc, TOut>(WindowAggrega
     public override void RestoreState(object state)
     {
         _state.Restore((KeyedStateSnapshot<WindowKey<TKey>, TAcc>)state);
+        OnSectionsRestored();
+    }
+
+    public void CaptureChanges(List<IStateChanges> into) => into.Add(_state.CaptureChanges(Table));
+
+    public void CaptureAll(List<IStateSection> into) => into.Add(_state.CaptureAll(Table));
+
+    public void RestoreSection(string table, int count, ReadOnlyMemory<byte> entries, StateCodecs codecs) =>
+        (table == Table ? _state : throw new InvalidOperationException($"Operator '{window.Uid}' has no state table '{table}'.")).Apply(entries, codecs);
+
+    // The timers derive from the state: one per open (key, window).
+    public void OnSectionsRestored()
+    {
+        _timers.Clear();
         foreach (var (keyGroup, entries) in _state.NonEmptyGroups())
         {
             foreach (var windowKey in entries.Keys)

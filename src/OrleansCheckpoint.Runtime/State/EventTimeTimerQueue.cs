@@ -19,7 +19,8 @@ internal sealed class EventTimeTimerQueue<TKey>
     private readonly KeyedStateTable<EventTimeTimer<TKey>, byte> _timers;
     private readonly SortedSet<(EventTimeTimer<TKey> Timer, int KeyGroup)> _due = new(TimerOrder.Instance);
 
-    public EventTimeTimerQueue(KeyGroupRange keyGroups) => _timers = new KeyedStateTable<EventTimeTimer<TKey>, byte>(keyGroups);
+    public EventTimeTimerQueue(KeyGroupRange keyGroups, bool trackChanges = false) =>
+        _timers = new KeyedStateTable<EventTimeTimer<TKey>, byte>(keyGroups, trackChanges: trackChanges);
 
     /// <summary>The number of pending timers.</summary>
     public int Count => _due.Count;
@@ -78,6 +79,21 @@ internal sealed class EventTimeTimerQueue<TKey>
     public void Restore(KeyedStateSnapshot<EventTimeTimer<TKey>, byte> snapshot)
     {
         _timers.Restore(snapshot);
+        RebuildDue();
+    }
+
+    /// <summary>The timers registered or deleted since the last capture (see <see cref="KeyedStateTable{TKey, TValue}.CaptureChanges"/>).</summary>
+    public IStateChanges CaptureChanges(string table) => _timers.CaptureChanges(table);
+
+    /// <summary>Every pending timer, for a full piece.</summary>
+    public IStateSection CaptureAll(string table) => _timers.CaptureAll(table);
+
+    /// <summary>Applies a section of a piece; call <see cref="RebuildDue"/> once every section is applied.</summary>
+    public void Apply(ReadOnlyMemory<byte> section, StateCodecs codecs) => _timers.Apply(section, codecs);
+
+    /// <summary>Rebuilds the index of due timers from the timer set (after a restore).</summary>
+    public void RebuildDue()
+    {
         _due.Clear();
         foreach (var (keyGroup, timers) in _timers.NonEmptyGroups())
         {

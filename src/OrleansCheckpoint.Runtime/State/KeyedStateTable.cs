@@ -11,17 +11,27 @@ namespace OrleansCheckpoint.Runtime.State;
 /// the processing path; the maps it holds never change and can be serialized on another thread.
 /// Values of a mutable type are copied with the group (<c>copyValue</c>), and a value read to be changed comes from a
 /// writable group (<see cref="TryGetToModify"/>), so user code may change its state objects in place, as Flink allows.
+/// <para>
+/// Change tracking (incremental checkpoints, <c>trackChanges</c>): every write, removal or read-to-modify records its
+/// key in its group's changed set (one hash-set add; a key already there costs a lookup), and
+/// <see cref="CaptureChanges"/> walks only those keys — O(changed entries), never a copy of a key group — copying
+/// mutable values, so what it captured never changes afterwards. Restores record nothing.
+/// (Flink stamps a version in each entry instead; a set beside the map keeps the map's values plain, so the
+/// copy-on-write <see cref="Snapshot"/> hands out the maps themselves.)
+/// </para>
 /// Knows nothing of grains.
 /// </summary>
 /// <typeparam name="TKey">The key type.</typeparam>
 /// <typeparam name="TValue">The value type.</typeparam>
 /// <param name="keyGroups">The key groups of the instance.</param>
 /// <param name="copyValue">Copies a value shared with a snapshot (see <see cref="StateCopiers"/>); null for immutable values.</param>
-internal sealed class KeyedStateTable<TKey, TValue>(KeyGroupRange keyGroups, Func<TValue, TValue>? copyValue = null)
+/// <param name="trackChanges">Whether to record the changed keys for <see cref="CaptureChanges"/>.</param>
+internal sealed class KeyedStateTable<TKey, TValue>(KeyGroupRange keyGroups, Func<TValue, TValue>? copyValue = null, bool trackChanges = false)
     where TKey : notnull
 {
     private readonly Dictionary<TKey, TValue>?[] _groups = new Dictionary<TKey, TValue>?[keyGroups.Count];
     private readonly bool[] _shared = new bool[keyGroups.Count];
+    private readonly HashSet<TKey>?[]? _changed = trackChanges ? new HashSet<TKey>?[keyGroups.Count] : null;
 
     public KeyGroupRange KeyGroups { get; } = keyGroups;
 
@@ -43,32 +53,45 @@ internal sealed class KeyedStateTable<TKey, TValue>(KeyGroupRange keyGroups, Fun
     /// <summary>Reads a value that the caller may change in place: never one a snapshot still holds.</summary>
     public bool TryGetToModify(int keyGroup, TKey key, out TValue value)
     {
-        if (WritableHolding(Index(keyGroup), key) is { } group)
+        var index = Index(keyGroup);
+        if (WritableHolding(index, key) is { } group && group.TryGetValue(key, out value!))
         {
-            return group.TryGetValue(key, out value!);
+            Changed(index, key);
+            return true;
         }
 
         value = default!;
         return false;
     }
 
-    public void Set(int keyGroup, TKey key, TValue value) => Writable(Index(keyGroup))[key] = value;
+    public void Set(int keyGroup, TKey key, TValue value)
+    {
+        var index = Index(keyGroup);
+        Writable(index)[key] = value;
+        Changed(index, key);
+    }
 
     /// <summary>
     /// The slot of <paramref name="key"/>'s value, added if it had none: one lookup to read and replace a
     /// value (the default when just added). The reference is valid only until the next write to the table.
     /// </summary>
-    public ref TValue? GetValueRefOrAddDefault(int keyGroup, TKey key, out bool existed) =>
-        ref CollectionsMarshal.GetValueRefOrAddDefault(Writable(Index(keyGroup)), key, out existed);
+    public ref TValue? GetValueRefOrAddDefault(int keyGroup, TKey key, out bool existed)
+    {
+        var index = Index(keyGroup);
+        Changed(index, key);
+        return ref CollectionsMarshal.GetValueRefOrAddDefault(Writable(index), key, out existed);
+    }
 
     public bool Remove(int keyGroup, TKey key) => TryRemove(keyGroup, key, out _);
 
     /// <summary>Removes <paramref name="key"/> and returns its value, if it had one.</summary>
     public bool TryRemove(int keyGroup, TKey key, out TValue value)
     {
-        if (WritableHolding(Index(keyGroup), key) is { } group)
+        var index = Index(keyGroup);
+        if (WritableHolding(index, key) is { } group && group.Remove(key, out value!))
         {
-            return group.Remove(key, out value!);
+            Changed(index, key);
+            return true;
         }
 
         value = default!;
@@ -113,6 +136,72 @@ internal sealed class KeyedStateTable<TKey, TValue>(KeyGroupRange keyGroups, Fun
                 _groups[Index(keyGroup)] = new Dictionary<TKey, TValue>(entries);
                 _shared[Index(keyGroup)] = false;
             }
+        }
+    }
+
+    /// <summary>
+    /// The entries changed since the last capture (or since tracking began), each with its current value (a copy when
+    /// values are mutable) or as removed; forgets them, so the next capture holds only later changes.
+    /// </summary>
+    public TableChanges<TKey, TValue> CaptureChanges(string table)
+    {
+        var changed = _changed ?? throw new InvalidOperationException("This state table does not track changes.");
+        var count = 0;
+        foreach (var keys in changed)
+        {
+            count += keys?.Count ?? 0;
+        }
+
+        var entries = new Dictionary<TKey, StateChange<TValue>>(count);
+        for (var i = 0; i < changed.Length; i++)
+        {
+            if (changed[i] is not { Count: > 0 } keys)
+            {
+                continue;
+            }
+
+            var group = _groups[i];
+            foreach (var key in keys)
+            {
+                entries[key] = group is not null && group.TryGetValue(key, out var value)
+                    ? new StateChange<TValue>(KeyGroups.Start + i, false, copyValue is null ? value : copyValue(value))
+                    : new StateChange<TValue>(KeyGroups.Start + i, true, default!);
+            }
+
+            keys.Clear();
+        }
+
+        return new TableChanges<TKey, TValue>(table, entries);
+    }
+
+    /// <summary>All entries, as a section of a full piece (a copy-on-write <see cref="Snapshot"/>).</summary>
+    public TableContents<TKey, TValue> CaptureAll(string table) => new(table, Snapshot());
+
+    /// <summary>Applies a section read from a piece (sets and removals, in order) to the key groups this instance owns; records no change.</summary>
+    public void Apply(ReadOnlyMemory<byte> section, StateCodecs codecs) =>
+        StateEntries.Read<TKey, TValue>(section, codecs, (keyGroup, key, removed, value) =>
+        {
+            if (!KeyGroups.Contains(keyGroup))
+            {
+                return;
+            }
+
+            var index = Index(keyGroup);
+            if (removed)
+            {
+                _ = WritableHolding(index, key)?.Remove(key);
+            }
+            else
+            {
+                Writable(index)[key] = value;
+            }
+        });
+
+    private void Changed(int index, TKey key)
+    {
+        if (_changed is { } changed)
+        {
+            (changed[index] ??= []).Add(key);
         }
     }
 
