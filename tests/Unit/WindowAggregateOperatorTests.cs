@@ -201,6 +201,29 @@ public sealed class WindowAggregateOperatorTests
     private sealed record Click(string User, long Time);
 
     /// <summary>A window operator counting clicks per user, opened as instance 0 of 1 (all key groups), its output collected.</summary>
+    [Fact]
+    public void A_window_invariant_reads_the_open_windows_results_as_captured_and_names_the_key_that_breaks_it()
+    {
+        var window = new WindowHarness(TumblingEventTimeWindows.Of(TimeSpan.FromSeconds(10)), (_, count) => count <= 2);
+        window.Record("a", 1_000);
+        window.Record("a", 2_000);
+        window.Record("b", 11_000);
+        var holds = window.PrepareCheck();
+        window.Record("a", 3_000); // after the capture: the rule does not see it
+        var broken = window.PrepareCheck();
+
+        Assert.Null(holds());
+        Assert.Equal("operator 'counts': invariant 'no window above 2' does not hold for key a (value 3)", broken());
+        window.Watermark(long.MaxValue);
+        Assert.Null(window.PrepareCheck()()); // every window fired: no open window left to break it
+    }
+
+    [Fact]
+    public void A_window_without_invariants_prepares_no_check()
+    {
+        Assert.Null(new WindowHarness(TenEveryFive).PreparedCheck);
+    }
+
     private sealed class WindowHarness
     {
         private const int MaxParallelism = 128;
@@ -209,20 +232,25 @@ public sealed class WindowAggregateOperatorTests
         private readonly WindowAggregateOperator<Click, string, long, long> _operator;
         private readonly Collector _output = new();
 
-        public WindowHarness(EventTimeWindows windows)
+        public WindowHarness(EventTimeWindows windows, Func<string, long, bool>? noWindowAbove2 = null)
         {
-            var transformation = new JobBuilder("test")
+            var counts = new JobBuilder("test")
                 .Source("clicks", line => new Click(line, 0))
                 .KeyBy(c => c.User)
                 .Window(windows)
-                .Count("counts")
-                .Transformation;
+                .Count("counts");
+            var transformation = (noWindowAbove2 is null ? counts : counts.WithStateInvariant("no window above 2", noWindowAbove2)).Transformation;
             _operator = new WindowAggregateOperator<Click, string, long, long>((WindowAggregateTransformation<Click, string, long, long>)transformation);
             _operator.Open(_context);
             _operator.ConnectOutput(null, [_output]);
         }
 
         public List<Fired> Output => _output.Fired;
+
+        /// <summary>The consistency check a checkpoint would prepare now (its capture of the open windows), if the window has rules.</summary>
+        public Func<string?>? PreparedCheck => _operator.PrepareConsistencyCheck(1);
+
+        public Func<string?> PrepareCheck() => PreparedCheck ?? throw new InvalidOperationException("no check prepared");
 
         public long LateRecords => _context.Counters.LateRecordsDropped;
 

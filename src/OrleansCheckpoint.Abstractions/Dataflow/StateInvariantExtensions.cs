@@ -57,6 +57,30 @@ public static class StateInvariantExtensions
         return stream;
     }
 
+    /// <summary>
+    /// Every open window's result so far must satisfy <paramref name="holds"/> (key, the window's aggregate of the
+    /// records it holds yet), e.g. <c>.Window(…).Count("counts").WithStateInvariant("no window above 10,000", (_, n) =&gt; n &lt;= 10_000)</c>.
+    /// </summary>
+    public static DataStream<WindowResult<TKey, TValue>> WithStateInvariant<TKey, TValue>(
+        this DataStream<WindowResult<TKey, TValue>> stream, string name, Func<TKey, TValue, bool> holds)
+        where TKey : notnull => stream.WithStateInvariant(StateInvariant<TKey, TValue>.ForEachEntry(name, holds));
+
+    /// <summary>Attaches <paramref name="invariant"/> over the open windows' results (a key once per open window) to the window aggregate that produces <paramref name="stream"/>.</summary>
+    public static DataStream<WindowResult<TKey, TValue>> WithStateInvariant<TKey, TValue>(
+        this DataStream<WindowResult<TKey, TValue>> stream, StateInvariant<TKey, TValue> invariant)
+        where TKey : notnull
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentNullException.ThrowIfNull(invariant);
+        if (stream.Transformation is not IHasStateInvariants<TKey, TValue> target)
+        {
+            throw new InvalidJobGraphException($"{stream.Transformation} keeps no window state to check: attach a window invariant to a window aggregate (Window(…).Aggregate, Count, Reduce).");
+        }
+
+        target.AddStateInvariant(invariant);
+        return stream;
+    }
+
     /// <summary>Attaches <paramref name="invariant"/> to the rolling aggregate that produces <paramref name="stream"/>.</summary>
     public static DataStream<KeyedValue<TKey, TValue>> WithStateInvariant<TKey, TValue>(
         this DataStream<KeyedValue<TKey, TValue>> stream, StateInvariant<TKey, TValue> invariant)

@@ -288,9 +288,11 @@ public sealed class KeyedProcessTransformation<T, TKey, TOut> : KeyedTransformat
 /// <typeparam name="TKey">The key type.</typeparam>
 /// <typeparam name="TAcc">The accumulator type.</typeparam>
 /// <typeparam name="TOut">The aggregate's result type.</typeparam>
-public sealed class WindowAggregateTransformation<T, TKey, TAcc, TOut> : KeyedTransformation<T, TKey, WindowResult<TKey, TOut>>
+public sealed class WindowAggregateTransformation<T, TKey, TAcc, TOut> : KeyedTransformation<T, TKey, WindowResult<TKey, TOut>>, IHasStateInvariants<TKey, TOut>
     where TKey : notnull
 {
+    private readonly List<StateInvariant<TKey, TOut>> _stateInvariants = [];
+
     internal WindowAggregateTransformation(string uid, InputEdge input, KeySelector<T, TKey> key, EventTimeWindows windows, IAggregateFunction<T, TAcc, TOut> aggregate)
         : base(uid, input, key)
     {
@@ -304,8 +306,13 @@ public sealed class WindowAggregateTransformation<T, TKey, TAcc, TOut> : KeyedTr
     /// <summary>The aggregate function.</summary>
     public IAggregateFunction<T, TAcc, TOut> Aggregate { get; }
 
+    /// <summary>The consistency functions over the open windows' results (key, the window's result so far), checked at every checkpoint.</summary>
+    public IReadOnlyList<StateInvariant<TKey, TOut>> StateInvariants => _stateInvariants;
+
     /// <inheritdoc />
     public override TResult Accept<TResult>(ITransformationVisitor<TResult> visitor) => visitor.VisitWindowAggregate(this);
+
+    void IHasStateInvariants<TKey, TOut>.AddStateInvariant(StateInvariant<TKey, TOut> invariant) => _stateInvariants.Add(invariant);
 }
 
 /// <summary>How a file sink writes its records.</summary>
