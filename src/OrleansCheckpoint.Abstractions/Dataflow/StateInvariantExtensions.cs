@@ -68,30 +68,22 @@ public static class StateInvariantExtensions
     /// <summary>Attaches <paramref name="invariant"/> over the open windows' results (a key once per open window) to the window aggregate that produces <paramref name="stream"/>.</summary>
     public static DataStream<WindowResult<TKey, TValue>> WithStateInvariant<TKey, TValue>(
         this DataStream<WindowResult<TKey, TValue>> stream, StateInvariant<TKey, TValue> invariant)
-        where TKey : notnull
-    {
-        ArgumentNullException.ThrowIfNull(stream);
-        ArgumentNullException.ThrowIfNull(invariant);
-        if (stream.Transformation is not IHasStateInvariants<TKey, TValue> target)
-        {
-            throw new InvalidJobGraphException($"{stream.Transformation} keeps no window state to check: attach a window invariant to a window aggregate (Window(…).Aggregate, Count, Reduce).");
-        }
-
-        target.AddStateInvariant(invariant);
-        return stream;
-    }
+        where TKey : notnull =>
+        Attach(stream, invariant, "keeps no window state to check: attach a window invariant to a window aggregate (Window(…).Aggregate, Count, Reduce)");
 
     /// <summary>Attaches <paramref name="invariant"/> to the rolling aggregate that produces <paramref name="stream"/>.</summary>
     public static DataStream<KeyedValue<TKey, TValue>> WithStateInvariant<TKey, TValue>(
         this DataStream<KeyedValue<TKey, TValue>> stream, StateInvariant<TKey, TValue> invariant)
-        where TKey : notnull
+        where TKey : notnull =>
+        Attach(stream, invariant, "keeps no per-key state to check: attach a state invariant to a rolling keyed aggregate (Aggregate, Count, Reduce)");
+
+    private static DataStream<T> Attach<T, TKey, TValue>(DataStream<T> stream, StateInvariant<TKey, TValue> invariant, string refusal)
     {
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentNullException.ThrowIfNull(invariant);
         if (stream.Transformation is not IHasStateInvariants<TKey, TValue> target)
         {
-            throw new InvalidJobGraphException(
-                $"{stream.Transformation} keeps no per-key state to check: attach a state invariant to a rolling keyed aggregate (Aggregate, Count, Reduce).");
+            throw new InvalidJobGraphException($"{stream.Transformation} {refusal}.");
         }
 
         target.AddStateInvariant(invariant);
