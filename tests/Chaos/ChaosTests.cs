@@ -41,7 +41,12 @@ public sealed class ChaosTests(AzuriteFixture azurite, ITestOutputHelper output)
 
         Assert.True(result.Passed, result.FirstDifference);
         Assert.Equal(1, result.PushAttempts);
-        Assert.NotNull(Assert.Single(result.Faults).RecoveryMs); // the silo ran the job's manager: the job restarted
+        var fault = Assert.Single(result.Faults);
+        Assert.Equal("kill-manager-silo", fault.Kind);
+
+        // The manager comes back on the other silo; the job restarts only when the killed silo ran instances too (placement
+        // decides: one CI run placed none there), and then its recovery is measured.
+        Assert.True(result.Restarts == 0 || fault.RecoveryMs is not null, $"{result.Restarts} restarts, but no recovery time measured");
     }
 
     [Fact]
