@@ -1,4 +1,6 @@
+using OrleansCheckpoint.Dataflow;
 using OrleansCheckpoint.Runtime.Operators;
+using OrleansCheckpoint.Runtime.State;
 
 namespace OrleansCheckpoint.Runtime.Checkpointing;
 
@@ -16,6 +18,29 @@ internal sealed class ConsistencyChecks
     /// <summary>The checks the operators of <paramref name="chain"/> ask for at <paramref name="checkpointId"/> (usually none).</summary>
     public static ConsistencyChecks Prepare(IEnumerable<StreamOperator> chain, long checkpointId) =>
         new([.. chain.Select(op => op.PrepareConsistencyCheck(checkpointId)).OfType<Func<string?>>()]);
+
+    /// <summary>
+    /// The check of an aggregate's <paramref name="invariants"/> (none: null): captures <paramref name="state"/>'s
+    /// copy-on-write view now, on the processing path; the rules later read each entry as <paramref name="entry"/> makes it
+    /// (its key and result) from accumulators no write changes any more.
+    /// </summary>
+    public static Func<string?>? Over<TStateKey, TAcc, TKey, TResult>(
+        string uid,
+        IReadOnlyList<StateInvariant<TKey, TResult>> invariants,
+        KeyedStateTable<TStateKey, TAcc> state,
+        Func<KeyValuePair<TStateKey, TAcc>, KeyValuePair<TKey, TResult>> entry)
+        where TStateKey : notnull
+    {
+        if (invariants.Count == 0)
+        {
+            return null;
+        }
+
+        var entries = state.Snapshot().Groups.Values.SelectMany(g => g).Select(entry);
+        return () => invariants.Select(i => i.Check(entries)).FirstOrDefault(v => v is not null) is { } violation
+            ? $"operator '{uid}': {violation}"
+            : null;
+    }
 
     /// <summary>Runs the checks off the caller's thread: null when all hold, else the first violation.</summary>
     public Task<string?> RunAsync() => _checks.Count == 0

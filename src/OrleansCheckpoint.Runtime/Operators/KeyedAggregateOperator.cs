@@ -1,6 +1,7 @@
 using System.Text.Json;
 using OrleansCheckpoint.Dataflow;
 using OrleansCheckpoint.Errors;
+using OrleansCheckpoint.Runtime.Checkpointing;
 using OrleansCheckpoint.Runtime.State;
 
 namespace OrleansCheckpoint.Runtime.Operators;
@@ -37,20 +38,9 @@ internal sealed class KeyedAggregateOperator<T, TKey, TAcc, TOut>(KeyedAggregate
 
     public override void RestoreState(object state) => _state.Restore((KeyedStateSnapshot<TKey, TAcc>)state);
 
-    // The rules read each key's result, computed from the captured accumulators (which no write changes any more).
-    public override Func<string?>? PrepareConsistencyCheck(long checkpointId)
-    {
-        if (aggregate.StateInvariants is not { Count: > 0 } invariants)
-        {
-            return null;
-        }
-
-        var view = _state.Snapshot();
-        var entries = view.Groups.Values.SelectMany(g => g).Select(e => KeyValuePair.Create(e.Key, _function.GetResult(e.Value)));
-        return () => invariants.Select(i => i.Check(entries)).FirstOrDefault(v => v is not null) is { } violation
-            ? $"operator '{aggregate.Uid}': {violation}"
-            : null;
-    }
+    // The rules read each key's result, computed from the captured accumulators.
+    public override Func<string?>? PrepareConsistencyCheck(long checkpointId) =>
+        ConsistencyChecks.Over(aggregate.Uid, aggregate.StateInvariants, _state, e => KeyValuePair.Create(e.Key, _function.GetResult(e.Value)));
 
     public void CaptureChanges(List<IStateChanges> into) => into.Add(_state.CaptureChanges(Table));
 

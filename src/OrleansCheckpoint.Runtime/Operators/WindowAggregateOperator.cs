@@ -1,4 +1,5 @@
 using OrleansCheckpoint.Dataflow;
+using OrleansCheckpoint.Runtime.Checkpointing;
 using OrleansCheckpoint.Runtime.State;
 
 namespace OrleansCheckpoint.Runtime.Operators;
@@ -36,20 +37,9 @@ internal sealed class WindowAggregateOperator<T, TKey, TAcc, TOut>(WindowAggrega
         _state = new KeyedStateTable<WindowKey<TKey>, TAcc>(context.KeyGroups, context.Copiers?.For<TAcc>(), context.TrackStateChanges);
     }
 
-    // The rules read each open window's result so far (key, result), from the captured accumulators, which no write changes any more.
-    public override Func<string?>? PrepareConsistencyCheck(long checkpointId)
-    {
-        if (window.StateInvariants is not { Count: > 0 } invariants)
-        {
-            return null;
-        }
-
-        var view = _state.Snapshot();
-        var entries = view.Groups.Values.SelectMany(g => g).Select(e => KeyValuePair.Create(e.Key.Key, _function.GetResult(e.Value)));
-        return () => invariants.Select(i => i.Check(entries)).FirstOrDefault(v => v is not null) is { } violation
-            ? $"operator '{window.Uid}': {violation}"
-            : null;
-    }
+    // The rules read each open window's result so far (its key, its result), computed from the captured accumulators.
+    public override Func<string?>? PrepareConsistencyCheck(long checkpointId) =>
+        ConsistencyChecks.Over(window.Uid, window.StateInvariants, _state, e => KeyValuePair.Create(e.Key.Key, _function.GetResult(e.Value)));
 
     public override void Accept(T value, long timestamp)
     {
