@@ -155,3 +155,25 @@ public sealed class PushOutOfOrderException : StreamJobException
     [Id(2)]
     public long Expected { get; private set; }
 }
+
+/// <summary>A checkpoint or savepoint id (or path) that the job does not have.</summary>
+[GenerateSerializer]
+public sealed class SnapshotNotFoundException : StreamJobException
+{
+    /// <summary>Creates the error; the message names the job, what was asked for and what exists.</summary>
+    public SnapshotNotFoundException(string message)
+        : base(message)
+    {
+    }
+}
+
+/// <summary>A snapshot cannot be restored into the job as it is now (state of a removed operator, a state whose type changed).</summary>
+[GenerateSerializer]
+public sealed class IncompatibleSnapshotException : StreamJobException
+{
+    /// <summary>Creates the error; the message names the operator and what does not match.</summary>
+    public IncompatibleSnapshotException(string message)
+        : base(message)
+    {
+    }
+}

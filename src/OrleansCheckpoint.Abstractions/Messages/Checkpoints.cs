@@ -20,8 +20,31 @@ public enum CheckpointMode
 /// <param name="CheckpointId">The checkpoint's id, increasing per job.</param>
 /// <param name="Timestamp">When the coordinator triggered it (Unix milliseconds).</param>
 /// <param name="Mode">Aligned or not.</param>
+/// <param name="Kind">A checkpoint, or a savepoint (every instance then writes its whole state in the canonical format).</param>
+/// <param name="StopsSources">
+/// A stop with a savepoint: a source takes no more pushes, and its barrier follows every push it accepted (so the savepoint
+/// holds everything acknowledged and the ingest log has nothing unread after it).
+/// </param>
 [GenerateSerializer, Immutable]
-public sealed record CheckpointBarrier([property: Id(0)] long CheckpointId, [property: Id(1)] long Timestamp, [property: Id(2)] CheckpointMode Mode);
+public sealed record CheckpointBarrier(
+    [property: Id(0)] long CheckpointId,
+    [property: Id(1)] long Timestamp,
+    [property: Id(2)] CheckpointMode Mode,
+    [property: Id(3)] SnapshotKind Kind = SnapshotKind.Checkpoint,
+    [property: Id(4)] bool StopsSources = false);
+
+/// <summary>What a snapshot of the whole job is for.</summary>
+public enum SnapshotKind
+{
+    /// <summary>Taken on the job's interval for recovery; retention removes it, and its state may be stored in shared incremental pieces.</summary>
+    Checkpoint,
+
+    /// <summary>
+    /// Taken when asked for (<c>client savepoint</c>, <c>client stop --savepoint</c>): self-contained (no piece shared with
+    /// anything else), in the canonical format, never removed by retention, restorable at another parallelism.
+    /// </summary>
+    Savepoint,
+}
 
 /// <summary>
 /// Where an operator instance's snapshot for a checkpoint is, and what it cost. Sent with the acknowledgement
@@ -108,6 +131,7 @@ public enum CheckpointStatus
 /// <param name="Total">Instances that owe an acknowledgement in all.</param>
 /// <param name="FailureReason">Why it was aborted.</param>
 /// <param name="Instances">Per instance: sizes and sync / async / alignment times.</param>
+/// <param name="Kind">A checkpoint or a savepoint.</param>
 [GenerateSerializer, Immutable]
 public sealed record CheckpointStats(
     [property: Id(0)] long Id,
@@ -118,7 +142,8 @@ public sealed record CheckpointStats(
     [property: Id(5)] int Acknowledged,
     [property: Id(6)] int Total,
     [property: Id(7)] string? FailureReason,
-    [property: Id(8)] IReadOnlyList<SnapshotHandle> Instances)
+    [property: Id(8)] IReadOnlyList<SnapshotHandle> Instances,
+    [property: Id(9)] SnapshotKind Kind = SnapshotKind.Checkpoint)
 {
     /// <summary>The size of the whole state its snapshots describe, pieces shared with earlier checkpoints included (Flink's "full size").</summary>
     public long FullSizeBytes => Instances.Sum(h => h.FullSize());

@@ -84,12 +84,19 @@ public sealed record OperatorInfo(
 /// <param name="Checkpointing">The job's checkpoint settings in full, or <c>null</c> for the silo's defaults (with <paramref name="CheckpointOverrides"/>).</param>
 /// <param name="CheckpointOverrides">Checkpoint settings to change from the silo's defaults (what <c>client start --checkpoint-…</c> sends).</param>
 /// <param name="RestartOverrides">Restart-strategy settings to change from the silo's defaults (what <c>client start --restart-…</c> sends).</param>
+/// <param name="FromSnapshot">
+/// A checkpoint or savepoint of the job to restore (<c>client start --from</c>: its id, or a savepoint's path
+/// <c>job/id</c>) instead of the latest; null resumes from the latest.
+/// </param>
+/// <param name="AllowNonRestoredState">Restore <paramref name="FromSnapshot"/> although it holds state of operators the job no longer has (dropped).</param>
 [GenerateSerializer, Immutable]
 public sealed record JobStartOptions(
     [property: Id(0)] int? Parallelism = null,
     [property: Id(1)] CheckpointSettings? Checkpointing = null,
     [property: Id(2)] CheckpointOverrides? CheckpointOverrides = null,
-    [property: Id(3)] RestartOverrides? RestartOverrides = null);
+    [property: Id(3)] RestartOverrides? RestartOverrides = null,
+    [property: Id(4)] string? FromSnapshot = null,
+    [property: Id(5)] bool AllowNonRestoredState = false);
 
 /// <summary>Counters of a job's instances, summed.</summary>
 /// <param name="RecordsIn">Records received by operators (after the sources).</param>

@@ -13,6 +13,12 @@ namespace OrleansCheckpoint.Messages;
 /// </param>
 /// <param name="Incremental">Whether checkpoints write only the keyed state changed since the instance's base (see <see cref="CheckpointSettings.Incremental"/>).</param>
 /// <param name="ConsolidateAfter">The most pieces an instance's restore chain may hold (see <see cref="CheckpointSettings.ConsolidateAfter"/>).</param>
+/// <param name="AlsoRestore">
+/// Further snapshots the instance takes state from, besides <paramref name="Restore"/>: after a rescale, those of every
+/// former instance whose key groups overlap its own (it keeps the entries of its key groups), or, when the job's chaining
+/// changed, those of the instances that ran its other operators. State is matched to operators by uid.
+/// </param>
+/// <param name="RestoredParallelism">The job's parallelism when the restored snapshot was taken (0: the same as now, or not known).</param>
 [GenerateSerializer, Immutable]
 public sealed record TaskDeployment(
     [property: Id(0)] TaskId Task,
@@ -23,7 +29,9 @@ public sealed record TaskDeployment(
     [property: Id(5)] bool Checkpointing = true,
     [property: Id(6)] long LastCheckpointId = 0,
     [property: Id(7)] bool Incremental = false,
-    [property: Id(8)] int ConsolidateAfter = 10);
+    [property: Id(8)] int ConsolidateAfter = 10,
+    [property: Id(9)] IReadOnlyList<SnapshotHandle>? AlsoRestore = null,
+    [property: Id(10)] int RestoredParallelism = 0);
 
 /// <summary>
 /// How the sinks commit at the end of a drain: what completed checkpoints up to <paramref name="LastCompletedCheckpoint"/>

@@ -46,6 +46,18 @@ internal interface ICheckpointEnvironment
 
     /// <summary>Checkpoints failed beyond the tolerated number: fail the running generation over.</summary>
     Task FailOverAsync(string reason);
+
+    /// <summary>The job's parallelism and which operators each vertex runs, recorded with every snapshot.</summary>
+    (int Parallelism, SnapshotLayout Layout) Layout { get; }
+
+    /// <summary>Persists a completed savepoint (retention never touches it); when it throws, it is not recorded.</summary>
+    Task PersistSavepointAsync(CompletedCheckpoint savepoint);
+
+    /// <summary>A savepoint completed (<paramref name="completed"/>) or was aborted (<paramref name="failure"/>): whoever waits for it hears.</summary>
+    Task OnSavepointFinishedAsync(long savepointId, CompletedCheckpoint? completed, string? failure);
+
+    /// <summary>Whether <paramref name="checkpointId"/> is a savepoint the job keeps (its files are not orphans).</summary>
+    bool IsSavepoint(long checkpointId);
 }
 
 /// <summary>
@@ -104,7 +116,9 @@ internal sealed partial class CheckpointCoordinator
             await AbortAsync(expired, $"checkpoint {expired.Id} timed out after {_settings.Timeout.TotalMilliseconds:0} ms; {expired.Total - expired.Handles.Count} of {expired.Total} instances had not acknowledged");
         }
 
-        if (now - _lastTrigger >= _settings.Interval)
+        // While a savepoint is under way, no checkpoint starts: a newer barrier would overtake its alignment (and a stop's
+        // barrier must be the sources' last).
+        if (now - _lastTrigger >= _settings.Interval && !_pending.Values.Any(p => p.Kind == SnapshotKind.Savepoint))
         {
             await TriggerAsync();
         }
@@ -119,23 +133,41 @@ internal sealed partial class CheckpointCoordinator
             return null;
         }
 
-        await _environment.PersistTriggeredAsync(LastCheckpointId + 1);
-        var pending = new PendingCheckpoint(++LastCheckpointId, _environment.Generation, now, _environment.Tasks);
-        _pending.Add(pending.Id, pending);
         _lastTrigger = now;
+        return await StartAsync(SnapshotKind.Checkpoint, stopsSources: false);
+    }
+
+    /// <summary>
+    /// Starts a savepoint now, whatever the interval, the minimum pause and the number of checkpoints in flight (as Flink
+    /// does); with <paramref name="stop"/>, the sources take no more pushes. Returns its id; its end is reported to
+    /// <see cref="ICheckpointEnvironment.OnSavepointFinishedAsync"/>.
+    /// </summary>
+    public Task<long> TriggerSavepointAsync(bool stop) =>
+        _pending.Values.FirstOrDefault(p => p.Kind == SnapshotKind.Savepoint) is { } running
+            ? throw new Errors.StreamJobException($"Job '{_environment.Job}' is taking savepoint {running.Id} already; wait for it (client savepoints {_environment.Job}).")
+            : StartAsync(SnapshotKind.Savepoint, stop);
+
+    private async Task<long> StartAsync(SnapshotKind kind, bool stopsSources)
+    {
+        var now = _time.GetUtcNow();
+        await _environment.PersistTriggeredAsync(LastCheckpointId + 1);
+        var pending = new PendingCheckpoint(++LastCheckpointId, _environment.Generation, now, _environment.Tasks, kind, stopsSources);
+        _pending.Add(pending.Id, pending);
         Stats.OnTriggered(pending);
         LogTriggered(_logger, _environment.Job, pending.Id, pending.Total);
         try
         {
-            await _environment.TriggerSourcesAsync(new CheckpointBarrier(pending.Id, now.ToUnixTimeMilliseconds(), _settings.Mode));
+            await _environment.TriggerSourcesAsync(new CheckpointBarrier(pending.Id, now.ToUnixTimeMilliseconds(), _settings.Mode, kind, stopsSources));
         }
         catch (Exception e)
         {
-            await AbortAsync(pending, $"checkpoint {pending.Id} could not be triggered at the sources: {e.Message}");
+            await AbortAsync(pending, $"{Name(pending)} could not be triggered at the sources: {e.Message}");
         }
 
         return pending.Id;
     }
+
+    private static string Name(PendingCheckpoint pending) => $"{(pending.Kind == SnapshotKind.Savepoint ? "savepoint" : "checkpoint")} {pending.Id}";
 
     public async Task<AcknowledgeResult> AcknowledgeAsync(SnapshotHandle handle)
     {
@@ -195,6 +227,11 @@ internal sealed partial class CheckpointCoordinator
         Finished(pending.Id);
         var completedAt = _time.GetUtcNow();
         var handles = pending.Handles.OrderBy(h => h.Task.Operator, StringComparer.Ordinal).ThenBy(h => h.Task.Partition).ToList();
+        if (pending.Kind == SnapshotKind.Savepoint)
+        {
+            await CompleteSavepointAsync(pending, completedAt, handles);
+            return;
+        }
 
         // Completion guard. Invariant: every piece a retained completed checkpoint names is stored. An instance builds a
         // chain on the last completion it heard of; if retention evicted that base meanwhile (notices lag, or several
@@ -210,9 +247,11 @@ internal sealed partial class CheckpointCoordinator
             return;
         }
 
+        var (parallelism, layout) = _environment.Layout;
         var manifest = new CheckpointManifest
         {
             Job = _environment.Job, CheckpointId = pending.Id, Generation = pending.Generation, TriggeredAt = pending.TriggeredAt, CompletedAt = completedAt, Snapshots = handles,
+            Parallelism = parallelism, Layout = layout,
         };
         string manifestStateName;
         try
@@ -227,7 +266,7 @@ internal sealed partial class CheckpointCoordinator
             return;
         }
 
-        var completed = new CompletedCheckpoint(pending.Id, pending.Generation, pending.TriggeredAt, completedAt, manifestStateName, handles);
+        var completed = new CompletedCheckpoint(pending.Id, pending.Generation, pending.TriggeredAt, completedAt, manifestStateName, handles, Parallelism: parallelism, Layout: layout);
         var (retained, evicted) = _store.With(completed);
         try
         {
@@ -262,7 +301,7 @@ internal sealed partial class CheckpointCoordinator
         LogCompleted(_logger, _environment.Job, pending.Id, (completedAt - pending.TriggeredAt).TotalMilliseconds, _store.Latest!.SizeBytes);
 
         // Older in-progress checkpoints can no longer complete usefully once a newer one did.
-        foreach (var older in _pending.Values.Where(p => p.Id < pending.Id).ToList())
+        foreach (var older in _pending.Values.Where(p => p.Id < pending.Id && p.Kind == SnapshotKind.Checkpoint).ToList())
         {
             await AbortAsync(older, $"checkpoint {older.Id} was subsumed by the completed checkpoint {pending.Id}", countsAsFailure: false);
         }
@@ -292,6 +331,11 @@ internal sealed partial class CheckpointCoordinator
     {
         for (var id = Math.Max(previous + 1, completed - OrphanSweepLimit); id < completed; id++)
         {
+            if (_pending.ContainsKey(id) || _environment.IsSavepoint(id))
+            {
+                continue; // a savepoint in progress, or one that completed: not an orphan
+            }
+
             await _environment.DeleteCheckpointAsync(id, _environment.Tasks, SnapshotStore.ManifestStateName(id));
         }
     }
@@ -305,6 +349,44 @@ internal sealed partial class CheckpointCoordinator
 
         Finished(pending.Id);
         await DiscardAsync(pending, reason, countsAsFailure, manifestStateName: null);
+    }
+
+    /// <summary>
+    /// A savepoint every instance acknowledged: its manifest is written and it is recorded beside the retained checkpoints,
+    /// outside retention. No completion notice goes out: sinks commit what it pre-committed with the next checkpoint (as
+    /// after Flink's intermediate savepoints), or, for a stop with a savepoint, when the job manager stops the job.
+    /// </summary>
+    private async Task CompleteSavepointAsync(PendingCheckpoint pending, DateTimeOffset completedAt, List<SnapshotHandle> handles)
+    {
+        var (parallelism, layout) = _environment.Layout;
+        var manifest = new CheckpointManifest
+        {
+            Job = _environment.Job, CheckpointId = pending.Id, Generation = pending.Generation, TriggeredAt = pending.TriggeredAt, CompletedAt = completedAt, Snapshots = handles,
+            Kind = SnapshotKind.Savepoint, Parallelism = parallelism, Layout = layout,
+        };
+        CompletedCheckpoint savepoint;
+        try
+        {
+            var manifestStateName = await _environment.WriteManifestAsync(manifest);
+            savepoint = new CompletedCheckpoint(
+                pending.Id, pending.Generation, pending.TriggeredAt, completedAt, manifestStateName, handles, SnapshotKind.Savepoint, parallelism, pending.StopsSources, layout);
+            await _environment.PersistSavepointAsync(savepoint);
+        }
+        catch (Exception e)
+        {
+            // Its files stay (the record may have landed, only its answer lost); the waiter hears of the failure.
+            var reason = $"savepoint {pending.Id} failed to complete: it could not be recorded: {e.Message}";
+            pending.Discard();
+            Stats.OnAborted(pending, reason);
+            LogAborted(_logger, _environment.Job, pending.Id, reason);
+            await _environment.NotifyAbortAsync(pending.Id);
+            await _environment.OnSavepointFinishedAsync(pending.Id, null, reason);
+            return;
+        }
+
+        Stats.OnCompleted(pending);
+        LogCompleted(_logger, _environment.Job, pending.Id, (completedAt - pending.TriggeredAt).TotalMilliseconds, savepoint.SizeBytes);
+        await _environment.OnSavepointFinishedAsync(pending.Id, savepoint, null);
     }
 
     /// <summary>Aborts a checkpoint no longer pending: tells the instances, deletes its snapshots (and manifest), applies the failure policy.</summary>
@@ -324,6 +406,12 @@ internal sealed partial class CheckpointCoordinator
 
         await _environment.NotifyAbortAsync(pending.Id);
         await _environment.DeleteCheckpointAsync(pending.Id, _environment.Tasks, manifestStateName);
+        if (pending.Kind == SnapshotKind.Savepoint)
+        {
+            await _environment.OnSavepointFinishedAsync(pending.Id, null, reason);
+            return; // a savepoint that fails is the asker's failure, not the job's
+        }
+
         if (countsAsFailure && _failures.OnFailure())
         {
             await _environment.FailOverAsync(

@@ -27,9 +27,12 @@ internal sealed class CheckpointStatsTracker
         foreach (var c in completed)
         {
             var stats = new CheckpointStats(
-                c.Id, CheckpointStatus.Completed, c.TriggeredAt, (c.CompletedAt - c.TriggeredAt).TotalMilliseconds, c.SizeBytes, c.Handles.Count, c.Handles.Count, null, c.Handles);
+                c.Id, CheckpointStatus.Completed, c.TriggeredAt, (c.CompletedAt - c.TriggeredAt).TotalMilliseconds, c.SizeBytes, c.Handles.Count, c.Handles.Count, null, c.Handles, c.Kind);
             Record(stats);
-            _lastCompleted = stats;
+            if (!c.IsSavepoint)
+            {
+                _lastCompleted = stats;
+            }
         }
     }
 
@@ -63,7 +66,11 @@ internal sealed class CheckpointStatsTracker
     {
         var stats = Stats(pending, CheckpointStatus.Completed, null);
         Record(stats);
-        Volatile.Write(ref _lastCompleted, stats);
+        if (pending.Kind == SnapshotKind.Checkpoint)
+        {
+            Volatile.Write(ref _lastCompleted, stats); // the metrics' "last checkpoint" gauges: savepoints are not checkpoints
+        }
+
         Count(c => c with { Completed = c.Completed + 1 });
         _metrics?.CheckpointsCompleted.Add(1, Tag);
         _metrics?.CheckpointDuration.Record(stats.DurationMs, Tag);
@@ -85,7 +92,7 @@ internal sealed class CheckpointStatsTracker
 
     private CheckpointStats Stats(PendingCheckpoint p, CheckpointStatus status, string? reason) => new(
         p.Id, status, p.TriggeredAt, (_time.GetUtcNow() - p.TriggeredAt).TotalMilliseconds, p.Handles.Sum(h => h.SizeBytes),
-        p.Handles.Count, p.Total, reason, [.. p.Handles.OrderBy(h => h.Task.Operator).ThenBy(h => h.Task.Partition)]);
+        p.Handles.Count, p.Total, reason, [.. p.Handles.OrderBy(h => h.Task.Operator).ThenBy(h => h.Task.Partition)], p.Kind);
 
     // Called on the job manager's scheduler only; the new counts replace the old as a whole, for readers elsewhere.
     private void Count(Func<CheckpointCounts, CheckpointCounts> change)

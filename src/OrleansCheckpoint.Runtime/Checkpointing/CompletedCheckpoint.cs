@@ -2,7 +2,12 @@ using OrleansCheckpoint.Messages;
 
 namespace OrleansCheckpoint.Runtime.Checkpointing;
 
-/// <summary>A completed checkpoint: immutable metadata and the pointer to its persisted manifest.</summary>
+/// <summary>
+/// A completed checkpoint or savepoint: immutable metadata and the pointer to its persisted manifest.
+/// <paramref name="Layout"/> says which operators (by uid) each vertex's instances ran, so that a restore into a
+/// changed job matches state to operators by uid; <paramref name="Parallelism"/> is the job's when it was taken.
+/// (Both are 0 / null in checkpoints taken before they were kept: the job's layout then is the current one.)
+/// </summary>
 [GenerateSerializer, Immutable]
 internal sealed record CompletedCheckpoint(
     [property: Id(0)] long Id,
@@ -10,9 +15,26 @@ internal sealed record CompletedCheckpoint(
     [property: Id(2)] DateTimeOffset TriggeredAt,
     [property: Id(3)] DateTimeOffset CompletedAt,
     [property: Id(4)] string ManifestStateName,
-    [property: Id(5)] IReadOnlyList<SnapshotHandle> Handles)
+    [property: Id(5)] IReadOnlyList<SnapshotHandle> Handles,
+    [property: Id(6)] SnapshotKind Kind = SnapshotKind.Checkpoint,
+    [property: Id(7)] int Parallelism = 0,
+    [property: Id(8)] bool Stopped = false,
+    [property: Id(9)] SnapshotLayout? Layout = null)
 {
     public long SizeBytes => Handles.Sum(h => h.SizeBytes);
+
+    public bool IsSavepoint => Kind == SnapshotKind.Savepoint;
+
+    public SavepointInfo ToSavepointInfo(string job) =>
+        new(Id, job, SavepointInfo.PathOf(job, Id), TriggeredAt, CompletedAt, SizeBytes, Parallelism, Stopped, Handles);
+}
+
+/// <summary>Which operators, by uid, the instances of each vertex ran when a snapshot was taken (vertex uid → its chain's operator uids).</summary>
+[GenerateSerializer, Immutable]
+internal sealed record SnapshotLayout([property: Id(0)] Dictionary<string, string[]> Vertices)
+{
+    /// <summary>Every operator uid the snapshot holds state of, with the vertex that ran it.</summary>
+    public IEnumerable<(string Operator, string Vertex)> Operators => Vertices.SelectMany(v => v.Value.Select(o => (o, v.Key)));
 }
 
 /// <summary>The manifest written for a completed checkpoint: every instance's snapshot handle.</summary>
@@ -42,6 +64,18 @@ internal sealed class CheckpointManifest
     /// <summary>The snapshot of every operator instance of the job.</summary>
     [Id(5)]
     public List<SnapshotHandle> Snapshots { get; set; } = [];
+
+    /// <summary>A checkpoint or a savepoint.</summary>
+    [Id(6)]
+    public SnapshotKind Kind { get; set; }
+
+    /// <summary>The job's parallelism when it was taken (0: not recorded).</summary>
+    [Id(7)]
+    public int Parallelism { get; set; }
+
+    /// <summary>Which operators each vertex ran (null: not recorded).</summary>
+    [Id(8)]
+    public SnapshotLayout? Layout { get; set; }
 }
 
 /// <summary>The completed checkpoints a job retains, newest last; adding one evicts the oldest beyond the limit.</summary>

@@ -19,7 +19,8 @@ internal enum AcknowledgeResult
 }
 
 /// <summary>A triggered checkpoint: owns the set of instances that still owe an acknowledgement.</summary>
-internal sealed class PendingCheckpoint(long id, long generation, DateTimeOffset triggeredAt, IEnumerable<TaskId> tasks)
+internal sealed class PendingCheckpoint(
+    long id, long generation, DateTimeOffset triggeredAt, IEnumerable<TaskId> tasks, SnapshotKind kind = SnapshotKind.Checkpoint, bool stopsSources = false)
 {
     private readonly HashSet<TaskId> _owed = [.. tasks];
     private readonly Dictionary<TaskId, SnapshotHandle> _acknowledged = [];
@@ -29,6 +30,11 @@ internal sealed class PendingCheckpoint(long id, long generation, DateTimeOffset
     public long Generation { get; } = generation;
 
     public DateTimeOffset TriggeredAt { get; } = triggeredAt;
+
+    public SnapshotKind Kind { get; } = kind;
+
+    /// <summary>A stop with a savepoint: the sources take no more pushes until it is aborted.</summary>
+    public bool StopsSources { get; } = stopsSources;
 
     public int Total => _owed.Count + _acknowledged.Count;
 

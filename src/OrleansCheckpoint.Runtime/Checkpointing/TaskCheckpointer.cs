@@ -109,6 +109,12 @@ internal sealed class TaskCheckpointer(
 
     private void Take(CheckpointBarrier barrier, double alignmentMs)
     {
+        if (barrier.Kind == SnapshotKind.Savepoint)
+        {
+            TakeSavepoint(barrier, alignmentMs);
+            return;
+        }
+
         var started = Stopwatch.GetTimestamp();
         var operators = new List<OperatorSnapshot>(chain.Count);
         var changes = new List<(string Uid, IStateChanges Changes)>();
@@ -202,6 +208,82 @@ internal sealed class TaskCheckpointer(
         catch (Exception e)
         {
             await DeclineAsync(checkpointId, $"the snapshot could not be written: {e.Message}");
+            return;
+        }
+
+        await AcknowledgeAsync(handle);
+    }
+
+    /// <summary>
+    /// A savepoint's synchronous part: every keyed operator gives all its entries (copy-on-write views), the others their
+    /// state, whatever the job's checkpoints do; the instance's chain of incremental pieces is left as it was.
+    /// </summary>
+    private void TakeSavepoint(CheckpointBarrier barrier, double alignmentMs)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var operators = new List<OperatorSnapshot>(chain.Count);
+        var sections = new List<(string Uid, IStateSection Section)>();
+        var all = new List<IStateSection>();
+        foreach (var op in chain)
+        {
+            if (op is IIncrementalStateOperator keyed)
+            {
+                keyed.CaptureAll(all);
+                sections.AddRange(all.Select(c => (op.Transformation.Uid, c)));
+                all.Clear();
+            }
+            else if (op.SnapshotState(barrier.CheckpointId) is { } state)
+            {
+                operators.Add(new OperatorSnapshot(op.Transformation.Uid, state));
+            }
+        }
+
+        var checks = ConsistencyChecks.Prepare(chain, barrier.CheckpointId);
+        foreach (var writer in writers)
+        {
+            writer.EmitBarrier(barrier);
+        }
+
+        var syncMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        var watermarks = new TaskWatermarks(currentWatermark(), gate.ChannelWatermarks());
+        var startDelayMs = Math.Max(0, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - barrier.Timestamp - alignmentMs - syncMs);
+        var upload = UploadSavepointAsync(barrier.CheckpointId, operators, watermarks, sections, checks, new UploadTimings(syncMs, alignmentMs, startDelayMs));
+        _uploads[barrier.CheckpointId] = upload;
+        _ = upload.ContinueWith(_ => _uploads.Remove(barrier.CheckpointId), TaskScheduler.Current);
+    }
+
+    /// <summary>
+    /// Writes a savepoint's snapshot: one full piece of every keyed entry (each with its key group, so any parallelism can
+    /// take its share) and an index naming only that piece, with the types of the state tables. Self-contained: it shares
+    /// no piece with a checkpoint, so retention can never take anything it needs.
+    /// </summary>
+    private async Task UploadSavepointAsync(
+        long savepointId, List<OperatorSnapshot> operators, TaskWatermarks watermarks, List<(string Uid, IStateSection Section)> sections, ConsistencyChecks checks, UploadTimings timings)
+    {
+        var started = Stopwatch.GetTimestamp();
+        SnapshotHandle handle;
+        try
+        {
+            var checking = checks.RunAsync();
+            var payload = await Task.Run(() => StatePieceCodec.Encode(sections, store.Codecs));
+            if (await checking is { } violation)
+            {
+                await DeclineAsync(savepointId, $"its state is inconsistent: {violation}");
+                return;
+            }
+
+            var piece = await store.WritePieceAsync(task, savepointId, payload, full: true);
+            var types = sections.Select(s => StateTableType.Of(s.Uid, s.Section)).OfType<StateTableType>().ToArray();
+            var index = new SnapshotIndex(task, savepointId, operators, watermarks, [piece], types, SnapshotKind.Savepoint);
+            var (indexPayload, checksum) = await Task.Run(() => store.Serialize(index));
+            var stateName = await store.WriteAsync(task, savepointId, indexPayload, checksum, SnapshotFormat.Index);
+            var size = indexPayload.Length + piece.SizeBytes;
+            handle = new SnapshotHandle(
+                task, savepointId, stateName, size, checksum, timings.SyncMs, Stopwatch.GetElapsedTime(started).TotalMilliseconds, timings.AlignmentMs, timings.StartDelayMs, size, [piece]);
+        }
+        catch (Exception e)
+        {
+            await DeclineAsync(savepointId, $"the savepoint could not be written: {e.Message}");
             return;
         }
 

@@ -30,6 +30,7 @@ internal sealed class SourceIngest(
     private TaskCompletionSource _roomFreed = NewSignal();
     private Exception? _failure;
     private Func<Exception>? _closed;
+    private Func<Exception>? _suspended;
 
     public IngestLog Log => log;
 
@@ -56,6 +57,11 @@ internal sealed class SourceIngest(
             if (_closed is not null)
             {
                 throw _closed(); // the input ended while this push waited for room
+            }
+
+            if (_suspended is not null)
+            {
+                throw _suspended(); // the job is stopping with a savepoint
             }
 
             if (_inFlight.TryGetValue((push.ProducerId, push.Sequence), out var original))
@@ -114,6 +120,36 @@ internal sealed class SourceIngest(
         _closed = refusal;
         _roomFreed.TrySetResult();
         _signal.TrySetResult();
+    }
+
+    /// <summary>
+    /// Takes no more pushes for now (a stop with a savepoint): a new push, or one waiting for room, is refused with
+    /// <paramref name="refusal"/>; what was accepted is still logged and queued (see <see cref="WhenAcceptedQueuedAsync"/>).
+    /// </summary>
+    public void Suspend(Func<Exception> refusal)
+    {
+        _suspended = refusal;
+        _roomFreed.TrySetResult();
+    }
+
+    /// <summary>Takes pushes again (the stop's savepoint failed: the job goes on).</summary>
+    public void Resume() => _suspended = null;
+
+    /// <summary>
+    /// Completes once the replay of the log and every push accepted so far are queued: a barrier queued then follows
+    /// every acknowledged event, and nothing is left unread in the log after it.
+    /// </summary>
+    public async Task WhenAcceptedQueuedAsync(CancellationToken cancellation)
+    {
+        while (_replay.Count > 0 || _pending.Count > 0 || _inFlight.Count > 0)
+        {
+            if (_failure is not null)
+            {
+                throw new StreamJobException($"The ingest log of this source failed: {_failure.Message}");
+            }
+
+            await Task.Delay(5, cancellation);
+        }
     }
 
     /// <summary>

@@ -100,7 +100,7 @@ internal sealed partial class JobManagerGrain : ICheckpointCoordinatorGrain, ICh
     }
 
     Task ICheckpointEnvironment.NotifyCompleteAsync(long checkpointId, long oldestRetained) =>
-        Send("completion notice", checkpointId, Plan().AllTasks.Select(t => Operator(t).NotifyCheckpointCompleteAsync(S.Generation, checkpointId, oldestRetained)));
+        Send("completion notice", checkpointId, Plan().AllTasks.Select(t => Operator(t).NotifyCheckpointCompleteAsync(S.Generation, checkpointId, OldestRestorable(oldestRetained))));
 
     Task ICheckpointEnvironment.NotifyAbortAsync(long checkpointId) =>
         Send("abort notice", checkpointId, Plan().AllTasks.Select(t => Operator(t).AbortCheckpointAsync(S.Generation, checkpointId)));

@@ -26,13 +26,14 @@ internal sealed partial class JobManagerGrain : IRemindable
     private bool _resendDrain;
 
     /// <summary>
-    /// Deploys a new generation of the job, restoring the latest retained checkpoint that every instance can
-    /// read (or starting empty when there is none); instances are deployed downstream first, so each one is
-    /// ready before anything is sent to it.
+    /// Deploys a new generation of the job, restoring the newest restore point that every instance can read (a retained
+    /// checkpoint or a savepoint of the job's current history; or starting empty when there is none), or only
+    /// <paramref name="from"/> when one was chosen (<c>client start --from</c>: no fall-back). Instances are deployed
+    /// downstream first, so each one is ready before anything is sent to it.
     /// </summary>
-    private async Task DeployGenerationAsync(PhysicalPlan plan)
+    private async Task DeployGenerationAsync(PhysicalPlan plan, CompletedCheckpoint? from = null)
     {
-        var candidates = S.CompletedCheckpoints.AsEnumerable().Reverse().Select(c => (CompletedCheckpoint?)c).ToList();
+        var candidates = from is not null ? [from] : RestoreCandidates().Select(c => (CompletedCheckpoint?)c).ToList();
         if (candidates.Count == 0)
         {
             candidates.Add(null);
@@ -46,22 +47,17 @@ internal sealed partial class JobManagerGrain : IRemindable
             S.RestoredCheckpoint = checkpoint?.Id;
             S.FinishedTasks.Clear(); // every instance runs again from the checkpoint
             await WriteStateAsync();
-            var handles = checkpoint?.Handles.ToDictionary(h => h.Task);
             try
             {
+                var restores = checkpoint is null ? null : RestoreAssignment.Of(checkpoint, plan);
                 foreach (var vertex in plan.Vertices.Reverse())
                 {
                     await Task.WhenAll(Enumerable.Range(0, vertex.Parallelism).Select(p =>
                     {
                         var task = new TaskId(Job, vertex.Uid, p);
-                        SnapshotHandle? restore = null;
-                        if (handles is not null && !handles.TryGetValue(task, out restore))
-                        {
-                            throw new CorruptSnapshotException($"checkpoint {checkpoint!.Id} has no snapshot of {task}");
-                        }
-
-                        return Operator(task).DeployAsync(new TaskDeployment(task, S.Generation, S.Parallelism, S.MaxParallelism, restore, S.Checkpointing.Enabled, S.LastCheckpointId,
-                            S.Checkpointing.Incremental, S.Checkpointing.ConsolidateAfter));
+                        var handles = restores?[task] ?? [];
+                        return Operator(task).DeployAsync(new TaskDeployment(task, S.Generation, S.Parallelism, S.MaxParallelism, handles.FirstOrDefault(), S.Checkpointing.Enabled, S.LastCheckpointId,
+                            S.Checkpointing.Incremental, S.Checkpointing.ConsolidateAfter, handles.Count > 1 ? [.. handles.Skip(1)] : null, checkpoint?.Parallelism ?? 0));
                     }));
                 }
 
@@ -81,7 +77,7 @@ internal sealed partial class JobManagerGrain : IRemindable
 
                 return;
             }
-            catch (CorruptSnapshotException e)
+            catch (CorruptSnapshotException e) when (from is null)
             {
                 problems.Add($"checkpoint {checkpoint?.Id}: {e.Message}");
                 skipped.Add((checkpoint?.Id ?? 0, e.Message));
@@ -291,6 +287,12 @@ internal sealed partial class JobManagerGrain : IRemindable
 
     private async Task SuperviseAsync()
     {
+        if (_stopWithSavepoint is { } savepoint)
+        {
+            await FinishStopWithSavepointAsync(savepoint);
+            return;
+        }
+
         await RecordLateDeadSiloAsync();
         if (S.Status == JobStatus.Restarting)
         {

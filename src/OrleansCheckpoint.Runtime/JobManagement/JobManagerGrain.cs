@@ -9,89 +9,6 @@ using OrleansCheckpoint.Runtime.Hosting;
 
 namespace OrleansCheckpoint.Runtime.JobManagement;
 
-/// <summary>The persisted state of a job manager.</summary>
-[GenerateSerializer]
-internal sealed class JobState
-{
-    [Id(0)]
-    public JobStatus Status { get; set; } = JobStatus.Created;
-
-    [Id(1)]
-    public int Parallelism { get; set; }
-
-    /// <summary>Fixed at the first start: the number of key groups.</summary>
-    [Id(2)]
-    public int MaxParallelism { get; set; }
-
-    [Id(3)]
-    public long Generation { get; set; }
-
-    [Id(4)]
-    public DateTimeOffset? StartedAt { get; set; }
-
-    [Id(5)]
-    public string? FailureReason { get; set; }
-
-    /// <summary>During a drain: the instances that have processed their whole input.</summary>
-    [Id(6)]
-    public HashSet<string> FinishedTasks { get; set; } = [];
-
-    /// <summary>The checkpoint settings the job runs with.</summary>
-    [Id(7)]
-    public CheckpointSettings Checkpointing { get; set; } = new();
-
-    /// <summary>The id of the last checkpoint triggered (ids never repeat, across restarts too).</summary>
-    [Id(8)]
-    public long LastCheckpointId { get; set; }
-
-    /// <summary>The retained completed checkpoints, oldest first.</summary>
-    [Id(9)]
-    public List<Checkpointing.CompletedCheckpoint> CompletedCheckpoints { get; set; } = [];
-
-    /// <summary>Restarts after failures since the job was last started.</summary>
-    [Id(10)]
-    public int Restarts { get; set; }
-
-    /// <summary>When those restarts happened (for the restart strategy's window).</summary>
-    [Id(11)]
-    public List<DateTimeOffset> RestartTimes { get; set; } = [];
-
-    /// <summary>The checkpoint the current generation was restored from.</summary>
-    [Id(12)]
-    public long? RestoredCheckpoint { get; set; }
-
-    /// <summary>The last failure recovered from.</summary>
-    [Id(13)]
-    public string? LastFailure { get; set; }
-
-    /// <summary>The restart strategy the job runs with (null for a job started before it was kept: the silo's).</summary>
-    [Id(14)]
-    public Recovery.RestartSettings? Restart { get; set; }
-
-    /// <summary>While <see cref="JobStatus.Restarting"/> after a failure: when the restart strategy's delay is over and the job is redeployed.</summary>
-    [Id(15)]
-    public DateTimeOffset? RedeployAt { get; set; }
-
-    /// <summary>
-    /// A drain was asked for and the job has not finished it: it drains when running again after a recovery
-    /// (a stop with a drain during a restart, or a failure during a drain).
-    /// </summary>
-    [Id(16)]
-    public bool DrainRequested { get; set; }
-
-    /// <summary>Reserved when the drain first started: how its sinks commit, the same in every attempt of it.</summary>
-    [Id(17)]
-    public FinalCommit? DrainCommit { get; set; }
-
-    /// <summary>The job's last failures, newest first (its exception history, at most <see cref="JobManagerGrain.FailureHistory"/>).</summary>
-    [Id(18)]
-    public List<JobFailure> Failures { get; set; } = [];
-
-    /// <summary>Checkpoints restores passed over as unreadable, newest first (at most <see cref="JobManagerGrain.SkippedCheckpointHistory"/>).</summary>
-    [Id(19)]
-    public List<SkippedCheckpoint> SkippedCheckpoints { get; set; } = [];
-}
-
 /// <summary>
 /// The job manager of one job (key: the job's name). It deploys the job's operator instances, persists the
 /// job's status and generation through grain storage, and routes pushes and queries. Read-only calls and
@@ -145,10 +62,11 @@ internal sealed partial class JobManagerGrain(
             return Info();
         }
 
-        if (S.CompletedCheckpoints.Count > 0 && parallelism != S.Parallelism)
+        var from = startOptions.FromSnapshot is { } chosen ? ResolveSnapshot(chosen) : null;
+        if (from is null && RestoreCandidates().FirstOrDefault() is { } latest && parallelism != S.Parallelism)
         {
             throw new InvalidJobSettingsException(
-                $"--parallelism {parallelism} is not valid for job '{Job}': it resumes from checkpoint {S.CompletedCheckpoints[^1].Id}, taken at parallelism {S.Parallelism}; " +
+                $"--parallelism {parallelism} is not valid for job '{Job}': it resumes from {(latest.IsSavepoint ? "savepoint" : "checkpoint")} {latest.Id}, taken at parallelism {S.Parallelism}; " +
                 "changing the parallelism of a job with checkpoints is not supported yet.");
         }
 
@@ -174,6 +92,9 @@ internal sealed partial class JobManagerGrain(
             throw new InvalidJobSettingsException(e.Message);
         }
 
+        var dropped = from is null ? [] : RestoreAssignment.Validate(Job, from, plan, startOptions.AllowNonRestoredState);
+        var before = S.Copy();
+
         S.Status = JobStatus.Restarting; // deploying: pushes that come meanwhile are told to retry
         S.Parallelism = parallelism;
         S.MaxParallelism = maxParallelism;
@@ -190,15 +111,25 @@ internal sealed partial class JobManagerGrain(
         S.DrainRequested = false;
         S.DrainCommit = null;
 
-        // A job that has checkpoints resumes from the latest (its sources replay their logs from there).
+        // A job that has checkpoints resumes from the latest (its sources replay their logs from there), or from the chosen one.
         try
         {
-            await DeployGenerationAsync(plan);
+            await DeployGenerationAsync(plan, from);
+        }
+        catch (Exception e) when (from is not null && e is not OperationCanceledException)
+        {
+            await UndoStartFromAsync(before, from, e);
+            throw new IncompatibleSnapshotException($"Job '{Job}' cannot start from {Describe(from)}: {e.Message} Nothing changed: the job is {before.Status} as before.");
         }
         catch (Exception e)
         {
             await FailAsync($"job '{Job}' could not start: {e.Message}");
             throw;
+        }
+
+        if (from is not null)
+        {
+            await StartNewHistoryAsync(from, dropped);
         }
 
         S.Status = JobStatus.Running;

@@ -21,4 +21,11 @@ internal interface IIncrementalStateOperator
 
     /// <summary>Every section was applied: rebuild what derives from the state (timers).</summary>
     void OnSectionsRestored();
+
+    /// <summary>
+    /// A savepoint being restored says <paramref name="saved"/>'s table had these types: a table of other types now is an
+    /// <see cref="Errors.IncompatibleSnapshotException"/> naming the operator and both types (at once for tables that
+    /// exist, or when a process function first asks for a value state).
+    /// </summary>
+    void CheckTypes(Checkpointing.StateTableType saved);
 }

@@ -53,6 +53,8 @@ internal sealed class KeyedAggregateOperator<T, TKey, TAcc, TOut>(KeyedAggregate
     {
     }
 
+    public void CheckTypes(StateTableType saved) => StateTypes.Check(saved, Table, typeof(TKey), typeof(TAcc));
+
     public override string? QueryJson(string key)
     {
         if (aggregate.QueryKeyParser is not { } parse)

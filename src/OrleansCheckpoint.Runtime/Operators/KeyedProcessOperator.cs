@@ -1,5 +1,6 @@
 using OrleansCheckpoint.Dataflow;
 using OrleansCheckpoint.Runtime.State;
+using OrleansCheckpoint.Runtime.Checkpointing;
 
 namespace OrleansCheckpoint.Runtime.Operators;
 
@@ -21,6 +22,7 @@ internal sealed class KeyedProcessOperator<T, TKey, TOut>(KeyedProcessTransforma
     // known only then), by state name, oldest first; a full piece writes them as they are.
     private readonly Dictionary<string, List<(ReadOnlyMemory<byte> Entries, int Count)>> _restoredSections = [];
     private StateCodecs? _restoredCodecs;
+    private readonly Dictionary<string, StateTableType> _savedTypes = []; // from a savepoint: value states' types, by table
     private EventTimeTimerQueue<TKey> _timers = null!;
     private int _currentKeyGroup;
 
@@ -69,6 +71,11 @@ internal sealed class KeyedProcessOperator<T, TKey, TOut>(KeyedProcessTransforma
     {
         if (!_states.TryGetValue(name, out var state))
         {
+            if (_savedTypes.Remove(ValuePrefix + name, out var saved))
+            {
+                StateTypes.Check(saved, ValuePrefix + name, typeof(TKey), typeof(TValue));
+            }
+
             var table = new KeyedStateTable<TKey, TValue>(Context.KeyGroups, Context.Copiers?.For<TValue>(), Context.TrackStateChanges);
             if (_restored.Remove(name, out var snapshot))
             {
@@ -191,6 +198,19 @@ internal sealed class KeyedProcessOperator<T, TKey, TOut>(KeyedProcessTransforma
     }
 
     public void OnSectionsRestored() => _timers.RebuildDue();
+
+    // Value states are typed when the function first asks for them: their saved types are checked then.
+    public void CheckTypes(StateTableType saved)
+    {
+        if (saved.Table == TimersTable)
+        {
+            StateTypes.Check(saved, TimersTable, typeof(EventTimeTimer<TKey>), typeof(byte));
+        }
+        else if (saved.Table.StartsWith(ValuePrefix, StringComparison.Ordinal))
+        {
+            _savedTypes[saved.Table] = saved;
+        }
+    }
 
     private interface IValueStateTable
     {

@@ -114,7 +114,13 @@ internal sealed partial class OperatorGrain(
         // recognised as a duplicate. After each wait, a newer deploy or a cancel may have come: this one gives up.
         if (deployment.Restore is { } handle)
         {
-            task.Restore(await snapshots.ReadForRestoreAsync(handle));
+            var restored = new List<Checkpointing.RestoredSnapshot> { await snapshots.ReadForRestoreAsync(handle) };
+            foreach (var also in deployment.AlsoRestore ?? [])
+            {
+                restored.Add(await snapshots.ReadForRestoreAsync(also));
+            }
+
+            task.Restore(restored);
             if (!IsFenceOf(deployment.Generation))
             {
                 LogSuperseded(logger, _id.Job, _id.Operator, _id.Partition, deployment.Generation, _fence);
@@ -222,7 +228,12 @@ internal sealed partial class OperatorGrain(
 
     public Task AbortCheckpointAsync(long generation, long checkpointId)
     {
-        Current(generation)?.StreamTask.Checkpointer.Abort(checkpointId);
+        if (Current(generation) is { } execution)
+        {
+            execution.StreamTask.Checkpointer.Abort(checkpointId);
+            execution.StreamTask.OnCheckpointAborted(checkpointId);
+        }
+
         return Task.CompletedTask;
     }
 

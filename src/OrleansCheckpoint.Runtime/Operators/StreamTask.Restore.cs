@@ -3,7 +3,7 @@ using OrleansCheckpoint.Runtime.Checkpointing;
 
 namespace OrleansCheckpoint.Runtime.Operators;
 
-/// <summary>A stream task's restore: the state of its operators, from a whole snapshot or a chain of pieces.</summary>
+/// <summary>A stream task's restore: the state of its operators, from a whole snapshot or a chain of pieces, or from several.</summary>
 internal sealed partial class StreamTask
 {
     /// <summary>
@@ -12,13 +12,44 @@ internal sealed partial class StreamTask
     /// </summary>
     public void Restore(TaskSnapshot snapshot)
     {
-        RestoreOperators(snapshot.Task, snapshot.Watermarks, snapshot.Operators);
+        RestoreOperators(snapshot.Operators);
+        RestoreWatermarks(snapshot.Watermarks);
         _checkpointer.Pieces?.Rebase(snapshot.CheckpointId, chain: null); // the next piece holds everything
     }
 
     /// <summary>
+    /// Loads the snapshots this instance restores: usually one, its own; when the job's chaining changed, those of the
+    /// former instances that ran its operators (each operator's state comes from the snapshot that holds its uid; the
+    /// watermark is the lowest of theirs). State of an operator this instance does not run is passed over: the job
+    /// manager refused the restore unless that was allowed.
+    /// </summary>
+    public void Restore(IReadOnlyList<RestoredSnapshot> snapshots)
+    {
+        if (snapshots.Count == 1)
+        {
+            Restore(snapshots[0]);
+            return;
+        }
+
+        foreach (var snapshot in snapshots)
+        {
+            RestoreContents(snapshot);
+        }
+
+        var watermarks = snapshots.Select(s => s.Whole?.Watermarks ?? s.Index!.Watermarks).OfType<TaskWatermarks>().ToList();
+        if (watermarks.Count > 0)
+        {
+            var lowest = watermarks.Min(w => w.Current);
+            RestoreWatermarks(new TaskWatermarks(lowest, [lowest]));
+        }
+
+        _checkpointer.Pieces?.Rebase(snapshots.Max(s => s.Whole?.CheckpointId ?? s.Index!.CheckpointId), chain: null);
+    }
+
+    /// <summary>
     /// Loads a snapshot as read for a restore: a whole one, or an index and its pieces, applied oldest first (a full
-    /// piece, then the changes of each later one); the instance's next checkpoints build on its chain.
+    /// piece, then the changes of each later one); the instance's next checkpoints build on its chain, unless it is a
+    /// savepoint's (self-contained: nothing else may name its piece) or another instance's.
     /// </summary>
     public void Restore(RestoredSnapshot snapshot)
     {
@@ -28,8 +59,28 @@ internal sealed partial class StreamTask
             return;
         }
 
+        RestoreContents(snapshot);
         var index = snapshot.Index!;
-        RestoreOperators(index.Task, index.Watermarks, index.Operators);
+        RestoreWatermarks(index.Watermarks);
+        var ownChain = index.Kind == SnapshotKind.Checkpoint && index.Task == Deployment.Task;
+        _checkpointer.Pieces?.Rebase(index.CheckpointId, ownChain ? index.Chain : null);
+    }
+
+    private void RestoreContents(RestoredSnapshot snapshot)
+    {
+        if (snapshot.Whole is { } whole)
+        {
+            RestoreOperators(whole.Operators);
+            return;
+        }
+
+        var index = snapshot.Index!;
+        RestoreOperators(index.Operators);
+        foreach (var saved in index.Types ?? [])
+        {
+            (OperatorOf(saved.Uid) as IIncrementalStateOperator)?.CheckTypes(saved);
+        }
+
         var keyed = new HashSet<IIncrementalStateOperator>();
         for (var i = 0; i < snapshot.Pieces.Count; i++)
         {
@@ -46,10 +97,15 @@ internal sealed partial class StreamTask
 
             foreach (var section in sections)
             {
-                var op = OperatorOf(index.Task, section.Uid) as IIncrementalStateOperator
+                if (OperatorOf(section.Uid) is not { } op)
+                {
+                    continue; // an operator this instance does not run
+                }
+
+                var incremental = op as IIncrementalStateOperator
                     ?? throw new InvalidOperationException($"The snapshot of {index.Task} holds keyed state of operator '{section.Uid}', which keeps none in {Deployment.Task}.");
-                op.RestoreSection(section.Table, section.Count, section.Entries, _snapshots.Codecs);
-                keyed.Add(op);
+                incremental.RestoreSection(section.Table, section.Count, section.Entries, _snapshots.Codecs);
+                keyed.Add(incremental);
             }
         }
 
@@ -57,27 +113,26 @@ internal sealed partial class StreamTask
         {
             op.OnSectionsRestored();
         }
-
-        _checkpointer.Pieces?.Rebase(index.CheckpointId, index.Chain);
     }
 
-    private void RestoreOperators(TaskId snapshotTask, TaskWatermarks? restoredWatermarks, IReadOnlyList<OperatorSnapshot> operators)
+    private void RestoreWatermarks(TaskWatermarks? restored)
     {
-        if (restoredWatermarks is { } watermarks)
+        if (restored is { } watermarks)
         {
             _context.CurrentWatermark = watermarks.Current;
-            _gate.RestoreWatermarks(watermarks.Channels);
+            _gate.RestoreWatermarks(watermarks.Channels); // channels of another count: each starts at their lowest
         }
+    }
 
+    private void RestoreOperators(IReadOnlyList<OperatorSnapshot> operators)
+    {
         foreach (var state in operators)
         {
-            OperatorOf(snapshotTask, state.Uid).RestoreState(state.State);
+            OperatorOf(state.Uid)?.RestoreState(state.State);
         }
 
         _restored = true;
     }
 
-    private StreamOperator OperatorOf(TaskId snapshotTask, string uid) =>
-        _chain.FirstOrDefault(o => o.Transformation.Uid == uid)
-        ?? throw new InvalidOperationException($"The snapshot of {snapshotTask} holds state of operator '{uid}', which {Deployment.Task} does not run.");
+    private StreamOperator? OperatorOf(string uid) => _chain.FirstOrDefault(o => o.Transformation.Uid == uid);
 }

@@ -102,6 +102,40 @@ internal sealed partial class StreamTask
         }
 
         _lastBarrier = barrier.CheckpointId;
+        if (barrier.StopsSources && _ingest is not null)
+        {
+            // A stop with a savepoint: no more pushes; the barrier follows every push accepted (once it is queued).
+            _stoppingWith = barrier.CheckpointId;
+            _ingest.Suspend(() => new JobNotRunningException(Deployment.Task.Job, "Stopping"));
+            _ = InjectWhenAcceptedQueuedAsync(_ingest, barrier);
+            return;
+        }
+
+        _gate.EnqueueControl(0, _chain[0].CreateControl(Deployment.Generation, 0, barrier: barrier));
+    }
+
+    /// <summary>The savepoint of a stop was aborted: the source takes pushes again.</summary>
+    public void OnCheckpointAborted(long checkpointId)
+    {
+        if (_stoppingWith == checkpointId)
+        {
+            _stoppingWith = null;
+            _ingest?.Resume();
+        }
+    }
+
+    private async Task InjectWhenAcceptedQueuedAsync(SourceIngest ingest, CheckpointBarrier barrier)
+    {
+        try
+        {
+            await ingest.WhenAcceptedQueuedAsync(_cancellation);
+        }
+        catch (Exception e)
+        {
+            _checkpointer.Decline(barrier.CheckpointId, $"{Deployment.Task} could not queue what it accepted before the savepoint: {e.Message}", superseded: false);
+            return;
+        }
+
         _gate.EnqueueControl(0, _chain[0].CreateControl(Deployment.Generation, 0, barrier: barrier));
     }
 

@@ -41,6 +41,8 @@ internal sealed partial class StreamTask : IInstanceMetricsSource
     private bool _draining;
     private bool _restored;
     private long _lastBarrier; // a source's: the last checkpoint whose barrier it injected
+    private long? _stoppingWith; // a source's: the savepoint of a stop it takes no pushes for
+    private readonly CancellationToken _cancellation;
     private FinalCommit? _finalCommit; // a source's, from the drain that ends its input
     private readonly StreamMetrics? _metrics;
     private readonly BusyTime _backPressure = new();
@@ -64,6 +66,7 @@ internal sealed partial class StreamTask : IInstanceMetricsSource
         StreamMetrics? metrics = null)
     {
         Deployment = deployment;
+        _cancellation = cancellation;
         _metrics = metrics;
         _limits = limits;
         _grains = grains;

@@ -123,6 +123,8 @@ internal sealed class WindowAggregateOperator<T, TKey, TAcc, TOut>(WindowAggrega
     public void RestoreSection(string table, int count, ReadOnlyMemory<byte> entries, StateCodecs codecs) =>
         (table == Table ? _state : throw new InvalidOperationException($"Operator '{window.Uid}' has no state table '{table}'.")).Apply(entries, codecs);
 
+    public void CheckTypes(StateTableType saved) => StateTypes.Check(saved, Table, typeof(WindowKey<TKey>), typeof(TAcc));
+
     // The timers derive from the state: one per open (key, window).
     public void OnSectionsRestored()
     {

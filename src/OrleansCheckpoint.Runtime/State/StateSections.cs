@@ -11,6 +11,9 @@ internal interface IStateSection
 
     int Count { get; }
 
+    /// <summary>The key and value types of the table (null for a section kept raw: its types are not known yet).</summary>
+    (Type Key, Type Value)? Types { get; }
+
     void Write(StateWriter writer, StateCodecs codecs);
 }
 
@@ -23,6 +26,8 @@ internal interface IStateChanges : IStateSection
 /// <summary>A section read from a piece and kept as it was, for a state no operator has asked for yet.</summary>
 internal sealed record RawStateSection(string Table, int Count, ReadOnlyMemory<byte> Entries) : IStateSection
 {
+    public (Type Key, Type Value)? Types => null;
+
     public void Write(StateWriter writer, StateCodecs codecs) => writer.WriteRaw(Entries.Span);
 }
 
@@ -36,6 +41,8 @@ internal sealed class TableChanges<TKey, TValue>(string table, Dictionary<TKey, 
     public string Table { get; } = table;
 
     public int Count => entries.Count;
+
+    public (Type Key, Type Value)? Types => (typeof(TKey), typeof(TValue));
 
     public IReadOnlyDictionary<TKey, StateChange<TValue>> Entries => entries;
 
@@ -70,6 +77,8 @@ internal sealed class TableContents<TKey, TValue>(string table, KeyedStateSnapsh
     public string Table { get; } = table;
 
     public int Count { get; } = (int)snapshot.EntryCount;
+
+    public (Type Key, Type Value)? Types => (typeof(TKey), typeof(TValue));
 
     public void Write(StateWriter writer, StateCodecs codecs)
     {

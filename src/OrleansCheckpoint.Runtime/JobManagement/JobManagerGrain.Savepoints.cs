@@ -1,0 +1,166 @@
+using Microsoft.Extensions.Logging;
+using OrleansCheckpoint.Errors;
+using OrleansCheckpoint.Grains;
+using OrleansCheckpoint.Messages;
+using OrleansCheckpoint.Runtime.Checkpointing;
+
+namespace OrleansCheckpoint.Runtime.JobManagement;
+
+/// <summary>
+/// The job manager's savepoint face. A savepoint goes through the coordinator like a checkpoint (barriers, alignment,
+/// acknowledgements) but every instance writes its whole state in the canonical format, and the result is recorded in
+/// <see cref="JobState.Savepoints"/>, which retention never touches. A stop with a savepoint suspends the sources' pushes,
+/// and once the savepoint completed, the supervision timer commits the sinks up to it and stops the job.
+/// </summary>
+internal sealed partial class JobManagerGrain : ISavepointGrain
+{
+    private readonly Dictionary<long, TaskCompletionSource<SavepointInfo>> _savepointWaiters = [];
+    private CompletedCheckpoint? _stopWithSavepoint; // completed, the job still to be stopped (by the supervision timer)
+
+    public async Task<long> TriggerSavepointAsync(bool stop = false)
+    {
+        EnsureRunning();
+        if (!S.Checkpointing.Enabled || _coordinator is null)
+        {
+            throw new StreamJobException(S.Checkpointing.Enabled
+                ? $"Job '{Job}' takes no more checkpoints (an instance finished its input): no savepoint can be taken."
+                : $"Job '{Job}' runs without checkpoints (--no-checkpoints): savepoints travel as checkpoint barriers; start it with checkpoints to take one.");
+        }
+
+        var id = await _coordinator.TriggerSavepointAsync(stop);
+        if (!_savepointWaiters.ContainsKey(id) && S.Savepoints.All(s => s.Id != id))
+        {
+            _savepointWaiters[id] = new TaskCompletionSource<SavepointInfo>(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+
+        LogSavepointTriggered(logger, Job, id, stop);
+        return id;
+    }
+
+    public async Task<SavepointInfo?> WaitForSavepointAsync(long id, TimeSpan wait)
+    {
+        if (_savepointWaiters.TryGetValue(id, out var waiter))
+        {
+            try
+            {
+                return await waiter.Task.WaitAsync(wait);
+            }
+            catch (TimeoutException)
+            {
+                return null;
+            }
+        }
+
+        return S.Savepoints.FirstOrDefault(s => s.Id == id)?.ToSavepointInfo(Job)
+            ?? throw new SnapshotNotFoundException($"Job '{Job}' has no savepoint {id} (it was never taken, did not complete, or was disposed of). {Known()}");
+    }
+
+    public Task<IReadOnlyList<SavepointInfo>> GetSavepointsAsync() =>
+        Task.FromResult<IReadOnlyList<SavepointInfo>>([.. S.Savepoints.AsEnumerable().Reverse().Select(s => s.ToSavepointInfo(Job))]);
+
+    public async Task DisposeSavepointAsync(long id)
+    {
+        var savepoint = S.Savepoints.FirstOrDefault(s => s.Id == id)
+            ?? throw new SnapshotNotFoundException($"Job '{Job}' has no savepoint {id}. {Known()}");
+        if (S.Status is JobStatus.Running or JobStatus.Restarting or JobStatus.Draining && RestoreCandidates().FirstOrDefault()?.Id == id)
+        {
+            throw new StreamJobException($"Savepoint {id} is what job '{Job}' would recover from now (no checkpoint completed since it was restored or taken); dispose of it after the next checkpoint.");
+        }
+
+        // The record goes first: a failure after it leaves files no one references, never a record of missing files.
+        S.Savepoints.Remove(savepoint);
+        S.RecoverySavepoints.Remove(id);
+        await WriteStateAsync();
+        await Task.WhenAll(savepoint.Handles.Select(h => snapshots.DeleteAsync(h.Task, id)));
+        await snapshots.DeleteManifestAsync(Job, savepoint.ManifestStateName);
+        LogSavepointDisposed(logger, Job, id);
+    }
+
+    (int Parallelism, SnapshotLayout Layout) ICheckpointEnvironment.Layout => (S.Parallelism, RestoreAssignment.LayoutOf(Plan()));
+
+    bool ICheckpointEnvironment.IsSavepoint(long checkpointId) => S.Savepoints.Any(s => s.Id == checkpointId);
+
+    async Task ICheckpointEnvironment.PersistSavepointAsync(CompletedCheckpoint savepoint)
+    {
+        S.Savepoints.Add(savepoint);
+        S.RecoverySavepoints.Add(savepoint.Id);
+        try
+        {
+            await WriteStateAsync();
+        }
+        catch
+        {
+            S.Savepoints.Remove(savepoint);
+            S.RecoverySavepoints.Remove(savepoint.Id);
+            throw;
+        }
+    }
+
+    Task ICheckpointEnvironment.OnSavepointFinishedAsync(long savepointId, CompletedCheckpoint? completed, string? failure)
+    {
+        if (completed is { Stopped: true })
+        {
+            _stopWithSavepoint = completed; // the supervision timer commits and stops (not within the acknowledgement)
+            return Task.CompletedTask;
+        }
+
+        if (_savepointWaiters.Remove(savepointId, out var waiter))
+        {
+            if (completed is not null)
+            {
+                waiter.TrySetResult(completed.ToSavepointInfo(Job));
+            }
+            else
+            {
+                waiter.TrySetException(new StreamJobException(failure ?? $"savepoint {savepointId} failed"));
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// The savepoint of a stop completed: every instance is told (sinks commit what it and the checkpoints before it
+    /// pre-committed; one that cannot be told commits when the job is started again, as after any restore), then the
+    /// job stops. The savepoint is the job's newest restore point, so a plain <c>client start</c> resumes from it too.
+    /// </summary>
+    private async Task FinishStopWithSavepointAsync(CompletedCheckpoint savepoint)
+    {
+        _stopWithSavepoint = null;
+        try
+        {
+            await Task.WhenAll(Plan().AllTasks.Select(t => Operator(t).NotifyCheckpointCompleteAsync(S.Generation, savepoint.Id, OldestRestorable(savepoint.Id))));
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            LogStopCommitFailed(logger, e, Job, savepoint.Id);
+        }
+
+        await StopAsync(drain: false);
+        if (_savepointWaiters.Remove(savepoint.Id, out var waiter))
+        {
+            waiter.TrySetResult(savepoint.ToSavepointInfo(Job));
+        }
+    }
+
+    /// <summary>
+    /// What a recovery may restore, newest first: the retained checkpoints and the savepoints of the job's current history.
+    /// </summary>
+    private IEnumerable<CompletedCheckpoint> RestoreCandidates() =>
+        S.CompletedCheckpoints.Concat(S.Savepoints.Where(s => S.RecoverySavepoints.Contains(s.Id))).OrderByDescending(c => c.Id);
+
+    /// <summary>The oldest snapshot a restore may need (a retained checkpoint or any savepoint): sources keep their log from there.</summary>
+    private long OldestRestorable(long oldestRetained) => S.Savepoints.Count == 0 ? oldestRetained : Math.Min(oldestRetained, S.Savepoints.Min(s => s.Id));
+
+    private string Known() =>
+        $"Its savepoints: {(S.Savepoints.Count == 0 ? "none" : string.Join(", ", S.Savepoints.Select(s => s.Id)))}; its retained checkpoints: {(S.CompletedCheckpoints.Count == 0 ? "none" : string.Join(", ", S.CompletedCheckpoints.Select(c => c.Id)))}.";
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {Job}: triggered savepoint {SavepointId} (stop: {Stop})")]
+    private static partial void LogSavepointTriggered(ILogger logger, string job, long savepointId, bool stop);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {Job}: disposed of savepoint {SavepointId}")]
+    private static partial void LogSavepointDisposed(ILogger logger, string job, long savepointId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {Job}: not every instance heard that savepoint {SavepointId} completed; their sinks commit when the job starts again")]
+    private static partial void LogStopCommitFailed(ILogger logger, Exception exception, string job, long savepointId);
+}

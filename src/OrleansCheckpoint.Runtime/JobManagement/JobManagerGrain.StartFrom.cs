@@ -1,0 +1,88 @@
+using Microsoft.Extensions.Logging;
+using OrleansCheckpoint.Errors;
+using OrleansCheckpoint.Runtime.Checkpointing;
+
+namespace OrleansCheckpoint.Runtime.JobManagement;
+
+/// <summary>
+/// <c>client start --from</c>: the job restores a chosen checkpoint or savepoint instead of its latest restore point, and
+/// a new history begins there (as a new Flink job started from a savepoint): the retained checkpoints of the history it
+/// leaves are dropped, and recoveries restore the chosen snapshot until the new history has checkpoints of its own.
+/// A start that fails leaves the job as it was.
+/// </summary>
+internal sealed partial class JobManagerGrain
+{
+    /// <summary>A retained checkpoint or a savepoint of this job, by id (<c>12</c>) or savepoint path (<c>job/12</c>).</summary>
+    private CompletedCheckpoint ResolveSnapshot(string spec)
+    {
+        var text = spec.Trim();
+        var slash = text.LastIndexOf('/');
+        if (slash >= 0)
+        {
+            var owner = text[..slash];
+            if (owner != Job)
+            {
+                throw new SnapshotNotFoundException($"'{spec}' is a savepoint of job '{owner}', not of job '{Job}'.");
+            }
+
+            text = text[(slash + 1)..];
+        }
+
+        if (!long.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var id))
+        {
+            throw new SnapshotNotFoundException($"'{spec}' is not a checkpoint or savepoint id (a number, or a savepoint path '{Job}/<id>').");
+        }
+
+        return S.Savepoints.FirstOrDefault(s => s.Id == id) ?? S.CompletedCheckpoints.FirstOrDefault(c => c.Id == id)
+            ?? throw new SnapshotNotFoundException($"Job '{Job}' has no checkpoint or savepoint {id}. {Known()}");
+    }
+
+    private static string Describe(CompletedCheckpoint snapshot) => $"{(snapshot.IsSavepoint ? "savepoint" : "checkpoint")} {snapshot.Id}";
+
+    /// <summary>A start from a chosen snapshot failed: its instances are cancelled and the job's state is put back (its generation stays ahead).</summary>
+    private async Task UndoStartFromAsync(JobState before, CompletedCheckpoint from, Exception failure)
+    {
+        LogStartFromFailed(logger, Job, from.Id, failure.Message);
+        await CancelAllAsync();
+        before.Generation = S.Generation; // messages of the cancelled generation stay stale
+        before.LastCheckpointId = S.LastCheckpointId;
+        state.State = before;
+        await WriteStateAsync();
+    }
+
+    /// <summary>
+    /// The job runs from <paramref name="from"/>: the checkpoints of the history it left are dropped (their files deleted,
+    /// but for pieces <paramref name="from"/> itself names), and only <paramref name="from"/> is a restore point until the
+    /// new history has its own.
+    /// </summary>
+    private async Task StartNewHistoryAsync(CompletedCheckpoint from, IReadOnlyList<string> droppedOperators)
+    {
+        List<CompletedCheckpoint> kept = from.IsSavepoint ? [] : [from];
+        var left = S.CompletedCheckpoints.Where(c => c.Id != from.Id).ToList();
+        S.CompletedCheckpoints = kept;
+        S.RecoverySavepoints = from.IsSavepoint ? [from.Id] : [];
+        if (droppedOperators.Count > 0)
+        {
+            S.LastFailure = $"started from {Describe(from)} without the state of {string.Join(", ", droppedOperators.Select(o => $"'{o}'"))} (--allow-non-restored-state)";
+        }
+
+        await WriteStateAsync();
+        _stats = null; // the checkpoint history starts over with the job's
+        try
+        {
+            await Task.WhenAll(left.SelectMany(c => c.Handles).Select(h => snapshots.DeleteIndexAsync(h.Task, h.CheckpointId)));
+            await Task.WhenAll(PieceReferences.Unreferenced(left, kept).Select(p => snapshots.DeletePieceAsync(p.Task, p.Piece)));
+            await Task.WhenAll(left.Select(c => snapshots.DeleteManifestAsync(Job, c.ManifestStateName)));
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            LogHistoryCleanupFailed(logger, e, Job); // files no record names: storage, not correctness
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {Job}: could not start from snapshot {SnapshotId}: {Reason}; the job is as it was")]
+    private static partial void LogStartFromFailed(ILogger logger, string job, long snapshotId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {Job}: the files of the checkpoints a start from a chosen snapshot dropped could not all be deleted")]
+    private static partial void LogHistoryCleanupFailed(ILogger logger, Exception exception, string job);
+}
