@@ -21,7 +21,8 @@ internal sealed record CheckpointView(
     int Acknowledged,
     int Total,
     string? FailureReason,
-    IReadOnlyList<InstanceSnapshotView> Instances)
+    IReadOnlyList<InstanceSnapshotView> Instances,
+    SnapshotKind Kind = SnapshotKind.Checkpoint)
 {
     public static CheckpointView Of(CheckpointStats stats) => new(
         stats.Id,
@@ -33,7 +34,8 @@ internal sealed record CheckpointView(
         stats.Acknowledged,
         stats.Total,
         stats.FailureReason,
-        [.. stats.Instances.Select(InstanceSnapshotView.Of)]);
+        [.. stats.Instances.Select(InstanceSnapshotView.Of)],
+        stats.Kind);
 
     /// <summary>Checkpoints as a table for people, in the order given (newest first).</summary>
     public static IRenderable Table(IReadOnlyList<CheckpointView> checkpoints)
@@ -53,7 +55,7 @@ internal sealed record CheckpointView(
         foreach (var c in checkpoints)
         {
             table.AddRow(
-                new Text(JobViews.Number(c.Id)),
+                new Text(c.Kind == SnapshotKind.Savepoint ? $"{JobViews.Number(c.Id)} (savepoint)" : JobViews.Number(c.Id)),
                 new Markup(StatusMarkup(c.Status)),
                 new Text(c.TriggeredAt.ToLocalTime().ToString("HH:mm:ss.fff", CultureInfo.InvariantCulture)),
                 new Text(c.DurationMs.ToString("N0", CultureInfo.InvariantCulture)),

@@ -21,6 +21,8 @@ internal static class ClientCommandLine
             MetricsCommand.Create(),
             CheckpointsCommand.Create(),
             CheckpointCommand.Create(),
+            SavepointCommands.Savepoint(),
+            SavepointCommands.Savepoints(),
             DemoCommand.Create(),
             BenchCommand.Create(),
             ChaosCommand.Create(),

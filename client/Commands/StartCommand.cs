@@ -11,7 +11,7 @@ namespace OrleansCheckpoint.Client.Commands;
 /// [--max-concurrent-checkpoints N] [--tolerable-checkpoint-failures N] [--retained-checkpoints N]
 /// [--checkpoint-mode exactly-once|at-least-once] [--no-checkpoints] [--no-incremental-checkpoints] [--consolidate-after N]
 /// [--restart-strategy fixed-delay|exponential-backoff|none]
-/// [--restart-delay D] [--restart-max-delay D] [--restart-attempts N] [--restart-window D]</c>
+/// [--restart-delay D] [--restart-max-delay D] [--restart-attempts N] [--restart-window D] [--from ID [--allow-non-restored-state]]</c>
 /// </summary>
 internal static class StartCommand
 {
@@ -24,11 +24,20 @@ internal static class StartCommand
             HelpName = "N",
         }.MustBePositive();
 
+        var from = new Option<string?>("--from")
+        {
+            Description = "Restore this checkpoint or savepoint (an id, or a savepoint path job/id) instead of the latest; a new checkpoint history starts there",
+            HelpName = "id",
+        };
+        var allowNonRestored = new Option<bool>("--allow-non-restored-state")
+        {
+            Description = "With --from: drop the state of operators the job no longer has, instead of refusing the snapshot",
+        };
         var command = new Command(
             "start",
             "Start a job (a running job is left as it is) and show it. Unset checkpoint and restart options take the silo's OrleansCheckpoint:Checkpointing and OrleansCheckpoint:Restart")
         {
-            job, parallelism,
+            job, parallelism, from, allowNonRestored,
         };
         foreach (var option in CheckpointOptions.All.Concat(RestartOptions.All))
         {
@@ -44,7 +53,8 @@ internal static class StartCommand
             JobInfo info;
             try
             {
-                info = await jobManager.StartAsync(new JobStartOptions(requested, CheckpointOverrides: overrides, RestartOverrides: restart));
+                info = await jobManager.StartAsync(new JobStartOptions(
+                    requested, CheckpointOverrides: overrides, RestartOverrides: restart, FromSnapshot: context.Parse.GetValue(from), AllowNonRestoredState: context.Parse.GetValue(allowNonRestored)));
             }
             catch (Exception e) when (ErrorCauses.Find<InvalidCheckpointSettingsException>(e) is { } invalid)
             {

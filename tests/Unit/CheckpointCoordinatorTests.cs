@@ -11,7 +11,7 @@ public sealed class CheckpointCoordinatorTests
     private static readonly TaskId Source = new("job", "src", 0);
     private static readonly TaskId Sink = new("job", "sink", 0);
     private readonly FakeTimeProvider _time = new(DateTimeOffset.Parse("2026-11-25T00:00:00Z"));
-    private readonly FakeEnvironment _environment = new();
+    private readonly FakeCheckpointEnvironment _environment = new();
 
     [Fact]
     public async Task A_checkpoint_completes_when_the_last_instance_acknowledges_and_is_persisted_and_announced_once()
@@ -310,112 +310,4 @@ public sealed class CheckpointCoordinatorTests
         new(_environment, settings, 0, [], new CheckpointStatsTracker("job", _time, []), _time, NullLogger.Instance);
 
     private static SnapshotHandle Handle(TaskId task, long id) => new(task, id, SnapshotStore.SnapshotStateName(id), 10, "0123456789abcdef", 0.1, 1, 0);
-
-    private sealed class FakeEnvironment : ICheckpointEnvironment
-    {
-        public List<long> Completed { get; } = [];
-
-        public List<long> Aborted { get; } = [];
-
-        public List<(long Id, TaskId Task)> Deleted { get; } = [];
-
-        public List<string> DeletedManifests { get; } = [];
-
-        public List<CheckpointManifest> Manifests { get; } = [];
-
-        public List<CompletedCheckpoint> Retained { get; private set; } = [];
-
-        public string? FailureReason { get; private set; }
-
-        public string Job => "job";
-
-        public long Generation => 1;
-
-        public IReadOnlyCollection<TaskId> Tasks => [Source, Sink];
-
-        public IReadOnlyCollection<TaskId> Sources => [Source];
-
-        public Task TriggerSourcesAsync(CheckpointBarrier barrier) => Task.CompletedTask;
-
-        public Task PersistTriggeredAsync(long checkpointId) => Task.CompletedTask;
-
-        public Exception? ManifestFailure { get; set; }
-
-        public Exception? PersistCompletedFailure { get; set; }
-
-        public Task<string> WriteManifestAsync(CheckpointManifest manifest)
-        {
-            if (ManifestFailure is not null)
-            {
-                return Task.FromException<string>(ManifestFailure);
-            }
-
-            Manifests.Add(manifest);
-            return Task.FromResult(SnapshotStore.ManifestStateName(manifest.CheckpointId));
-        }
-
-        /// <summary>What reading the stored state back says after a failed completion write (false: not recorded).</summary>
-        public bool? RecordedAfterFailure { get; set; } = false;
-
-        public Task PersistCompletedAsync(long lastCheckpointId, IReadOnlyList<CompletedCheckpoint> retained)
-        {
-            if (PersistCompletedFailure is not null)
-            {
-                if (RecordedAfterFailure == true)
-                {
-                    Retained = [.. retained]; // it landed; only the answer was lost
-                }
-
-                return Task.FromException(PersistCompletedFailure);
-            }
-
-            Retained = [.. retained];
-            return Task.CompletedTask;
-        }
-
-        public Task<bool?> IsRecordedCompletedAsync(long checkpointId) => Task.FromResult(RecordedAfterFailure);
-
-        public Task NotifyCompleteAsync(long checkpointId, long oldestRetained)
-        {
-            Completed.Add(checkpointId);
-            return Task.CompletedTask;
-        }
-
-        public Task NotifyAbortAsync(long checkpointId)
-        {
-            Aborted.Add(checkpointId);
-            return Task.CompletedTask;
-        }
-
-        public List<(TaskId Task, string Piece)> DeletedPieces { get; } = [];
-
-        public Task DeletePiecesAsync(IReadOnlyList<(TaskId Task, string Piece)> pieces)
-        {
-            DeletedPieces.AddRange(pieces);
-            return Task.CompletedTask;
-        }
-
-        public Task DeleteCheckpointAsync(long checkpointId, IEnumerable<TaskId> tasks, string? manifestStateName, bool keepPieces = false)
-        {
-            if (!keepPieces)
-            {
-                // An aborted checkpoint's own pieces go with its indexes.
-                DeletedPieces.AddRange(tasks.Select(t => (t, SnapshotStore.PieceStateName(checkpointId))));
-            }
-
-            Deleted.AddRange(tasks.Select(t => (checkpointId, t)));
-            if (manifestStateName is not null)
-            {
-                DeletedManifests.Add(manifestStateName);
-            }
-
-            return Task.CompletedTask;
-        }
-
-        public Task FailOverAsync(string reason)
-        {
-            FailureReason = reason;
-            return Task.CompletedTask;
-        }
-    }
 }

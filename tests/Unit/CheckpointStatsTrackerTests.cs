@@ -106,5 +106,13 @@ public sealed class CheckpointStatsTrackerTests
         public Task DeletePiecesAsync(IReadOnlyList<(TaskId Task, string Piece)> pieces) => Task.CompletedTask;
 
         public Task FailOverAsync(string reason) => Task.CompletedTask;
+
+        public (int Parallelism, SnapshotLayout Layout) Layout => (1, new SnapshotLayout([]));
+
+        public Task PersistSavepointAsync(CompletedCheckpoint savepoint) => Task.CompletedTask;
+
+        public Task OnSavepointFinishedAsync(long savepointId, CompletedCheckpoint? completed, string? failure) => Task.CompletedTask;
+
+        public bool IsSavepoint(long checkpointId) => false;
     }
 }

@@ -15,7 +15,7 @@ internal sealed partial class JobManagerGrain : ICheckpointCoordinatorGrain, ICh
     private CheckpointStatsTracker? _stats;
 
     // Outlives the coordinators of this activation, so the history survives a stop or a failure.
-    private CheckpointStatsTracker Stats => _stats ??= new CheckpointStatsTracker(Job, TimeProvider.System, S.CompletedCheckpoints, metrics);
+    private CheckpointStatsTracker Stats => _stats ??= new CheckpointStatsTracker(Job, TimeProvider.System, S.CompletedCheckpoints.Concat(S.Savepoints).OrderBy(c => c.Id), metrics);
 
     string ICheckpointEnvironment.Job => Job;
 
