@@ -1,8 +1,8 @@
-using System.Text.Json;
 using OrleansCheckpoint.Grains;
 using OrleansCheckpoint.Messages;
 using OrleansCheckpoint.Tests.Infrastructure;
 using Xunit;
+using static OrleansCheckpoint.Tests.Infrastructure.ClickWindows;
 
 namespace OrleansCheckpoint.Tests.Cluster;
 
@@ -14,7 +14,6 @@ namespace OrleansCheckpoint.Tests.Cluster;
 [Collection(ClusterCollection.Name)]
 public sealed class LateEventRecoveryTests(ClusterFixture fixture)
 {
-    private static readonly long T0 = DateTimeOffset.Parse("2026-01-01T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture).ToUnixTimeMilliseconds();
     private static readonly CheckpointSettings Manual = new() { Interval = TimeSpan.FromHours(1), Timeout = TimeSpan.FromHours(1) };
     private static readonly TimeSpan RetryFor = TimeSpan.FromSeconds(60);
 
@@ -42,7 +41,7 @@ public sealed class LateEventRecoveryTests(ClusterFixture fixture)
         Assert.Equal(checkpoint, info.RestoredCheckpoint);
         Assert.Equal(JobStatus.Finished, (await driver.DrainAsync()).Status);
 
-        AssertWindows(Expected(onTime.Concat(more)), await WindowsAsync(job));
+        AssertEqual(Expected(onTime.Concat(more)), await WindowsAsync(job));
         await AssertUserTotalsAsync(driver, onTime.Concat(late).Concat(more)); // the running counts have no windows: late clicks count there
     }
 
@@ -80,23 +79,9 @@ public sealed class LateEventRecoveryTests(ClusterFixture fixture)
             "the windows up to 65 s to be committed without a drain");
 
         Assert.Equal(JobStatus.Finished, (await driver.DrainAsync()).Status);
-        AssertWindows(expected, await WindowsAsync(job));
+        AssertEqual(expected, await WindowsAsync(job));
         await AssertUserTotalsAsync(driver, ahead.Concat(behind).Concat(after));
     }
-
-    /// <summary>Clicks every <paramref name="stepMs"/> from T0 + <paramref name="from"/> to T0 + <paramref name="to"/> (exclusive), over 4 pages and 7 users.</summary>
-    private static List<Click> Clicks(long from, long to, long stepMs)
-    {
-        var clicks = new List<Click>();
-        for (long t = from, i = 0; t < to; t += stepMs, i++)
-        {
-            clicks.Add(new Click($"u{(t / stepMs) % 7}", $"p{i % 4}", T0 + t));
-        }
-
-        return clicks;
-    }
-
-    private static string Line(Click click) => JsonSerializer.Serialize(click, JsonSerializerOptions.Web);
 
     /// <summary>Pushes <paramref name="clicks"/> to one partition in batches of 500, as producer <paramref name="producer"/> from <paramref name="sequence"/>; returns the next sequence.</summary>
     private static async Task<long> PushToAsync(JobDriver driver, int partition, string producer, long sequence, List<Click> clicks)
@@ -116,38 +101,5 @@ public sealed class LateEventRecoveryTests(ClusterFixture fixture)
         return id;
     }
 
-    /// <summary>The count of every (page, window start) over <paramref name="clicks"/>, none of them late.</summary>
-    private static Dictionary<(string Key, long Start), long> Expected(IEnumerable<Click> clicks)
-    {
-        var size = (long)LateClicksJob.WindowSize.TotalMilliseconds;
-        return clicks.GroupBy(c => (c.Page, c.Ts - (c.Ts % size))).ToDictionary(g => g.Key, g => (long)g.Count());
-    }
-
-    private async Task<List<(string Key, long Start, long Count)>> WindowsAsync(string job) =>
-        (await fixture.OutputFilesAsync($"{job}/window-files/")).Values.SelectMany(lines => lines)
-            .Select(line => JsonSerializer.Deserialize<WindowLine>(line, JsonSerializerOptions.Web)!)
-            .Select(w => (w.Key, w.Start.ToUnixTimeMilliseconds(), w.Value))
-            .ToList();
-
-    private static void AssertWindows(Dictionary<(string Key, long Start), long> expected, List<(string Key, long Start, long Count)> committed)
-    {
-        var twice = committed.GroupBy(w => (w.Key, w.Start)).Where(g => g.Count() > 1).Select(g => $"{g.Key.Key}@{g.Key.Start - T0}: {string.Join(", ", g.Select(w => w.Count))}").ToList();
-        Assert.True(twice.Count == 0, $"windows committed more than once: {string.Join("; ", twice)}");
-        var differences = expected.Select(e => (e.Key, Expected: e.Value, Committed: committed.Where(w => (w.Key, w.Start) == e.Key).Sum(w => w.Count)))
-            .Where(d => d.Expected != d.Committed)
-            .Select(d => $"{d.Key.Key}@{d.Key.Start - T0}: expected {d.Expected}, committed {d.Committed}")
-            .Concat(committed.Where(w => !expected.ContainsKey((w.Key, w.Start))).Select(w => $"{w.Key}@{w.Start - T0}: not expected, committed {w.Count}"))
-            .ToList();
-        Assert.True(differences.Count == 0, string.Join("; ", differences));
-    }
-
-    private static async Task AssertUserTotalsAsync(JobDriver driver, IEnumerable<Click> clicks)
-    {
-        foreach (var user in clicks.GroupBy(c => c.User))
-        {
-            Assert.Equal(user.Count().ToString(System.Globalization.CultureInfo.InvariantCulture), (await driver.Manager.QueryAsync(user.Key)).ValueJson);
-        }
-    }
-
-    private sealed record WindowLine(string Key, DateTimeOffset Start, DateTimeOffset End, long Value);
+    private Task<List<(string Key, long Start, long Count)>> WindowsAsync(string job) => ClickWindows.CommittedAsync(fixture, job);
 }

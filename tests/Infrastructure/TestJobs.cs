@@ -195,3 +195,51 @@ public sealed class WideStateJob : IStreamJob
         }
     }
 }
+
+/// <summary>
+/// Clicks counted per page in 5-second event-time windows (to files) and per user (to a result table), in versions a job
+/// upgrade moves between (<see cref="Versions"/>, set per job name, then <c>JobRegistry.Forget</c> on every silo):
+/// 1 as described; 2 without the per-user count (an operator removed); 3 with a per-page running total to files as well
+/// (an operator added); 4 with the per-user count's accumulator an <see cref="int"/> (a state whose type changed).
+/// Registered under several names, one per test.
+/// </summary>
+public sealed class UpgradableClicksJob(string name) : IStreamJob
+{
+    public static readonly string[] Names = ["sp-resume", "sp-stop", "sp-retention", "sp-errors", "sp-upgrade", "sp-types"];
+    public static readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> Versions = new();
+
+    public void Build(JobBuilder job)
+    {
+        var version = Versions.GetValueOrDefault(name, 1);
+        var clicks = job.Source(
+            "clicks",
+            JsonLines.Parser<Click>(),
+            WatermarkStrategy<Click>.ForBoundedOutOfOrderness(TimeSpan.FromSeconds(1), c => DateTimeOffset.FromUnixTimeMilliseconds(c.Ts)));
+        clicks.KeyBy(c => c.Page).Window(TumblingEventTimeWindows.Of(LateClicksJob.WindowSize)).Count("page-windows").ToFiles("window-files");
+        switch (version)
+        {
+            case 2:
+                break;
+            case 4:
+                clicks.KeyBy(c => c.User).Aggregate("user-totals", new IntCount()).ToResultTable("user-table");
+                break;
+            default:
+                clicks.KeyBy(c => c.User).Count("user-totals").ToResultTable("user-table");
+                break;
+        }
+
+        if (version == 3)
+        {
+            clicks.KeyBy(c => c.Page).Count("page-totals").ToFiles("page-total-files");
+        }
+    }
+
+    private sealed class IntCount : IAggregateFunction<Click, int, int>
+    {
+        public int CreateAccumulator() => 0;
+
+        public int Add(Click value, int accumulator) => accumulator + 1;
+
+        public int GetResult(int accumulator) => accumulator;
+    }
+}

@@ -67,6 +67,19 @@ internal sealed class JobRegistry
         })).Value;
     }
 
+    /// <summary>
+    /// Forgets the job's graph and plans, so the next use builds them again from its registration (what deploying a new
+    /// version of the job's code to the silo amounts to; tests of job upgrades use it).
+    /// </summary>
+    public void Forget(string job)
+    {
+        _graphs.TryRemove(job, out _);
+        foreach (var key in _plans.Keys.Where(k => k.Job == job))
+        {
+            _plans.TryRemove(key, out _);
+        }
+    }
+
     public PhysicalPlan PlanOf(string job, int parallelism, int maxParallelism) =>
         _plans.GetOrAdd((job, parallelism, maxParallelism), key => PhysicalPlan.Build(GraphOf(key.Job), key.Parallelism, key.MaxParallelism));
 }

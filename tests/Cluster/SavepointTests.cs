@@ -1,0 +1,156 @@
+using OrleansCheckpoint.Errors;
+using OrleansCheckpoint.Grains;
+using OrleansCheckpoint.Messages;
+using OrleansCheckpoint.Tests.Infrastructure;
+using Xunit;
+using static OrleansCheckpoint.Tests.Infrastructure.ClickWindows;
+
+namespace OrleansCheckpoint.Tests.Cluster;
+
+/// <summary>
+/// Savepoints against Azurite: taken while the job runs or as it stops, restored with <c>--from</c>, kept past retention.
+/// Every outcome is compared with windows and totals computed from the pushed clicks alone.
+/// </summary>
+[Collection(ClusterCollection.Name)]
+public sealed class SavepointTests(ClusterFixture fixture)
+{
+    private static readonly CheckpointSettings Manual = new() { Interval = TimeSpan.FromHours(1), Timeout = TimeSpan.FromHours(1) };
+    private static readonly TimeSpan RetryFor = TimeSpan.FromSeconds(60);
+
+    [Fact]
+    public async Task A_savepoint_taken_while_running_restores_with_from_after_a_plain_stop_and_the_committed_output_equals_the_oracle()
+    {
+        const string job = "sp-resume";
+        await using var driver = new JobDriver(fixture.Client, job);
+        await driver.StartAsync(parallelism: 2, Manual);
+        var first = Clicks(from: 0, to: 30_000, stepMs: 10);
+        var rest = Clicks(from: 30_000, to: 60_000, stepMs: 10);
+        await driver.PushAsync(first.Select(Line), batchSize: 500, retryFor: RetryFor);
+
+        var savepoint = await TakeAsync(job, stop: false);
+        Assert.False(savepoint.Stopped);
+        Assert.Equal(4, savepoint.Instances.Count(h => h.Task.Operator == "clicks" || h.Task.Operator == "page-windows")); // the savepoint holds every instance
+        Assert.Equal(JobStatus.Stopped, (await driver.Manager.StopAsync(drain: false)).Status);
+
+        var started = await driver.Manager.StartAsync(new JobStartOptions(2, Manual, FromSnapshot: savepoint.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        Assert.Equal(savepoint.Id, started.RestoredCheckpoint);
+        await driver.PushAsync(rest.Select(Line), batchSize: 500, retryFor: RetryFor, producer: "rest");
+        Assert.Equal(JobStatus.Finished, (await driver.DrainAsync()).Status);
+
+        AssertEqual(Expected(first.Concat(rest)), await CommittedAsync(fixture, job));
+        await AssertUserTotalsAsync(driver, first.Concat(rest));
+    }
+
+    [Fact]
+    public async Task Stop_with_a_savepoint_commits_the_sinks_refuses_later_pushes_and_both_a_plain_start_and_a_start_from_it_resume_exactly_once()
+    {
+        const string job = "sp-stop";
+        await using var driver = new JobDriver(fixture.Client, job);
+        await driver.StartAsync(parallelism: 2, Manual);
+        var first = Clicks(from: 0, to: 30_000, stepMs: 10);
+        var second = Clicks(from: 30_000, to: 45_000, stepMs: 10);
+        var third = Clicks(from: 45_000, to: 60_000, stepMs: 10);
+        await driver.PushAsync(first.Select(Line), batchSize: 500, retryFor: RetryFor);
+
+        var savepoint = await TakeAsync(job, stop: true);
+        Assert.True(savepoint.Stopped);
+        Assert.Equal(JobStatus.Stopped, (await driver.Manager.GetInfoAsync()).Status);
+
+        // The windows that closed before the savepoint were committed by the stop itself (no checkpoint ran). Batches of
+        // 5 s alternate partitions: the slower one reached 25 s, so its watermark closed the windows up to 20 s.
+        var closed = Expected(first).Where(w => w.Key.Start + 5_000 <= T0 + 20_000).ToDictionary(w => w.Key, w => w.Value);
+        Assert.True(closed.Count > 0);
+        var committed = await CommittedAsync(fixture, job);
+        Assert.All(closed, w => Assert.Contains(committed, c => (c.Key, c.Start) == w.Key && c.Count == w.Value));
+
+        // A plain start resumes from the savepoint: it is the newest restore point.
+        var resumed = await driver.StartAsync(parallelism: 2, Manual);
+        Assert.Equal(savepoint.Id, resumed.RestoredCheckpoint);
+        await driver.PushAsync(second.Select(Line), batchSize: 500, retryFor: RetryFor, producer: "second");
+        var again = await TakeAsync(job, stop: true);
+
+        var started = await driver.Manager.StartAsync(new JobStartOptions(2, Manual, FromSnapshot: again.Path));
+        Assert.Equal(again.Id, started.RestoredCheckpoint);
+        await driver.PushAsync(third.Select(Line), batchSize: 500, retryFor: RetryFor, producer: "third");
+        Assert.Equal(JobStatus.Finished, (await driver.DrainAsync()).Status);
+
+        AssertEqual(Expected(first.Concat(second).Concat(third)), await CommittedAsync(fixture, job));
+        await AssertUserTotalsAsync(driver, first.Concat(second).Concat(third));
+        Assert.Equal([again.Id, savepoint.Id], (await fixture.Client.GetGrain<ISavepointGrain>(job).GetSavepointsAsync()).Select(s => s.Id));
+    }
+
+    [Fact]
+    public async Task A_savepoint_outlives_retention_and_the_ingest_log_keeps_what_followed_it_so_a_rollback_to_it_replays_every_later_event()
+    {
+        const string job = "sp-retention";
+        await using var driver = new JobDriver(fixture.Client, job);
+        await driver.StartAsync(parallelism: 2, Manual with { Retained = 1 });
+        var before = Clicks(from: 0, to: 20_000, stepMs: 10);
+        var after = Clicks(from: 20_000, to: 40_000, stepMs: 10);
+        await driver.PushAsync(before.Select(Line), batchSize: 500, retryFor: RetryFor);
+        var savepoint = await TakeAsync(job, stop: false);
+
+        // Several checkpoints complete after it, each evicting the one before (Retained = 1) and truncating the logs.
+        await driver.PushAsync(after.Select(Line), batchSize: 500, retryFor: RetryFor, producer: "after");
+        for (var i = 0; i < 4; i++)
+        {
+            var id = await driver.Coordinator.TriggerCheckpointAsync() ?? throw new InvalidOperationException("no checkpoint was triggered");
+            await Eventually.TrueAsync(async () => (await driver.Manager.GetInfoAsync()).LastCompletedCheckpoint == id, $"checkpoint {id} to complete");
+        }
+
+        Assert.Equal(JobStatus.Stopped, (await driver.Manager.StopAsync(drain: false)).Status);
+        Assert.NotEmpty(await SnapshotBlobs.OfAsync(fixture, $"{job}/user-totals/0"));
+        var started = await driver.Manager.StartAsync(new JobStartOptions(2, Manual, FromSnapshot: $"{job}/{savepoint.Id}"));
+        Assert.Equal(savepoint.Id, started.RestoredCheckpoint);
+
+        // The state rolled back to the savepoint and replayed the later clicks from the sources' logs: every click counts once.
+        Assert.Equal(JobStatus.Finished, (await driver.DrainAsync()).Status);
+        await AssertUserTotalsAsync(driver, before.Concat(after));
+    }
+
+    [Fact]
+    public async Task Unknown_ids_ids_of_another_job_and_a_corrupt_savepoint_are_refused_with_clear_errors_and_change_nothing()
+    {
+        const string job = "sp-errors";
+        await using var driver = new JobDriver(fixture.Client, job);
+        await driver.StartAsync(parallelism: 2, Manual);
+        var clicks = Clicks(from: 0, to: 20_000, stepMs: 10);
+        await driver.PushAsync(clicks.Select(Line), batchSize: 500, retryFor: RetryFor);
+        var checkpoint = await driver.Coordinator.TriggerCheckpointAsync() ?? throw new InvalidOperationException("no checkpoint was triggered");
+        await Eventually.TrueAsync(async () => (await driver.Manager.GetInfoAsync()).LastCompletedCheckpoint == checkpoint, $"checkpoint {checkpoint} to complete");
+        var savepoint = await TakeAsync(job, stop: true);
+        var stopped = await driver.Manager.GetInfoAsync();
+
+        var unknown = await Assert.ThrowsAsync<SnapshotNotFoundException>(() => driver.Manager.StartAsync(new JobStartOptions(2, Manual, FromSnapshot: "99999")));
+        Assert.Contains($"has no checkpoint or savepoint 99999", unknown.Message);
+        Assert.Contains($"Its savepoints: {savepoint.Id}", unknown.Message);
+        var other = await Assert.ThrowsAsync<SnapshotNotFoundException>(() => driver.Manager.StartAsync(new JobStartOptions(2, Manual, FromSnapshot: $"sp-resume/{savepoint.Id}")));
+        Assert.Contains("of job 'sp-resume', not of job 'sp-errors'", other.Message);
+        await Assert.ThrowsAsync<SnapshotNotFoundException>(() => fixture.Client.GetGrain<ISavepointGrain>(job).DisposeSavepointAsync(99999));
+
+        await SnapshotBlobs.CorruptAsync(fixture, (await fixture.SnapshotBlobAsync(job, $"{job}/user-totals/1", savepoint.Id, Runtime.Checkpointing.SnapshotStore.PieceStateName(savepoint.Id))).Name);
+        var corrupt = await Assert.ThrowsAsync<IncompatibleSnapshotException>(() => driver.Manager.StartAsync(new JobStartOptions(2, Manual, FromSnapshot: savepoint.Id.ToString(System.Globalization.CultureInfo.InvariantCulture))));
+        Assert.Contains($"cannot start from savepoint {savepoint.Id}", corrupt.Message);
+        Assert.Contains("corrupt", corrupt.Message);
+        Assert.Contains("Nothing changed", corrupt.Message);
+
+        var after = await driver.Manager.GetInfoAsync();
+        Assert.Equal((JobStatus.Stopped, stopped.LastCompletedCheckpoint, stopped.RestoredCheckpoint), (after.Status, after.LastCompletedCheckpoint, after.RestoredCheckpoint));
+        Assert.Single(await fixture.Client.GetGrain<ISavepointGrain>(job).GetSavepointsAsync());
+
+        // The checkpoint before it still restores; the corrupt savepoint can be disposed of.
+        Assert.Equal(checkpoint, (await driver.Manager.StartAsync(new JobStartOptions(2, Manual, FromSnapshot: checkpoint.ToString(System.Globalization.CultureInfo.InvariantCulture)))).RestoredCheckpoint);
+        Assert.Equal(JobStatus.Finished, (await driver.DrainAsync()).Status);
+        await AssertUserTotalsAsync(driver, clicks);
+        await fixture.Client.GetGrain<ISavepointGrain>(job).DisposeSavepointAsync(savepoint.Id);
+        Assert.Empty(await fixture.Client.GetGrain<ISavepointGrain>(job).GetSavepointsAsync());
+        Assert.DoesNotContain(await SnapshotBlobs.OfAsync(fixture, $"{job}/user-totals/1"), b => b.Name.Contains($"{savepoint.Id:D10}", StringComparison.Ordinal));
+    }
+
+    private async Task<SavepointInfo> TakeAsync(string job, bool stop)
+    {
+        var savepoints = fixture.Client.GetGrain<ISavepointGrain>(job);
+        var id = await savepoints.TriggerSavepointAsync(stop);
+        return await Eventually.ValueAsync(() => savepoints.WaitForSavepointAsync(id, TimeSpan.FromSeconds(2)), s => s is not null, $"savepoint {id} of {job}") ?? throw new InvalidOperationException();
+    }
+}
