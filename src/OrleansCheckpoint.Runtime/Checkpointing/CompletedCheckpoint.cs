@@ -29,9 +29,12 @@ internal sealed record CompletedCheckpoint(
         new(Id, job, SavepointInfo.PathOf(job, Id), TriggeredAt, CompletedAt, SizeBytes, Parallelism, Stopped, Handles);
 }
 
-/// <summary>Which operators, by uid, the instances of each vertex ran when a snapshot was taken (vertex uid → its chain's operator uids).</summary>
+/// <summary>
+/// Which operators, by uid, the instances of each vertex ran when a snapshot was taken (vertex uid → its chain's operator
+/// uids), and which of them keep state (sources, keyed operators, sinks: a restore must place theirs; maps and filters keep none).
+/// </summary>
 [GenerateSerializer, Immutable]
-internal sealed record SnapshotLayout([property: Id(0)] Dictionary<string, string[]> Vertices)
+internal sealed record SnapshotLayout([property: Id(0)] Dictionary<string, string[]> Vertices, [property: Id(1)] string[]? Stateful = null)
 {
     /// <summary>Every operator uid the snapshot holds state of, with the vertex that ran it.</summary>
     public IEnumerable<(string Operator, string Vertex)> Operators => Vertices.SelectMany(v => v.Value.Select(o => (o, v.Key)));

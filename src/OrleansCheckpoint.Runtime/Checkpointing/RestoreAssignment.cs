@@ -53,7 +53,7 @@ internal static class RestoreAssignment
         }
 
         var operators = plan.Vertices.SelectMany(v => v.Chain.Select(t => (Uid: t.Uid, Vertex: v))).ToDictionary(o => o.Uid, o => o.Vertex);
-        var removed = layout.Operators.Select(o => o.Operator).Where(uid => !operators.ContainsKey(uid)).ToList();
+        var removed = (layout.Stateful ?? [.. layout.Operators.Select(o => o.Operator)]).Where(uid => !operators.ContainsKey(uid)).ToList();
         if (removed.Count > 0 && !allowNonRestoredState)
         {
             throw new IncompatibleSnapshotException(
@@ -76,5 +76,7 @@ internal static class RestoreAssignment
         return removed;
     }
 
-    public static SnapshotLayout LayoutOf(PhysicalPlan plan) => new(plan.Vertices.ToDictionary(v => v.Uid, v => v.Chain.Select(t => t.Uid).ToArray()));
+    public static SnapshotLayout LayoutOf(PhysicalPlan plan) => new(
+        plan.Vertices.ToDictionary(v => v.Uid, v => v.Chain.Select(t => t.Uid).ToArray()),
+        [.. plan.Vertices.SelectMany(v => v.Chain).Where(t => t.IsKeyed || t.IsSink || t.Inputs.Count == 0).Select(t => t.Uid)]);
 }
