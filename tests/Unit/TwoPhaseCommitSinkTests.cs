@@ -49,6 +49,27 @@ public sealed class TwoPhaseCommitSinkTests
         Assert.Single(sink.Commits, c => c.Values.Contains(1));
     });
 
+    [Fact]
+    public Task After_a_rescale_a_sink_commits_the_pending_transactions_it_inherited_under_their_former_partition_and_keeps_them_until_committed() => OneAtATime(async () =>
+    {
+        // Two former instances, each with a transaction pre-committed in checkpoint 7 (its snapshot), not yet committed.
+        var former = new[] { Open(), Open() };
+        former[0].Accept(10, 0);
+        former[1].Accept(11, 0);
+        var states = former.Select(f => f.SnapshotState(7)).ToList();
+
+        var sink = Open();
+        sink.RestoreState(states[0]);
+        sink.RestoreStateOf(1, states[1]);
+        Assert.Contains(1, ((TwoPhaseCommitState<List<long>>)sink.SnapshotState(8)).Inherited!.Keys); // a checkpoint before the commit keeps it
+
+        await sink.ReleaseAllAsync();
+        await sink.OnRestoredAsync();
+
+        Assert.Equal([(1, 7L, 11L), (0, 7L, 10L)], sink.Partitions.Zip(sink.Commits, (p, c) => (p, c.Id, c.Values.Single())));
+        Assert.Null(((TwoPhaseCommitState<List<long>>)sink.SnapshotState(9)).Inherited);
+    });
+
     /// <summary>Runs <paramref name="test"/> as a grain runs: one piece at a time, on one scheduler.</summary>
     private static Task OneAtATime(Func<Task> test) =>
         Task.Factory.StartNew(test, CancellationToken.None, TaskCreationOptions.None, new ConcurrentExclusiveSchedulerPair().ExclusiveScheduler).Unwrap();
@@ -67,6 +88,8 @@ public sealed class TwoPhaseCommitSinkTests
         private bool _open;
 
         public List<(long Id, long[] Values)> Commits { get; } = [];
+
+        public List<int> Partitions { get; } = [];
 
         /// <summary>Lets the first waiting commit of <paramref name="id"/> go on (waiting until one is there).</summary>
         public async Task ReleaseAsync(long id)
@@ -108,7 +131,7 @@ public sealed class TwoPhaseCommitSinkTests
 
         protected override void Append(List<long> into, List<long> later) => into.AddRange(later);
 
-        protected override async Task CommitAsync(long checkpointId, bool final, List<long> transaction)
+        protected override async Task CommitAsync(int partition, long checkpointId, bool final, List<long> transaction)
         {
             if (!_open)
             {
@@ -118,6 +141,7 @@ public sealed class TwoPhaseCommitSinkTests
             }
 
             Commits.Add((checkpointId, [.. transaction]));
+            Partitions.Add(partition);
         }
     }
 }

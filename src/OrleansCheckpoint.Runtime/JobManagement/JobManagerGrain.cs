@@ -228,10 +228,11 @@ internal sealed partial class JobManagerGrain(
             throw new StreamJobException($"'{key}' is not a valid key for job '{Job}': {e.Message}");
         }
 
-        var partition = KeyGroups.PartitionOf(KeyGroups.Of(hash, plan.MaxParallelism), plan.MaxParallelism, vertex.Parallelism);
+        var keyGroup = KeyGroups.Of(hash, plan.MaxParallelism);
+        var partition = KeyGroups.PartitionOf(keyGroup, plan.MaxParallelism, vertex.Parallelism);
         if (target == table)
         {
-            var (value, checkpoint) = await GrainFactory.GetGrain<IResultTableGrain>(Sinks.ResultTableGrain.Key(Job, table.Uid, partition)).GetAsync(canonical);
+            var (value, checkpoint) = await GrainFactory.GetGrain<IResultTableGrain>(Sinks.ResultTableGrain.Key(Job, table.Uid, keyGroup)).GetAsync(canonical);
             return new QueryResult(key, value, Committed: true, CheckpointId: checkpoint);
         }
 

@@ -62,6 +62,13 @@ internal abstract class StreamOperator(Transformation transformation)
     {
     }
 
+    /// <summary>
+    /// After a rescale: loads the state of former instance <paramref name="partition"/>, which no instance of that number
+    /// runs any more (sinks inherit its pending transactions). Operators whose state cannot be merged refuse.
+    /// </summary>
+    public virtual void RestoreStateOf(int partition, object state) =>
+        throw new Errors.IncompatibleSnapshotException($"Operator '{Transformation.Uid}' keeps state that cannot move to another instance: it cannot be restored at another parallelism.");
+
     /// <summary>After <see cref="RestoreState"/>: finish what the restored checkpoint promised (sinks commit here).</summary>
     public virtual Task OnRestoredAsync() => Task.CompletedTask;
 

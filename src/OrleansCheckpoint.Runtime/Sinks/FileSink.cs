@@ -27,7 +27,7 @@ internal sealed class FileSink<T>(FileSinkTransformation<T> sink) : TwoPhaseComm
 
     protected override void Append(List<string> into, List<string> later) => into.AddRange(later);
 
-    protected override async Task CommitAsync(long checkpointId, bool final, List<string> transaction)
+    protected override async Task CommitAsync(int partition, long checkpointId, bool final, List<string> transaction)
     {
         var content = new StringBuilder();
         if (_format.Header is { } header)
@@ -42,8 +42,8 @@ internal sealed class FileSink<T>(FileSinkTransformation<T> sink) : TwoPhaseComm
 
         // Without checkpoints every batch commits at once (id 0): each gets a file of its own.
         var path = Context.Checkpointing || final
-            ? PartPath(Context.Task.Job, sink.Uid, Context.Task.Partition, checkpointId, final, _format.Extension)
-            : string.Create(CultureInfo.InvariantCulture, $"{Context.Task.Job}/{sink.Uid}/part-{Context.Task.Partition:D4}-unchecked-{_run}-{++_unsequenced:D10}{_format.Extension}");
+            ? PartPath(Context.Task.Job, sink.Uid, partition, checkpointId, final, _format.Extension)
+            : string.Create(CultureInfo.InvariantCulture, $"{Context.Task.Job}/{sink.Uid}/part-{partition:D4}-unchecked-{_run}-{++_unsequenced:D10}{_format.Extension}");
         if (await Context.Files.CreateAsync(path, BinaryData.FromString(content.ToString())))
         {
             Context.Counters.ResultsEmitted += transaction.Count;

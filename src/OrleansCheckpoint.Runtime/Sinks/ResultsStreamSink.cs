@@ -23,7 +23,7 @@ internal sealed class ResultsStreamSink<T>(ResultsStreamSinkTransformation<T> si
     /// <summary>The most characters in one stream item: Orleans' stream cache silently drops items over about 1 MB.</summary>
     private const int MaxChunkChars = 256 * 1024;
 
-    protected override async Task CommitAsync(long checkpointId, bool final, List<string> transaction)
+    protected override async Task CommitAsync(int partition, long checkpointId, bool final, List<string> transaction)
     {
         if (final)
         {
@@ -42,7 +42,7 @@ internal sealed class ResultsStreamSink<T>(ResultsStreamSinkTransformation<T> si
                 chars += transaction[end].Length;
             }
 
-            await Context.Results.PublishAsync(new ResultBatch(sink.Uid, Context.Task.Partition, transaction[start..end].ToArray(), checkpointId, final, chunk++));
+            await Context.Results.PublishAsync(new ResultBatch(sink.Uid, partition, transaction[start..end].ToArray(), checkpointId, final, chunk++));
             start = end;
         }
 

@@ -22,6 +22,7 @@ internal abstract class TwoPhaseCommitSink<T, TTransaction>(Transformation trans
     private readonly SemaphoreSlim _committing = new(1, 1);
     private TTransaction _current = null!;
     private Dictionary<long, TTransaction> _pending = [];
+    private Dictionary<int, Dictionary<long, TTransaction>> _inherited = []; // after a rescale: former instances' pending transactions, by their partition
     private long _lastCheckpoint;
 
     public override void Open(OperatorContext context)
@@ -41,7 +42,7 @@ internal abstract class TwoPhaseCommitSink<T, TTransaction>(Transformation trans
         if (!Context.Checkpointing && !IsEmpty(_current))
         {
             var transaction = Close();
-            await CommitAsync(0, final: false, transaction);
+            await CommitAsync(Context.Task.Partition, 0, final: false, transaction);
         }
     }
 
@@ -53,7 +54,8 @@ internal abstract class TwoPhaseCommitSink<T, TTransaction>(Transformation trans
             _pending[checkpointId] = Close();
         }
 
-        return new TwoPhaseCommitState<TTransaction>(new Dictionary<long, TTransaction>(_pending), checkpointId);
+        return new TwoPhaseCommitState<TTransaction>(
+            new Dictionary<long, TTransaction>(_pending), checkpointId, _inherited.Count == 0 ? null : _inherited.ToDictionary(i => i.Key, i => new Dictionary<long, TTransaction>(i.Value)));
     }
 
     public override async Task NotifyCheckpointCompleteAsync(long checkpointId)
@@ -69,13 +71,30 @@ internal abstract class TwoPhaseCommitSink<T, TTransaction>(Transformation trans
         }
     }
 
-    /// <summary>Commits the pending transactions up to <paramref name="checkpointId"/>, oldest first (while holding <see cref="_committing"/>).</summary>
+    /// <summary>
+    /// Commits the pending transactions up to <paramref name="checkpointId"/>, oldest first, those inherited from former
+    /// instances first, each under its own partition (while holding <see cref="_committing"/>).
+    /// </summary>
     private async Task CommitUpToAsync(long checkpointId)
     {
-        while (_pending.Count > 0 && _pending.Keys.Min() is var id && id <= checkpointId)
+        foreach (var (partition, pending) in _inherited.OrderBy(i => i.Key).ToList())
         {
-            await CommitAsync(id, final: false, _pending[id]);
-            _pending.Remove(id); // only once committed: a failed commit is retried at the next completion or restore
+            await CommitUpToAsync(partition, pending, checkpointId);
+            if (pending.Count == 0)
+            {
+                _inherited.Remove(partition);
+            }
+        }
+
+        await CommitUpToAsync(Context.Task.Partition, _pending, checkpointId);
+    }
+
+    private async Task CommitUpToAsync(int partition, Dictionary<long, TTransaction> pending, long checkpointId)
+    {
+        while (pending.Count > 0 && pending.Keys.Min() is var id && id <= checkpointId)
+        {
+            await CommitAsync(partition, id, final: false, pending[id]);
+            pending.Remove(id); // only once committed: a failed commit is retried at the next completion or restore
         }
     }
 
@@ -84,6 +103,35 @@ internal abstract class TwoPhaseCommitSink<T, TTransaction>(Transformation trans
         var restored = (TwoPhaseCommitState<TTransaction>)state;
         _pending = new Dictionary<long, TTransaction>(restored.Pending);
         _lastCheckpoint = restored.CheckpointId;
+        foreach (var (partition, pending) in restored.Inherited ?? [])
+        {
+            Inherit(partition, pending);
+        }
+    }
+
+    /// <summary>
+    /// After a rescale: the state of former instance <paramref name="partition"/>, which no instance of that number runs any
+    /// more. Its pending transactions belong to the restored snapshot: they are committed with this instance's, under
+    /// their own partition, so a commit that happened before the restore is recognised (idempotent) and not repeated.
+    /// </summary>
+    public override void RestoreStateOf(int partition, object state)
+    {
+        var restored = (TwoPhaseCommitState<TTransaction>)state;
+        Inherit(partition, restored.Pending);
+        foreach (var (inheritedPartition, pending) in restored.Inherited ?? [])
+        {
+            Inherit(inheritedPartition, pending);
+        }
+
+        _lastCheckpoint = Math.Max(_lastCheckpoint, restored.CheckpointId);
+    }
+
+    private void Inherit(int partition, Dictionary<long, TTransaction> pending)
+    {
+        if (pending.Count > 0)
+        {
+            _inherited[partition] = new Dictionary<long, TTransaction>(pending);
+        }
     }
 
     /// <summary>The restored transactions were pre-committed in a checkpoint that completed: commit them (again).</summary>
@@ -120,7 +168,7 @@ internal abstract class TwoPhaseCommitSink<T, TTransaction>(Transformation trans
             _pending.Clear();
             if (!IsEmpty(rest))
             {
-                await CommitAsync(drain.CheckpointId, final: true, rest);
+                await CommitAsync(Context.Task.Partition, drain.CheckpointId, final: true, rest);
             }
 
             return;
@@ -132,7 +180,7 @@ internal abstract class TwoPhaseCommitSink<T, TTransaction>(Transformation trans
         {
             // Above every id used so far: after a fall-back to an older checkpoint, newer ones may have committed
             // already, and a commit numbered like one of them would be taken for it (ignored, or its file replaced).
-            await CommitAsync(Math.Max(_lastCheckpoint, Context.LastCheckpointIdAtDeployment) + 1, final: true, Close());
+            await CommitAsync(Context.Task.Partition, Math.Max(_lastCheckpoint, Context.LastCheckpointIdAtDeployment) + 1, final: true, Close());
         }
     }
 
@@ -145,8 +193,12 @@ internal abstract class TwoPhaseCommitSink<T, TTransaction>(Transformation trans
     /// <summary>Adds what <paramref name="later"/> holds to <paramref name="into"/>, as if it had been staged there after what it holds.</summary>
     protected abstract void Append(TTransaction into, TTransaction later);
 
-    /// <summary>Makes a closed transaction visible; must be idempotent for the same <paramref name="checkpointId"/>.</summary>
-    protected abstract Task CommitAsync(long checkpointId, bool final, TTransaction transaction);
+    /// <summary>
+    /// Makes a closed transaction visible; must be idempotent for the same <paramref name="partition"/> and
+    /// <paramref name="checkpointId"/>. <paramref name="partition"/> is the instance that staged it: this one, or after a
+    /// rescale a former one whose pending transactions this one inherited.
+    /// </summary>
+    protected abstract Task CommitAsync(int partition, long checkpointId, bool final, TTransaction transaction);
 
     private TTransaction Close()
     {
@@ -156,6 +208,12 @@ internal abstract class TwoPhaseCommitSink<T, TTransaction>(Transformation trans
     }
 }
 
-/// <summary>A sink's closed, uncommitted transactions at a checkpoint, by the checkpoint that closed them.</summary>
+/// <summary>
+/// A sink's closed, uncommitted transactions at a checkpoint, by the checkpoint that closed them, and those it inherited
+/// from former instances at a rescale and has not committed yet (by their partition).
+/// </summary>
 [GenerateSerializer, Immutable]
-internal sealed record TwoPhaseCommitState<TTransaction>([property: Id(0)] Dictionary<long, TTransaction> Pending, [property: Id(1)] long CheckpointId);
+internal sealed record TwoPhaseCommitState<TTransaction>(
+    [property: Id(0)] Dictionary<long, TTransaction> Pending,
+    [property: Id(1)] long CheckpointId,
+    [property: Id(2)] Dictionary<int, Dictionary<long, TTransaction>>? Inherited = null);
