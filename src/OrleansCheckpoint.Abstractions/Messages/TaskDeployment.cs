@@ -18,7 +18,13 @@ namespace OrleansCheckpoint.Messages;
 /// former instance whose key groups overlap its own (it keeps the entries of its key groups), or, when the job's chaining
 /// changed, those of the instances that ran its other operators. State is matched to operators by uid.
 /// </param>
-/// <param name="RestoredParallelism">The job's parallelism when the restored snapshot was taken (0: the same as now, or not known).</param>
+/// <param name="RestoredParallelism">How many instances the instance's operators had when the restored snapshot was taken (0: none of them is in it).</param>
+/// <param name="KeyedStateOnly">Of the snapshots restored, those the instance takes only keyed entries from (after a rescale, another instance takes the rest).</param>
+/// <param name="LogStart">
+/// A source instance that a rescale added (its ingest-log partition had no reader in the snapshot restored): where it
+/// starts reading, the partition's end when the rescaled job started (what the partition held then was read before its
+/// reader went; what came after is replayed by every recovery that restores the same snapshot).
+/// </param>
 [GenerateSerializer, Immutable]
 public sealed record TaskDeployment(
     [property: Id(0)] TaskId Task,
@@ -31,7 +37,9 @@ public sealed record TaskDeployment(
     [property: Id(7)] bool Incremental = false,
     [property: Id(8)] int ConsolidateAfter = 10,
     [property: Id(9)] IReadOnlyList<SnapshotHandle>? AlsoRestore = null,
-    [property: Id(10)] int RestoredParallelism = 0);
+    [property: Id(10)] int RestoredParallelism = 0,
+    [property: Id(11)] IReadOnlyList<TaskId>? KeyedStateOnly = null,
+    [property: Id(12)] long? LogStart = null);
 
 /// <summary>
 /// How the sinks commit at the end of a drain: what completed checkpoints up to <paramref name="LastCompletedCheckpoint"/>

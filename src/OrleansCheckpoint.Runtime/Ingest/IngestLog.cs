@@ -68,6 +68,13 @@ internal sealed class IngestLog(ISegmentStore segments, Serializer serializer, s
         }
     }
 
+    /// <summary>Where the log ends (its next event's offset), read without claiming anything: the last segment says.</summary>
+    public async Task<long> ReadEndAsync(CancellationToken cancellation)
+    {
+        var starts = await segments.ListAsync(cancellation);
+        return starts.Count == 0 ? 0 : starts[^1] + Deserialize(await segments.ReadAsync(starts[^1], cancellation), starts[^1]).EventCount;
+    }
+
     /// <summary>
     /// Whether the log already holds this producer's batch. A producer's sequences are logged consecutively from 1
     /// (the source refuses a gap), so every sequence up to the producer's last one logged is in the log: a retry.

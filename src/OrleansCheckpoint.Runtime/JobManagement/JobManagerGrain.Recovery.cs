@@ -55,9 +55,12 @@ internal sealed partial class JobManagerGrain : IRemindable
                     await Task.WhenAll(Enumerable.Range(0, vertex.Parallelism).Select(p =>
                     {
                         var task = new TaskId(Job, vertex.Uid, p);
-                        var handles = restores?[task] ?? [];
-                        return Operator(task).DeployAsync(new TaskDeployment(task, S.Generation, S.Parallelism, S.MaxParallelism, handles.FirstOrDefault(), S.Checkpointing.Enabled, S.LastCheckpointId,
-                            S.Checkpointing.Incremental, S.Checkpointing.ConsolidateAfter, handles.Count > 1 ? [.. handles.Skip(1)] : null, checkpoint?.Parallelism ?? 0));
+                        var restore = restores?[task];
+                        var handles = restore?.Handles ?? [];
+                        return Operator(task).DeployAsync(new TaskDeployment(
+                            task, S.Generation, S.Parallelism, S.MaxParallelism, handles.FirstOrDefault(), S.Checkpointing.Enabled, S.LastCheckpointId, S.Checkpointing.Incremental,
+                            S.Checkpointing.ConsolidateAfter, handles.Count > 1 ? [.. handles.Skip(1)] : null, restore?.FormerInstances ?? 0,
+                            restore is { KeyedOnly.Count: > 0 } ? [.. restore.KeyedOnly] : null, restore is { Handles.Count: 0 } && S.LogStarts.TryGetValue(task.GrainKey, out var start) ? start : null));
                     }));
                 }
 

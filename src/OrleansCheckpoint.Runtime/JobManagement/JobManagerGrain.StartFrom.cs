@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using OrleansCheckpoint.Errors;
+using OrleansCheckpoint.Messages;
 using OrleansCheckpoint.Runtime.Checkpointing;
 
 namespace OrleansCheckpoint.Runtime.JobManagement;
@@ -38,6 +39,65 @@ internal sealed partial class JobManagerGrain
     }
 
     private static string Describe(CompletedCheckpoint snapshot) => $"{(snapshot.IsSavepoint ? "savepoint" : "checkpoint")} {snapshot.Id}";
+
+    /// <summary>
+    /// Source instance p reads ingest-log partition p. Restored with more source instances than the snapshot had, the
+    /// added ones start at their partition's end as it is now (what it holds was read when it last had a reader, or it is
+    /// empty): recorded, so that a recovery that restores the same snapshot again replays what came after.
+    /// </summary>
+    private async Task<Dictionary<string, long>> AddedSourceStartsAsync(CompletedCheckpoint from, Graph.PhysicalPlan plan)
+    {
+        var layout = from.Layout ?? RestoreAssignment.LayoutOf(plan);
+        var starts = new Dictionary<string, long>();
+        foreach (var source in plan.Sources)
+        {
+            var former = layout.Operators.FirstOrDefault(o => o.Operator == source.Chain[0].Uid).Vertex;
+            for (var p = 0; p < source.Parallelism; p++)
+            {
+                var task = new TaskId(Job, source.Uid, p);
+                if (!from.Handles.Any(h => h.Task.Operator == former && h.Task.Partition == p))
+                {
+                    starts[task.GrainKey] = await ingestLogs.Create(task).ReadEndAsync(CancellationToken.None);
+                }
+            }
+        }
+
+        return starts;
+    }
+
+    /// <summary>
+    /// Source instance p reads ingest-log partition p. Restored with fewer source instances, the partitions beyond them
+    /// lose their reader: each must hold nothing after the position the snapshot recorded in it (a stop with a savepoint
+    /// leaves nothing unread), or acknowledged events would never be processed.
+    /// </summary>
+    private async Task CheckRetiredLogsAsync(CompletedCheckpoint from, Graph.PhysicalPlan plan)
+    {
+        var layout = from.Layout ?? RestoreAssignment.LayoutOf(plan);
+        foreach (var source in plan.Sources)
+        {
+            var uid = source.Chain[0].Uid;
+            var former = layout.Operators.FirstOrDefault(o => o.Operator == uid).Vertex;
+            var retired = from.Handles.Where(h => h.Task.Operator == former && h.Task.Partition >= source.Parallelism).OrderBy(h => h.Task.Partition);
+            foreach (var handle in retired)
+            {
+                var restored = await snapshots.ReadForRestoreAsync(handle);
+                var operators = restored.Whole?.Operators ?? restored.Index!.Operators;
+                if (operators.FirstOrDefault(o => o.Uid == uid)?.State is not Operators.SourceState position)
+                {
+                    continue; // a generator (refused already) or no position: nothing is read from a log
+                }
+
+                var end = await ingestLogs.Create(handle.Task).ReadEndAsync(CancellationToken.None);
+                if (end > position.Offset)
+                {
+                    throw new InvalidJobSettingsException(
+                        $"{RestoreAssignment.Describe(from)} of job '{Job}' cannot be restored at parallelism {source.Parallelism}: ingest-log partition {handle.Task.Partition} of source '{uid}' holds " +
+                        $"{end - position.Offset} events after the position the snapshot recorded ({position.Offset}), which no source instance would read. Restore it with at least " +
+                        $"{handle.Task.Partition + 1} instances, or rescale from a savepoint taken by `client stop {Job} --savepoint` (it leaves nothing unread).");
+                }
+            }
+        }
+    }
 
     /// <summary>A start from a chosen snapshot failed: its instances are cancelled and the job's state is put back (its generation stays ahead).</summary>
     private async Task UndoStartFromAsync(JobState before, CompletedCheckpoint from, Exception failure)

@@ -23,6 +23,7 @@ internal sealed partial class JobManagerGrain(
     Recovery.GoneSilos goneSilos,
     IOptions<OrleansCheckpointOptions> options,
     Metrics.StreamMetrics metrics,
+    Ingest.IngestLogFactory ingestLogs,
     ILogger<JobManagerGrain> logger) : Grain, IJobManagerGrain
 {
     private string Job => this.GetPrimaryKeyString();
@@ -62,13 +63,10 @@ internal sealed partial class JobManagerGrain(
             return Info();
         }
 
+        // A start at another parallelism restores the latest restore point rescaled; --from chooses another one.
         var from = startOptions.FromSnapshot is { } chosen ? ResolveSnapshot(chosen) : null;
-        if (from is null && RestoreCandidates().FirstOrDefault() is { } latest && parallelism != S.Parallelism)
-        {
-            throw new InvalidJobSettingsException(
-                $"--parallelism {parallelism} is not valid for job '{Job}': it resumes from {(latest.IsSavepoint ? "savepoint" : "checkpoint")} {latest.Id}, taken at parallelism {S.Parallelism}; " +
-                "changing the parallelism of a job with checkpoints is not supported yet.");
-        }
+        var rescaled = from is null && S.Parallelism > 0 && parallelism != S.Parallelism ? RestoreCandidates().FirstOrDefault() : null;
+        from ??= rescaled;
 
         var checkpointing = startOptions.Checkpointing ?? startOptions.CheckpointOverrides?.ApplyTo(settings.Checkpointing) ?? settings.Checkpointing;
         var restart = settings.Restart.With(startOptions.RestartOverrides);
@@ -93,7 +91,15 @@ internal sealed partial class JobManagerGrain(
         }
 
         var dropped = from is null ? [] : RestoreAssignment.Validate(Job, from, plan, startOptions.AllowNonRestoredState);
+        var logStarts = new Dictionary<string, long>();
+        if (from is not null)
+        {
+            await CheckRetiredLogsAsync(from, plan);
+            logStarts = await AddedSourceStartsAsync(from, plan);
+        }
+
         var before = S.Copy();
+        S.LogStarts = logStarts;
 
         S.Status = JobStatus.Restarting; // deploying: pushes that come meanwhile are told to retry
         S.Parallelism = parallelism;
@@ -129,7 +135,7 @@ internal sealed partial class JobManagerGrain(
 
         if (from is not null)
         {
-            await StartNewHistoryAsync(from, dropped);
+            await StartNewHistoryAsync(from, dropped); // also after a rescale: older restore points may have left events unread
         }
 
         S.Status = JobStatus.Running;

@@ -95,6 +95,13 @@ internal sealed class JobState
     [Id(21)]
     public List<long> RecoverySavepoints { get; set; } = [];
 
+    /// <summary>
+    /// The source instances the current start added by a rescale (by grain key): where each starts reading its ingest-log
+    /// partition (its end when the job started), for every deployment that restores the same snapshot.
+    /// </summary>
+    [Id(22)]
+    public Dictionary<string, long> LogStarts { get; set; } = [];
+
     /// <summary>A copy whose lists are its own (to put back when a start from a chosen snapshot fails).</summary>
     public JobState Copy()
     {
@@ -106,6 +113,7 @@ internal sealed class JobState
         copy.SkippedCheckpoints = [.. SkippedCheckpoints];
         copy.Savepoints = [.. Savepoints];
         copy.RecoverySavepoints = [.. RecoverySavepoints];
+        copy.LogStarts = new Dictionary<string, long>(LogStarts);
         return copy;
     }
 }

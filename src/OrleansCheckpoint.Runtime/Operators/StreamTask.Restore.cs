@@ -25,15 +25,16 @@ internal sealed partial class StreamTask
     /// </summary>
     public void Restore(IReadOnlyList<RestoredSnapshot> snapshots)
     {
-        if (snapshots.Count == 1)
+        if (snapshots.Count == 1 && !Rescaled)
         {
             Restore(snapshots[0]);
             return;
         }
 
+        var keyedOnly = Deployment.KeyedStateOnly ?? [];
         foreach (var snapshot in snapshots)
         {
-            RestoreContents(snapshot);
+            RestoreContents(snapshot, nonKeyed: !keyedOnly.Contains(snapshot.Task));
         }
 
         var watermarks = snapshots.Select(s => s.Whole?.Watermarks ?? s.Index!.Watermarks).OfType<TaskWatermarks>().ToList();
@@ -59,23 +60,44 @@ internal sealed partial class StreamTask
             return;
         }
 
-        RestoreContents(snapshot);
+        RestoreContents(snapshot, nonKeyed: true);
         var index = snapshot.Index!;
         RestoreWatermarks(index.Watermarks);
-        var ownChain = index.Kind == SnapshotKind.Checkpoint && index.Task == Deployment.Task;
+        var ownChain = index.Kind == SnapshotKind.Checkpoint && index.Task == Deployment.Task && !Rescaled;
         _checkpointer.Pieces?.Rebase(index.CheckpointId, ownChain ? index.Chain : null);
     }
 
-    private void RestoreContents(RestoredSnapshot snapshot)
+    /// <summary>Whether the instance's operators ran at another parallelism when the snapshot was taken (its key groups differ).</summary>
+    private bool Rescaled => Deployment.RestoredParallelism > 0 && Deployment.RestoredParallelism != _parallelism;
+
+    /// <summary>
+    /// Loads one snapshot's state into the operators of the chain that it holds: the keyed entries of this instance's key
+    /// groups, and (with <paramref name="nonKeyed"/>) the rest, its own or, from another partition's snapshot after a
+    /// rescale, what that former instance left (a sink's pending transactions).
+    /// </summary>
+    private void RestoreContents(RestoredSnapshot snapshot, bool nonKeyed)
     {
-        if (snapshot.Whole is { } whole)
+        var operators = !nonKeyed ? [] : snapshot.Whole?.Operators ?? snapshot.Index!.Operators;
+        if (snapshot.Task.Partition == Deployment.Task.Partition || operators.Count == 0)
         {
-            RestoreOperators(whole.Operators);
-            return;
+            RestoreOperators(operators);
+        }
+        else
+        {
+            foreach (var state in operators)
+            {
+                OperatorOf(state.Uid)?.RestoreStateOf(snapshot.Task.Partition, state.State);
+            }
+
+            _restored = true;
+        }
+
+        if (snapshot.Whole is not null)
+        {
+            return; // keyed state is among the operators' states
         }
 
         var index = snapshot.Index!;
-        RestoreOperators(index.Operators);
         foreach (var saved in index.Types ?? [])
         {
             (OperatorOf(saved.Uid) as IIncrementalStateOperator)?.CheckTypes(saved);

@@ -13,12 +13,20 @@ internal sealed partial class StreamTask
 {
     public SourceIngest? Ingest => _ingest;
 
-    /// <summary>A source opens its ingest log at the position it was restored to (or 0), ready to replay what follows.</summary>
+    /// <summary>
+    /// A source opens its ingest log at the position it was restored to (or 0; or where a rescale that added it started
+    /// it), ready to replay what follows.
+    /// </summary>
     public Task OpenIngestAsync(CancellationToken cancellation)
     {
         if (_ingest is null)
         {
             return Task.CompletedTask; // a generator: it starts from its restored offset when it runs
+        }
+
+        if (Deployment.LogStart is { } start && !_restored)
+        {
+            _chain[0].RestoreState(new SourceState(start, long.MinValue, long.MinValue, []));
         }
 
         var position = _source!.Position;
