@@ -1,6 +1,10 @@
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Storage;
 using OrleansCheckpoint.Errors;
 using OrleansCheckpoint.Grains;
 using OrleansCheckpoint.Messages;
+using OrleansCheckpoint.Runtime.Hosting;
+using OrleansCheckpoint.Runtime.JobManagement;
 using OrleansCheckpoint.Tests.Infrastructure;
 using Xunit;
 using static OrleansCheckpoint.Tests.Infrastructure.ClickWindows;
@@ -55,6 +59,15 @@ public sealed class SavepointTests(ClusterFixture fixture)
         var savepoint = await TakeAsync(job, stop: true);
         Assert.True(savepoint.Stopped);
         Assert.Equal(JobStatus.Stopped, (await driver.Manager.GetInfoAsync()).Status);
+
+        // The record reads back from the job's storage as a manager on another silo would read it (layout included).
+        var stored = new GrainState<JobState>();
+        await fixture.Cluster.Silos[0].ServiceProvider.GetRequiredKeyedService<IGrainStorage>(CheckpointSiloBuilderExtensions.JobStorageName)
+            .ReadStateAsync("job", driver.Manager.GetGrainId(), stored);
+        var kept = Assert.Single(stored.State!.Savepoints);
+        Assert.Equal((savepoint.Id, SnapshotKind.Savepoint, true), (kept.Id, kept.Kind, kept.Stopped));
+        Assert.Equal(["clicks", "page-windows", "user-table", "user-totals"], kept.Layout!.Vertices.Keys.Order(StringComparer.Ordinal));
+        Assert.Contains("user-table", kept.Layout.Stateful!);
 
         // The windows that closed before the savepoint were committed by the stop itself (no checkpoint ran). Batches of
         // 5 s alternate partitions: the slower one reached 25 s, so its watermark closed the windows up to 20 s.

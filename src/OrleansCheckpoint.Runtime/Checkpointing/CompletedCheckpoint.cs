@@ -36,8 +36,8 @@ internal sealed record CompletedCheckpoint(
 [GenerateSerializer, Immutable]
 internal sealed record SnapshotLayout([property: Id(0)] Dictionary<string, string[]> Vertices, [property: Id(1)] string[]? Stateful = null)
 {
-    /// <summary>Every operator uid the snapshot holds state of, with the vertex that ran it.</summary>
-    public IEnumerable<(string Operator, string Vertex)> Operators => Vertices.SelectMany(v => v.Value.Select(o => (o, v.Key)));
+    /// <summary>Every operator uid the snapshot holds state of, with the vertex that ran it (a method: the record is persisted as JSON with its properties).</summary>
+    public IEnumerable<(string Operator, string Vertex)> Operators() => Vertices.SelectMany(v => v.Value.Select(o => (o, v.Key)));
 }
 
 /// <summary>The manifest written for a completed checkpoint: every instance's snapshot handle.</summary>

@@ -23,7 +23,7 @@ internal static class RestoreAssignment
     {
         var layout = snapshot.Layout ?? LayoutOf(plan); // recorded since savepoints exist; before, the job's own
         var handles = snapshot.Handles.ToDictionary(h => (h.Task.Operator, h.Task.Partition));
-        var vertexOf = layout.Operators.ToDictionary(o => o.Operator, o => o.Vertex);
+        var vertexOf = layout.Operators().ToDictionary(o => o.Operator, o => o.Vertex);
         var max = plan.MaxParallelism;
         var result = new Dictionary<TaskId, TaskRestore>();
         SnapshotHandle Handle(string vertex, int partition) => handles.GetValueOrDefault((vertex, partition))
@@ -85,7 +85,7 @@ internal static class RestoreAssignment
         var layout = snapshot.Layout ?? LayoutOf(plan);
 
         var operators = plan.Vertices.SelectMany(v => v.Chain.Select(t => (Uid: t.Uid, Vertex: v))).ToDictionary(o => o.Uid, o => o.Vertex);
-        var removed = (layout.Stateful ?? [.. layout.Operators.Select(o => o.Operator)]).Where(uid => !operators.ContainsKey(uid)).ToList();
+        var removed = (layout.Stateful ?? [.. layout.Operators().Select(o => o.Operator)]).Where(uid => !operators.ContainsKey(uid)).ToList();
         if (removed.Count > 0 && !allowNonRestoredState)
         {
             throw new IncompatibleSnapshotException(
@@ -93,7 +93,7 @@ internal static class RestoreAssignment
                 "which the job no longer has. Start with --allow-non-restored-state to drop that state.");
         }
 
-        foreach (var (uid, former) in layout.Operators)
+        foreach (var (uid, former) in layout.Operators())
         {
             var instances = InstancesOf(snapshot, former);
             if (!operators.TryGetValue(uid, out var vertex) || instances == vertex.Parallelism)

@@ -274,12 +274,13 @@ internal sealed class TaskCheckpointer(
 
             var piece = await store.WritePieceAsync(task, savepointId, payload, full: true);
             var types = sections.Select(s => StateTableType.Of(s.Uid, s.Section)).OfType<StateTableType>().ToArray();
-            var index = new SnapshotIndex(task, savepointId, operators, watermarks, [piece], types, SnapshotKind.Savepoint);
+            StatePiece[] chain = [piece]; // an array: handles are persisted as JSON with their types, which a compiler-made list type would not survive
+            var index = new SnapshotIndex(task, savepointId, operators, watermarks, chain, types, SnapshotKind.Savepoint);
             var (indexPayload, checksum) = await Task.Run(() => store.Serialize(index));
             var stateName = await store.WriteAsync(task, savepointId, indexPayload, checksum, SnapshotFormat.Index);
             var size = indexPayload.Length + piece.SizeBytes;
             handle = new SnapshotHandle(
-                task, savepointId, stateName, size, checksum, timings.SyncMs, Stopwatch.GetElapsedTime(started).TotalMilliseconds, timings.AlignmentMs, timings.StartDelayMs, size, [piece]);
+                task, savepointId, stateName, size, checksum, timings.SyncMs, Stopwatch.GetElapsedTime(started).TotalMilliseconds, timings.AlignmentMs, timings.StartDelayMs, size, chain);
         }
         catch (Exception e)
         {

@@ -51,7 +51,7 @@ internal sealed partial class JobManagerGrain
         var starts = new Dictionary<string, long>();
         foreach (var source in plan.Sources)
         {
-            var former = layout.Operators.FirstOrDefault(o => o.Operator == source.Chain[0].Uid).Vertex;
+            var former = layout.Operators().FirstOrDefault(o => o.Operator == source.Chain[0].Uid).Vertex;
             for (var p = 0; p < source.Parallelism; p++)
             {
                 var task = new TaskId(Job, source.Uid, p);
@@ -76,7 +76,7 @@ internal sealed partial class JobManagerGrain
         foreach (var source in plan.Sources)
         {
             var uid = source.Chain[0].Uid;
-            var former = layout.Operators.FirstOrDefault(o => o.Operator == uid).Vertex;
+            var former = layout.Operators().FirstOrDefault(o => o.Operator == uid).Vertex;
             var retired = from.Handles.Where(h => h.Task.Operator == former && h.Task.Partition >= source.Parallelism).OrderBy(h => h.Task.Partition);
             foreach (var handle in retired)
             {
