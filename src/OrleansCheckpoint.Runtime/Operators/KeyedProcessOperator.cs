@@ -192,6 +192,41 @@ internal sealed class KeyedProcessOperator<T, TKey, TOut>(KeyedProcessTransforma
 
     public void OnSectionsRestored() => _timers.RebuildDue();
 
+    public IEnumerable<StateTableView> DescribeTables()
+    {
+        MakeRestoredStates();
+        return _states.Select(s => s.Value.Describe(ValuePrefix + s.Key))
+            .Concat(_restoredSections.Select(s => new StateTableView(ValuePrefix + s.Key, s.Value.Sum(x => (long)x.Count), 0, null, null, s.Value.Sum(x => (long)x.Entries.Length))))
+            .Append(_timers.Describe(TimersTable));
+    }
+
+    // Value states restored from pieces that the function never asked for stay encoded: their value type is known only
+    // when it asks (GetValueState<TValue>), and the entries' layout depends on it, so not even their keys can be read.
+    public IEnumerable<StateEntryView> Entries(string? key)
+    {
+        MakeRestoredStates();
+        var accepts = KeyFilter(key);
+        return _states.SelectMany(s => s.Value.Entries(ValuePrefix + s.Key, accepts))
+            .Concat(_restoredSections.Select(s => new StateEntryView(
+                ValuePrefix + s.Key,
+                -1,
+                null,
+                null,
+                Note: $"{s.Value.Sum(x => (long)x.Count)} entries ({s.Value.Sum(x => (long)x.Entries.Length)} bytes) not decoded: the value type of state '{s.Key}' " +
+                    "is known only once the job's function asks for it (a snapshot taken without incremental checkpoints carries it)")))
+            .Concat(_timers.Pending().Where(t => accepts(t.Timer.Key)).Select(t => new StateEntryView(TimersTable, t.KeyGroup, ToJson(t.Timer.Key), ToJson(new { t.Timer.Time }))));
+    }
+
+    // States of a whole snapshot carry their value type: made as the function would make them, so they read like the rest.
+    private void MakeRestoredStates()
+    {
+        foreach (var (name, snapshot) in _restored.ToList())
+        {
+            typeof(KeyedProcessOperator<T, TKey, TOut>).GetMethod(nameof(GetValueState))!
+                .MakeGenericMethod(snapshot.GetType().GenericTypeArguments[1]).Invoke(this, [name]);
+        }
+    }
+
     private interface IValueStateTable
     {
         object Snapshot();
@@ -199,6 +234,10 @@ internal sealed class KeyedProcessOperator<T, TKey, TOut>(KeyedProcessTransforma
         IStateChanges CaptureChanges(string table);
 
         IStateSection CaptureAll(string table);
+
+        StateTableView Describe(string table);
+
+        IEnumerable<StateEntryView> Entries(string table, Func<TKey, bool> accepts);
     }
 
     private sealed class ValueState<TValue>(KeyedProcessOperator<T, TKey, TOut> owner, KeyedStateTable<TKey, TValue> table) : IValueState<TValue>, IValueStateTable
@@ -210,6 +249,11 @@ internal sealed class KeyedProcessOperator<T, TKey, TOut>(KeyedProcessTransforma
         public IStateChanges CaptureChanges(string name) => table.CaptureChanges(name);
 
         public IStateSection CaptureAll(string name) => table.CaptureAll(name);
+
+        public StateTableView Describe(string name) => table.Describe(name);
+
+        public IEnumerable<StateEntryView> Entries(string name, Func<TKey, bool> accepts) =>
+            table.Entries().Where(e => accepts(e.Key)).Select(e => new StateEntryView(name, e.KeyGroup, ToJson(e.Key), ToJson(e.Value)));
 
         public bool HasValue => table.TryGet(owner._currentKeyGroup, owner.CurrentKey, out _);
 

@@ -44,6 +44,10 @@ internal abstract class SourceOperatorBase<T>(Transformation source, WatermarkSt
 
     public SourceState Position => new(_offset, _maxTimestamp, _emittedWatermark, ProducerSequences());
 
+    public override string DescribeState() => string.Create(
+        System.Globalization.CultureInfo.InvariantCulture,
+        $"offset {_offset}, {ProducerSequences().Count} producers, watermark {(_emittedWatermark == long.MinValue ? "none" : _emittedWatermark)}");
+
     public override void Accept(T value, long timestamp)
     {
         _offset++;
