@@ -21,6 +21,7 @@ internal static class ClientCommandLine
             MetricsCommand.Create(),
             CheckpointsCommand.Create(),
             CheckpointCommand.Create(),
+            InspectCommand.Create(),
             DemoCommand.Create(),
             BenchCommand.Create(),
             ChaosCommand.Create(),
