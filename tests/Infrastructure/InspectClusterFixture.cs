@@ -10,12 +10,13 @@ public sealed class InspectClusterFixture : ClusterFixture
 {
     public const string RequestCounter = "inspect-rc";
     public const string Errors = "inspect-errors";
+    public const string Corrupt = "inspect-corrupt";
     public const string Verification = "inspect-verify";
     public const string VerificationWhole = "inspect-verify-whole";
 
     protected override void ConfigureTestSilo(ISiloBuilder silo)
     {
-        foreach (var name in new[] { RequestCounter, Errors })
+        foreach (var name in new[] { RequestCounter, Errors, Corrupt })
         {
             silo.Services.AddStreamJob(name, () => new RequestCounterJob());
         }
