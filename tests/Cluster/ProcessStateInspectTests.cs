@@ -72,6 +72,33 @@ public sealed class ProcessStateInspectTests(InspectClusterFixture fixture)
         Assert.All(summary.Instances, i => Assert.Equal(incremental ? "incremental" : "whole", i.Format));
     }
 
+    [Fact]
+    public async Task A_value_state_whose_type_a_consistency_function_names_decodes_from_pieces_and_another_is_reported_undecoded()
+    {
+        const string job = AccountBalancesJob.Name;
+        await using var driver = new JobDriver(fixture.Client, job);
+        await driver.StartAsync(2, SnapshotInspectTests.ByHand);
+        var random = new Random(7);
+        var lines = Enumerable.Range(0, 800).Select(_ => (Account: $"a{random.Next(40)}", Amount: (long)random.Next(1, 100))).ToList();
+        await driver.PushAsync(lines.Select(l => $"{l.Account},{l.Amount}"));
+        var inspector = fixture.Client.GetGrain<ISnapshotInspectorGrain>(job);
+        long checkpoint = 0;
+        await Eventually.TrueAsync(
+            async () => (await inspector.SummarizeAsync(checkpoint = await CheckpointTests.CheckpointByHandAsync(driver))).Instances
+                .SelectMany(i => i.Operators).Where(o => o.Uid == "transfers").Sum(o => SourceOffset(o.Description!)) == lines.Count,
+            "a checkpoint whose sources' positions cover every line");
+        await driver.Manager.StopAsync(drain: false);
+
+        var entries = await SnapshotInspectTests.EntriesAsync(inspector, checkpoint, "accounts");
+
+        Assert.Equal(
+            lines.GroupBy(l => l.Account).Select(g => (g.Key, g.Sum(l => l.Amount).ToString(CultureInfo.InvariantCulture))).Order().ToList(),
+            entries.Where(e => e.State == "value:balance").Select(e => (SnapshotInspectTests.KeyOf(e), e.ValueJson!)).Order().ToList());
+        var last = entries.Where(e => e.State == "value:last").ToList();
+        Assert.NotEmpty(last);
+        Assert.All(last, e => Assert.True(e.KeyJson is null && e.Note!.Contains("value type of state 'last'", StringComparison.Ordinal), e.Note));
+    }
+
     /// <summary>
     /// Takes checkpoints until the user table's committed totals count every click: every click then went through the
     /// sources before the last checkpoint's barriers, so that checkpoint's state holds all of them. Returns its id.
@@ -96,6 +123,8 @@ public sealed class ProcessStateInspectTests(InspectClusterFixture fixture)
             "the user table to commit every click");
         return last;
     }
+
+    private static long SourceOffset(string description) => long.Parse(description.Split(' ', ',')[1], CultureInfo.InvariantCulture);
 
     private static long Time(Messages.StateEntry entry) => JsonDocument.Parse(entry.ValueJson!).RootElement.GetProperty("time").GetInt64();
 }

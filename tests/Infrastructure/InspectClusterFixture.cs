@@ -25,6 +25,8 @@ public sealed class InspectClusterFixture : ClusterFixture
         {
             silo.Services.AddStreamJob(name, () => new VerificationJob());
         }
+
+        silo.Services.AddStreamJob(AccountBalancesJob.Name, () => new AccountBalancesJob());
     }
 }
 

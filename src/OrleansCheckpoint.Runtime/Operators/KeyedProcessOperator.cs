@@ -217,13 +217,19 @@ internal sealed class KeyedProcessOperator<T, TKey, TOut>(KeyedProcessTransforma
             .Concat(_timers.Pending().Where(t => accepts(t.Timer.Key)).Select(t => new StateEntryView(TimersTable, t.KeyGroup, ToJson(t.Timer.Key), ToJson(new { t.Timer.Time }))));
     }
 
-    // States of a whole snapshot carry their value type: made as the function would make them, so they read like the rest.
+    // States of a whole snapshot carry their value type, and a consistency function over a value state names its type:
+    // such states are made as the function would make them, so they read like the rest.
     private void MakeRestoredStates()
     {
         foreach (var (name, snapshot) in _restored.ToList())
         {
             typeof(KeyedProcessOperator<T, TKey, TOut>).GetMethod(nameof(GetValueState))!
                 .MakeGenericMethod(snapshot.GetType().GenericTypeArguments[1]).Invoke(this, [name]);
+        }
+
+        foreach (var invariant in process.StateInvariants.Where(i => _restoredSections.ContainsKey(i.StateName)))
+        {
+            _ = Prepare(invariant); // a rule typed otherwise than its state leaves the state undecoded
         }
     }
 

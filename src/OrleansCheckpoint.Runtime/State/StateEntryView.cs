@@ -8,12 +8,3 @@ namespace OrleansCheckpoint.Runtime.State;
 /// <param name="ResultJson">For aggregates: the result the stored accumulator gives (what <c>client query</c> shows).</param>
 /// <param name="Note">Why a section is shown without its entries.</param>
 internal sealed record StateEntryView(string Table, int KeyGroup, string? KeyJson, string? ValueJson, string? ResultJson = null, string? Note = null);
-
-/// <summary>The size of one restored table: its entries and the key groups that hold them.</summary>
-/// <param name="Table">The table's name within its operator.</param>
-/// <param name="Entries">How many entries it holds.</param>
-/// <param name="KeyGroups">How many key groups hold entries.</param>
-/// <param name="FirstKeyGroup">The lowest key group with entries, if any.</param>
-/// <param name="LastKeyGroup">The highest key group with entries, if any.</param>
-/// <param name="UndecodedBytes">For a section kept encoded (its value type unknown offline): its size; null when decoded.</param>
-internal sealed record StateTableView(string Table, long Entries, int KeyGroups, int? FirstKeyGroup, int? LastKeyGroup, long? UndecodedBytes = null);
