@@ -53,7 +53,7 @@ internal sealed record SnapshotSummaryView(
                     new Text(first ? instance.Task : string.Empty),
                     new Text(first ? Format(instance) : string.Empty),
                     new Text(first ? JobViews.Bytes(instance.FullSizeBytes) : string.Empty),
-                    new Text(first ? (instance.Watermark is { } w ? JobViews.Number(w) : "-") : string.Empty),
+                    new Text(first ? Watermark(instance.Watermark) : string.Empty),
                     new Text(op),
                     new Text(state),
                     new Text(entries),
@@ -65,8 +65,17 @@ internal sealed record SnapshotSummaryView(
         return new Rows(heading, table);
     }
 
-    private static string Format(InstanceStateView instance) =>
-        instance.Format == "incremental" ? $"incremental, {JobViews.Number(instance.Pieces)} piece{(instance.Pieces == 1 ? string.Empty : "s")}" : instance.Format;
+    private static string Format(InstanceStateView instance) => instance.Pieces switch
+    {
+        0 => instance.Format,
+        1 => $"{instance.Format}, 1 piece",
+        var pieces => $"{instance.Format}, {JobViews.Number(pieces)} pieces",
+    };
+
+    // Event time in UTC, as the job's timestamps are.
+    private static string Watermark(long? watermark) => watermark is { } w
+        ? DateTimeOffset.FromUnixTimeMilliseconds(w).ToString("yyyy-MM-dd HH:mm:ss.fff", CultureInfo.InvariantCulture)
+        : "-";
 
     private static IEnumerable<(string Operator, string State, string Entries, string KeyGroups)> Rows(InstanceStateView instance)
     {

@@ -44,9 +44,12 @@ internal abstract class SourceOperatorBase<T>(Transformation source, WatermarkSt
 
     public SourceState Position => new(_offset, _maxTimestamp, _emittedWatermark, ProducerSequences());
 
-    public override string DescribeState() => string.Create(
-        System.Globalization.CultureInfo.InvariantCulture,
-        $"offset {_offset}, {ProducerSequences().Count} producers, watermark {(_emittedWatermark == long.MinValue ? "none" : _emittedWatermark)}");
+    // The watermark is the instance's (shown beside it).
+    public override string DescribeState()
+    {
+        var producers = ProducerSequences().Count;
+        return string.Create(System.Globalization.CultureInfo.InvariantCulture, $"offset {_offset}, {producers} producer{(producers == 1 ? string.Empty : "s")}");
+    }
 
     public override void Accept(T value, long timestamp)
     {
