@@ -62,6 +62,11 @@ public sealed partial class SnapshotInspectTests(InspectClusterFixture fixture)
         Assert.Equal(blobs, await BlobsAsync()); // nothing written, deleted or rewritten
         var after = await driver.Manager.GetInfoAsync();
         Assert.Equal((JobStatus.Stopped, stopped.LastCompletedCheckpoint, stopped.Generation), (after.Status, after.LastCompletedCheckpoint, after.Generation));
+
+        // Started again, the job resumes from the checkpoint read above, as it was; it can be read while the job runs too.
+        Assert.Equal(secondCheckpoint, (await driver.StartAsync(2, ByHand)).LastCompletedCheckpoint);
+        await LiveTotalsAsync(driver, all);
+        await AssertStateAsync(inspector, secondCheckpoint, totals: all, openWindows: second);
     }
 
     [Fact]
