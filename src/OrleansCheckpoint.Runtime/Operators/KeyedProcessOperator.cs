@@ -213,7 +213,7 @@ internal sealed class KeyedProcessOperator<T, TKey, TOut>(KeyedProcessTransforma
                 null,
                 null,
                 Note: $"{s.Value.Sum(x => (long)x.Count)} entries ({s.Value.Sum(x => (long)x.Entries.Length)} bytes) not decoded: the value type of state '{s.Key}' " +
-                    "is known only once the job's function asks for it (a snapshot taken without incremental checkpoints carries it)")))
+                    "is known only once the job's function asks for it (a snapshot without incremental checkpoints, or a consistency function over the state, gives it)")))
             .Concat(_timers.Pending().Where(t => accepts(t.Timer.Key)).Select(t => new StateEntryView(TimersTable, t.KeyGroup, ToJson(t.Timer.Key), ToJson(new { t.Timer.Time }))));
     }
 
