@@ -44,10 +44,14 @@ internal sealed class InspectedInstance
                 handle.Task);
             return new InspectedInstance(handle, snapshot, chain);
         }
-        catch (Exception e) when (e is CorruptSnapshotException or InvalidOperationException or InvalidCastException or FormatException)
+        catch (CorruptSnapshotException e)
         {
-            // Runtime-only exception types do not reach a client: say it as a job error, naming the instance.
-            throw new StreamJobException(e is CorruptSnapshotException ? e.Message : $"The snapshot of {handle.Task} for checkpoint {handle.CheckpointId} cannot be read: {e.Message}");
+            throw new StreamJobException(e.Message); // a runtime-only type: a client gets the job error, naming the instance
+        }
+        catch (Exception e) when (e is not (StreamJobException or Azure.RequestFailedException or OperationCanceledException or TimeoutException or HttpRequestException))
+        {
+            // State the job's operators as registered now cannot load (their types changed since): an error, not a crash.
+            throw new StreamJobException($"The snapshot of {handle.Task} for checkpoint {handle.CheckpointId} cannot be read into the job's operators: {e.Message}");
         }
     }
 

@@ -23,7 +23,18 @@ internal abstract class KeyedOperator<T, TKey, TOut>(KeyedTransformation<T, TKey
 
     protected int KeyGroupOf(TKey key) => KeyGroups.Of(StableKeyHash.Of(key), Context.MaxParallelism);
 
-    protected static string ToJson<TValue>(TValue value) => JsonSerializer.Serialize(value, Json);
+    /// <summary>A key or value as JSON for the inspector; a type System.Text.Json cannot write is shown as its text.</summary>
+    protected static string ToJson<TValue>(TValue value)
+    {
+        try
+        {
+            return JsonSerializer.Serialize(value, Json);
+        }
+        catch (Exception e) when (e is NotSupportedException or InvalidOperationException or JsonException)
+        {
+            return JsonSerializer.Serialize(Convert.ToString(value, CultureInfo.InvariantCulture), Json);
+        }
+    }
 
     // Keys of a type that parses text (string, int, long, Guid, … — every key type `client query` takes): parsed so.
     private static readonly Func<string, TKey>? ParseText = typeof(TKey).IsAssignableTo(typeof(IParsable<>).MakeGenericType(typeof(TKey)))
