@@ -18,13 +18,15 @@ internal static class InspectCommand
         var id = new Argument<long>("id") { Description = "The checkpoint's or savepoint's id (see `client checkpoints`)" };
         var op = new Option<string?>("--operator")
         {
-            Description = "Print this operator's keyed state as JSON lines (key, state, value, key group, instance): accumulators, window accumulators, value states, pending timers",
+            Description = "Print this operator's keyed state as JSON lines (key, state, value, key group, instance): "
+                + "accumulators, window accumulators, value states, pending timers",
             HelpName = "uid",
         };
         var key = new Option<string?>("--key") { Description = "With --operator: only this key's entries (written as for `client query`)", HelpName = "key" };
         var command = new Command(
             "inspect",
-            "Read a checkpoint or savepoint straight from storage, whether the job runs or not: its operators, instances, key groups and sizes, or with --operator one operator's state")
+            "Read a checkpoint or savepoint straight from storage, whether the job runs or not: its operators, instances, key groups "
+            + "and sizes, or with --operator one operator's state")
         {
             job, id, op, key,
         };
@@ -47,7 +49,8 @@ internal static class InspectCommand
 
             var wanted = context.Parse.GetValue(key);
             var printed = 0L;
-            await foreach (var entry in inspector.ReadEntriesAsync(snapshotId, uid, wanted, cancellation).WithBatchSize(EntriesPerCall).WithCancellation(cancellation))
+            var entries = inspector.ReadEntriesAsync(snapshotId, uid, wanted, cancellation).WithBatchSize(EntriesPerCall);
+            await foreach (var entry in entries.WithCancellation(cancellation))
             {
                 if (entry.Note is { } note)
                 {
@@ -61,7 +64,9 @@ internal static class InspectCommand
 
             if (printed == 0)
             {
-                ConsoleOutput.Note(wanted is null ? $"operator '{uid}' holds no keyed state in snapshot {snapshotId}" : $"no state of key '{wanted}' in operator '{uid}' in snapshot {snapshotId}");
+                ConsoleOutput.Note(wanted is null
+                    ? $"operator '{uid}' holds no keyed state in snapshot {snapshotId}"
+                    : $"no state of key '{wanted}' in operator '{uid}' in snapshot {snapshotId}");
             }
 
             return ExitCodes.Ok;

@@ -23,13 +23,15 @@ internal sealed class InspectedInstance
     private InspectedInstance(SnapshotHandle handle, RestoredSnapshot snapshot, StreamOperator[] chain) =>
         (_handle, _snapshot, _chain) = (handle, snapshot, chain);
 
-    /// <summary>Reads and loads the snapshot of <paramref name="handle"/>, an instance of <paramref name="vertex"/>; a missing or corrupt one is an error naming it.</summary>
+    /// <summary>Reads and loads the snapshot of <paramref name="handle"/>, an instance of <paramref name="vertex"/>.</summary>
+    /// <remarks>A missing or corrupt snapshot is an error naming it.</remarks>
     public static async Task<InspectedInstance> ReadAsync(SnapshotHandle handle, Vertex vertex, SnapshotStore store, IGrainFactory grains)
     {
         try
         {
             var snapshot = await store.ReadForRestoreAsync(handle);
-            var context = new OperatorContext(handle.Task, MaxKeyGroups, new KeyGroupRange(0, MaxKeyGroups - 1), RefusedOutputs.Instance, grains, RefusedOutputs.Instance, checkpointing: true);
+            var context = new OperatorContext(
+                handle.Task, MaxKeyGroups, new KeyGroupRange(0, MaxKeyGroups - 1), RefusedOutputs.Instance, grains, RefusedOutputs.Instance, checkpointing: true);
             var chain = vertex.Chain.Select(t => t.Accept(OperatorFactory.Instance)).ToArray();
             foreach (var op in chain)
             {
@@ -48,10 +50,12 @@ internal sealed class InspectedInstance
         {
             throw new StreamJobException(e.Message); // a runtime-only type: a client gets the job error, naming the instance
         }
-        catch (Exception e) when (e is not (StreamJobException or Azure.RequestFailedException or OperationCanceledException or TimeoutException or HttpRequestException))
+        catch (Exception e) when (e is not (StreamJobException or Azure.RequestFailedException or OperationCanceledException or TimeoutException
+            or HttpRequestException))
         {
             // State the job's operators as registered now cannot load (their types changed since): an error, not a crash.
-            throw new StreamJobException($"The snapshot of {handle.Task} for checkpoint {handle.CheckpointId} cannot be read into the job's operators: {e.Message}");
+            throw new StreamJobException(
+                $"The snapshot of {handle.Task} for checkpoint {handle.CheckpointId} cannot be read into the job's operators: {e.Message}");
         }
     }
 
@@ -68,7 +72,8 @@ internal sealed class InspectedInstance
             [.. _chain.Select(op => new OperatorStateSummary(
                 op.Transformation.Uid,
                 op is IIncrementalStateOperator keyed
-                    ? [.. keyed.DescribeTables().Select(t => new StateTableSummary(t.Table, t.Entries, t.KeyGroups, t.FirstKeyGroup, t.LastKeyGroup, t.UndecodedBytes))]
+                    ? [.. keyed.DescribeTables()
+                        .Select(t => new StateTableSummary(t.Table, t.Entries, t.KeyGroups, t.FirstKeyGroup, t.LastKeyGroup, t.UndecodedBytes))]
                     : [],
                 op.DescribeState()))]);
     }

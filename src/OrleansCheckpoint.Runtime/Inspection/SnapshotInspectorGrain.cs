@@ -35,7 +35,8 @@ internal sealed partial class SnapshotInspectorGrain(JobRegistry registry, Snaps
             manifest.Snapshots.Sum(h => h.SizeBytes), manifest.Snapshots.Sum(h => h.FullSize()), instances);
     }
 
-    public async IAsyncEnumerable<StateEntry> ReadEntriesAsync(long snapshotId, string operatorUid, string? key = null, [EnumeratorCancellation] CancellationToken cancellation = default)
+    public async IAsyncEnumerable<StateEntry> ReadEntriesAsync(
+        long snapshotId, string operatorUid, string? key = null, [EnumeratorCancellation] CancellationToken cancellation = default)
     {
         var (manifest, plan) = await OpenAsync(snapshotId);
         var vertex = plan.Vertices.FirstOrDefault(v => v.Chain.Any(t => t.Uid == operatorUid))
@@ -101,7 +102,8 @@ internal sealed partial class SnapshotInspectorGrain(JobRegistry registry, Snaps
         var chains = registry.PlanOf(Job, 1, InspectedInstance.MaxKeyGroups).Vertices.Select(v => v.Uid).ToHashSet();
         var unknown = tasks.Where(t => !chains.Contains(t.Operator)).Select(t => (TaskId?)t).FirstOrDefault();
         throw new StreamJobException(unknown is not null
-            ? $"Checkpoint {manifest.CheckpointId} of job '{Job}' holds a snapshot of {unknown}, an operator chain the job as registered in the silo does not have."
+            ? $"Checkpoint {manifest.CheckpointId} of job '{Job}' holds a snapshot of {unknown}, "
+                + "an operator chain the job as registered in the silo does not have."
             : $"The instances of checkpoint {manifest.CheckpointId} of job '{Job}' do not match the job's graph as registered in the silo at any parallelism.");
     }
 
@@ -111,6 +113,7 @@ internal sealed partial class SnapshotInspectorGrain(JobRegistry registry, Snaps
             .Select(h => (Handle: h, Vertex: plan[h.Task.Operator]))
             .OrderBy(i => i.Vertex.Index).ThenBy(i => i.Handle.Task.Partition);
 
-    [LoggerMessage(EventId = 1100, Level = LogLevel.Information, Message = "Inspected checkpoint {CheckpointId} of job {Job}: {Instances} instance snapshots read")]
+    [LoggerMessage(EventId = 1100, Level = LogLevel.Information,
+        Message = "Inspected checkpoint {CheckpointId} of job {Job}: {Instances} instance snapshots read")]
     private static partial void LogInspected(ILogger logger, string job, long checkpointId, int instances);
 }

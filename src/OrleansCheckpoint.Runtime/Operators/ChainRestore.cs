@@ -29,7 +29,8 @@ internal static class ChainRestore
         }
     }
 
-    private static void ApplyPieces(SnapshotIndex index, IReadOnlyList<byte[]> pieces, StateCodecs codecs, Func<string, StreamOperator> operatorOf, TaskId runner)
+    private static void ApplyPieces(
+        SnapshotIndex index, IReadOnlyList<byte[]> pieces, StateCodecs codecs, Func<string, StreamOperator> operatorOf, TaskId runner)
     {
         var keyed = new HashSet<IIncrementalStateOperator>();
         for (var i = 0; i < pieces.Count; i++)
@@ -42,13 +43,15 @@ internal static class ChainRestore
             catch (FormatException e)
             {
                 var piece = index.Chain[i];
-                throw new CorruptSnapshotException($"piece {piece.Name} of {index.Task} (written by checkpoint {piece.CheckpointId}) cannot be read: {e.Message}");
+                throw new CorruptSnapshotException(
+                    $"piece {piece.Name} of {index.Task} (written by checkpoint {piece.CheckpointId}) cannot be read: {e.Message}");
             }
 
             foreach (var section in sections)
             {
                 var op = operatorOf(section.Uid) as IIncrementalStateOperator
-                    ?? throw new InvalidOperationException($"The snapshot of {index.Task} holds keyed state of operator '{section.Uid}', which keeps none in {runner}.");
+                    ?? throw new InvalidOperationException(
+                        $"The snapshot of {index.Task} holds keyed state of operator '{section.Uid}', which keeps none in {runner}.");
                 op.RestoreSection(section.Table, section.Count, section.Entries, codecs);
                 keyed.Add(op);
             }

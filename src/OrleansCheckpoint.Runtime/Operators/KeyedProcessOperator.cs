@@ -196,7 +196,7 @@ internal sealed class KeyedProcessOperator<T, TKey, TOut>(KeyedProcessTransforma
     {
         MakeRestoredStates();
         return _states.Select(s => s.Value.Describe(ValuePrefix + s.Key))
-            .Concat(_restoredSections.Select(s => new StateTableView(ValuePrefix + s.Key, s.Value.Sum(x => (long)x.Count), 0, null, null, s.Value.Sum(x => (long)x.Entries.Length))))
+            .Concat(_restoredSections.Keys.Select(UndecodedTable))
             .Append(_timers.Describe(TimersTable));
     }
 
@@ -207,15 +207,31 @@ internal sealed class KeyedProcessOperator<T, TKey, TOut>(KeyedProcessTransforma
         MakeRestoredStates();
         var accepts = KeyFilter(key);
         return _states.SelectMany(s => s.Value.Entries(ValuePrefix + s.Key, accepts))
-            .Concat(_restoredSections.Select(s => new StateEntryView(
-                ValuePrefix + s.Key,
-                -1,
-                null,
-                null,
-                Note: $"{s.Value.Sum(x => (long)x.Count)} entries ({s.Value.Sum(x => (long)x.Entries.Length)} bytes) not decoded: the value type of state '{s.Key}' " +
-                    "is known only once the job's function asks for it (a snapshot without incremental checkpoints, or a consistency function over the state, gives it)")))
-            .Concat(_timers.Pending().Where(t => accepts(t.Timer.Key)).Select(t => new StateEntryView(TimersTable, t.KeyGroup, ToJson(t.Timer.Key), ToJson(new { t.Timer.Time }))));
+            .Concat(_restoredSections.Keys.Select(UndecodedNote))
+            .Concat(_timers.Pending().Where(t => accepts(t.Timer.Key))
+                .Select(t => new StateEntryView(TimersTable, t.KeyGroup, ToJson(t.Timer.Key), ToJson(new { t.Timer.Time }))));
     }
+
+    private StateTableView UndecodedTable(string name)
+    {
+        var (entries, bytes) = Undecoded(name);
+        return new StateTableView(ValuePrefix + name, entries, 0, null, null, bytes);
+    }
+
+    private StateEntryView UndecodedNote(string name)
+    {
+        var (entries, bytes) = Undecoded(name);
+        return new StateEntryView(
+            ValuePrefix + name,
+            -1,
+            null,
+            null,
+            Note: $"{entries} entries ({bytes} bytes) not decoded: the value type of state '{name}' is known only once the job's function "
+                + "asks for it (a snapshot without incremental checkpoints, or a consistency function over the state, gives it)");
+    }
+
+    private (long Entries, long Bytes) Undecoded(string name) =>
+        (_restoredSections[name].Sum(s => (long)s.Count), _restoredSections[name].Sum(s => (long)s.Entries.Length));
 
     // States of a whole snapshot carry their value type, and a consistency function over a value state names its type:
     // such states are made as the function would make them, so they read like the rest.

@@ -48,7 +48,8 @@ internal abstract class SourceOperatorBase<T>(Transformation source, WatermarkSt
     public override string DescribeState()
     {
         var producers = ProducerSequences().Count;
-        return string.Create(System.Globalization.CultureInfo.InvariantCulture, $"offset {_offset}, {producers} producer{(producers == 1 ? string.Empty : "s")}");
+        var plural = producers == 1 ? string.Empty : "s";
+        return string.Create(System.Globalization.CultureInfo.InvariantCulture, $"offset {_offset}, {producers} producer{plural}");
     }
 
     public override void Accept(T value, long timestamp)

@@ -149,7 +149,11 @@ internal sealed class WindowAggregateOperator<T, TKey, TAcc, TOut>(WindowAggrega
         var accepts = KeyFilter(key);
         var open = _state.Entries().Where(e => accepts(e.Key.Key));
         return open.Select(e => new StateEntryView(
-                Table, e.KeyGroup, ToJson(e.Key.Key), ToJson(new { e.Key.Start, End = e.Key.Start + _sizeMs, Accumulator = e.Value }), ToJson(_function.GetResult(e.Value))))
+                Table,
+                e.KeyGroup,
+                ToJson(e.Key.Key),
+                ToJson(new { e.Key.Start, End = e.Key.Start + _sizeMs, Accumulator = e.Value }),
+                ToJson(_function.GetResult(e.Value))))
             .Concat(open.Select(e => new StateEntryView(TimersTable, e.KeyGroup, ToJson(e.Key.Key), ToJson(new { Time = e.Key.Start + _sizeMs - 1 }))));
     }
 

@@ -117,8 +117,10 @@ internal sealed class KeyedStateTable<TKey, TValue>(KeyGroupRange keyGroups, Fun
     /// <summary>How many entries the table holds, and in which key groups.</summary>
     public StateTableView Describe(string table)
     {
-        var groups = NonEmptyGroups().Select(g => (g.KeyGroup, (long)g.Entries.Count)).ToList();
-        return new StateTableView(table, groups.Sum(g => g.Item2), groups.Count, groups.Count > 0 ? groups[0].KeyGroup : null, groups.Count > 0 ? groups[^1].KeyGroup : null);
+        var groups = NonEmptyGroups().Select(g => (g.KeyGroup, Count: (long)g.Entries.Count)).ToList();
+        return groups.Count == 0
+            ? new StateTableView(table, 0, 0, null, null)
+            : new StateTableView(table, groups.Sum(g => g.Count), groups.Count, groups[0].KeyGroup, groups[^1].KeyGroup);
     }
 
     /// <summary>An immutable view of the table; later writes copy the key groups they touch.</summary>
