@@ -29,7 +29,8 @@ public sealed class ProcessStateInspectTests(InspectClusterFixture fixture)
         await driver.StartAsync(2, SnapshotInspectTests.ByHand with { Incremental = incremental });
         // Event times in the first 4 s: with 1 s of out-of-orderness, no window or bucket of them closes.
         var random = new Random(incremental ? 5 : 6);
-        var clicks = Enumerable.Range(0, 1_500).Select(i => new Click(i, $"u{random.Next(30):D2}", $"p{random.Next(10)}", B0 + random.Next(4_000))).ToList();
+        var clicks = Enumerable.Range(0, 1_500)
+            .Select(i => new Click(i, $"u{random.Next(30):D2}", $"p{random.Next(10)}", B0 + random.Next(4_000))).ToList();
         await driver.PushAsync(clicks.Select(c => JsonSerializer.Serialize(c, JsonSerializerOptions.Web)));
         var users = clicks.GroupBy(c => c.User).ToDictionary(g => g.Key, g => (long)g.Count());
         var checkpoint = await CommittedAsync(driver, users); // a checkpoint after every click
@@ -45,7 +46,8 @@ public sealed class ProcessStateInspectTests(InspectClusterFixture fixture)
             users.Keys.Select(u => (u, B0 + BucketMs - 1)).Order().ToList(),
             buckets.Where(e => e.State == "timers").Select(e => (SnapshotInspectTests.KeyOf(e), Time(e))).Order().ToList());
         var values = buckets.Where(e => e.State == "value:buckets").ToList();
-        var bucketTable = summary.Instances.SelectMany(i => i.Operators).Where(o => o.Uid == "user-buckets").SelectMany(o => o.Tables).Where(t => t.Name == "value:buckets").ToList();
+        var bucketTable = summary.Instances.SelectMany(i => i.Operators).Where(o => o.Uid == "user-buckets")
+            .SelectMany(o => o.Tables).Where(t => t.Name == "value:buckets").ToList();
         Assert.Equal(users.Count, bucketTable.Sum(t => t.Entries));
         if (incremental)
         {
@@ -126,5 +128,5 @@ public sealed class ProcessStateInspectTests(InspectClusterFixture fixture)
 
     private static long SourceOffset(string description) => long.Parse(description.Split(' ', ',')[1], CultureInfo.InvariantCulture);
 
-    private static long Time(Messages.StateEntry entry) => JsonDocument.Parse(entry.ValueJson!).RootElement.GetProperty("time").GetInt64();
+    internal static long Time(Messages.StateEntry entry) => JsonDocument.Parse(entry.ValueJson!).RootElement.GetProperty("time").GetInt64();
 }

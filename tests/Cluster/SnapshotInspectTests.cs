@@ -61,7 +61,9 @@ public sealed partial class SnapshotInspectTests(InspectClusterFixture fixture)
 
         Assert.Equal(blobs, await BlobsAsync()); // nothing written, deleted or rewritten
         var after = await driver.Manager.GetInfoAsync();
-        Assert.Equal((JobStatus.Stopped, stopped.LastCompletedCheckpoint, stopped.Generation), (after.Status, after.LastCompletedCheckpoint, after.Generation));
+        Assert.Equal(
+            (JobStatus.Stopped, stopped.LastCompletedCheckpoint, stopped.Generation),
+            (after.Status, after.LastCompletedCheckpoint, after.Generation));
 
         // Started again, the job resumes from the checkpoint read above, as it was; it can be read while the job runs too.
         Assert.Equal(secondCheckpoint, (await driver.StartAsync(2, ByHand)).LastCompletedCheckpoint);
@@ -99,19 +101,23 @@ public sealed partial class SnapshotInspectTests(InspectClusterFixture fixture)
         var offsets = operators.Where(o => o.GetProperty("uid").GetString() == "requests")
             .Select(o => long.Parse(Offset().Match(o.GetProperty("description").GetString()!).Groups[1].Value, CultureInfo.InvariantCulture));
         Assert.Equal(requests.Count, offsets.Sum()); // the sources' positions: every pushed request, once
-        var totals = operators.Where(o => o.GetProperty("uid").GetString() == "endpoint-totals").SelectMany(o => o.GetProperty("tables").EnumerateArray()).ToList();
+        var totals = operators.Where(o => o.GetProperty("uid").GetString() == "endpoint-totals")
+            .SelectMany(o => o.GetProperty("tables").EnumerateArray()).ToList();
         Assert.Equal(requests.Select(r => r.Endpoint).Distinct().Count(), totals.Sum(t => t.GetProperty("entries").GetInt64()));
         Assert.All(totals, t => Assert.Equal("accumulators", t.GetProperty("name").GetString()));
 
         Assert.True(table.ExitCode == 0, table.Error);
         Assert.Contains($"checkpoint {id} of job {job}", table.Out);
-        Assert.All(new[] { "instance", "format", "operator", "state", "entries", "key groups", "endpoint-totals", "accumulators", "windows", "timers", "offset " },
+        Assert.All(
+            new[] { "instance", "format", "operator", "state", "entries", "key groups", "endpoint-totals", "accumulators", "windows", "timers", "offset " },
             text => Assert.True(table.Out.Contains(text, StringComparison.Ordinal), $"no '{text}' in:{Environment.NewLine}{table.Out}"));
 
         Assert.True(cart.ExitCode == 0, cart.Error);
         var line = JsonDocument.Parse(Assert.Single(cart.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries))).RootElement;
         var expected = requests.Count(r => r.Endpoint == "/api/cart");
-        Assert.Equal(("/api/cart", "accumulators", expected, expected), (line.GetProperty("key").GetString(), line.GetProperty("state").GetString(), line.GetProperty("value").GetInt64(), line.GetProperty("result").GetInt64()));
+        Assert.Equal(
+            ("/api/cart", "accumulators", expected, expected),
+            (line.GetProperty("key").GetString(), line.GetProperty("state").GetString(), line.GetProperty("value").GetInt64(), line.GetProperty("result").GetInt64()));
         AssertPlacement("/api/cart", line.GetProperty("keyGroup").GetInt32(), line.GetProperty("instance").GetString()!, job, "endpoint-totals");
 
         Assert.True(nobody.ExitCode == 0, nobody.Error);
@@ -121,7 +127,10 @@ public sealed partial class SnapshotInspectTests(InspectClusterFixture fixture)
         Assert.Contains("error: --key needs --operator", keyAlone.Error);
     }
 
-    /// <summary>The state of <paramref name="checkpoint"/>: each endpoint's total over <paramref name="totals"/>, each window of <paramref name="openWindows"/> with its count and its timer.</summary>
+    /// <summary>
+    /// The state of <paramref name="checkpoint"/>: each endpoint's total over <paramref name="totals"/>, each window of
+    /// <paramref name="openWindows"/> with its count and its timer.
+    /// </summary>
     private async Task AssertStateAsync(ISnapshotInspectorGrain inspector, long checkpoint, List<Request> totals, List<Request> openWindows)
     {
         var counts = await EntriesAsync(inspector, checkpoint, "endpoint-totals");
@@ -138,7 +147,7 @@ public sealed partial class SnapshotInspectTests(InspectClusterFixture fixture)
             windows.Where(e => e.State == "windows").Select(e => (KeyOf(e), Window(e))).OrderBy(w => w.Item1).ToList());
         Assert.Equal(
             expected.Select(w => (w.Key, w.Window.Start + WindowMs - 1)).Order().ToList(),
-            windows.Where(e => e.State == "timers").Select(e => (KeyOf(e), JsonDocument.Parse(e.ValueJson!).RootElement.GetProperty("time").GetInt64())).Order().ToList());
+            windows.Where(e => e.State == "timers").Select(e => (KeyOf(e), ProcessStateInspectTests.Time(e))).Order().ToList());
         Assert.All(windows, e => AssertPlacement(KeyOf(e), e.KeyGroup, e.Instance, Job, "window-counts"));
     }
 

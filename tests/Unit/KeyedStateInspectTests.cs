@@ -37,7 +37,8 @@ public sealed class KeyedStateInspectTests
     [Fact]
     public void A_windows_key_is_parsed_by_its_type_and_each_open_window_comes_with_the_timer_that_fires_it()
     {
-        var transformation = new JobBuilder("test").Source("numbers", long.Parse).KeyBy(n => n % 10).Window(TumblingEventTimeWindows.Of(TimeSpan.FromSeconds(10))).Count("windows").Transformation;
+        var transformation = new JobBuilder("test").Source("numbers", long.Parse)
+            .KeyBy(n => n % 10).Window(TumblingEventTimeWindows.Of(TimeSpan.FromSeconds(10))).Count("windows").Transformation;
         var windows = new WindowAggregateOperator<long, long, long, long>((WindowAggregateTransformation<long, long, long, long>)transformation);
         windows.Open(Context());
         foreach (var (n, time) in new[] { (7L, 1_000L), (17L, 2_000L), (27L, 12_000L), (8L, 3_000L) })
@@ -50,7 +51,9 @@ public sealed class KeyedStateInspectTests
         Assert.Equal(
             [("windows", """{"start":0,"end":10000,"accumulator":2}""", "2"), ("windows", """{"start":10000,"end":20000,"accumulator":1}""", "1")],
             seven.Where(e => e.Table == "windows").Select(e => (e.Table, e.ValueJson!, e.ResultJson!)).OrderBy(e => e.Item2, StringComparer.Ordinal));
-        Assert.Equal(["""{"time":19999}""", """{"time":9999}"""], seven.Where(e => e.Table == "timers").Select(e => e.ValueJson!).Order(StringComparer.Ordinal));
+        Assert.Equal(
+            ["""{"time":19999}""", """{"time":9999}"""],
+            seven.Where(e => e.Table == "timers").Select(e => e.ValueJson!).Order(StringComparer.Ordinal));
         Assert.All(seven, e => Assert.Equal("7", e.KeyJson));
         Assert.Equal([("windows", 3L), ("timers", 3L)], windows.DescribeTables().Select(t => (t.Table, t.Entries)));
     }
