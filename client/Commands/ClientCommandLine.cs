@@ -23,6 +23,7 @@ internal static class ClientCommandLine
             CheckpointCommand.Create(),
             SavepointCommands.Savepoint(),
             SavepointCommands.Savepoints(),
+            InspectCommand.Create(),
             DemoCommand.Create(),
             BenchCommand.Create(),
             ChaosCommand.Create(),

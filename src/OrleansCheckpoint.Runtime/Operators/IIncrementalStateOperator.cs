@@ -28,4 +28,13 @@ internal interface IIncrementalStateOperator
     /// exist, or when a process function first asks for a value state).
     /// </summary>
     void CheckTypes(Checkpointing.StateTableType saved);
+
+    /// <summary>For the offline inspector: the size of each table as restored (timers included).</summary>
+    IEnumerable<StateTableView> DescribeTables();
+
+    /// <summary>
+    /// For the offline inspector: the restored entries of every table (timers included), key and value as JSON; only
+    /// those of <paramref name="key"/> (given as text, as <c>client query</c> takes it) unless it is null.
+    /// </summary>
+    IEnumerable<StateEntryView> Entries(string? key);
 }

@@ -55,6 +55,15 @@ internal sealed class KeyedAggregateOperator<T, TKey, TAcc, TOut>(KeyedAggregate
 
     public void CheckTypes(StateTableType saved) => StateTypes.Check(saved, Table, typeof(TKey), typeof(TAcc));
 
+    public IEnumerable<StateTableView> DescribeTables() => [_state.Describe(Table)];
+
+    public IEnumerable<StateEntryView> Entries(string? key)
+    {
+        var accepts = KeyFilter(key, aggregate.QueryKeyParser);
+        return _state.Entries().Where(e => accepts(e.Key))
+            .Select(e => new StateEntryView(Table, e.KeyGroup, ToJson(e.Key), ToJson(e.Value), ToJson(_function.GetResult(e.Value))));
+    }
+
     public override string? QueryJson(string key)
     {
         if (aggregate.QueryKeyParser is not { } parse)

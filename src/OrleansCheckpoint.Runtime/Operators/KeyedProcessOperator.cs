@@ -212,6 +212,63 @@ internal sealed class KeyedProcessOperator<T, TKey, TOut>(KeyedProcessTransforma
         }
     }
 
+    public IEnumerable<StateTableView> DescribeTables()
+    {
+        MakeRestoredStates();
+        return _states.Select(s => s.Value.Describe(ValuePrefix + s.Key))
+            .Concat(_restoredSections.Keys.Select(UndecodedTable))
+            .Append(_timers.Describe(TimersTable));
+    }
+
+    // Value states restored from pieces that the function never asked for stay encoded: their value type is known only
+    // when it asks (GetValueState<TValue>), and the entries' layout depends on it, so not even their keys can be read.
+    public IEnumerable<StateEntryView> Entries(string? key)
+    {
+        MakeRestoredStates();
+        var accepts = KeyFilter(key);
+        return _states.SelectMany(s => s.Value.Entries(ValuePrefix + s.Key, accepts))
+            .Concat(_restoredSections.Keys.Select(UndecodedNote))
+            .Concat(_timers.Pending().Where(t => accepts(t.Timer.Key))
+                .Select(t => new StateEntryView(TimersTable, t.KeyGroup, ToJson(t.Timer.Key), ToJson(new { t.Timer.Time }))));
+    }
+
+    private StateTableView UndecodedTable(string name)
+    {
+        var (entries, bytes) = Undecoded(name);
+        return new StateTableView(ValuePrefix + name, entries, 0, null, null, bytes);
+    }
+
+    private StateEntryView UndecodedNote(string name)
+    {
+        var (entries, bytes) = Undecoded(name);
+        return new StateEntryView(
+            ValuePrefix + name,
+            -1,
+            null,
+            null,
+            Note: $"{entries} entries ({bytes} bytes) not decoded: the value type of state '{name}' is known only once the job's function "
+                + "asks for it (a snapshot without incremental checkpoints, or a consistency function over the state, gives it)");
+    }
+
+    private (long Entries, long Bytes) Undecoded(string name) =>
+        (_restoredSections[name].Sum(s => (long)s.Count), _restoredSections[name].Sum(s => (long)s.Entries.Length));
+
+    // States of a whole snapshot carry their value type, and a consistency function over a value state names its type:
+    // such states are made as the function would make them, so they read like the rest.
+    private void MakeRestoredStates()
+    {
+        foreach (var (name, snapshot) in _restored.ToList())
+        {
+            typeof(KeyedProcessOperator<T, TKey, TOut>).GetMethod(nameof(GetValueState))!
+                .MakeGenericMethod(snapshot.GetType().GenericTypeArguments[1]).Invoke(this, [name]);
+        }
+
+        foreach (var invariant in process.StateInvariants.Where(i => _restoredSections.ContainsKey(i.StateName)))
+        {
+            _ = Prepare(invariant); // a rule typed otherwise than its state leaves the state undecoded
+        }
+    }
+
     private interface IValueStateTable
     {
         object Snapshot();
@@ -219,6 +276,10 @@ internal sealed class KeyedProcessOperator<T, TKey, TOut>(KeyedProcessTransforma
         IStateChanges CaptureChanges(string table);
 
         IStateSection CaptureAll(string table);
+
+        StateTableView Describe(string table);
+
+        IEnumerable<StateEntryView> Entries(string table, Func<TKey, bool> accepts);
     }
 
     private sealed class ValueState<TValue>(KeyedProcessOperator<T, TKey, TOut> owner, KeyedStateTable<TKey, TValue> table) : IValueState<TValue>, IValueStateTable
@@ -230,6 +291,11 @@ internal sealed class KeyedProcessOperator<T, TKey, TOut>(KeyedProcessTransforma
         public IStateChanges CaptureChanges(string name) => table.CaptureChanges(name);
 
         public IStateSection CaptureAll(string name) => table.CaptureAll(name);
+
+        public StateTableView Describe(string name) => table.Describe(name);
+
+        public IEnumerable<StateEntryView> Entries(string name, Func<TKey, bool> accepts) =>
+            table.Entries().Where(e => accepts(e.Key)).Select(e => new StateEntryView(name, e.KeyGroup, ToJson(e.Key), ToJson(e.Value)));
 
         public bool HasValue => table.TryGet(owner._currentKeyGroup, owner.CurrentKey, out _);
 

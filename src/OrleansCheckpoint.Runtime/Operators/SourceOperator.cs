@@ -44,6 +44,14 @@ internal abstract class SourceOperatorBase<T>(Transformation source, WatermarkSt
 
     public SourceState Position => new(_offset, _maxTimestamp, _emittedWatermark, ProducerSequences());
 
+    // The watermark is the instance's (shown beside it).
+    public override string DescribeState()
+    {
+        var producers = ProducerSequences().Count;
+        var plural = producers == 1 ? string.Empty : "s";
+        return string.Create(System.Globalization.CultureInfo.InvariantCulture, $"offset {_offset}, {producers} producer{plural}");
+    }
+
     public override void Accept(T value, long timestamp)
     {
         _offset++;

@@ -83,6 +83,9 @@ internal abstract class StreamOperator(Transformation transformation)
 
     /// <summary>The current value of <paramref name="key"/> in this operator's queryable state, as JSON.</summary>
     public virtual string? QueryJson(string key) => null;
+
+    /// <summary>Its state that is not keyed, in words, as restored (a source's position, a sink's pending transactions); null if none.</summary>
+    public virtual string? DescribeState() => null;
 }
 
 /// <summary>An operator with one input of <typeparamref name="TIn"/> that emits <typeparamref name="TOut"/>.</summary>

@@ -10,12 +10,7 @@ internal sealed partial class StreamTask
     /// Loads the state of every operator of the chain from a snapshot, matching operators by uid, and the watermarks
     /// (so lateness is decided as before the failure), and lets the operators finish what the snapshot promised.
     /// </summary>
-    public void Restore(TaskSnapshot snapshot)
-    {
-        RestoreOperators(snapshot.Operators);
-        RestoreWatermarks(snapshot.Watermarks);
-        _checkpointer.Pieces?.Rebase(snapshot.CheckpointId, chain: null); // the next piece holds everything
-    }
+    public void Restore(TaskSnapshot snapshot) => Restore(new RestoredSnapshot(snapshot, null, []));
 
     /// <summary>
     /// Loads the snapshots this instance restores: usually one, its own; when the job's chaining changed, those of the
@@ -54,17 +49,10 @@ internal sealed partial class StreamTask
     /// </summary>
     public void Restore(RestoredSnapshot snapshot)
     {
-        if (snapshot.Whole is { } whole)
-        {
-            Restore(whole);
-            return;
-        }
-
         RestoreContents(snapshot, nonKeyed: true);
-        var index = snapshot.Index!;
-        RestoreWatermarks(index.Watermarks);
-        var ownChain = index.Kind == SnapshotKind.Checkpoint && index.Task == Deployment.Task && !Rescaled;
-        _checkpointer.Pieces?.Rebase(index.CheckpointId, ownChain ? index.Chain : null);
+        RestoreWatermarks(snapshot.Whole?.Watermarks ?? snapshot.Index!.Watermarks);
+        var ownChain = snapshot.Index is { Kind: SnapshotKind.Checkpoint } index && index.Task == Deployment.Task && !Rescaled;
+        _checkpointer.Pieces?.Rebase(snapshot.Whole?.CheckpointId ?? snapshot.Index!.CheckpointId, ownChain ? snapshot.Index!.Chain : null); // a whole snapshot's chain is not known: the next piece holds everything
     }
 
     /// <summary>Whether the instance's operators ran at another parallelism when the snapshot was taken (its key groups differ).</summary>
@@ -77,64 +65,8 @@ internal sealed partial class StreamTask
     /// </summary>
     private void RestoreContents(RestoredSnapshot snapshot, bool nonKeyed)
     {
-        var operators = !nonKeyed ? [] : snapshot.Whole?.Operators ?? snapshot.Index!.Operators;
-        if (snapshot.Task.Partition == Deployment.Task.Partition || operators.Count == 0)
-        {
-            RestoreOperators(operators);
-        }
-        else
-        {
-            foreach (var state in operators)
-            {
-                OperatorOf(state.Uid)?.RestoreStateOf(snapshot.Task.Partition, state.State);
-            }
-
-            _restored = true;
-        }
-
-        if (snapshot.Whole is not null)
-        {
-            return; // keyed state is among the operators' states
-        }
-
-        var index = snapshot.Index!;
-        foreach (var saved in index.Types ?? [])
-        {
-            (OperatorOf(saved.Uid) as IIncrementalStateOperator)?.CheckTypes(saved);
-        }
-
-        var keyed = new HashSet<IIncrementalStateOperator>();
-        for (var i = 0; i < snapshot.Pieces.Count; i++)
-        {
-            IReadOnlyList<State.PieceSection> sections;
-            try
-            {
-                sections = State.StatePieceCodec.Decode(snapshot.Pieces[i]);
-            }
-            catch (FormatException e)
-            {
-                var piece = index.Chain[i];
-                throw new CorruptSnapshotException($"piece {piece.Name} of {index.Task} (written by checkpoint {piece.CheckpointId}) cannot be read: {e.Message}");
-            }
-
-            foreach (var section in sections)
-            {
-                if (OperatorOf(section.Uid) is not { } op)
-                {
-                    continue; // an operator this instance does not run
-                }
-
-                var incremental = op as IIncrementalStateOperator
-                    ?? throw new InvalidOperationException($"The snapshot of {index.Task} holds keyed state of operator '{section.Uid}', which keeps none in {Deployment.Task}.");
-                incremental.RestoreSection(section.Table, section.Count, section.Entries, _snapshots.Codecs);
-                keyed.Add(incremental);
-            }
-        }
-
-        foreach (var op in keyed)
-        {
-            op.OnSectionsRestored();
-        }
+        ChainRestore.Apply(snapshot, _snapshots.Codecs, OperatorOf, Deployment.Task, nonKeyed);
+        _restored = true;
     }
 
     private void RestoreWatermarks(TaskWatermarks? restored)
@@ -144,16 +76,6 @@ internal sealed partial class StreamTask
             _context.CurrentWatermark = watermarks.Current;
             _gate.RestoreWatermarks(watermarks.Channels); // channels of another count: each starts at their lowest
         }
-    }
-
-    private void RestoreOperators(IReadOnlyList<OperatorSnapshot> operators)
-    {
-        foreach (var state in operators)
-        {
-            OperatorOf(state.Uid)?.RestoreState(state.State);
-        }
-
-        _restored = true;
     }
 
     private StreamOperator? OperatorOf(string uid) => _chain.FirstOrDefault(o => o.Transformation.Uid == uid);

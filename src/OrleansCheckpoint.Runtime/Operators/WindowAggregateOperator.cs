@@ -19,6 +19,7 @@ internal sealed class WindowAggregateOperator<T, TKey, TAcc, TOut>(WindowAggrega
     where TKey : notnull
 {
     private const string Table = "windows";
+    private const string TimersTable = "timers"; // derived: one per open (key, window), due at the window's end - 1
 
     private readonly IAggregateFunction<T, TAcc, TOut> _function = window.Aggregate;
     private readonly EventTimeWindows _windows = window.Windows;
@@ -136,6 +137,26 @@ internal sealed class WindowAggregateOperator<T, TKey, TAcc, TOut>(WindowAggrega
                 AddTimer(keyGroup, windowKey);
             }
         }
+    }
+
+    public IEnumerable<StateTableView> DescribeTables()
+    {
+        var windows = _state.Describe(Table);
+        return [windows, windows with { Table = TimersTable }];
+    }
+
+    // Each open window's accumulator (and the result it gives so far), then the timer that will fire it.
+    public IEnumerable<StateEntryView> Entries(string? key)
+    {
+        var accepts = KeyFilter(key);
+        var open = _state.Entries().Where(e => accepts(e.Key.Key));
+        return open.Select(e => new StateEntryView(
+                Table,
+                e.KeyGroup,
+                ToJson(e.Key.Key),
+                ToJson(new { e.Key.Start, End = e.Key.Start + _sizeMs, Accumulator = e.Value }),
+                ToJson(_function.GetResult(e.Value))))
+            .Concat(open.Select(e => new StateEntryView(TimersTable, e.KeyGroup, ToJson(e.Key.Key), ToJson(new { Time = e.Key.Start + _sizeMs - 1 }))));
     }
 
     private void AddTimer(int keyGroup, WindowKey<TKey> windowKey)

@@ -134,6 +134,13 @@ internal abstract class TwoPhaseCommitSink<T, TTransaction>(Transformation trans
         }
     }
 
+    public override string DescribeState() => _pending.Count switch
+    {
+        0 => "no pending transactions",
+        1 => $"1 pending transaction (checkpoint {_pending.Keys.Single()})",
+        _ => $"{_pending.Count} pending transactions (checkpoints {string.Join(", ", _pending.Keys.Order())})",
+    };
+
     /// <summary>The restored transactions were pre-committed in a checkpoint that completed: commit them (again).</summary>
     public override Task OnRestoredAsync() => NotifyCheckpointCompleteAsync(_lastCheckpoint);
 

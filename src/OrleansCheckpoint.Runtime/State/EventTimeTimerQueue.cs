@@ -72,6 +72,12 @@ internal sealed class EventTimeTimerQueue<TKey>
     /// <summary>Whether a timer is due at <paramref name="watermark"/>.</summary>
     public bool IsDue(long watermark) => _due.Count > 0 && _due.Min.Timer.Time <= watermark;
 
+    /// <summary>Every pending timer with its key group, in key-group order (for the offline inspector).</summary>
+    public IEnumerable<(int KeyGroup, EventTimeTimer<TKey> Timer)> Pending() => _timers.Entries().Select(e => (e.KeyGroup, e.Key));
+
+    /// <summary>How many timers are pending, and in which key groups.</summary>
+    public StateTableView Describe(string table) => _timers.Describe(table);
+
     /// <summary>An immutable view of the pending timers by key group; later changes copy the key groups they touch.</summary>
     public KeyedStateSnapshot<EventTimeTimer<TKey>, byte> Snapshot() => _timers.Snapshot();
 

@@ -110,6 +110,19 @@ internal sealed class KeyedStateTable<TKey, TValue>(KeyGroupRange keyGroups, Fun
         }
     }
 
+    /// <summary>Every entry, in key-group order (the offline inspector reads a restored table so).</summary>
+    public IEnumerable<(int KeyGroup, TKey Key, TValue Value)> Entries() =>
+        NonEmptyGroups().SelectMany(g => g.Entries.Select(e => (g.KeyGroup, e.Key, e.Value)));
+
+    /// <summary>How many entries the table holds, and in which key groups.</summary>
+    public StateTableView Describe(string table)
+    {
+        var groups = NonEmptyGroups().Select(g => (g.KeyGroup, Count: (long)g.Entries.Count)).ToList();
+        return groups.Count == 0
+            ? new StateTableView(table, 0, 0, null, null)
+            : new StateTableView(table, groups.Sum(g => g.Count), groups.Count, groups[0].KeyGroup, groups[^1].KeyGroup);
+    }
+
     /// <summary>An immutable view of the table; later writes copy the key groups they touch.</summary>
     public KeyedStateSnapshot<TKey, TValue> Snapshot()
     {
