@@ -76,6 +76,19 @@ public sealed class SavepointTests(ClusterFixture fixture)
         var committed = await CommittedAsync(fixture, job);
         Assert.All(closed, w => Assert.Contains(committed, c => (c.Key, c.Start) == w.Key && c.Count == w.Value));
 
+        // Offline, the savepoint holds per user what `client query` answers now (the stop committed up to it) and the clicks give.
+        var inspected = new Dictionary<string, string>();
+        await foreach (var entry in fixture.Client.GetGrain<ISnapshotInspectorGrain>(job).ReadEntriesAsync(savepoint.Id, "user-totals"))
+        {
+            inspected[System.Text.Json.JsonSerializer.Deserialize<string>(entry.KeyJson!)!] = entry.ResultJson!;
+        }
+
+        Assert.Equal(first.GroupBy(x => x.User).ToDictionary(g => g.Key, g => g.Count().ToString(System.Globalization.CultureInfo.InvariantCulture)), inspected);
+        foreach (var (user, total) in inspected)
+        {
+            Assert.Equal(total, (await driver.Manager.QueryAsync(user)).ValueJson);
+        }
+
         // A plain start resumes from the savepoint: it is the newest restore point.
         var resumed = await driver.StartAsync(parallelism: 2, Manual);
         Assert.Equal(savepoint.Id, resumed.RestoredCheckpoint);
