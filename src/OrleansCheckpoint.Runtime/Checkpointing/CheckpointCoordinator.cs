@@ -113,7 +113,7 @@ internal sealed partial class CheckpointCoordinator
         var now = _time.GetUtcNow();
         foreach (var expired in _pending.Values.Where(p => now - p.TriggeredAt >= _settings.Timeout).ToList())
         {
-            await AbortAsync(expired, $"checkpoint {expired.Id} timed out after {_settings.Timeout.TotalMilliseconds:0} ms; {expired.Total - expired.Handles.Count} of {expired.Total} instances had not acknowledged");
+            await AbortAsync(expired, $"{Name(expired)} timed out after {_settings.Timeout.TotalMilliseconds:0} ms; {expired.Total - expired.Handles.Count} of {expired.Total} instances had not acknowledged");
         }
 
         // While a savepoint is under way, no checkpoint starts: a newer barrier would overtake its alignment (and a stop's
@@ -207,7 +207,7 @@ internal sealed partial class CheckpointCoordinator
     {
         if (_pending.TryGetValue(checkpointId, out var pending))
         {
-            await AbortAsync(pending, $"checkpoint {checkpointId} was declined by {task}: {reason}", countsAsFailure: !superseded);
+            await AbortAsync(pending, $"{Name(pending)} was declined by {task}: {reason}", countsAsFailure: !superseded);
         }
     }
 

@@ -1,0 +1,81 @@
+using OrleansCheckpoint.Errors;
+using OrleansCheckpoint.Grains;
+using OrleansCheckpoint.Messages;
+using OrleansCheckpoint.Tests.Infrastructure;
+using Xunit;
+using static OrleansCheckpoint.Tests.Infrastructure.ClickWindows;
+
+namespace OrleansCheckpoint.Tests.Cluster;
+
+/// <summary>
+/// A stop with a savepoint that fails — a snapshot write refused by storage, an instance lost while it is under way —
+/// is reported to its asker, and the job goes on taking pushes as if it had not been asked; nothing is lost or doubled.
+/// </summary>
+[Collection(ClusterCollection.Name)]
+public sealed class SavepointFailureTests(ClusterFixture fixture)
+{
+    private static readonly CheckpointSettings Manual = new() { Interval = TimeSpan.FromHours(1), Timeout = TimeSpan.FromHours(1) };
+    private static readonly TimeSpan RetryFor = TimeSpan.FromSeconds(60);
+
+    [Fact]
+    public async Task A_stop_whose_savepoint_cannot_be_written_says_why_and_the_job_runs_on_taking_pushes_until_a_stop_that_succeeds()
+    {
+        const string job = "sp-stop-fails";
+        await using var driver = new JobDriver(fixture.Client, job);
+        await driver.StartAsync(parallelism: 2, Manual);
+        var a = Clicks(from: 0, to: 20_000, stepMs: 10);
+        var b = Clicks(from: 20_000, to: 40_000, stepMs: 10);
+        await driver.PushAsync(a.Select(Line), batchSize: 500, retryFor: RetryFor, producer: "a");
+        var savepoints = fixture.Client.GetGrain<ISavepointGrain>(job);
+
+        using (FaultInjectingGrainStorage.FailWrites((state, key) => key == $"{job}/user-totals/1" && state.StartsWith("piece-", StringComparison.Ordinal)))
+        {
+            var id = await savepoints.TriggerSavepointAsync(stop: true);
+            var failed = await Assert.ThrowsAsync<StreamJobException>(() => WaitAsync(savepoints, id));
+            Assert.Contains($"savepoint {id} was declined by {job}/user-totals/1", failed.Message);
+            Assert.Contains("could not be written", failed.Message);
+        }
+
+        Assert.Equal(JobStatus.Running, (await driver.Manager.GetInfoAsync()).Status);
+        Assert.Empty(await savepoints.GetSavepointsAsync());
+        await driver.PushAsync(b.Select(Line), batchSize: 500, retryFor: TimeSpan.FromSeconds(5), producer: "b"); // taken again at once
+
+        var stopped = await WaitAsync(savepoints, await savepoints.TriggerSavepointAsync(stop: true));
+        Assert.Equal(stopped.Id, (await driver.Manager.StartAsync(new JobStartOptions(2, Manual, FromSnapshot: stopped.Path))).RestoredCheckpoint);
+        Assert.Equal(JobStatus.Finished, (await driver.DrainAsync()).Status);
+        AssertEqual(Expected(a.Concat(b)), await CommittedAsync(fixture, job));
+        await AssertUserTotalsAsync(driver, a.Concat(b));
+    }
+
+    [Fact]
+    public async Task An_instance_lost_while_a_stop_waits_for_its_savepoint_fails_the_stop_and_the_recovered_job_takes_pushes_again()
+    {
+        const string job = "sp-stop-lost";
+        await using var driver = new JobDriver(fixture.Client, job);
+        await driver.StartAsync(parallelism: 2, Manual);
+        var a = Clicks(from: 0, to: 20_000, stepMs: 10);
+        var b = Clicks(from: 20_000, to: 40_000, stepMs: 10);
+        await driver.PushAsync(a.Select(Line), batchSize: 500, retryFor: RetryFor, producer: "a");
+        var savepoints = fixture.Client.GetGrain<ISavepointGrain>(job);
+
+        using (var held = FaultInjectingGrainStorage.HoldWrites((state, key) => key == $"{job}/user-totals/0" && state.StartsWith("piece-", StringComparison.Ordinal)))
+        {
+            var id = await savepoints.TriggerSavepointAsync(stop: true);
+            await Eventually.TrueAsync(() => Task.FromResult(held.Matched > 0), "the savepoint's write to be held");
+            await fixture.Cluster.DeactivateAsync(fixture.Client.GetGrain<IOperatorGrain>($"{job}/page-windows/1"));
+            var failed = await Assert.ThrowsAsync<StreamJobException>(() => WaitAsync(savepoints, id));
+            Assert.Contains("recovering from a failure", failed.Message);
+            held.Fail();
+        }
+
+        await Eventually.ValueAsync(() => driver.Manager.GetInfoAsync(), i => i.Status == JobStatus.Running && i.Restarts == 1, "the job to recover");
+        await driver.PushAsync(b.Select(Line), batchSize: 500, retryFor: RetryFor, producer: "b");
+        Assert.Equal(JobStatus.Finished, (await driver.DrainAsync()).Status);
+        AssertEqual(Expected(a.Concat(b)), await CommittedAsync(fixture, job));
+        await AssertUserTotalsAsync(driver, a.Concat(b));
+        Assert.Empty(await savepoints.GetSavepointsAsync());
+    }
+
+    private static async Task<SavepointInfo> WaitAsync(ISavepointGrain savepoints, long id) =>
+        await Eventually.ValueAsync(() => savepoints.WaitForSavepointAsync(id, TimeSpan.FromSeconds(2)), s => s is not null, $"savepoint {id}") ?? throw new InvalidOperationException();
+}
