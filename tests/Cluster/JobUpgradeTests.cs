@@ -2,7 +2,6 @@ using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using OrleansCheckpoint.Dataflow;
 using OrleansCheckpoint.Errors;
-using OrleansCheckpoint.Grains;
 using OrleansCheckpoint.Messages;
 using OrleansCheckpoint.Runtime.JobManagement;
 using OrleansCheckpoint.Tests.Infrastructure;
@@ -18,9 +17,6 @@ namespace OrleansCheckpoint.Tests.Cluster;
 [Collection(ClusterCollection.Name)]
 public sealed class JobUpgradeTests(ClusterFixture fixture)
 {
-    private static readonly CheckpointSettings Manual = new() { Interval = TimeSpan.FromHours(1), Timeout = TimeSpan.FromHours(1) };
-    private static readonly TimeSpan RetryFor = TimeSpan.FromSeconds(60);
-
     [Fact]
     public async Task A_removed_operator_is_refused_by_name_unless_its_state_may_be_dropped_and_an_added_operator_starts_empty()
     {
@@ -29,11 +25,11 @@ public sealed class JobUpgradeTests(ClusterFixture fixture)
         Redeploy(job);
         await using var driver = new JobDriver(fixture.Client, job);
         await driver.StartAsync(parallelism: 2, Manual);
-        var a = Clicks(from: 0, to: 20_000, stepMs: 10);
-        var b = Clicks(from: 20_000, to: 40_000, stepMs: 10);
-        var c = Clicks(from: 40_000, to: 60_000, stepMs: 10);
-        await driver.PushAsync(a.Select(Line), batchSize: 500, retryFor: RetryFor, producer: "a");
-        var first = await StopWithSavepointAsync(job);
+        var a = Slice(0);
+        var b = Slice(1);
+        var c = Slice(2);
+        await PushClicksAsync(driver, a, "a");
+        var first = await driver.SavepointAsync(stop: true);
 
         // Version 2 has no per-user count: its state (and its result table's) has nowhere to go.
         UpgradableClicksJob.Versions[job] = 2;
@@ -45,14 +41,14 @@ public sealed class JobUpgradeTests(ClusterFixture fixture)
         Assert.Equal(JobStatus.Stopped, (await driver.Manager.GetInfoAsync()).Status);
 
         Assert.Equal(first.Id, (await driver.Manager.StartAsync(From(first) with { AllowNonRestoredState = true })).RestoredCheckpoint);
-        await driver.PushAsync(b.Select(Line), batchSize: 500, retryFor: RetryFor, producer: "b");
-        var second = await StopWithSavepointAsync(job);
+        await PushClicksAsync(driver, b, "b");
+        var second = await driver.SavepointAsync(stop: true);
 
         // Version 3 counts per user again and per page as well: both operators are new to this savepoint and start empty.
         UpgradableClicksJob.Versions[job] = 3;
         Redeploy(job);
         Assert.Equal(second.Id, (await driver.Manager.StartAsync(From(second))).RestoredCheckpoint);
-        await driver.PushAsync(c.Select(Line), batchSize: 500, retryFor: RetryFor, producer: "c");
+        await PushClicksAsync(driver, c, "c");
         Assert.Equal(JobStatus.Finished, (await driver.DrainAsync()).Status);
 
         AssertEqual(Expected(a.Concat(b).Concat(c)), await CommittedAsync(fixture, job)); // the windows' state went through both upgrades
@@ -71,10 +67,10 @@ public sealed class JobUpgradeTests(ClusterFixture fixture)
         Redeploy(job);
         await using var driver = new JobDriver(fixture.Client, job);
         await driver.StartAsync(parallelism: 2, Manual);
-        var a = Clicks(from: 0, to: 20_000, stepMs: 10);
+        var a = Slice(0);
         var b = Clicks(from: 20_000, to: 30_000, stepMs: 10);
-        await driver.PushAsync(a.Select(Line), batchSize: 500, retryFor: RetryFor, producer: "a");
-        var savepoint = await StopWithSavepointAsync(job);
+        await PushClicksAsync(driver, a, "a");
+        var savepoint = await driver.SavepointAsync(stop: true);
 
         UpgradableClicksJob.Versions[job] = 4; // the per-user count's accumulator is an int now
         Redeploy(job);
@@ -88,7 +84,7 @@ public sealed class JobUpgradeTests(ClusterFixture fixture)
         UpgradableClicksJob.Versions[job] = 1;
         Redeploy(job);
         Assert.Equal(savepoint.Id, (await driver.Manager.StartAsync(From(savepoint))).RestoredCheckpoint);
-        await driver.PushAsync(b.Select(Line), batchSize: 500, retryFor: RetryFor, producer: "b");
+        await PushClicksAsync(driver, b, "b");
         Assert.Equal(JobStatus.Finished, (await driver.DrainAsync()).Status);
         await AssertUserTotalsAsync(driver, a.Concat(b));
         AssertEqual(Expected(a.Concat(b)), await CommittedAsync(fixture, job));
@@ -103,12 +99,5 @@ public sealed class JobUpgradeTests(ClusterFixture fixture)
         {
             silo.ServiceProvider.GetRequiredService<JobRegistry>().Forget(job);
         }
-    }
-
-    private async Task<SavepointInfo> StopWithSavepointAsync(string job)
-    {
-        var savepoints = fixture.Client.GetGrain<ISavepointGrain>(job);
-        var id = await savepoints.TriggerSavepointAsync(stop: true);
-        return await Eventually.ValueAsync(() => savepoints.WaitForSavepointAsync(id, TimeSpan.FromSeconds(2)), s => s is not null, $"savepoint {id} of {job}") ?? throw new InvalidOperationException();
     }
 }

@@ -27,7 +27,7 @@ public sealed class LateEventRecoveryTests(ClusterFixture fixture)
         // 60 s of clicks in order; batches of 500 (5 s) alternate between the two source partitions.
         var onTime = Clicks(from: 0, to: 60_000, stepMs: 10);
         await driver.PushAsync(onTime.Select(Line), batchSize: 500, retryFor: RetryFor);
-        var checkpoint = await CompletedCheckpointAsync(driver);
+        var checkpoint = await driver.CheckpointAsync();
         await Eventually.TrueAsync( // the windows the late events below belong to fired and were committed
             async () => (await WindowsAsync(job)).Any(w => w.Start == T0 + 15_000), $"checkpoint {checkpoint}'s part files");
 
@@ -58,7 +58,7 @@ public sealed class LateEventRecoveryTests(ClusterFixture fixture)
         var after = Clicks(from: 50_000, to: 75_000, stepMs: 10);
         await PushToAsync(driver, partition: 1, "ahead", 1, ahead);
         var next = await PushToAsync(driver, partition: 0, "behind", 1, behind);
-        var checkpoint = await CompletedCheckpointAsync(driver);
+        var checkpoint = await driver.CheckpointAsync();
         Assert.DoesNotContain(await WindowsAsync(job), w => w.Start >= T0 + 45_000); // partition 0's watermark (49 s) holds them back
         await PushToAsync(driver, partition: 0, "behind", next, after);
 
@@ -92,13 +92,6 @@ public sealed class LateEventRecoveryTests(ClusterFixture fixture)
         }
 
         return sequence;
-    }
-
-    private static async Task<long> CompletedCheckpointAsync(JobDriver driver)
-    {
-        var id = await driver.Coordinator.TriggerCheckpointAsync() ?? throw new InvalidOperationException("no checkpoint was triggered");
-        await Eventually.TrueAsync(async () => (await driver.Manager.GetInfoAsync()).LastCompletedCheckpoint == id, $"checkpoint {id} to complete");
-        return id;
     }
 
     private Task<List<(string Key, long Start, long Count)>> WindowsAsync(string job) => ClickWindows.CommittedAsync(fixture, job);

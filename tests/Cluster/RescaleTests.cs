@@ -14,32 +14,29 @@ namespace OrleansCheckpoint.Tests.Cluster;
 [Collection(ClusterCollection.Name)]
 public sealed class RescaleTests(ClusterFixture fixture)
 {
-    private static readonly CheckpointSettings Manual = new() { Interval = TimeSpan.FromHours(1), Timeout = TimeSpan.FromHours(1) };
-    private static readonly TimeSpan RetryFor = TimeSpan.FromSeconds(60);
-
     [Fact]
     public async Task Stopped_with_savepoints_and_started_from_them_at_2_then_3_then_1_instances_every_window_is_committed_once_and_every_total_is_right()
     {
         const string job = "sp-rescale";
         await using var driver = new JobDriver(fixture.Client, job);
         await driver.StartAsync(parallelism: 2, Manual);
-        var a = Clicks(from: 0, to: 20_000, stepMs: 10);
-        var b = Clicks(from: 20_000, to: 40_000, stepMs: 10);
-        var c = Clicks(from: 40_000, to: 60_000, stepMs: 10);
-        await driver.PushAsync(a.Select(Line), batchSize: 500, retryFor: RetryFor, producer: "a");
-        var first = await StopWithSavepointAsync(job);
+        var a = Slice(0);
+        var b = Slice(1);
+        var c = Slice(2);
+        await PushClicksAsync(driver, a, "a");
+        var first = await driver.SavepointAsync(stop: true);
         Assert.Equal(2, first.Parallelism);
 
         var three = await driver.Manager.StartAsync(new JobStartOptions(3, Manual, FromSnapshot: first.Path));
         Assert.Equal((3, first.Id), (three.Parallelism, three.RestoredCheckpoint));
         await AssertUserTotalsAsync(driver, a); // committed before the stop, read where they were written: by key group
-        await driver.PushAsync(b.Select(Line), batchSize: 500, retryFor: RetryFor, producer: "b");
-        var second = await StopWithSavepointAsync(job);
+        await PushClicksAsync(driver, b, "b");
+        var second = await driver.SavepointAsync(stop: true);
         Assert.Equal(3, second.Parallelism);
 
         var one = await driver.Manager.StartAsync(new JobStartOptions(1, Manual, FromSnapshot: second.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)));
         Assert.Equal((1, second.Id), (one.Parallelism, one.RestoredCheckpoint));
-        await driver.PushAsync(c.Select(Line), batchSize: 500, retryFor: RetryFor, producer: "c");
+        await PushClicksAsync(driver, c, "c");
         Assert.Equal(JobStatus.Finished, (await driver.DrainAsync()).Status);
 
         AssertEqual(Expected(a.Concat(b).Concat(c)), await CommittedAsync(fixture, job));
@@ -52,22 +49,20 @@ public sealed class RescaleTests(ClusterFixture fixture)
         const string job = "sp-shrink";
         await using var driver = new JobDriver(fixture.Client, job);
         await driver.StartAsync(parallelism: 3, Manual);
-        var a = Clicks(from: 0, to: 20_000, stepMs: 10);
-        var b = Clicks(from: 20_000, to: 40_000, stepMs: 10);
-        await driver.PushAsync(a.Select(Line), batchSize: 500, retryFor: RetryFor, producer: "a");
-        var savepoints = fixture.Client.GetGrain<ISavepointGrain>(job);
-        var id = await savepoints.TriggerSavepointAsync();
-        var savepoint = await Eventually.ValueAsync(() => savepoints.WaitForSavepointAsync(id, TimeSpan.FromSeconds(2)), s => s is not null, $"savepoint {id}");
-        await driver.PushAsync(b.Select(Line), batchSize: 500, retryFor: RetryFor, producer: "b"); // logged after the savepoint, on all three partitions
+        var a = Slice(0);
+        var b = Slice(1);
+        await PushClicksAsync(driver, a, "a");
+        var savepoint = await driver.SavepointAsync();
+        await PushClicksAsync(driver, b, "b"); // logged after the savepoint, on all three partitions
         Assert.Equal(JobStatus.Stopped, (await driver.Manager.StopAsync(drain: false)).Status);
 
-        var refused = await Assert.ThrowsAsync<InvalidJobSettingsException>(() => driver.Manager.StartAsync(new JobStartOptions(2, Manual, FromSnapshot: savepoint!.Path)));
+        var refused = await Assert.ThrowsAsync<InvalidJobSettingsException>(() => driver.Manager.StartAsync(new JobStartOptions(2, Manual, FromSnapshot: savepoint.Path)));
         Assert.Contains("ingest-log partition 2 of source 'clicks' holds", refused.Message);
         Assert.Contains("client stop sp-shrink --savepoint", refused.Message);
         Assert.Equal(JobStatus.Stopped, (await driver.Manager.GetInfoAsync()).Status);
 
         // Four instances: partitions 0–2 replay what followed the savepoint, partition 3 starts at its (empty) end.
-        var four = await driver.Manager.StartAsync(new JobStartOptions(4, Manual, FromSnapshot: savepoint!.Path));
+        var four = await driver.Manager.StartAsync(new JobStartOptions(4, Manual, FromSnapshot: savepoint.Path));
         Assert.Equal(4, four.Parallelism);
         Assert.Equal(JobStatus.Finished, (await driver.DrainAsync()).Status);
         AssertEqual(Expected(a.Concat(b)), await CommittedAsync(fixture, job));
@@ -80,24 +75,24 @@ public sealed class RescaleTests(ClusterFixture fixture)
         const string job = "sp-rescale-fail";
         await using var driver = new JobDriver(fixture.Client, job);
         await driver.StartAsync(parallelism: 2, Manual);
-        var a = Clicks(from: 0, to: 20_000, stepMs: 10);
-        var b = Clicks(from: 20_000, to: 40_000, stepMs: 10);
-        var c = Clicks(from: 40_000, to: 60_000, stepMs: 10);
-        await driver.PushAsync(a.Select(Line), batchSize: 500, retryFor: RetryFor, producer: "a");
-        var checkpoint = await CheckpointAsync(driver);
+        var a = Slice(0);
+        var b = Slice(1);
+        var c = Slice(2);
+        await PushClicksAsync(driver, a, "a");
+        var checkpoint = await driver.CheckpointAsync();
         Assert.Equal(JobStatus.Stopped, (await driver.Manager.StopAsync(drain: false)).Status);
 
         // Three instances from a retained (incremental) checkpoint of two; an instance is lost before the next checkpoint:
         // the recovery rescales the same checkpoint again.
         var three = await driver.StartAsync(parallelism: 3, Manual);
         Assert.Equal((3, checkpoint), (three.Parallelism, three.RestoredCheckpoint));
-        await driver.PushAsync(b.Select(Line), batchSize: 500, retryFor: RetryFor, producer: "b");
+        await PushClicksAsync(driver, b, "b");
         await LoseAnInstanceAsync(driver, job, restarts: 1);
         Assert.Equal(checkpoint, (await driver.Manager.GetInfoAsync()).RestoredCheckpoint);
 
         // After a checkpoint of its own, a loss restores that one (full pieces of the new key-group ranges).
-        var next = await CheckpointAsync(driver);
-        await driver.PushAsync(c.Select(Line), batchSize: 500, retryFor: RetryFor, producer: "c");
+        var next = await driver.CheckpointAsync();
+        await PushClicksAsync(driver, c, "c");
         await LoseAnInstanceAsync(driver, job, restarts: 2);
         Assert.Equal(next, (await driver.Manager.GetInfoAsync()).RestoredCheckpoint);
         Assert.Equal(JobStatus.Finished, (await driver.DrainAsync()).Status);
@@ -110,19 +105,5 @@ public sealed class RescaleTests(ClusterFixture fixture)
     {
         await fixture.Cluster.DeactivateAsync(fixture.Client.GetGrain<IOperatorGrain>($"{job}/page-windows/2"));
         await Eventually.ValueAsync(() => driver.Manager.GetInfoAsync(), i => i.Restarts >= restarts && i.Status == JobStatus.Running, $"recovery {restarts}");
-    }
-
-    private static async Task<long> CheckpointAsync(JobDriver driver)
-    {
-        var id = await driver.Coordinator.TriggerCheckpointAsync() ?? throw new InvalidOperationException("no checkpoint was triggered");
-        await Eventually.TrueAsync(async () => (await driver.Manager.GetInfoAsync()).LastCompletedCheckpoint == id, $"checkpoint {id} to complete");
-        return id;
-    }
-
-    private async Task<SavepointInfo> StopWithSavepointAsync(string job)
-    {
-        var savepoints = fixture.Client.GetGrain<ISavepointGrain>(job);
-        var id = await savepoints.TriggerSavepointAsync(stop: true);
-        return await Eventually.ValueAsync(() => savepoints.WaitForSavepointAsync(id, TimeSpan.FromSeconds(2)), s => s is not null, $"savepoint {id} of {job}") ?? throw new InvalidOperationException();
     }
 }

@@ -14,24 +14,21 @@ namespace OrleansCheckpoint.Tests.Cluster;
 [Collection(ClusterCollection.Name)]
 public sealed class SavepointFailureTests(ClusterFixture fixture)
 {
-    private static readonly CheckpointSettings Manual = new() { Interval = TimeSpan.FromHours(1), Timeout = TimeSpan.FromHours(1) };
-    private static readonly TimeSpan RetryFor = TimeSpan.FromSeconds(60);
-
     [Fact]
     public async Task A_stop_whose_savepoint_cannot_be_written_says_why_and_the_job_runs_on_taking_pushes_until_a_stop_that_succeeds()
     {
         const string job = "sp-stop-fails";
         await using var driver = new JobDriver(fixture.Client, job);
         await driver.StartAsync(parallelism: 2, Manual);
-        var a = Clicks(from: 0, to: 20_000, stepMs: 10);
-        var b = Clicks(from: 20_000, to: 40_000, stepMs: 10);
-        await driver.PushAsync(a.Select(Line), batchSize: 500, retryFor: RetryFor, producer: "a");
-        var savepoints = fixture.Client.GetGrain<ISavepointGrain>(job);
+        var a = Slice(0);
+        var b = Slice(1);
+        await PushClicksAsync(driver, a, "a");
+        var savepoints = driver.Savepoints;
 
         using (FaultInjectingGrainStorage.FailWrites((state, key) => key == $"{job}/user-totals/1" && state.StartsWith("piece-", StringComparison.Ordinal)))
         {
             var id = await savepoints.TriggerSavepointAsync(stop: true);
-            var failed = await Assert.ThrowsAsync<StreamJobException>(() => WaitAsync(savepoints, id));
+            var failed = await Assert.ThrowsAsync<StreamJobException>(() => driver.WaitForSavepointAsync(id));
             Assert.Contains($"savepoint {id} was declined by {job}/user-totals/1", failed.Message);
             Assert.Contains("could not be written", failed.Message);
         }
@@ -40,7 +37,7 @@ public sealed class SavepointFailureTests(ClusterFixture fixture)
         Assert.Empty(await savepoints.GetSavepointsAsync());
         await driver.PushAsync(b.Select(Line), batchSize: 500, retryFor: TimeSpan.FromSeconds(5), producer: "b"); // taken again at once
 
-        var stopped = await WaitAsync(savepoints, await savepoints.TriggerSavepointAsync(stop: true));
+        var stopped = await driver.SavepointAsync(stop: true);
         Assert.Equal(stopped.Id, (await driver.Manager.StartAsync(new JobStartOptions(2, Manual, FromSnapshot: stopped.Path))).RestoredCheckpoint);
         Assert.Equal(JobStatus.Finished, (await driver.DrainAsync()).Status);
         AssertEqual(Expected(a.Concat(b)), await CommittedAsync(fixture, job));
@@ -53,29 +50,26 @@ public sealed class SavepointFailureTests(ClusterFixture fixture)
         const string job = "sp-stop-lost";
         await using var driver = new JobDriver(fixture.Client, job);
         await driver.StartAsync(parallelism: 2, Manual);
-        var a = Clicks(from: 0, to: 20_000, stepMs: 10);
-        var b = Clicks(from: 20_000, to: 40_000, stepMs: 10);
-        await driver.PushAsync(a.Select(Line), batchSize: 500, retryFor: RetryFor, producer: "a");
-        var savepoints = fixture.Client.GetGrain<ISavepointGrain>(job);
+        var a = Slice(0);
+        var b = Slice(1);
+        await PushClicksAsync(driver, a, "a");
+        var savepoints = driver.Savepoints;
 
         using (var held = FaultInjectingGrainStorage.HoldWrites((state, key) => key == $"{job}/user-totals/0" && state.StartsWith("piece-", StringComparison.Ordinal)))
         {
             var id = await savepoints.TriggerSavepointAsync(stop: true);
             await Eventually.TrueAsync(() => Task.FromResult(held.Matched > 0), "the savepoint's write to be held");
             await fixture.Cluster.DeactivateAsync(fixture.Client.GetGrain<IOperatorGrain>($"{job}/page-windows/1"));
-            var failed = await Assert.ThrowsAsync<StreamJobException>(() => WaitAsync(savepoints, id));
+            var failed = await Assert.ThrowsAsync<StreamJobException>(() => driver.WaitForSavepointAsync(id));
             Assert.Contains("recovering from a failure", failed.Message);
             held.Fail();
         }
 
         await Eventually.ValueAsync(() => driver.Manager.GetInfoAsync(), i => i.Status == JobStatus.Running && i.Restarts == 1, "the job to recover");
-        await driver.PushAsync(b.Select(Line), batchSize: 500, retryFor: RetryFor, producer: "b");
+        await PushClicksAsync(driver, b, "b");
         Assert.Equal(JobStatus.Finished, (await driver.DrainAsync()).Status);
         AssertEqual(Expected(a.Concat(b)), await CommittedAsync(fixture, job));
         await AssertUserTotalsAsync(driver, a.Concat(b));
         Assert.Empty(await savepoints.GetSavepointsAsync());
     }
-
-    private static async Task<SavepointInfo> WaitAsync(ISavepointGrain savepoints, long id) =>
-        await Eventually.ValueAsync(() => savepoints.WaitForSavepointAsync(id, TimeSpan.FromSeconds(2)), s => s is not null, $"savepoint {id}") ?? throw new InvalidOperationException();
 }

@@ -18,9 +18,6 @@ namespace OrleansCheckpoint.Tests.Cluster;
 [Collection(ClusterCollection.Name)]
 public sealed class SavepointTests(ClusterFixture fixture)
 {
-    private static readonly CheckpointSettings Manual = new() { Interval = TimeSpan.FromHours(1), Timeout = TimeSpan.FromHours(1) };
-    private static readonly TimeSpan RetryFor = TimeSpan.FromSeconds(60);
-
     [Fact]
     public async Task A_savepoint_taken_while_running_restores_with_from_after_a_plain_stop_and_the_committed_output_equals_the_oracle()
     {
@@ -29,16 +26,16 @@ public sealed class SavepointTests(ClusterFixture fixture)
         await driver.StartAsync(parallelism: 2, Manual);
         var first = Clicks(from: 0, to: 30_000, stepMs: 10);
         var rest = Clicks(from: 30_000, to: 60_000, stepMs: 10);
-        await driver.PushAsync(first.Select(Line), batchSize: 500, retryFor: RetryFor);
+        await PushClicksAsync(driver, first);
 
-        var savepoint = await TakeAsync(job, stop: false);
+        var savepoint = await driver.SavepointAsync(stop: false);
         Assert.False(savepoint.Stopped);
         Assert.Equal(4, savepoint.Instances.Count(h => h.Task.Operator == "clicks" || h.Task.Operator == "page-windows")); // the savepoint holds every instance
         Assert.Equal(JobStatus.Stopped, (await driver.Manager.StopAsync(drain: false)).Status);
 
         var started = await driver.Manager.StartAsync(new JobStartOptions(2, Manual, FromSnapshot: savepoint.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)));
         Assert.Equal(savepoint.Id, started.RestoredCheckpoint);
-        await driver.PushAsync(rest.Select(Line), batchSize: 500, retryFor: RetryFor, producer: "rest");
+        await PushClicksAsync(driver, rest, "rest");
         Assert.Equal(JobStatus.Finished, (await driver.DrainAsync()).Status);
 
         AssertEqual(Expected(first.Concat(rest)), await CommittedAsync(fixture, job));
@@ -54,9 +51,9 @@ public sealed class SavepointTests(ClusterFixture fixture)
         var first = Clicks(from: 0, to: 30_000, stepMs: 10);
         var second = Clicks(from: 30_000, to: 45_000, stepMs: 10);
         var third = Clicks(from: 45_000, to: 60_000, stepMs: 10);
-        await driver.PushAsync(first.Select(Line), batchSize: 500, retryFor: RetryFor);
+        await PushClicksAsync(driver, first);
 
-        var savepoint = await TakeAsync(job, stop: true);
+        var savepoint = await driver.SavepointAsync(stop: true);
         Assert.True(savepoint.Stopped);
         Assert.Equal(JobStatus.Stopped, (await driver.Manager.GetInfoAsync()).Status);
 
@@ -92,17 +89,17 @@ public sealed class SavepointTests(ClusterFixture fixture)
         // A plain start resumes from the savepoint: it is the newest restore point.
         var resumed = await driver.StartAsync(parallelism: 2, Manual);
         Assert.Equal(savepoint.Id, resumed.RestoredCheckpoint);
-        await driver.PushAsync(second.Select(Line), batchSize: 500, retryFor: RetryFor, producer: "second");
-        var again = await TakeAsync(job, stop: true);
+        await PushClicksAsync(driver, second, "second");
+        var again = await driver.SavepointAsync(stop: true);
 
         var started = await driver.Manager.StartAsync(new JobStartOptions(2, Manual, FromSnapshot: again.Path));
         Assert.Equal(again.Id, started.RestoredCheckpoint);
-        await driver.PushAsync(third.Select(Line), batchSize: 500, retryFor: RetryFor, producer: "third");
+        await PushClicksAsync(driver, third, "third");
         Assert.Equal(JobStatus.Finished, (await driver.DrainAsync()).Status);
 
         AssertEqual(Expected(first.Concat(second).Concat(third)), await CommittedAsync(fixture, job));
         await AssertUserTotalsAsync(driver, first.Concat(second).Concat(third));
-        Assert.Equal([again.Id, savepoint.Id], (await fixture.Client.GetGrain<ISavepointGrain>(job).GetSavepointsAsync()).Select(s => s.Id));
+        Assert.Equal([again.Id, savepoint.Id], (await driver.Savepoints.GetSavepointsAsync()).Select(s => s.Id));
     }
 
     [Fact]
@@ -111,17 +108,16 @@ public sealed class SavepointTests(ClusterFixture fixture)
         const string job = "sp-retention";
         await using var driver = new JobDriver(fixture.Client, job);
         await driver.StartAsync(parallelism: 2, Manual with { Retained = 1 });
-        var before = Clicks(from: 0, to: 20_000, stepMs: 10);
-        var after = Clicks(from: 20_000, to: 40_000, stepMs: 10);
-        await driver.PushAsync(before.Select(Line), batchSize: 500, retryFor: RetryFor);
-        var savepoint = await TakeAsync(job, stop: false);
+        var before = Slice(0);
+        var after = Slice(1);
+        await PushClicksAsync(driver, before);
+        var savepoint = await driver.SavepointAsync(stop: false);
 
         // Several checkpoints complete after it, each evicting the one before (Retained = 1) and truncating the logs.
-        await driver.PushAsync(after.Select(Line), batchSize: 500, retryFor: RetryFor, producer: "after");
+        await PushClicksAsync(driver, after, "after");
         for (var i = 0; i < 4; i++)
         {
-            var id = await driver.Coordinator.TriggerCheckpointAsync() ?? throw new InvalidOperationException("no checkpoint was triggered");
-            await Eventually.TrueAsync(async () => (await driver.Manager.GetInfoAsync()).LastCompletedCheckpoint == id, $"checkpoint {id} to complete");
+            await driver.CheckpointAsync();
         }
 
         Assert.Equal(JobStatus.Stopped, (await driver.Manager.StopAsync(drain: false)).Status);
@@ -140,11 +136,10 @@ public sealed class SavepointTests(ClusterFixture fixture)
         const string job = "sp-errors";
         await using var driver = new JobDriver(fixture.Client, job);
         await driver.StartAsync(parallelism: 2, Manual);
-        var clicks = Clicks(from: 0, to: 20_000, stepMs: 10);
-        await driver.PushAsync(clicks.Select(Line), batchSize: 500, retryFor: RetryFor);
-        var checkpoint = await driver.Coordinator.TriggerCheckpointAsync() ?? throw new InvalidOperationException("no checkpoint was triggered");
-        await Eventually.TrueAsync(async () => (await driver.Manager.GetInfoAsync()).LastCompletedCheckpoint == checkpoint, $"checkpoint {checkpoint} to complete");
-        var savepoint = await TakeAsync(job, stop: true);
+        var clicks = Slice(0);
+        await PushClicksAsync(driver, clicks);
+        var checkpoint = await driver.CheckpointAsync();
+        var savepoint = await driver.SavepointAsync(stop: true);
         var stopped = await driver.Manager.GetInfoAsync();
 
         var unknown = await Assert.ThrowsAsync<SnapshotNotFoundException>(() => driver.Manager.StartAsync(new JobStartOptions(2, Manual, FromSnapshot: "99999")));
@@ -152,7 +147,7 @@ public sealed class SavepointTests(ClusterFixture fixture)
         Assert.Contains($"Its savepoints: {savepoint.Id}", unknown.Message);
         var other = await Assert.ThrowsAsync<SnapshotNotFoundException>(() => driver.Manager.StartAsync(new JobStartOptions(2, Manual, FromSnapshot: $"sp-resume/{savepoint.Id}")));
         Assert.Contains("of job 'sp-resume', not of job 'sp-errors'", other.Message);
-        await Assert.ThrowsAsync<SnapshotNotFoundException>(() => fixture.Client.GetGrain<ISavepointGrain>(job).DisposeSavepointAsync(99999));
+        await Assert.ThrowsAsync<SnapshotNotFoundException>(() => driver.Savepoints.DisposeSavepointAsync(99999));
 
         await SnapshotBlobs.CorruptAsync(fixture, (await fixture.SnapshotBlobAsync(job, $"{job}/user-totals/1", savepoint.Id, Runtime.Checkpointing.SnapshotStore.PieceStateName(savepoint.Id))).Name);
         var corrupt = await Assert.ThrowsAsync<IncompatibleSnapshotException>(() => driver.Manager.StartAsync(new JobStartOptions(2, Manual, FromSnapshot: savepoint.Id.ToString(System.Globalization.CultureInfo.InvariantCulture))));
@@ -162,21 +157,14 @@ public sealed class SavepointTests(ClusterFixture fixture)
 
         var after = await driver.Manager.GetInfoAsync();
         Assert.Equal((JobStatus.Stopped, stopped.LastCompletedCheckpoint, stopped.RestoredCheckpoint), (after.Status, after.LastCompletedCheckpoint, after.RestoredCheckpoint));
-        Assert.Single(await fixture.Client.GetGrain<ISavepointGrain>(job).GetSavepointsAsync());
+        Assert.Single(await driver.Savepoints.GetSavepointsAsync());
 
         // The checkpoint before it still restores; the corrupt savepoint can be disposed of.
         Assert.Equal(checkpoint, (await driver.Manager.StartAsync(new JobStartOptions(2, Manual, FromSnapshot: checkpoint.ToString(System.Globalization.CultureInfo.InvariantCulture)))).RestoredCheckpoint);
         Assert.Equal(JobStatus.Finished, (await driver.DrainAsync()).Status);
         await AssertUserTotalsAsync(driver, clicks);
-        await fixture.Client.GetGrain<ISavepointGrain>(job).DisposeSavepointAsync(savepoint.Id);
-        Assert.Empty(await fixture.Client.GetGrain<ISavepointGrain>(job).GetSavepointsAsync());
+        await driver.Savepoints.DisposeSavepointAsync(savepoint.Id);
+        Assert.Empty(await driver.Savepoints.GetSavepointsAsync());
         Assert.DoesNotContain(await SnapshotBlobs.OfAsync(fixture, $"{job}/user-totals/1"), b => b.Name.Contains($"{savepoint.Id:D10}", StringComparison.Ordinal));
-    }
-
-    private async Task<SavepointInfo> TakeAsync(string job, bool stop)
-    {
-        var savepoints = fixture.Client.GetGrain<ISavepointGrain>(job);
-        var id = await savepoints.TriggerSavepointAsync(stop);
-        return await Eventually.ValueAsync(() => savepoints.WaitForSavepointAsync(id, TimeSpan.FromSeconds(2)), s => s is not null, $"savepoint {id} of {job}") ?? throw new InvalidOperationException();
     }
 }

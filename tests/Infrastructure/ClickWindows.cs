@@ -11,6 +11,19 @@ public static class ClickWindows
 {
     public static readonly long T0 = DateTimeOffset.Parse("2026-01-01T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture).ToUnixTimeMilliseconds();
 
+    /// <summary>Checkpoints only when a test asks for one.</summary>
+    public static readonly Messages.CheckpointSettings Manual = new() { Interval = TimeSpan.FromHours(1), Timeout = TimeSpan.FromHours(1) };
+
+    /// <summary>How long a push retries while the job recovers or restarts.</summary>
+    public static readonly TimeSpan RetryFor = TimeSpan.FromSeconds(60);
+
+    /// <summary>The <paramref name="n"/>th 20 seconds of clicks (one every 10 ms).</summary>
+    public static List<Click> Slice(int n) => Clicks(from: n * 20_000L, to: (n + 1) * 20_000L, stepMs: 10);
+
+    /// <summary>Pushes <paramref name="clicks"/> in batches of 500 (5 s each, spread over the source partitions), as <paramref name="producer"/> if given.</summary>
+    public static Task<long> PushClicksAsync(JobDriver driver, IEnumerable<Click> clicks, string? producer = null) =>
+        driver.PushAsync(clicks.Select(Line), batchSize: 500, retryFor: RetryFor, producer: producer);
+
     /// <summary>Clicks every <paramref name="stepMs"/> from T0 + <paramref name="from"/> to T0 + <paramref name="to"/> (exclusive), over 4 pages and 7 users.</summary>
     public static List<Click> Clicks(long from, long to, long stepMs)
     {

@@ -97,6 +97,23 @@ public sealed class JobDriver(IClusterClient client, string job) : IAsyncDisposa
 
     public async Task<ISourceGrain> SourceAsync(int partition) => Source(await Manager.GetPushRouteAsync(), partition);
 
+    public ISavepointGrain Savepoints => client.GetGrain<ISavepointGrain>(job);
+
+    /// <summary>Triggers a checkpoint now and waits until it completed; returns its id.</summary>
+    public async Task<long> CheckpointAsync()
+    {
+        var id = await Coordinator.TriggerCheckpointAsync() ?? throw new InvalidOperationException("no checkpoint was triggered");
+        await Eventually.TrueAsync(async () => (await Manager.GetInfoAsync()).LastCompletedCheckpoint == id, $"checkpoint {id} to complete");
+        return id;
+    }
+
+    /// <summary>Takes a savepoint (with <paramref name="stop"/>: stops the job with it) and waits until it is done.</summary>
+    public async Task<SavepointInfo> SavepointAsync(bool stop = false) => await WaitForSavepointAsync(await Savepoints.TriggerSavepointAsync(stop));
+
+    /// <summary>Waits until savepoint <paramref name="id"/> is done; one that failed throws its reason.</summary>
+    public async Task<SavepointInfo> WaitForSavepointAsync(long id) =>
+        await Eventually.ValueAsync(() => Savepoints.WaitForSavepointAsync(id, TimeSpan.FromSeconds(2)), s => s is not null, $"savepoint {id} of {job}") ?? throw new InvalidOperationException();
+
     /// <summary>Stops with a drain and waits until every operator has processed its whole input.</summary>
     public async Task<JobInfo> DrainAsync()
     {

@@ -107,27 +107,31 @@ internal sealed class TaskCheckpointer(
         }
     }
 
+    /// <summary>
+    /// The synchronous part of a snapshot. A checkpoint's keyed operators give their changes (and all entries when the
+    /// next piece is full), or their whole state without incremental checkpoints. A savepoint's give all their entries
+    /// (copy-on-write views), whatever the job's checkpoints do, and leave the instance's chain of pieces as it was.
+    /// </summary>
     private void Take(CheckpointBarrier barrier, double alignmentMs)
     {
-        if (barrier.Kind == SnapshotKind.Savepoint)
-        {
-            TakeSavepoint(barrier, alignmentMs);
-            return;
-        }
-
         var started = Stopwatch.GetTimestamp();
+        var savepoint = barrier.Kind == SnapshotKind.Savepoint;
         var operators = new List<OperatorSnapshot>(chain.Count);
         var changes = new List<(string Uid, IStateChanges Changes)>();
-        List<(string Uid, IStateSection Section)>? full = pieces?.NextIsFull == true ? [] : null;
+        List<(string Uid, IStateSection Section)>? full = savepoint || pieces?.NextIsFull == true ? [] : null;
         var captured = new List<IStateChanges>();
         var all = new List<IStateSection>();
         foreach (var op in chain)
         {
-            if (pieces is not null && op is IIncrementalStateOperator keyed)
+            if ((savepoint || pieces is not null) && op is IIncrementalStateOperator keyed)
             {
-                keyed.CaptureChanges(captured);
-                changes.AddRange(captured.Select(c => (op.Transformation.Uid, c)));
-                captured.Clear();
+                if (!savepoint)
+                {
+                    keyed.CaptureChanges(captured);
+                    changes.AddRange(captured.Select(c => (op.Transformation.Uid, c)));
+                    captured.Clear();
+                }
+
                 if (full is not null)
                 {
                     keyed.CaptureAll(all);
@@ -153,8 +157,8 @@ internal sealed class TaskCheckpointer(
         // Flink's checkpoint start delay: from the trigger to the (first) barrier's arrival here.
         var startDelayMs = Math.Max(0, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - barrier.Timestamp - alignmentMs - syncMs);
         var timings = new UploadTimings(syncMs, alignmentMs, startDelayMs);
-        var upload = pieces is null
-            ? UploadAsync(new TaskSnapshot(task, barrier.CheckpointId, operators, watermarks), checks, timings)
+        var upload = savepoint ? UploadSavepointAsync(barrier.CheckpointId, operators, watermarks, full!, checks, timings)
+            : pieces is null ? UploadAsync(new TaskSnapshot(task, barrier.CheckpointId, operators, watermarks), checks, timings)
             : UploadIncrementalAsync(barrier.CheckpointId, operators, watermarks, pieces.Record(barrier.CheckpointId, changes, full is not null), full, checks, timings);
         _uploads[barrier.CheckpointId] = upload;
         _ = upload.ContinueWith(_ => _uploads.Remove(barrier.CheckpointId), TaskScheduler.Current);
@@ -212,44 +216,6 @@ internal sealed class TaskCheckpointer(
         }
 
         await AcknowledgeAsync(handle);
-    }
-
-    /// <summary>
-    /// A savepoint's synchronous part: every keyed operator gives all its entries (copy-on-write views), the others their
-    /// state, whatever the job's checkpoints do; the instance's chain of incremental pieces is left as it was.
-    /// </summary>
-    private void TakeSavepoint(CheckpointBarrier barrier, double alignmentMs)
-    {
-        var started = Stopwatch.GetTimestamp();
-        var operators = new List<OperatorSnapshot>(chain.Count);
-        var sections = new List<(string Uid, IStateSection Section)>();
-        var all = new List<IStateSection>();
-        foreach (var op in chain)
-        {
-            if (op is IIncrementalStateOperator keyed)
-            {
-                keyed.CaptureAll(all);
-                sections.AddRange(all.Select(c => (op.Transformation.Uid, c)));
-                all.Clear();
-            }
-            else if (op.SnapshotState(barrier.CheckpointId) is { } state)
-            {
-                operators.Add(new OperatorSnapshot(op.Transformation.Uid, state));
-            }
-        }
-
-        var checks = ConsistencyChecks.Prepare(chain, barrier.CheckpointId);
-        foreach (var writer in writers)
-        {
-            writer.EmitBarrier(barrier);
-        }
-
-        var syncMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-        var watermarks = new TaskWatermarks(currentWatermark(), gate.ChannelWatermarks());
-        var startDelayMs = Math.Max(0, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - barrier.Timestamp - alignmentMs - syncMs);
-        var upload = UploadSavepointAsync(barrier.CheckpointId, operators, watermarks, sections, checks, new UploadTimings(syncMs, alignmentMs, startDelayMs));
-        _uploads[barrier.CheckpointId] = upload;
-        _ = upload.ContinueWith(_ => _uploads.Remove(barrier.CheckpointId), TaskScheduler.Current);
     }
 
     /// <summary>
