@@ -28,7 +28,7 @@ public sealed class HttpSiloFixture : IAsyncLifetime
     public static readonly string JwtSigningKey = Convert.ToBase64String(Enumerable.Range(1, 32).Select(i => (byte)i).ToArray());
     public const string JwtIssuer = "orleans-checkpoint-tests";
 
-    public static readonly string[] Jobs = ["http-api", "http-ops", "http-fail", "http-auth", "http-stop", "http-browser"];
+    public static readonly string[] Jobs = ["http-api", "http-ops", "http-fail", "http-auth", "http-stop", "http-browser", "http-savepoints"];
 
     private AzuriteProcess? _azurite;
     private WebApplication? _silo;

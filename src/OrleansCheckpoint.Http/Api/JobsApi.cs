@@ -20,7 +20,7 @@ namespace OrleansCheckpoint.Http.Api;
 /// </summary>
 internal static class JobsApi
 {
-    private static readonly JsonSerializerOptions StrictBody = new(JsonSerializerOptions.Web)
+    internal static readonly JsonSerializerOptions StrictBody = new(JsonSerializerOptions.Web)
     {
         UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow,
     };
@@ -37,6 +37,7 @@ internal static class JobsApi
         jobs.MapGet("/{job}/operators", OperatorsAsync).RequireAuthorization(HttpPolicies.Read);
         jobs.MapPost("/{job}/checkpoints", TriggerAsync).RequireAuthorization(HttpPolicies.Change);
         jobs.MapPost("/{job}/stop", StopAsync).RequireAuthorization(HttpPolicies.Change);
+        SavepointsApi.Map(jobs);
     }
 
     private static async Task<IResult> ListAsync(IGrainFactory grains)
@@ -131,7 +132,7 @@ internal static class JobsApi
 
     private static JobOverview Overview(JobInfo j) => new(j.Name, j.Status, j.Generation, j.Restarts, j.Parallelism, j.StartedAt, j.LastCompletedCheckpoint);
 
-    /// <summary>A job the cluster does not know answers 404; any other refusal of the job manager 409, with its message.</summary>
+    /// <summary>A job (or savepoint) the cluster does not know answers 404; any other refusal of the job manager 409, with its message.</summary>
     private static async ValueTask<object?> AnswerJobErrorsAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         try
@@ -141,6 +142,10 @@ internal static class JobsApi
         catch (Exception e) when (ExceptionCauses.Find<JobNotFoundException>(e) is { } unknown)
         {
             return Results.NotFound(new ApiError(unknown.Message));
+        }
+        catch (Exception e) when (ExceptionCauses.Find<SnapshotNotFoundException>(e) is { } missing)
+        {
+            return Results.NotFound(new ApiError(missing.Message));
         }
         catch (Exception e) when (ExceptionCauses.Find<StreamJobException>(e) is { } refused)
         {
