@@ -72,4 +72,31 @@ public sealed class SavepointFailureTests(ClusterFixture fixture)
         await AssertUserTotalsAsync(driver, a.Concat(b));
         Assert.Empty(await savepoints.GetSavepointsAsync());
     }
+
+    [Fact]
+    public async Task A_job_manager_that_moves_while_a_stop_waits_for_its_savepoint_lets_the_sources_take_pushes_again()
+    {
+        const string job = "sp-stop-manager";
+        await using var driver = new JobDriver(fixture.Client, job);
+        await driver.StartAsync(parallelism: 2, Manual);
+        var (a, b) = (Slice(0), Slice(1));
+        await PushClicksAsync(driver, a, "a");
+
+        using (var held = FaultInjectingGrainStorage.HoldWrites((state, key) => key == $"{job}/user-totals/0" && state.StartsWith("piece-", StringComparison.Ordinal)))
+        {
+            await driver.Savepoints.TriggerSavepointAsync(stop: true);
+            await Eventually.TrueAsync(() => Task.FromResult(held.Matched > 0), "the savepoint's write to be held");
+            await fixture.Cluster.DeactivateAsync(driver.Manager); // the savepoint in progress goes with the activation
+            held.Fail();
+        }
+
+        // The next activation aborts what its predecessor left in progress: the sources take pushes again.
+        Assert.Equal(JobStatus.Running, (await driver.Manager.GetInfoAsync()).Status);
+        await driver.PushAsync(b.Select(Line), batchSize: 500, retryFor: TimeSpan.FromSeconds(10), producer: "b");
+        var stopped = await driver.SavepointAsync(stop: true);
+        Assert.Equal(stopped.Id, (await driver.Manager.StartAsync(new JobStartOptions(2, Manual, FromSnapshot: stopped.Path))).RestoredCheckpoint);
+        Assert.Equal(JobStatus.Finished, (await driver.DrainAsync()).Status);
+        AssertEqual(Expected(a.Concat(b)), await CommittedAsync(fixture, job));
+        await AssertUserTotalsAsync(driver, a.Concat(b));
+    }
 }

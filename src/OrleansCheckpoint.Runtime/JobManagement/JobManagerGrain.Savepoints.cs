@@ -84,6 +84,7 @@ internal sealed partial class JobManagerGrain : ISavepointGrain
     {
         S.Savepoints.Add(savepoint);
         S.RecoverySavepoints.Add(savepoint.Id);
+        S.StoppingWith = savepoint.Stopped ? savepoint.Id : S.StoppingWith; // recorded with it: a next activation finishes the stop
         try
         {
             await WriteStateAsync();
@@ -92,7 +93,27 @@ internal sealed partial class JobManagerGrain : ISavepointGrain
         {
             S.Savepoints.Remove(savepoint);
             S.RecoverySavepoints.Remove(savepoint.Id);
+            S.StoppingWith = savepoint.Stopped ? null : S.StoppingWith;
             throw;
+        }
+    }
+
+    /// <summary>
+    /// A new activation of the manager: snapshots its predecessor triggered and never finished are gone with it. Every
+    /// instance is told they are aborted — a source a stop's savepoint left refusing pushes takes them again (its files
+    /// go with the next checkpoint's sweep) — and a stop whose savepoint completed is finished now.
+    /// </summary>
+    private void AbandonPredecessorsSnapshots()
+    {
+        var finished = S.CompletedCheckpoints.Select(c => c.Id).Concat(S.Savepoints.Select(s => s.Id)).DefaultIfEmpty(0).Max();
+        for (var id = Math.Max(finished + 1, S.LastCheckpointId - CheckpointCoordinator.OrphanSweepLimit); id <= S.LastCheckpointId; id++)
+        {
+            _ = ((ICheckpointEnvironment)this).NotifyAbortAsync(id);
+        }
+
+        if (S.StoppingWith is { } stopping)
+        {
+            _stopWithSavepoint = S.Savepoints.FirstOrDefault(s => s.Id == stopping);
         }
     }
 
@@ -127,6 +148,7 @@ internal sealed partial class JobManagerGrain : ISavepointGrain
     private async Task FinishStopWithSavepointAsync(CompletedCheckpoint savepoint)
     {
         _stopWithSavepoint = null;
+        S.StoppingWith = null; // written with the stop
         try
         {
             await Task.WhenAll(Plan().AllTasks.Select(t => Operator(t).NotifyCheckpointCompleteAsync(S.Generation, savepoint.Id, OldestRestorable(savepoint.Id))));

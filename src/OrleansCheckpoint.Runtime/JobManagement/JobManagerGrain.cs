@@ -42,6 +42,7 @@ internal sealed partial class JobManagerGrain(
             // A drain under way may not have reached every source (its manager died while telling them): tell them
             // again (a source that drains already ignores it).
             _resendDrain = S.Status == JobStatus.Draining;
+            AbandonPredecessorsSnapshots();
             StartSupervising();
         }
 
@@ -116,6 +117,7 @@ internal sealed partial class JobManagerGrain(
         S.RedeployAt = null;
         S.DrainRequested = false;
         S.DrainCommit = null;
+        S.StoppingWith = null;
 
         // A job that has checkpoints resumes from the latest (its sources replay their logs from there), or from the chosen one.
         try
@@ -178,6 +180,7 @@ internal sealed partial class JobManagerGrain(
                 S.Status = JobStatus.Stopped;
                 S.DrainRequested = false;
                 S.DrainCommit = null;
+                S.StoppingWith = null;
                 await WriteStateAsync();
             }
 

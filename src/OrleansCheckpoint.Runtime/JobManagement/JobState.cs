@@ -102,6 +102,13 @@ internal sealed class JobState
     [Id(22)]
     public Dictionary<string, long> LogStarts { get; set; } = [];
 
+    /// <summary>
+    /// A stop with a savepoint whose savepoint completed and whose job is not stopped yet: the manager (this activation or
+    /// the next, if this one is lost) commits the sinks up to it and stops the job.
+    /// </summary>
+    [Id(23)]
+    public long? StoppingWith { get; set; }
+
     /// <summary>A copy whose lists are its own (to put back when a start from a chosen snapshot fails).</summary>
     public JobState Copy()
     {
