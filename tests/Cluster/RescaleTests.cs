@@ -106,4 +106,23 @@ public sealed class RescaleTests(ClusterFixture fixture)
         await fixture.Cluster.DeactivateAsync(fixture.Client.GetGrain<IOperatorGrain>($"{job}/page-windows/2"));
         await Eventually.ValueAsync(() => driver.Manager.GetInfoAsync(), i => i.Restarts >= restarts && i.Status == JobStatus.Running, $"recovery {restarts}");
     }
+
+    [Fact]
+    public async Task A_job_whose_source_chain_holds_a_map_rescales_from_2_to_3_to_1_with_every_window_once_and_every_total_right()
+    {
+        await using var driver = new JobDriver(fixture.Client, ChainedSourceJob.Name);
+        await driver.StartAsync(parallelism: 2, Manual);
+        var (a, b, c) = (Slice(0), Slice(1), Slice(2));
+        await PushClicksAsync(driver, a, "a");
+        var first = await driver.SavepointAsync(stop: true);
+        await driver.Manager.StartAsync(new JobStartOptions(3, Manual, FromSnapshot: first.Path));
+        await PushClicksAsync(driver, b, "b");
+        var second = await driver.SavepointAsync(stop: true);
+        await driver.Manager.StartAsync(new JobStartOptions(1, Manual, FromSnapshot: second.Path));
+        await PushClicksAsync(driver, c, "c");
+        Assert.Equal(JobStatus.Finished, (await driver.DrainAsync()).Status);
+
+        AssertEqual(Expected(a.Concat(b).Concat(c)), await CommittedAsync(fixture, ChainedSourceJob.Name));
+        await AssertUserTotalsAsync(driver, a.Concat(b).Concat(c));
+    }
 }

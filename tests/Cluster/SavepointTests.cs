@@ -167,4 +167,25 @@ public sealed class SavepointTests(ClusterFixture fixture)
         Assert.Empty(await driver.Savepoints.GetSavepointsAsync());
         Assert.DoesNotContain(await SnapshotBlobs.OfAsync(fixture, $"{job}/user-totals/1"), b => b.Name.Contains($"{savepoint.Id:D10}", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public async Task A_stop_with_a_savepoint_keeps_the_ingest_log_that_the_checkpoints_retained_before_it_need()
+    {
+        const string job = "sp-truncate";
+        await using var driver = new JobDriver(fixture.Client, job);
+        await driver.StartAsync(parallelism: 2, Manual with { Retained = 3 });
+        var (a, b, c) = (Slice(0), Slice(1), Slice(2));
+        await PushClicksAsync(driver, a, "a");
+        var oldest = await driver.CheckpointAsync();
+        await PushClicksAsync(driver, b, "b");
+        await driver.CheckpointAsync();
+        await PushClicksAsync(driver, c, "c");
+        await driver.CheckpointAsync();
+        await driver.SavepointAsync(stop: true);
+
+        // The oldest retained checkpoint still restores: the stop truncated no segment it needs to replay b and c.
+        Assert.Equal(oldest, (await driver.Manager.StartAsync(new JobStartOptions(2, Manual, FromSnapshot: oldest.ToString(System.Globalization.CultureInfo.InvariantCulture)))).RestoredCheckpoint);
+        Assert.Equal(JobStatus.Finished, (await driver.DrainAsync()).Status);
+        await AssertUserTotalsAsync(driver, a.Concat(b).Concat(c));
+    }
 }

@@ -205,7 +205,7 @@ public sealed class WideStateJob : IStreamJob
 /// </summary>
 public sealed class UpgradableClicksJob(string name) : IStreamJob
 {
-    public static readonly string[] Names = ["sp-resume", "sp-stop", "sp-retention", "sp-errors", "sp-upgrade", "sp-types", "sp-rescale", "sp-shrink", "sp-rescale-fail", "sp-stop-fails", "sp-stop-lost", "sp-cli", "sp-stop-manager"];
+    public static readonly string[] Names = ["sp-resume", "sp-stop", "sp-retention", "sp-errors", "sp-upgrade", "sp-types", "sp-rescale", "sp-shrink", "sp-rescale-fail", "sp-stop-fails", "sp-stop-lost", "sp-cli", "sp-stop-manager", "sp-truncate"];
     public static readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> Versions = new();
 
     public void Build(JobBuilder job)
@@ -241,5 +241,25 @@ public sealed class UpgradableClicksJob(string name) : IStreamJob
         public int Add(Click value, int accumulator) => accumulator + 1;
 
         public int GetResult(int accumulator) => accumulator;
+    }
+}
+
+/// <summary>
+/// Clicks parsed, then stamped by a map chained to the source (the source's vertex runs two operators), counted per user
+/// in a result table and per page in 5-second windows to files: a job whose source chain holds more than the source.
+/// </summary>
+public sealed class ChainedSourceJob : IStreamJob
+{
+    public const string Name = "sp-chained";
+
+    public void Build(JobBuilder job)
+    {
+        var clicks = job.Source(
+                "clicks",
+                JsonLines.Parser<Click>(),
+                WatermarkStrategy<Click>.ForBoundedOutOfOrderness(TimeSpan.FromSeconds(1), c => DateTimeOffset.FromUnixTimeMilliseconds(c.Ts)))
+            .Map("stamped", c => c with { Page = c.Page.Trim() });
+        clicks.KeyBy(c => c.Page).Window(TumblingEventTimeWindows.Of(LateClicksJob.WindowSize)).Count("page-windows").ToFiles("window-files");
+        clicks.KeyBy(c => c.User).Count("user-totals").ToResultTable("user-table");
     }
 }

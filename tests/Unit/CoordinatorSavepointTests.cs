@@ -34,22 +34,23 @@ public sealed class CoordinatorSavepointTests
     }
 
     [Fact]
-    public async Task A_checkpoint_that_completes_after_a_savepoint_was_triggered_neither_subsumes_it_nor_sweeps_its_files_as_orphans()
+    public async Task No_checkpoint_starts_while_a_savepoint_is_under_way_one_in_flight_before_it_neither_subsumes_it_and_the_orphan_sweep_passes_it_over()
     {
-        var coordinator = Coordinator(new CheckpointSettings { MaxConcurrent = 2, Retained = 1 });
-        var savepoint = await coordinator.TriggerSavepointAsync(stop: false);
+        var coordinator = Coordinator(new CheckpointSettings { MaxConcurrent = 3, Retained = 1 });
         var checkpoint = (await coordinator.TriggerAsync())!.Value;
-        await coordinator.AcknowledgeAsync(Handle(Source, savepoint));
+        var savepoint = await coordinator.TriggerSavepointAsync(stop: false);
+        Assert.Null(await coordinator.TriggerAsync()); // a newer barrier would overtake the savepoint's (a stop's sources may still be queuing)
+
         await coordinator.AcknowledgeAsync(Handle(Source, checkpoint));
         await coordinator.AcknowledgeAsync(Handle(Sink, checkpoint));
-
         Assert.DoesNotContain(savepoint, _environment.Aborted);
-        Assert.DoesNotContain(_environment.Deleted, d => d.Id == savepoint); // in progress: not an orphan
+        Assert.DoesNotContain(_environment.Deleted, d => d.Id == savepoint);
 
+        await coordinator.AcknowledgeAsync(Handle(Source, savepoint));
         await coordinator.AcknowledgeAsync(Handle(Sink, savepoint));
         Assert.Equal(savepoint, _environment.Savepoints.Single().Id);
 
-        // A later checkpoint's sweep of the ids between completed ones passes over the savepoint's.
+        // The next checkpoint's sweep of the ids between completed checkpoints passes over the savepoint's.
         var next = (await coordinator.TriggerAsync())!.Value;
         await coordinator.AcknowledgeAsync(Handle(Source, next));
         await coordinator.AcknowledgeAsync(Handle(Sink, next));

@@ -128,9 +128,9 @@ internal sealed partial class CheckpointCoordinator
     public async Task<long?> TriggerAsync()
     {
         var now = _time.GetUtcNow();
-        if (_pending.Count >= _settings.MaxConcurrent || now - _lastFinished < _settings.MinPause)
+        if (_pending.Count >= _settings.MaxConcurrent || now - _lastFinished < _settings.MinPause || _pending.Values.Any(p => p.Kind == SnapshotKind.Savepoint))
         {
-            return null;
+            return null; // (no checkpoint's barrier may overtake a savepoint's, whose sources may still be queuing what they accepted)
         }
 
         _lastTrigger = now;

@@ -43,11 +43,11 @@ internal static class RestoreAssignment
 
                     var instances = InstancesOf(snapshot, former);
                     restore.FormerInstances = restore.FormerInstances == 0 ? instances : restore.FormerInstances;
-                    if (instances == vertex.Parallelism || op.Inputs.Count == 0)
+                    if (instances == vertex.Parallelism || vertex.Inputs.Count == 0)
                     {
                         if (p < instances)
                         {
-                            restore.Add(Handle(former, p), owned: true); // a source: log partition p's position
+                            restore.Add(Handle(former, p), owned: true); // a source's chain: log partition p's position, and its operators' state
                         }
 
                         continue;

@@ -192,9 +192,10 @@ internal sealed partial class JobManagerGrain : IRemindable
 
     /// <summary>
     /// The first attempt of a drain reserves the id of its final commit (a checkpoint id, never used by anything
-    /// else) and notes the last completed checkpoint; a drain that starts over after a failure keeps both.
+    /// else) and notes the newest restore point (a checkpoint or savepoint: what a redo of the drain restores, whose
+    /// transactions the sinks therefore commit under its own id); a drain that starts over after a failure keeps both.
     /// </summary>
-    private void ReserveDrainCommit() => S.DrainCommit ??= new FinalCommit(++S.LastCheckpointId, S.CompletedCheckpoints.LastOrDefault()?.Id ?? 0);
+    private void ReserveDrainCommit() => S.DrainCommit ??= new FinalCommit(++S.LastCheckpointId, RestoreCandidates().FirstOrDefault()?.Id ?? 0);
 
     /// <summary>Tells every source of the current generation to end its input (each answers at once, and reports when it finished).</summary>
     private async Task SendDrainAsync()
@@ -240,6 +241,7 @@ internal sealed partial class JobManagerGrain : IRemindable
     {
         _supervisor?.Dispose();
         _supervisor = null;
+        _stopWithSavepoint = null; // a stop, failure or finish came first: a later start must not be stopped by it
         await StopCheckpointingAsync(reason);
         await StopReminderAsync();
     }

@@ -15,6 +15,7 @@ namespace OrleansCheckpoint.Runtime.JobManagement;
 internal sealed partial class JobManagerGrain : ISavepointGrain
 {
     private readonly Dictionary<long, TaskCompletionSource<SavepointInfo>> _savepointWaiters = [];
+    private readonly Dictionary<long, string> _failedSavepoints = []; // why recent savepoints failed, for later polls (the last 16)
     private CompletedCheckpoint? _stopWithSavepoint; // completed, the job still to be stopped (by the supervision timer)
 
     public async Task<long> TriggerSavepointAsync(bool stop = false)
@@ -51,6 +52,11 @@ internal sealed partial class JobManagerGrain : ISavepointGrain
             }
         }
 
+        if (_failedSavepoints.TryGetValue(id, out var failure))
+        {
+            throw new StreamJobException(failure);
+        }
+
         return S.Savepoints.FirstOrDefault(s => s.Id == id)?.ToSavepointInfo(Job)
             ?? throw new SnapshotNotFoundException($"Job '{Job}' has no savepoint {id} (it was never taken, did not complete, or was disposed of). {Known()}");
     }
@@ -62,9 +68,12 @@ internal sealed partial class JobManagerGrain : ISavepointGrain
     {
         var savepoint = S.Savepoints.FirstOrDefault(s => s.Id == id)
             ?? throw new SnapshotNotFoundException($"Job '{Job}' has no savepoint {id}. {Known()}");
-        if (S.Status is JobStatus.Running or JobStatus.Restarting or JobStatus.Draining && RestoreCandidates().FirstOrDefault()?.Id == id)
+        if (RestoreCandidates().FirstOrDefault()?.Id == id)
         {
-            throw new StreamJobException($"Savepoint {id} is what job '{Job}' would recover from now (no checkpoint completed since it was restored or taken); dispose of it after the next checkpoint.");
+            // Without it a start or recovery would fall back to an older checkpoint and commit again what the sinks
+            // committed after that one (all of it, for a stop's savepoint).
+            throw new StreamJobException(
+                $"Savepoint {id} is job '{Job}''s newest restore point (no checkpoint completed since it was taken or restored): start the job and dispose of it after its next checkpoint.");
         }
 
         // The record goes first: a failure after it leaves files no one references, never a record of missing files.
@@ -137,6 +146,15 @@ internal sealed partial class JobManagerGrain : ISavepointGrain
             }
         }
 
+        if (completed is null)
+        {
+            _failedSavepoints[savepointId] = failure ?? $"savepoint {savepointId} failed";
+            foreach (var old in _failedSavepoints.Keys.OrderBy(k => k).SkipLast(16).ToList())
+            {
+                _failedSavepoints.Remove(old);
+            }
+        }
+
         return Task.CompletedTask;
     }
 
@@ -148,17 +166,28 @@ internal sealed partial class JobManagerGrain : ISavepointGrain
     private async Task FinishStopWithSavepointAsync(CompletedCheckpoint savepoint)
     {
         _stopWithSavepoint = null;
-        S.StoppingWith = null; // written with the stop
+        S.StoppingWith = null; // written with the stop; put back if the stop fails, so the next tick (or activation) tries again
         try
         {
-            await Task.WhenAll(Plan().AllTasks.Select(t => Operator(t).NotifyCheckpointCompleteAsync(S.Generation, savepoint.Id, OldestRestorable(savepoint.Id))));
+            await Task.WhenAll(Plan().AllTasks.Select(t => Operator(t).NotifyCheckpointCompleteAsync(S.Generation, savepoint.Id, OldestRestorable(S.CompletedCheckpoints.FirstOrDefault()?.Id ?? savepoint.Id))));
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             LogStopCommitFailed(logger, e, Job, savepoint.Id);
         }
 
-        await StopAsync(drain: false);
+        try
+        {
+            await StopAsync(drain: false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            (_stopWithSavepoint, S.StoppingWith) = (savepoint, savepoint.Id);
+            StartSupervising();
+            LogStopCommitFailed(logger, e, Job, savepoint.Id);
+            return;
+        }
+
         if (_savepointWaiters.Remove(savepoint.Id, out var waiter))
         {
             waiter.TrySetResult(savepoint.ToSavepointInfo(Job));

@@ -6,10 +6,10 @@ using OrleansCheckpoint.Runtime.Checkpointing;
 namespace OrleansCheckpoint.Runtime.JobManagement;
 
 /// <summary>
-/// <c>client start --from</c>: the job restores a chosen checkpoint or savepoint instead of its latest restore point, and
-/// a new history begins there (as a new Flink job started from a savepoint): the retained checkpoints of the history it
-/// leaves are dropped, and recoveries restore the chosen snapshot until the new history has checkpoints of its own.
-/// A start that fails leaves the job as it was.
+/// <c>client start --from</c> (and a start at another parallelism): the job restores a chosen checkpoint or savepoint
+/// instead of its latest restore point, and a new history begins there (as a new Flink job started from a savepoint): the
+/// retained checkpoints of the history it leaves are dropped, and recoveries restore the chosen snapshot until the new
+/// history has checkpoints of its own. A start that fails leaves the job as it was.
 /// </summary>
 internal sealed partial class JobManagerGrain
 {
@@ -111,32 +111,56 @@ internal sealed partial class JobManagerGrain
     }
 
     /// <summary>
-    /// The job runs from <paramref name="from"/>: the checkpoints of the history it left are dropped (their files deleted,
-    /// but for pieces <paramref name="from"/> itself names), and only <paramref name="from"/> is a restore point until the
-    /// new history has its own.
+    /// The job is about to run from <paramref name="from"/>: only <paramref name="from"/> is a restore point until the new
+    /// history has its own. Changed in memory before the deployment, so the deployment's first write records it with the
+    /// rest (a manager lost during the start resumes from <paramref name="from"/>, not from the history left; a start
+    /// that fails puts the old state back). Returns the checkpoints left, whose files go once the job runs.
     /// </summary>
-    private async Task StartNewHistoryAsync(CompletedCheckpoint from, IReadOnlyList<string> droppedOperators)
+    private List<CompletedCheckpoint> LeaveHistory(CompletedCheckpoint from, IReadOnlyList<string> droppedOperators)
     {
-        List<CompletedCheckpoint> kept = from.IsSavepoint ? [] : [from];
         var left = S.CompletedCheckpoints.Where(c => c.Id != from.Id).ToList();
-        S.CompletedCheckpoints = kept;
+        S.CompletedCheckpoints = from.IsSavepoint ? [] : [from];
         S.RecoverySavepoints = from.IsSavepoint ? [from.Id] : [];
         if (droppedOperators.Count > 0)
         {
             S.LastFailure = $"started from {Describe(from)} without the state of {string.Join(", ", droppedOperators.Select(o => $"'{o}'"))} (--allow-non-restored-state)";
         }
 
-        await WriteStateAsync();
         _stats = null; // the checkpoint history starts over with the job's
+        return left;
+    }
+
+    /// <summary>Deletes the files of the checkpoints a start from a chosen snapshot left (but for pieces the retained ones name).</summary>
+    private async Task DeleteLeftHistoryAsync(List<CompletedCheckpoint> left)
+    {
         try
         {
             await Task.WhenAll(left.SelectMany(c => c.Handles).Select(h => snapshots.DeleteIndexAsync(h.Task, h.CheckpointId)));
-            await Task.WhenAll(PieceReferences.Unreferenced(left, kept).Select(p => snapshots.DeletePieceAsync(p.Task, p.Piece)));
+            await Task.WhenAll(PieceReferences.Unreferenced(left, S.CompletedCheckpoints).Select(p => snapshots.DeletePieceAsync(p.Task, p.Piece)));
             await Task.WhenAll(left.Select(c => snapshots.DeleteManifestAsync(Job, c.ManifestStateName)));
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             LogHistoryCleanupFailed(logger, e, Job); // files no record names: storage, not correctness
+        }
+    }
+
+    /// <summary>A start with fewer source instances and no snapshot to restore: a partition that would lose its reader must be empty.</summary>
+    private async Task CheckRetiredLogsAsync(Graph.PhysicalPlan before, Graph.PhysicalPlan after)
+    {
+        foreach (var source in before.Sources)
+        {
+            var now = after.Sources.FirstOrDefault(v => v.Uid == source.Uid)?.Parallelism ?? 0;
+            for (var p = now; p < source.Parallelism; p++)
+            {
+                var task = new TaskId(Job, source.Uid, p);
+                if (await ingestLogs.Create(task).ReadEndAsync(CancellationToken.None) is > 0 and var end)
+                {
+                    throw new InvalidJobSettingsException(
+                        $"Job '{Job}' cannot start at parallelism {after.Parallelism}: ingest-log partition {p} of source '{source.Uid}' holds {end} events and the job has no " +
+                        $"checkpoint or savepoint to start from, so no source instance would read them. Start it with at least {p + 1} instances.");
+                }
+            }
         }
     }
 

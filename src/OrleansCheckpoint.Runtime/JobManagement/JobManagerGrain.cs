@@ -98,6 +98,10 @@ internal sealed partial class JobManagerGrain(
             await CheckRetiredLogsAsync(from, plan);
             logStarts = await AddedSourceStartsAsync(from, plan);
         }
+        else if (S.Parallelism > parallelism)
+        {
+            await CheckRetiredLogsAsync(Plan(), plan); // fewer sources and no snapshot to start from: every log is read from 0
+        }
 
         var before = S.Copy();
         S.LogStarts = logStarts;
@@ -118,6 +122,7 @@ internal sealed partial class JobManagerGrain(
         S.DrainRequested = false;
         S.DrainCommit = null;
         S.StoppingWith = null;
+        var left = from is null ? [] : LeaveHistory(from, dropped);
 
         // A job that has checkpoints resumes from the latest (its sources replay their logs from there), or from the chosen one.
         try
@@ -135,10 +140,7 @@ internal sealed partial class JobManagerGrain(
             throw;
         }
 
-        if (from is not null)
-        {
-            await StartNewHistoryAsync(from, dropped); // also after a rescale: older restore points may have left events unread
-        }
+        await DeleteLeftHistoryAsync(left); // also after a rescale: older restore points may have left events unread
 
         S.Status = JobStatus.Running;
         await WriteStateAsync();

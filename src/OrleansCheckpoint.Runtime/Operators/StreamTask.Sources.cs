@@ -110,6 +110,11 @@ internal sealed partial class StreamTask
         }
 
         _lastBarrier = barrier.CheckpointId;
+        if (_stoppingWith is not null)
+        {
+            OnCheckpointAborted(_stoppingWith.Value); // a newer barrier: the stop's savepoint ended without a stop (its abort notice was lost)
+        }
+
         if (barrier.StopsSources && _ingest is not null)
         {
             // A stop with a savepoint: no more pushes; the barrier follows every push accepted (once it is queued).
