@@ -99,4 +99,32 @@ public sealed class SavepointFailureTests(ClusterFixture fixture)
         AssertEqual(Expected(a.Concat(b)), await CommittedAsync(fixture, job));
         await AssertUserTotalsAsync(driver, a.Concat(b));
     }
+
+    [Fact]
+    public async Task A_drain_after_a_running_savepoint_that_fails_half_way_and_starts_over_from_it_commits_every_window_once()
+    {
+        const string job = "sp-drain";
+        await using var driver = new JobDriver(fixture.Client, job);
+        await driver.StartAsync(parallelism: 2, Manual);
+        var (a, b) = (Slice(0), Slice(1));
+        await PushClicksAsync(driver, a, "a");
+        await driver.CheckpointAsync();
+        await PushClicksAsync(driver, b, "b");
+        await driver.SavepointAsync(); // the sinks hold what it pre-committed: nothing commits it but the drain
+
+        using (var hold = FaultInjectingOutputFiles.HoldCreates(path => path.Contains("/window-files/part-0000-", StringComparison.Ordinal) && path.EndsWith("-final.jsonl", StringComparison.Ordinal)))
+        {
+            Assert.Equal(JobStatus.Draining, (await driver.Manager.StopAsync(drain: true)).Status);
+            await Eventually.TrueAsync(() => Task.FromResult(FaultInjectingOutputFiles.Held == 1), "partition 0's final part file to be held");
+            await Eventually.TrueAsync(
+                async () => (await fixture.OutputFilesAsync($"{job}/window-files/")).Keys.Any(k => k.Contains("/part-0001-", StringComparison.Ordinal) && k.EndsWith("-final.jsonl", StringComparison.Ordinal)),
+                "partition 1's final part file");
+            hold.Fail(); // a failure during the drain: the job restores the savepoint, its newest restore point, and drains again
+        }
+
+        var finished = await driver.DrainAsync();
+        Assert.Equal((JobStatus.Finished, 1), (finished.Status, finished.Restarts));
+        AssertEqual(Expected(a.Concat(b)), await CommittedAsync(fixture, job));
+        await AssertUserTotalsAsync(driver, a.Concat(b));
+    }
 }
