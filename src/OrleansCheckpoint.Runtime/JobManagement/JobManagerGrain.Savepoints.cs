@@ -77,9 +77,24 @@ internal sealed partial class JobManagerGrain : ISavepointGrain
         }
 
         // The record goes first: a failure after it leaves files no one references, never a record of missing files.
+        var recovery = S.RecoverySavepoints.Remove(id);
         S.Savepoints.Remove(savepoint);
-        S.RecoverySavepoints.Remove(id);
-        await WriteStateAsync();
+        try
+        {
+            await WriteStateAsync();
+        }
+        catch
+        {
+            S.Savepoints.Add(savepoint); // not disposed of: it stays listed (and restorable) as stored
+            S.Savepoints.Sort((x, y) => x.Id.CompareTo(y.Id));
+            if (recovery)
+            {
+                S.RecoverySavepoints.Add(id);
+            }
+
+            throw;
+        }
+
         await Task.WhenAll(savepoint.Handles.Select(h => snapshots.DeleteAsync(h.Task, id)));
         await snapshots.DeleteManifestAsync(Job, savepoint.ManifestStateName);
         LogSavepointDisposed(logger, Job, id);
