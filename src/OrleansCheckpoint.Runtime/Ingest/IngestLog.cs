@@ -39,14 +39,17 @@ internal sealed class IngestLog(ISegmentStore segments, Serializer serializer, s
     /// Finds the end of the log, reads the segments from <paramref name="fromOffset"/> on, returning their batches (to
     /// replay) and learning their producers' sequences on top of <paramref name="knownSequences"/> (the sequences of the
     /// events before <paramref name="fromOffset"/>, from a checkpoint), and claims the end for the writer of
-    /// <paramref name="generation"/>.
+    /// <paramref name="generation"/>. With <paramref name="learnWholeLog"/> (no checkpoint knows the sequences: a source a
+    /// rescale added), the segments before <paramref name="fromOffset"/> that the log still holds are read for their
+    /// producers too, and not replayed.
     /// </summary>
-    public async Task<IReadOnlyList<PushBatch>> OpenAsync(long fromOffset, IReadOnlyDictionary<string, long>? knownSequences, long generation, CancellationToken cancellation)
+    public async Task<IReadOnlyList<PushBatch>> OpenAsync(
+        long fromOffset, IReadOnlyDictionary<string, long>? knownSequences, long generation, CancellationToken cancellation, bool learnWholeLog = false)
     {
         _generation = generation;
         while (true)
         {
-            var (replay, last) = await ReadAsync(fromOffset, knownSequences, cancellation);
+            var (replay, last) = await ReadAsync(fromOffset, knownSequences, learnWholeLog, cancellation);
             if (last is { Segment.Writer: var writer } && writer > generation)
             {
                 throw new IngestLogFencedException(
@@ -157,7 +160,7 @@ internal sealed class IngestLog(ISegmentStore segments, Serializer serializer, s
 
     /// <summary>Reads the log from <paramref name="fromOffset"/> on; returns the batches to replay and the last segment, if any.</summary>
     private async Task<(List<PushBatch> Replay, (LogSegment Segment, string ETag)? Last)> ReadAsync(
-        long fromOffset, IReadOnlyDictionary<string, long>? knownSequences, CancellationToken cancellation)
+        long fromOffset, IReadOnlyDictionary<string, long>? knownSequences, bool learnWholeLog, CancellationToken cancellation)
     {
         ProducerSequences.Clear();
         _lastSeen.Clear();
@@ -173,7 +176,8 @@ internal sealed class IngestLog(ISegmentStore segments, Serializer serializer, s
         var starts = await segments.ListAsync(cancellation);
         EndOffset = 0;
         (LogSegment, string)? last = null;
-        var expected = fromOffset; // where the next segment read must start, at the latest
+        var learnFrom = learnWholeLog && starts.Count > 0 ? Math.Min(starts[0], fromOffset) : fromOffset; // read (for producers) from here
+        var expected = learnFrom; // where the next segment read must start, at the latest
 
         // The last segment is always read (where the log ends, who writes it); when it is a claim, the one before it too.
         var tail = starts.Count > 0 ? await segments.ReadAsync(starts[^1], cancellation) : null;
@@ -182,7 +186,7 @@ internal sealed class IngestLog(ISegmentStore segments, Serializer serializer, s
         {
             var start = starts[i];
             var next = i < readFrom ? starts[i + 1] : long.MaxValue;
-            if (next <= fromOffset)
+            if (next <= learnFrom)
             {
                 _segments[start] = next - start; // wholly before the replay point: its size is known from its neighbour
                 continue;

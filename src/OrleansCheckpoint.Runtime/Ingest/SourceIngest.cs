@@ -41,8 +41,8 @@ internal sealed class SourceIngest(
     public long PeakPendingBytes { get; private set; }
 
     /// <summary>Opens the log at <paramref name="offset"/> (0, or a checkpoint's) for the writer of <paramref name="generation"/>, and prepares the replay of what follows it.</summary>
-    public async Task OpenAsync(long offset, IReadOnlyDictionary<string, long>? producerSequences, long generation, CancellationToken cancellation) =>
-        _replay = await log.OpenAsync(offset, producerSequences, generation, cancellation);
+    public async Task OpenAsync(long offset, IReadOnlyDictionary<string, long>? producerSequences, long generation, CancellationToken cancellation, bool learnWholeLog = false) =>
+        _replay = await log.OpenAsync(offset, producerSequences, generation, cancellation, learnWholeLog);
 
     public async Task<PushResult> PushAsync(PushBatch push, long generation, CancellationToken cancellation)
     {

@@ -17,20 +17,24 @@ internal sealed partial class StreamTask
     /// A source opens its ingest log at the position it was restored to (or 0; or where a rescale that added it started
     /// it), ready to replay what follows.
     /// </summary>
-    public Task OpenIngestAsync(CancellationToken cancellation)
+    public async Task OpenIngestAsync(CancellationToken cancellation)
     {
         if (_ingest is null)
         {
-            return Task.CompletedTask; // a generator: it starts from its restored offset when it runs
+            return; // a generator: it starts from its restored offset when it runs
         }
 
         if (Deployment.LogStart is { } start && !_restored)
         {
-            _chain[0].RestoreState(new SourceState(start, long.MinValue, long.MinValue, []));
+            // No checkpoint knows this partition's producers: the log tells them (a producer that pushed here before its
+            // reader went goes on numbering, and a retry of what it logged then is recognised).
+            await _ingest.OpenAsync(start, null, Deployment.Generation, cancellation, learnWholeLog: true);
+            _chain[0].RestoreState(new SourceState(start, long.MinValue, long.MinValue, new Dictionary<string, long>(_ingest.Log.ProducerSequences)));
+            return;
         }
 
         var position = _source!.Position;
-        return _ingest.OpenAsync(position.Offset, position.ProducerSequences, Deployment.Generation, cancellation);
+        await _ingest.OpenAsync(position.Offset, position.ProducerSequences, Deployment.Generation, cancellation);
     }
 
     /// <summary>Parses a client's push, logs it durably and queues it (sources only); waits while the source is busy.</summary>
