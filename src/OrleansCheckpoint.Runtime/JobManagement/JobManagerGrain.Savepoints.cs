@@ -29,7 +29,7 @@ internal sealed partial class JobManagerGrain : ISavepointGrain
         }
 
         var id = await _coordinator.TriggerSavepointAsync(stop);
-        if (!_savepointWaiters.ContainsKey(id) && S.Savepoints.All(s => s.Id != id))
+        if (!_savepointWaiters.ContainsKey(id) && S.Savepoints.All(s => s.Id != id) && !_failedSavepoints.ContainsKey(id)) // (it may have ended already: a trigger the sources refused)
         {
             _savepointWaiters[id] = new TaskCompletionSource<SavepointInfo>(TaskCreationOptions.RunContinuationsAsynchronously);
         }
