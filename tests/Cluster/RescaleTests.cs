@@ -37,10 +37,7 @@ public sealed class RescaleTests(ClusterFixture fixture)
         var one = await driver.Manager.StartAsync(new JobStartOptions(1, Manual, FromSnapshot: second.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)));
         Assert.Equal((1, second.Id), (one.Parallelism, one.RestoredCheckpoint));
         await PushClicksAsync(driver, c, "c");
-        Assert.Equal(JobStatus.Finished, (await driver.DrainAsync()).Status);
-
-        AssertEqual(Expected(a.Concat(b).Concat(c)), await CommittedAsync(fixture, job));
-        await AssertUserTotalsAsync(driver, a.Concat(b).Concat(c));
+        await DrainAndCheckAsync(fixture, driver, job, a.Concat(b).Concat(c));
     }
 
     [Fact]
@@ -64,9 +61,7 @@ public sealed class RescaleTests(ClusterFixture fixture)
         // Four instances: partitions 0–2 replay what followed the savepoint, partition 3 starts at its (empty) end.
         var four = await driver.Manager.StartAsync(new JobStartOptions(4, Manual, FromSnapshot: savepoint.Path));
         Assert.Equal(4, four.Parallelism);
-        Assert.Equal(JobStatus.Finished, (await driver.DrainAsync()).Status);
-        AssertEqual(Expected(a.Concat(b)), await CommittedAsync(fixture, job));
-        await AssertUserTotalsAsync(driver, a.Concat(b));
+        await DrainAndCheckAsync(fixture, driver, job, a.Concat(b));
     }
 
     [Fact]
@@ -95,10 +90,7 @@ public sealed class RescaleTests(ClusterFixture fixture)
         await PushClicksAsync(driver, c, "c");
         await LoseAnInstanceAsync(driver, job, restarts: 2);
         Assert.Equal(next, (await driver.Manager.GetInfoAsync()).RestoredCheckpoint);
-        Assert.Equal(JobStatus.Finished, (await driver.DrainAsync()).Status);
-
-        AssertEqual(Expected(a.Concat(b).Concat(c)), await CommittedAsync(fixture, job));
-        await AssertUserTotalsAsync(driver, a.Concat(b).Concat(c));
+        await DrainAndCheckAsync(fixture, driver, job, a.Concat(b).Concat(c));
     }
 
     private async Task LoseAnInstanceAsync(JobDriver driver, string job, int restarts)
@@ -120,9 +112,6 @@ public sealed class RescaleTests(ClusterFixture fixture)
         var second = await driver.SavepointAsync(stop: true);
         await driver.Manager.StartAsync(new JobStartOptions(1, Manual, FromSnapshot: second.Path));
         await PushClicksAsync(driver, c, "c");
-        Assert.Equal(JobStatus.Finished, (await driver.DrainAsync()).Status);
-
-        AssertEqual(Expected(a.Concat(b).Concat(c)), await CommittedAsync(fixture, ChainedSourceJob.Name));
-        await AssertUserTotalsAsync(driver, a.Concat(b).Concat(c));
+        await DrainAndCheckAsync(fixture, driver, ChainedSourceJob.Name, a.Concat(b).Concat(c));
     }
 }

@@ -39,9 +39,7 @@ public sealed class SavepointFailureTests(ClusterFixture fixture)
 
         var stopped = await driver.SavepointAsync(stop: true);
         Assert.Equal(stopped.Id, (await driver.Manager.StartAsync(new JobStartOptions(2, Manual, FromSnapshot: stopped.Path))).RestoredCheckpoint);
-        Assert.Equal(JobStatus.Finished, (await driver.DrainAsync()).Status);
-        AssertEqual(Expected(a.Concat(b)), await CommittedAsync(fixture, job));
-        await AssertUserTotalsAsync(driver, a.Concat(b));
+        await DrainAndCheckAsync(fixture, driver, job, a.Concat(b));
     }
 
     [Fact]
@@ -67,9 +65,7 @@ public sealed class SavepointFailureTests(ClusterFixture fixture)
 
         await Eventually.ValueAsync(() => driver.Manager.GetInfoAsync(), i => i.Status == JobStatus.Running && i.Restarts == 1, "the job to recover");
         await PushClicksAsync(driver, b, "b");
-        Assert.Equal(JobStatus.Finished, (await driver.DrainAsync()).Status);
-        AssertEqual(Expected(a.Concat(b)), await CommittedAsync(fixture, job));
-        await AssertUserTotalsAsync(driver, a.Concat(b));
+        await DrainAndCheckAsync(fixture, driver, job, a.Concat(b));
         Assert.Empty(await savepoints.GetSavepointsAsync());
     }
 
@@ -95,9 +91,7 @@ public sealed class SavepointFailureTests(ClusterFixture fixture)
         await driver.PushAsync(b.Select(Line), batchSize: 500, retryFor: TimeSpan.FromSeconds(10), producer: "b");
         var stopped = await driver.SavepointAsync(stop: true);
         Assert.Equal(stopped.Id, (await driver.Manager.StartAsync(new JobStartOptions(2, Manual, FromSnapshot: stopped.Path))).RestoredCheckpoint);
-        Assert.Equal(JobStatus.Finished, (await driver.DrainAsync()).Status);
-        AssertEqual(Expected(a.Concat(b)), await CommittedAsync(fixture, job));
-        await AssertUserTotalsAsync(driver, a.Concat(b));
+        await DrainAndCheckAsync(fixture, driver, job, a.Concat(b));
     }
 
     [Fact]

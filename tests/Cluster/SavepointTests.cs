@@ -36,10 +36,7 @@ public sealed class SavepointTests(ClusterFixture fixture)
         var started = await driver.Manager.StartAsync(new JobStartOptions(2, Manual, FromSnapshot: savepoint.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)));
         Assert.Equal(savepoint.Id, started.RestoredCheckpoint);
         await PushClicksAsync(driver, rest, "rest");
-        Assert.Equal(JobStatus.Finished, (await driver.DrainAsync()).Status);
-
-        AssertEqual(Expected(first.Concat(rest)), await CommittedAsync(fixture, job));
-        await AssertUserTotalsAsync(driver, first.Concat(rest));
+        await DrainAndCheckAsync(fixture, driver, job, first.Concat(rest));
     }
 
     [Fact]
@@ -95,10 +92,7 @@ public sealed class SavepointTests(ClusterFixture fixture)
         var started = await driver.Manager.StartAsync(new JobStartOptions(2, Manual, FromSnapshot: again.Path));
         Assert.Equal(again.Id, started.RestoredCheckpoint);
         await PushClicksAsync(driver, third, "third");
-        Assert.Equal(JobStatus.Finished, (await driver.DrainAsync()).Status);
-
-        AssertEqual(Expected(first.Concat(second).Concat(third)), await CommittedAsync(fixture, job));
-        await AssertUserTotalsAsync(driver, first.Concat(second).Concat(third));
+        await DrainAndCheckAsync(fixture, driver, job, first.Concat(second).Concat(third));
         Assert.Equal([again.Id, savepoint.Id], (await driver.Savepoints.GetSavepointsAsync()).Select(s => s.Id));
     }
 

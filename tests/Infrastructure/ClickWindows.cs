@@ -65,6 +65,14 @@ public static class ClickWindows
         Assert.True(differences.Count == 0, string.Join("; ", differences));
     }
 
+    /// <summary>Drains the job, then checks its committed windows and totals against <paramref name="clicks"/>: each window once, every total right.</summary>
+    public static async Task DrainAndCheckAsync(ClusterFixture fixture, JobDriver driver, string job, IEnumerable<Click> clicks)
+    {
+        Assert.Equal(Messages.JobStatus.Finished, (await driver.DrainAsync()).Status);
+        AssertEqual(Expected(clicks), await CommittedAsync(fixture, job));
+        await AssertUserTotalsAsync(driver, clicks);
+    }
+
     /// <summary>Each user's committed count in the job's result table equals the clicks' count.</summary>
     public static async Task AssertUserTotalsAsync(JobDriver driver, IEnumerable<Click> clicks)
     {
