@@ -268,6 +268,7 @@ public class ClusterFixture : IAsyncLifetime
             silo.Services.AddStreamJob(LedgerJob.Name, () => new LedgerJob());
             foreach (var name in UpgradableClicksJob.Names) silo.Services.AddStreamJob(name, () => new UpgradableClicksJob(name));
             silo.Services.AddStreamJob(ChainedSourceJob.Name, () => new ChainedSourceJob());
+            silo.Services.AddStreamJob(UnionClicksJob.Name, () => new UnionClicksJob());
             silo.Services.AddStreamJob(LedgerJob.StrictName, () => new LedgerJob());
             ConfigureTestSilo(silo);
         });

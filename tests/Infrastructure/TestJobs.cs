@@ -263,3 +263,25 @@ public sealed class ChainedSourceJob : IStreamJob
         clicks.KeyBy(c => c.User).Count("user-totals").ToResultTable("user-table");
     }
 }
+
+/// <summary>
+/// Clicks split by a filter into those of even and odd milliseconds and merged again by a union (a vertex with two
+/// inputs), then counted per page in 5-second windows (to files) and per user (in a result table).
+/// </summary>
+public sealed class UnionClicksJob : IStreamJob
+{
+    public const string Name = "union-clicks";
+
+    public void Build(JobBuilder job)
+    {
+        var clicks = job.Source(
+            "clicks",
+            JsonLines.Parser<Click>(),
+            WatermarkStrategy<Click>.ForBoundedOutOfOrderness(TimeSpan.FromSeconds(1), c => DateTimeOffset.FromUnixTimeMilliseconds(c.Ts)));
+        var even = clicks.Filter("even", c => c.Ts % 20 == 0);
+        var odd = clicks.Filter("odd", c => c.Ts % 20 != 0);
+        var merged = even.Union("merged", odd);
+        merged.KeyBy(c => c.Page).Window(TumblingEventTimeWindows.Of(LateClicksJob.WindowSize)).Count("page-windows").ToFiles("window-files");
+        merged.KeyBy(c => c.User).Count("user-totals").ToResultTable("user-table");
+    }
+}

@@ -58,6 +58,26 @@ public sealed class DataStream<T>
     internal InputEdge HashedBy<TKey>(Func<T, TKey> key)
         where TKey : notnull => new(Transformation, Partitioning.Hash, (Func<T, ulong>)(record => StableKeyHash.Of(key(record))));
 
+    /// <summary>
+    /// Merges this stream with <paramref name="others"/> of the same job and type (Flink's <c>union</c>): instance p of the
+    /// union reads instance p of each of them, so they need its parallelism.
+    /// </summary>
+    public DataStream<T> Union(string uid, params DataStream<T>[] others)
+    {
+        ArgumentNullException.ThrowIfNull(others);
+        if (others.Length == 0)
+        {
+            throw new InvalidJobGraphException($"Union '{uid}' needs at least one stream to merge this one with.");
+        }
+
+        if (others.FirstOrDefault(o => o.Builder != Builder) is { } foreign)
+        {
+            throw new InvalidJobGraphException($"Union '{uid}' merges '{foreign.Transformation.Uid}', a stream of another job.");
+        }
+
+        return Then<T>(new UnionTransformation<T>(uid, [Forward(), .. others.Select(o => o.Forward())]));
+    }
+
     internal InputEdge Forward() => new(Transformation, Partitioning.Forward);
 
     internal DataStream<TOut> Then<TOut>(Transformation next) => new(Builder, Builder.Add(next));

@@ -112,6 +112,9 @@ public interface ITransformationVisitor<out TResult>
     /// <summary>A one-to-many function.</summary>
     TResult VisitFlatMap<TIn, TOut>(FlatMapTransformation<TIn, TOut> flatMap);
 
+    /// <summary>Streams of one type merged into one.</summary>
+    TResult VisitUnion<T>(UnionTransformation<T> union);
+
     /// <summary>A rolling aggregate per key.</summary>
     TResult VisitKeyedAggregate<T, TKey, TAcc, TOut>(KeyedAggregateTransformation<T, TKey, TAcc, TOut> aggregate)
         where TKey : notnull;

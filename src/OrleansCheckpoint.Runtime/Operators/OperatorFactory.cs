@@ -18,6 +18,8 @@ internal sealed class OperatorFactory : ITransformationVisitor<StreamOperator>
 
     public StreamOperator VisitFlatMap<TIn, TOut>(FlatMapTransformation<TIn, TOut> flatMap) => new FlatMapOperator<TIn, TOut>(flatMap);
 
+    public StreamOperator VisitUnion<T>(UnionTransformation<T> union) => new UnionOperator<T>(union);
+
     public StreamOperator VisitKeyedAggregate<T, TKey, TAcc, TOut>(KeyedAggregateTransformation<T, TKey, TAcc, TOut> aggregate)
         where TKey : notnull => new KeyedAggregateOperator<T, TKey, TAcc, TOut>(aggregate);
 

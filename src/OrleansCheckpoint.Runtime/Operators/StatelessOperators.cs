@@ -38,3 +38,9 @@ internal sealed class FlatMapOperator<TIn, TOut>(FlatMapTransformation<TIn, TOut
 
     public void Collect(TOut value) => Output.Accept(value, _timestamp);
 }
+
+/// <summary>Merges streams of one type: each record of any input goes on as it is.</summary>
+internal sealed class UnionOperator<T>(UnionTransformation<T> union) : OneInputOperator<T, T>(union)
+{
+    public override void Accept(T value, long timestamp) => Output.Accept(value, timestamp);
+}
