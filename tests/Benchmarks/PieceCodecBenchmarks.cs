@@ -2,8 +2,6 @@ using System.IO.Hashing;
 using BenchmarkDotNet.Attributes;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Serialization;
-using OrleansCheckpoint.Dataflow;
-using OrleansCheckpoint.Jobs.Nexmark;
 using OrleansCheckpoint.Messages;
 using OrleansCheckpoint.Runtime.Checkpointing;
 using OrleansCheckpoint.Runtime.Graph;
@@ -50,7 +48,7 @@ public class PieceCodecBenchmarks
         }
         else
         {
-            Prepare(Bid);
+            Prepare(SampleData.BidFor);
         }
 
         _whole = WriteTaskSnapshot();
@@ -96,18 +94,9 @@ public class PieceCodecBenchmarks
 
     private void Prepare<TValue>(Func<long, TValue> value)
     {
-        var table = new KeyedStateTable<long, TValue>(AllGroups);
-        for (long key = 0; key < Keys; key++)
-        {
-            table.Set(KeyGroups.Of(StableKeyHash.Of(key), MaxParallelism), key, value(key));
-        }
-
+        var table = SampleData.Table(Keys, MaxParallelism, value);
         _snapshot = new TaskSnapshot(new TaskId("bench", "state", 0), 1, [new OperatorSnapshot("state", table.Snapshot())]);
         _section = table.CaptureAll("values");
         _apply = entries => new KeyedStateTable<long, TValue>(AllGroups).Apply(entries, _store.Codecs);
     }
-
-    private static Bid Bid(long auction) => new(
-        auction, 1_000 + (auction % 977), 100 + (auction * 13 % 10_000), $"channel-{auction % 100}", $"https://www.nexmark.com/item.htm?query=1&channel_id={auction % 100}",
-        DateTimeOffset.UnixEpoch.AddMilliseconds(1_700_000_000_000 + auction), new string('x', 24));
 }

@@ -1,5 +1,8 @@
+using OrleansCheckpoint.Dataflow;
 using OrleansCheckpoint.Jobs.Nexmark;
 using OrleansCheckpoint.Messages;
+using OrleansCheckpoint.Runtime.Graph;
+using OrleansCheckpoint.Runtime.State;
 
 namespace OrleansCheckpoint.Benchmarks;
 
@@ -20,5 +23,22 @@ public static class SampleData
         }
 
         return [.. bids];
+    }
+
+    /// <summary>A bid of about 100 bytes for <paramref name="auction"/>, the same every time: a record-sized state value.</summary>
+    public static Bid BidFor(long auction) => new(
+        auction, 1_000 + (auction % 977), 100 + (auction * 13 % 10_000), $"channel-{auction % 100}", $"https://www.nexmark.com/item.htm?query=1&channel_id={auction % 100}",
+        DateTimeOffset.UnixEpoch.AddMilliseconds(1_700_000_000_000 + auction), new string('x', 24));
+
+    /// <summary>A keyed state table of keys 0 to <paramref name="keys"/> − 1 over every key group, each with <paramref name="value"/> of it.</summary>
+    internal static KeyedStateTable<long, TValue> Table<TValue>(int keys, int maxParallelism, Func<long, TValue> value)
+    {
+        var table = new KeyedStateTable<long, TValue>(KeyGroups.RangeOf(0, maxParallelism, 1));
+        for (long key = 0; key < keys; key++)
+        {
+            table.Set(KeyGroups.Of(StableKeyHash.Of(key), maxParallelism), key, value(key));
+        }
+
+        return table;
     }
 }

@@ -3,12 +3,8 @@ using System.Text.Json;
 using BenchmarkDotNet.Attributes;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Serialization;
-using OrleansCheckpoint.Dataflow;
-using OrleansCheckpoint.Jobs.Nexmark;
 using OrleansCheckpoint.Messages;
 using OrleansCheckpoint.Runtime.Checkpointing;
-using OrleansCheckpoint.Runtime.Graph;
-using OrleansCheckpoint.Runtime.State;
 
 namespace OrleansCheckpoint.Benchmarks;
 
@@ -42,7 +38,7 @@ public class SnapshotCodecBenchmarks
         _serializer = new ServiceCollection().AddSerializer().BuildServiceProvider().GetRequiredService<Serializer>();
         _store = new SnapshotStore(storage: null!, _serializer); // only its serialization is measured
         _blobs = new SnapshotBlobSerializer(json: null!); // snapshots never reach the JSON serializer it wraps
-        _state = Values == "counts" ? Table(key => key * 7) : Table(key => Bid(key));
+        _state = Values == "counts" ? SampleData.Table(Keys, MaxParallelism, key => key * 7).Snapshot() : SampleData.Table(Keys, MaxParallelism, SampleData.BidFor).Snapshot();
         _snapshot = new TaskSnapshot(new TaskId("bench", "state", 0), 1, [new OperatorSnapshot("state", _state)]);
         _binary = WriteBinary();
         _json = WriteJson();
@@ -78,19 +74,4 @@ public class SnapshotCodecBenchmarks
         _ = XxHash64.HashToUInt64(_json);
         return JsonSerializer.Deserialize(_json, _state.GetType()) is null ? 0 : 1;
     }
-
-    private static KeyedStateSnapshot<long, TValue> Table<TValue>(Func<long, TValue> value)
-    {
-        var table = new KeyedStateTable<long, TValue>(KeyGroups.RangeOf(0, MaxParallelism, 1));
-        for (long key = 0; key < Keys; key++)
-        {
-            table.Set(KeyGroups.Of(StableKeyHash.Of(key), MaxParallelism), key, value(key));
-        }
-
-        return table.Snapshot();
-    }
-
-    private static Bid Bid(long auction) => new(
-        auction, 1_000 + (auction % 977), 100 + (auction * 13 % 10_000), $"channel-{auction % 100}", $"https://www.nexmark.com/item.htm?query=1&channel_id={auction % 100}",
-        DateTimeOffset.UnixEpoch.AddMilliseconds(1_700_000_000_000 + auction), new string('x', 24));
 }
