@@ -114,4 +114,22 @@ public sealed class RescaleTests(ClusterFixture fixture)
         await PushClicksAsync(driver, c, "c");
         await DrainAndCheckAsync(fixture, driver, ChainedSourceJob.Name, a.Concat(b).Concat(c));
     }
+
+    [Fact]
+    public async Task Fewer_sources_for_a_job_with_no_snapshot_to_start_from_are_refused_while_a_retired_partition_holds_events()
+    {
+        const string job = "sp-noshot";
+        await using var driver = new JobDriver(fixture.Client, job);
+        await driver.StartAsync(parallelism: 3, Manual); // no checkpoint is ever taken
+        var a = Slice(0);
+        await PushClicksAsync(driver, a, "a");
+        Assert.Equal(JobStatus.Stopped, (await driver.Manager.StopAsync(drain: false)).Status);
+
+        var refused = await Assert.ThrowsAsync<InvalidJobSettingsException>(() => driver.Manager.StartAsync(new JobStartOptions(2, Manual)));
+        Assert.Contains("ingest-log partition 2 of source 'clicks' holds", refused.Message);
+        Assert.Equal(JobStatus.Stopped, (await driver.Manager.GetInfoAsync()).Status);
+
+        Assert.Equal(3, (await driver.Manager.StartAsync(new JobStartOptions(3, Manual))).Parallelism); // every partition read from 0 again
+        await DrainAndCheckAsync(fixture, driver, job, a);
+    }
 }

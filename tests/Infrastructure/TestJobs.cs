@@ -205,7 +205,7 @@ public sealed class WideStateJob : IStreamJob
 /// </summary>
 public sealed class UpgradableClicksJob(string name) : IStreamJob
 {
-    public static readonly string[] Names = ["sp-resume", "sp-stop", "sp-retention", "sp-errors", "sp-upgrade", "sp-types", "sp-rescale", "sp-shrink", "sp-rescale-fail", "sp-stop-fails", "sp-stop-lost", "sp-cli", "sp-stop-manager", "sp-truncate", "sp-drain"];
+    public static readonly string[] Names = ["sp-resume", "sp-stop", "sp-retention", "sp-errors", "sp-upgrade", "sp-types", "sp-rescale", "sp-shrink", "sp-rescale-fail", "sp-stop-fails", "sp-stop-lost", "sp-cli", "sp-stop-manager", "sp-truncate", "sp-drain", "sp-noshot"];
     public static readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> Versions = new();
 
     public void Build(JobBuilder job)
