@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace OrleansCheckpoint.Client;
+namespace OrleansCheckpoint.Cli;
 
 /// <summary>
 /// Durations on the command line: a number with a unit (<c>500ms</c>, <c>1s</c>, <c>2.5s</c>, <c>2m</c>, <c>1h</c>)

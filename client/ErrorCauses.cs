@@ -1,4 +1,4 @@
-namespace OrleansCheckpoint.Client;
+namespace OrleansCheckpoint.Cli;
 
 /// <summary>Finds the error that matters inside one Orleans may have wrapped (inner exceptions, aggregates).</summary>
 internal static class ErrorCauses

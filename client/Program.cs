@@ -1,5 +1,5 @@
-using OrleansCheckpoint.Client.Commands;
-using OrleansCheckpoint.Client.Push;
+using OrleansCheckpoint.Cli.Commands;
+using OrleansCheckpoint.Cli.Push;
 
 PushInput.ReadRedirectedInputAsUtf8();
 return await ClientCommandLine.RunAsync(args);

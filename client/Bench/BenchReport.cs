@@ -4,7 +4,7 @@ using System.Text.Json.Serialization;
 using Spectre.Console;
 using Spectre.Console.Rendering;
 
-namespace OrleansCheckpoint.Client.Bench;
+namespace OrleansCheckpoint.Cli.Bench;
 
 /// <summary>What <c>client bench</c> measured: the environment, the settings, and one result per (query, mode).</summary>
 internal sealed record BenchReport(BenchEnvironment Environment, BenchSettings Settings, IReadOnlyList<BenchResult> Results)

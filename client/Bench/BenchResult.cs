@@ -1,4 +1,4 @@
-namespace OrleansCheckpoint.Client.Bench;
+namespace OrleansCheckpoint.Cli.Bench;
 
 /// <summary>
 /// One (query, checkpoint mode) of <c>client bench</c>; written to <c>--out</c> with snake_case names. CPU is this

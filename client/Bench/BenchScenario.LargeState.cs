@@ -4,7 +4,7 @@ using OrleansCheckpoint.Grains;
 using OrleansCheckpoint.Jobs.LargeState;
 using OrleansCheckpoint.Messages;
 
-namespace OrleansCheckpoint.Client.Bench;
+namespace OrleansCheckpoint.Cli.Bench;
 
 /// <summary>
 /// The large-state entry: a keyed job over <c>--state-keys</c> keys of which about <c>--change-fraction</c> change

@@ -1,13 +1,13 @@
 using System.Globalization;
-using OrleansCheckpoint.Client.Connection;
-using OrleansCheckpoint.Client.Demo;
-using OrleansCheckpoint.Client.Output;
+using OrleansCheckpoint.Cli.Connection;
+using OrleansCheckpoint.Cli.Demo;
+using OrleansCheckpoint.Cli.Output;
 using OrleansCheckpoint.Dataflow;
 using OrleansCheckpoint.Grains;
 using OrleansCheckpoint.Jobs.Nexmark;
 using OrleansCheckpoint.Messages;
 
-namespace OrleansCheckpoint.Client.Bench;
+namespace OrleansCheckpoint.Cli.Bench;
 
 /// <summary>
 /// <c>client bench</c>: starts Azurite and a silo in this process (as <c>client demo</c> does), then for each query

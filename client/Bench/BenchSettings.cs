@@ -1,4 +1,4 @@
-namespace OrleansCheckpoint.Client.Bench;
+namespace OrleansCheckpoint.Cli.Bench;
 
 /// <summary>What <c>client bench</c> runs.</summary>
 /// <param name="Queries">The Nexmark queries to run (q0, q1, …), and "ingest" for the push path.</param>

@@ -1,4 +1,4 @@
-namespace OrleansCheckpoint.Client.Bench;
+namespace OrleansCheckpoint.Cli.Bench;
 
 /// <summary>
 /// Flink 1.13's published Nexmark throughput, in events per second per core (nexmark/nexmark's README: 8 task

@@ -1,11 +1,11 @@
 using System.Globalization;
 using System.Text;
-using OrleansCheckpoint.Client.Push;
+using OrleansCheckpoint.Cli.Push;
 using OrleansCheckpoint.Dataflow;
 using OrleansCheckpoint.Grains;
 using OrleansCheckpoint.Jobs.Nexmark;
 
-namespace OrleansCheckpoint.Client.Bench;
+namespace OrleansCheckpoint.Cli.Bench;
 
 /// <summary>
 /// The ingest entry of <c>client bench</c>: ~100-byte events pushed through the real push path (the

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace OrleansCheckpoint.Client.Bench;
+namespace OrleansCheckpoint.Cli.Bench;
 
 /// <summary>What this process (the silo, the generator sources and the client all run in it) and Azurite have used so far.</summary>
 /// <param name="Cpu">This process's CPU time (all threads).</param>

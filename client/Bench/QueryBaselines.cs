@@ -3,7 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using OrleansCheckpoint.Jobs.Nexmark;
 
-namespace OrleansCheckpoint.Client.Bench;
+namespace OrleansCheckpoint.Cli.Bench;
 
 /// <summary>
 /// The COST baseline: each query as a plain single-threaded C# loop over the same generated events (no Orleans,

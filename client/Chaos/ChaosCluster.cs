@@ -1,8 +1,8 @@
 using System.Globalization;
-using OrleansCheckpoint.Client.Connection;
+using OrleansCheckpoint.Cli.Connection;
 using OrleansCheckpoint.Runtime.Chaos;
 
-namespace OrleansCheckpoint.Client.Chaos;
+namespace OrleansCheckpoint.Cli.Chaos;
 
 /// <summary>
 /// The cluster of one chaos seed: silo processes on Azure Table membership over one storage account, each with a

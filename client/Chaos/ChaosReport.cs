@@ -4,7 +4,7 @@ using System.Text.Json.Serialization;
 using Spectre.Console;
 using Spectre.Console.Rendering;
 
-namespace OrleansCheckpoint.Client.Chaos;
+namespace OrleansCheckpoint.Cli.Chaos;
 
 /// <summary>What <c>client chaos</c> found: one result per seed.</summary>
 internal sealed record ChaosReport(ChaosSettings Settings, IReadOnlyList<SeedResult> Seeds)

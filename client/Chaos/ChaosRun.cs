@@ -3,15 +3,15 @@ using System.Globalization;
 using System.Text.Json;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
-using OrleansCheckpoint.Client.Connection;
-using OrleansCheckpoint.Client.Jobs;
-using OrleansCheckpoint.Client.Push;
+using OrleansCheckpoint.Cli.Connection;
+using OrleansCheckpoint.Cli.Jobs;
+using OrleansCheckpoint.Cli.Push;
 using OrleansCheckpoint.Dataflow;
 using OrleansCheckpoint.Grains;
 using OrleansCheckpoint.Jobs.Verification;
 using OrleansCheckpoint.Messages;
 
-namespace OrleansCheckpoint.Client.Chaos;
+namespace OrleansCheckpoint.Cli.Chaos;
 
 /// <summary>One fault in a seed's result: what was planned, what it hit, when, and how long the job took to run again.</summary>
 /// <param name="Kind">kill-silo, deactivate-instance or fail-storage-writes.</param>

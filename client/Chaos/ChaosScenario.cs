@@ -1,6 +1,6 @@
-using OrleansCheckpoint.Client.Output;
+using OrleansCheckpoint.Cli.Output;
 
-namespace OrleansCheckpoint.Client.Chaos;
+namespace OrleansCheckpoint.Cli.Chaos;
 
 /// <summary>
 /// <c>client chaos</c>: for each seed, a cluster of real silo processes, the verification job, faults at the seed's

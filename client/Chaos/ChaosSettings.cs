@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace OrleansCheckpoint.Client.Chaos;
+namespace OrleansCheckpoint.Cli.Chaos;
 
 /// <summary>What <c>client chaos</c> runs: which seeds, on how many silos, with how many events.</summary>
 /// <param name="Seeds">The seeds, each a run of its own with its own cluster, input and fault schedule.</param>

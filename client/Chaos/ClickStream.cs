@@ -2,7 +2,7 @@ using System.Text.Json;
 using OrleansCheckpoint.Dataflow;
 using OrleansCheckpoint.Jobs.Verification;
 
-namespace OrleansCheckpoint.Client.Chaos;
+namespace OrleansCheckpoint.Cli.Chaos;
 
 /// <summary>
 /// The clicks <c>client chaos</c> pushes, deterministic per seed: 100 per second of event time from 2026-01-01; most up to

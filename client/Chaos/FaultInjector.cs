@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using Orleans.Core.Internal;
-using OrleansCheckpoint.Client.Push;
+using OrleansCheckpoint.Cli.Push;
 using OrleansCheckpoint.Grains;
 
-namespace OrleansCheckpoint.Client.Chaos;
+namespace OrleansCheckpoint.Cli.Chaos;
 
 /// <summary>One fault as it was injected: its plan, what it hit, and when (seconds on the run's clock).</summary>
 internal sealed record InjectedFault(PlannedFault Plan, string Target, double At);

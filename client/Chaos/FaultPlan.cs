@@ -1,6 +1,6 @@
 using OrleansCheckpoint.Runtime.Chaos;
 
-namespace OrleansCheckpoint.Client.Chaos;
+namespace OrleansCheckpoint.Cli.Chaos;
 
 /// <summary>The faults <c>client chaos</c> injects.</summary>
 internal enum FaultKind

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using OrleansCheckpoint.Grains;
 using OrleansCheckpoint.Messages;
 
-namespace OrleansCheckpoint.Client.Chaos;
+namespace OrleansCheckpoint.Cli.Chaos;
 
 /// <summary>Polls a job's status every 100 ms while a chaos seed runs, so that each fault's recovery can be timed afterwards.</summary>
 internal sealed class JobMonitor : IAsyncDisposable

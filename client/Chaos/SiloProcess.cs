@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 
-namespace OrleansCheckpoint.Client.Chaos;
+namespace OrleansCheckpoint.Cli.Chaos;
 
 /// <summary>
 /// A silo in a process of its own (<c>dotnet OrleansCheckpoint.Silo.dll</c>, the program beside this one), configured

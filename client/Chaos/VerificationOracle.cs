@@ -1,7 +1,7 @@
 using System.Globalization;
 using OrleansCheckpoint.Jobs.Verification;
 
-namespace OrleansCheckpoint.Client.Chaos;
+namespace OrleansCheckpoint.Cli.Chaos;
 
 /// <summary>
 /// What <see cref="VerificationJob"/> must commit for a sequence of clicks, computed from the clicks alone and the

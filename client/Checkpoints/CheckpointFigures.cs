@@ -1,6 +1,6 @@
 using OrleansCheckpoint.Messages;
 
-namespace OrleansCheckpoint.Client.Checkpoints;
+namespace OrleansCheckpoint.Cli.Checkpoints;
 
 /// <summary>
 /// What a job's checkpoints added up to: how many completed and aborted, how long completed ones took

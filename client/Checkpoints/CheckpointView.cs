@@ -1,10 +1,10 @@
 using System.Globalization;
-using OrleansCheckpoint.Client.Output;
+using OrleansCheckpoint.Cli.Output;
 using OrleansCheckpoint.Messages;
 using Spectre.Console;
 using Spectre.Console.Rendering;
 
-namespace OrleansCheckpoint.Client.Checkpoints;
+namespace OrleansCheckpoint.Cli.Checkpoints;
 
 /// <summary>
 /// One checkpoint as <c>client checkpoints --json</c> writes it (status: <c>completed</c>, <c>aborted</c> or

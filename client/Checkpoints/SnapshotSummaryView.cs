@@ -1,10 +1,10 @@
 using System.Globalization;
-using OrleansCheckpoint.Client.Output;
+using OrleansCheckpoint.Cli.Output;
 using OrleansCheckpoint.Messages;
 using Spectre.Console;
 using Spectre.Console.Rendering;
 
-namespace OrleansCheckpoint.Client.Checkpoints;
+namespace OrleansCheckpoint.Cli.Checkpoints;
 
 /// <summary>
 /// A checkpoint (or savepoint) read from storage, as <c>client inspect --json</c> writes it: its instances, each

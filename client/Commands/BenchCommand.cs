@@ -1,10 +1,10 @@
 using System.CommandLine;
-using OrleansCheckpoint.Client.Bench;
-using OrleansCheckpoint.Client.Output;
+using OrleansCheckpoint.Cli.Bench;
+using OrleansCheckpoint.Cli.Output;
 using OrleansCheckpoint.Jobs.Nexmark;
 using OrleansCheckpoint.Runtime.Hosting;
 
-namespace OrleansCheckpoint.Client.Commands;
+namespace OrleansCheckpoint.Cli.Commands;
 
 /// <summary>
 /// <c>client bench [--queries q0,q1,…] [--events N] [--ingest-events N] [--out PATH] [--parallelism P] [--rate R] [--recovery-query q]

@@ -1,7 +1,7 @@
 using System.CommandLine;
-using OrleansCheckpoint.Client.Chaos;
+using OrleansCheckpoint.Cli.Chaos;
 
-namespace OrleansCheckpoint.Client.Commands;
+namespace OrleansCheckpoint.Cli.Commands;
 
 /// <summary><c>client chaos [--seeds 1..N] [--silos 3] [--events N] [--parallelism P] [--rate R]</c></summary>
 internal static class ChaosCommand

@@ -3,7 +3,7 @@ using OrleansCheckpoint.Grains;
 using OrleansCheckpoint.Messages;
 using Spectre.Console;
 
-namespace OrleansCheckpoint.Client.Commands;
+namespace OrleansCheckpoint.Cli.Commands;
 
 /// <summary><c>client checkpoint &lt;job&gt;</c></summary>
 internal static class CheckpointCommand

@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using OrleansCheckpoint.Messages;
 
-namespace OrleansCheckpoint.Client.Commands;
+namespace OrleansCheckpoint.Cli.Commands;
 
 /// <summary>
 /// The options of <c>client start</c> that change a job's checkpoint settings from the silo's defaults

@@ -1,8 +1,8 @@
 using System.CommandLine;
-using OrleansCheckpoint.Client.Checkpoints;
+using OrleansCheckpoint.Cli.Checkpoints;
 using OrleansCheckpoint.Grains;
 
-namespace OrleansCheckpoint.Client.Commands;
+namespace OrleansCheckpoint.Cli.Commands;
 
 /// <summary><c>client checkpoints &lt;job&gt;</c></summary>
 internal static class CheckpointsCommand

@@ -1,8 +1,8 @@
 using System.CommandLine;
 using System.CommandLine.Invocation;
-using OrleansCheckpoint.Client.Connection;
+using OrleansCheckpoint.Cli.Connection;
 
-namespace OrleansCheckpoint.Client.Commands;
+namespace OrleansCheckpoint.Cli.Commands;
 
 /// <summary>The client's command line: its commands and global options, and how a command line is run.</summary>
 internal static class ClientCommandLine

@@ -1,12 +1,12 @@
 using System.CommandLine;
 using System.Globalization;
 using Orleans.Runtime.Messaging;
-using OrleansCheckpoint.Client.Connection;
-using OrleansCheckpoint.Client.Output;
-using OrleansCheckpoint.Client.Push;
+using OrleansCheckpoint.Cli.Connection;
+using OrleansCheckpoint.Cli.Output;
+using OrleansCheckpoint.Cli.Push;
 using OrleansCheckpoint.Errors;
 
-namespace OrleansCheckpoint.Client.Commands;
+namespace OrleansCheckpoint.Cli.Commands;
 
 /// <summary>What a connected command gets: its parsed arguments, the cluster and where to write.</summary>
 internal sealed record CommandContext(ParseResult Parse, IClusterClient Client, ConsoleOutput Output);

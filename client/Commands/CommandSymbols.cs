@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Numerics;
 
-namespace OrleansCheckpoint.Client.Commands;
+namespace OrleansCheckpoint.Cli.Commands;
 
 /// <summary>Arguments and option rules that several commands share.</summary>
 internal static class CommandSymbols

@@ -1,7 +1,7 @@
 using System.CommandLine;
-using OrleansCheckpoint.Client.Demo;
+using OrleansCheckpoint.Cli.Demo;
 
-namespace OrleansCheckpoint.Client.Commands;
+namespace OrleansCheckpoint.Cli.Commands;
 
 /// <summary><c>client demo [--events N] [--parallelism P] [--seed S] [--rate R]</c></summary>
 internal static class DemoCommand

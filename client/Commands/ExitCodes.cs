@@ -1,4 +1,4 @@
-namespace OrleansCheckpoint.Client.Commands;
+namespace OrleansCheckpoint.Cli.Commands;
 
 /// <summary>The client's exit codes, a public interface for scripts.</summary>
 internal static class ExitCodes

@@ -1,7 +1,7 @@
 using System.CommandLine;
-using OrleansCheckpoint.Client.Connection;
+using OrleansCheckpoint.Cli.Connection;
 
-namespace OrleansCheckpoint.Client.Commands;
+namespace OrleansCheckpoint.Cli.Commands;
 
 /// <summary>The options every command takes (recursive on the root command).</summary>
 internal static class GlobalOptions

@@ -1,11 +1,11 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
-using OrleansCheckpoint.Client.Checkpoints;
-using OrleansCheckpoint.Client.Output;
+using OrleansCheckpoint.Cli.Checkpoints;
+using OrleansCheckpoint.Cli.Output;
 using OrleansCheckpoint.Grains;
 using OrleansCheckpoint.Messages;
 
-namespace OrleansCheckpoint.Client.Commands;
+namespace OrleansCheckpoint.Cli.Commands;
 
 /// <summary><c>client inspect &lt;job&gt; &lt;id&gt; [--operator &lt;uid&gt;] [--key &lt;key&gt;]</c></summary>
 internal static class InspectCommand

@@ -1,8 +1,8 @@
 using System.CommandLine;
-using OrleansCheckpoint.Client.Output;
+using OrleansCheckpoint.Cli.Output;
 using OrleansCheckpoint.Grains;
 
-namespace OrleansCheckpoint.Client.Commands;
+namespace OrleansCheckpoint.Cli.Commands;
 
 /// <summary><c>client jobs</c></summary>
 internal static class JobsCommand

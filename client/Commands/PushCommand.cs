@@ -1,9 +1,9 @@
 using System.CommandLine;
 using System.Globalization;
-using OrleansCheckpoint.Client.Push;
+using OrleansCheckpoint.Cli.Push;
 using Spectre.Console;
 
-namespace OrleansCheckpoint.Client.Commands;
+namespace OrleansCheckpoint.Cli.Commands;
 
 /// <summary><c>client push &lt;job&gt; (--generate N [--rate R] [--seed S] [--late-fraction F] | --file F | --stdin) [--batch-size B] [--retry-for D]</c></summary>
 internal static class PushCommand

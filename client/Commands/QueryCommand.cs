@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 using OrleansCheckpoint.Grains;
 using Spectre.Console;
 
-namespace OrleansCheckpoint.Client.Commands;
+namespace OrleansCheckpoint.Cli.Commands;
 
 /// <summary><c>client query &lt;job&gt; &lt;key&gt;</c></summary>
 internal static class QueryCommand

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using OrleansCheckpoint.Messages;
 
-namespace OrleansCheckpoint.Client.Commands;
+namespace OrleansCheckpoint.Cli.Commands;
 
 /// <summary>
 /// The options of <c>client start</c> that change a job's restart strategy from the silo's default

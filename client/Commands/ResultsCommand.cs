@@ -1,10 +1,10 @@
 using System.CommandLine;
-using OrleansCheckpoint.Client.Output;
-using OrleansCheckpoint.Client.Results;
+using OrleansCheckpoint.Cli.Output;
+using OrleansCheckpoint.Cli.Results;
 using OrleansCheckpoint.Grains;
 using OrleansCheckpoint.Messages;
 
-namespace OrleansCheckpoint.Client.Commands;
+namespace OrleansCheckpoint.Cli.Commands;
 
 /// <summary><c>client results &lt;job&gt; [--count N] [--timeout S]</c></summary>
 internal static class ResultsCommand

@@ -1,10 +1,10 @@
 using System.CommandLine;
-using OrleansCheckpoint.Client.Output;
-using OrleansCheckpoint.Client.Savepoints;
+using OrleansCheckpoint.Cli.Output;
+using OrleansCheckpoint.Cli.Savepoints;
 using OrleansCheckpoint.Errors;
 using OrleansCheckpoint.Grains;
 
-namespace OrleansCheckpoint.Client.Commands;
+namespace OrleansCheckpoint.Cli.Commands;
 
 /// <summary><c>client savepoint &lt;job&gt; [--timeout S]</c>, <c>client savepoint [&lt;job&gt;] --dispose &lt;id&gt;</c> and <c>client savepoints &lt;job&gt;</c>.</summary>
 internal static class SavepointCommands

@@ -1,10 +1,10 @@
 using System.CommandLine;
-using OrleansCheckpoint.Client.Output;
+using OrleansCheckpoint.Cli.Output;
 using OrleansCheckpoint.Errors;
 using OrleansCheckpoint.Grains;
 using OrleansCheckpoint.Messages;
 
-namespace OrleansCheckpoint.Client.Commands;
+namespace OrleansCheckpoint.Cli.Commands;
 
 /// <summary>
 /// <c>client start &lt;job&gt; [--parallelism N] [--checkpoint-interval D] [--checkpoint-timeout D] [--checkpoint-min-pause D]

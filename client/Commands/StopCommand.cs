@@ -1,11 +1,11 @@
 using System.CommandLine;
-using OrleansCheckpoint.Client.Jobs;
-using OrleansCheckpoint.Client.Output;
-using OrleansCheckpoint.Client.Savepoints;
+using OrleansCheckpoint.Cli.Jobs;
+using OrleansCheckpoint.Cli.Output;
+using OrleansCheckpoint.Cli.Savepoints;
 using OrleansCheckpoint.Grains;
 using OrleansCheckpoint.Messages;
 
-namespace OrleansCheckpoint.Client.Commands;
+namespace OrleansCheckpoint.Cli.Commands;
 
 /// <summary><c>client stop &lt;job&gt; [--drain | --savepoint] [--timeout S]</c></summary>
 internal static class StopCommand

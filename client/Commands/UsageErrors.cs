@@ -1,6 +1,6 @@
 using System.CommandLine;
 
-namespace OrleansCheckpoint.Client.Commands;
+namespace OrleansCheckpoint.Cli.Commands;
 
 /// <summary>Reports a command line that does not parse: <c>error: …</c> per problem and where to find the usage, on stderr.</summary>
 internal static class UsageErrors

@@ -7,7 +7,7 @@ using Orleans.Configuration;
 using OrleansCheckpoint.Messages;
 using OrleansCheckpoint.Runtime.Hosting;
 
-namespace OrleansCheckpoint.Client.Connection;
+namespace OrleansCheckpoint.Cli.Connection;
 
 /// <summary>A cluster client that a command uses until it disposes the connection.</summary>
 internal interface IClusterConnection : IAsyncDisposable

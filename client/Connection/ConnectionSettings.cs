@@ -1,4 +1,4 @@
-namespace OrleansCheckpoint.Client.Connection;
+namespace OrleansCheckpoint.Cli.Connection;
 
 /// <summary>
 /// Where the cluster is and who it is: the gateways (or the membership table that lists them) and the ids that must

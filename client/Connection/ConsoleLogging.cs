@@ -2,7 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Console;
 
-namespace OrleansCheckpoint.Client.Connection;
+namespace OrleansCheckpoint.Cli.Connection;
 
 /// <summary>Logging of the hosts the client runs (its Orleans client, the demo's silo): warnings and worse, on stderr, so stdout stays clean.</summary>
 internal static class ConsoleLogging

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 
-namespace OrleansCheckpoint.Client.Connection;
+namespace OrleansCheckpoint.Cli.Connection;
 
 /// <summary>A silo gateway as the user wrote it: <c>host:port</c>, where host is an IP address or a name.</summary>
 internal sealed record GatewayAddress(string Host, int Port)

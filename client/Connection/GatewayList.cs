@@ -1,4 +1,4 @@
-namespace OrleansCheckpoint.Client.Connection;
+namespace OrleansCheckpoint.Cli.Connection;
 
 /// <summary>The silo gateways a client may connect to, as the user listed them: <c>host:port[,host:port…]</c>; any live one will do.</summary>
 internal sealed record GatewayList(IReadOnlyList<GatewayAddress> Addresses)

@@ -1,10 +1,10 @@
 using System.Globalization;
-using OrleansCheckpoint.Client.Checkpoints;
-using OrleansCheckpoint.Client.Output;
+using OrleansCheckpoint.Cli.Checkpoints;
+using OrleansCheckpoint.Cli.Output;
 using Spectre.Console;
 using Spectre.Console.Rendering;
 
-namespace OrleansCheckpoint.Client.Demo;
+namespace OrleansCheckpoint.Cli.Demo;
 
 /// <summary>One endpoint in the demo's summary: what it should count, what the job's state says, what its windows add up to.</summary>
 /// <remarks>A key the job never saw has no value in its state: that matches an expected count of 0.</remarks>

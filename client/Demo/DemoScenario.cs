@@ -1,17 +1,17 @@
 using System.Diagnostics;
 using System.Text.Json;
-using OrleansCheckpoint.Client.Checkpoints;
-using OrleansCheckpoint.Client.Commands;
-using OrleansCheckpoint.Client.Connection;
-using OrleansCheckpoint.Client.Jobs;
-using OrleansCheckpoint.Client.Output;
-using OrleansCheckpoint.Client.Push;
-using OrleansCheckpoint.Client.Results;
+using OrleansCheckpoint.Cli.Checkpoints;
+using OrleansCheckpoint.Cli.Commands;
+using OrleansCheckpoint.Cli.Connection;
+using OrleansCheckpoint.Cli.Jobs;
+using OrleansCheckpoint.Cli.Output;
+using OrleansCheckpoint.Cli.Push;
+using OrleansCheckpoint.Cli.Results;
 using OrleansCheckpoint.Grains;
 using OrleansCheckpoint.Jobs.RequestCounter;
 using OrleansCheckpoint.Messages;
 
-namespace OrleansCheckpoint.Client.Demo;
+namespace OrleansCheckpoint.Cli.Demo;
 
 /// <summary>
 /// <c>client demo</c>: starts Azurite and a silo in this process, runs <c>request-counter</c> over generated

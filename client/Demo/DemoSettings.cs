@@ -1,6 +1,6 @@
 using OrleansCheckpoint.Jobs.RequestCounter;
 
-namespace OrleansCheckpoint.Client.Demo;
+namespace OrleansCheckpoint.Cli.Demo;
 
 /// <summary>
 /// What the demo pushes: <paramref name="Events"/> requests of the generator with <paramref name="Seed"/>, into a job with

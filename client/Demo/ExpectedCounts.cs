@@ -1,6 +1,6 @@
 using OrleansCheckpoint.Jobs.RequestCounter;
 
-namespace OrleansCheckpoint.Client.Demo;
+namespace OrleansCheckpoint.Cli.Demo;
 
 /// <summary>
 /// What the job must answer, computed here without it: the requests per endpoint among the first

@@ -8,12 +8,12 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using OrleansCheckpoint.Azurite;
-using OrleansCheckpoint.Client.Connection;
+using OrleansCheckpoint.Cli.Connection;
 using OrleansCheckpoint.Http.Hosting;
 using OrleansCheckpoint.Jobs;
 using OrleansCheckpoint.Runtime.Hosting;
 
-namespace OrleansCheckpoint.Client.Demo;
+namespace OrleansCheckpoint.Cli.Demo;
 
 /// <summary>
 /// A whole cluster inside this process, for the demo and the benchmark: Azurite (started from the repository's

@@ -1,6 +1,6 @@
-using OrleansCheckpoint.Client.Results;
+using OrleansCheckpoint.Cli.Results;
 
-namespace OrleansCheckpoint.Client.Demo;
+namespace OrleansCheckpoint.Cli.Demo;
 
 /// <summary>The window counts the demo received: how many windows, and the sum of their counts per endpoint.</summary>
 internal sealed class WindowTally

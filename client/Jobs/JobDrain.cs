@@ -1,7 +1,7 @@
 using OrleansCheckpoint.Grains;
 using OrleansCheckpoint.Messages;
 
-namespace OrleansCheckpoint.Client.Jobs;
+namespace OrleansCheckpoint.Cli.Jobs;
 
 /// <summary>Stops a job with a drain and waits until it has processed its whole input.</summary>
 internal static class JobDrain

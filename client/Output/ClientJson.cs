@@ -3,7 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using OrleansCheckpoint.Messages;
 
-namespace OrleansCheckpoint.Client.Output;
+namespace OrleansCheckpoint.Cli.Output;
 
 /// <summary>
 /// How <c>--json</c> output is written: camelCase names, one line per value, enums as their names — the

@@ -1,7 +1,7 @@
 using Spectre.Console;
 using Spectre.Console.Rendering;
 
-namespace OrleansCheckpoint.Client.Output;
+namespace OrleansCheckpoint.Cli.Output;
 
 /// <summary>
 /// Where a command's output goes. Data goes to stdout, either for people (tables, Spectre.Console) or, with

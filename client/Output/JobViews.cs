@@ -3,7 +3,7 @@ using OrleansCheckpoint.Messages;
 using Spectre.Console;
 using Spectre.Console.Rendering;
 
-namespace OrleansCheckpoint.Client.Output;
+namespace OrleansCheckpoint.Cli.Output;
 
 /// <summary>How jobs, their lists and their counters look for people.</summary>
 internal static class JobViews

@@ -3,7 +3,7 @@ using System.Threading.Channels;
 using OrleansCheckpoint.Grains;
 using OrleansCheckpoint.Messages;
 
-namespace OrleansCheckpoint.Client.Push;
+namespace OrleansCheckpoint.Cli.Push;
 
 /// <summary>
 /// Pushes lines to a running job's source partitions. The input is cut into batches of up to

@@ -1,7 +1,7 @@
-using OrleansCheckpoint.Client.Output;
+using OrleansCheckpoint.Cli.Output;
 using OrleansCheckpoint.Grains;
 
-namespace OrleansCheckpoint.Client.Push;
+namespace OrleansCheckpoint.Cli.Push;
 
 /// <summary>Pushes an input to a running job, the way <c>client push</c> and <c>client demo</c> both do it.</summary>
 internal static class JobPush

@@ -2,7 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Text;
 using OrleansCheckpoint.Jobs.RequestCounter;
 
-namespace OrleansCheckpoint.Client.Push;
+namespace OrleansCheckpoint.Cli.Push;
 
 /// <summary>Where pushed events come from: lines, read lazily, and how many there are when that is known.</summary>
 /// <param name="Lines">The input's lines (JSON lines), read as they are pushed.</param>

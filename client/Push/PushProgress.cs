@@ -1,9 +1,9 @@
 using System.Globalization;
-using OrleansCheckpoint.Client.Output;
+using OrleansCheckpoint.Cli.Output;
 using Spectre.Console;
 using Spectre.Console.Rendering;
 
-namespace OrleansCheckpoint.Client.Push;
+namespace OrleansCheckpoint.Cli.Push;
 
 /// <summary>A progress bar of a push (events pushed, events/s), drawn only on an interactive terminal without <c>--json</c>.</summary>
 internal static class PushProgress

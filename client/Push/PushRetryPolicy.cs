@@ -3,7 +3,7 @@ using Orleans.Serialization;
 using OrleansCheckpoint.Errors;
 using OrleansCheckpoint.Messages;
 
-namespace OrleansCheckpoint.Client.Push;
+namespace OrleansCheckpoint.Cli.Push;
 
 /// <summary>
 /// When a failed push is pushed again — with the same producer id and sequence, so the source recognises a

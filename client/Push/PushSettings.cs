@@ -1,4 +1,4 @@
-namespace OrleansCheckpoint.Client.Push;
+namespace OrleansCheckpoint.Cli.Push;
 
 /// <summary>How to push: events per batch, an optional cap on the wall-clock rate, and how long to retry a failed push.</summary>
 /// <param name="BatchSize">Consecutive input lines per pushed batch.</param>

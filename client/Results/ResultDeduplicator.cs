@@ -1,6 +1,6 @@
 using OrleansCheckpoint.Messages;
 
-namespace OrleansCheckpoint.Client.Results;
+namespace OrleansCheckpoint.Cli.Results;
 
 /// <summary>
 /// Recognises a results batch seen before, with bounded memory. A sink partition publishes its commits in checkpoint

@@ -3,7 +3,7 @@ using System.Threading.Channels;
 using Orleans.Streams;
 using OrleansCheckpoint.Messages;
 
-namespace OrleansCheckpoint.Client.Results;
+namespace OrleansCheckpoint.Cli.Results;
 
 /// <summary>
 /// A subscription to a job's results stream: every record (a JSON string) that the job commits from now on

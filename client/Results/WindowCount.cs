@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 
-namespace OrleansCheckpoint.Client.Results;
+namespace OrleansCheckpoint.Cli.Results;
 
 /// <summary>A window result as the shipped jobs publish it: <c>{"key":…,"start":…,"end":…,"value":…}</c>.</summary>
 internal sealed record WindowCount(string Key, DateTimeOffset Start, DateTimeOffset End, long Value)

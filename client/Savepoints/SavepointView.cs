@@ -1,10 +1,10 @@
 using System.Globalization;
-using OrleansCheckpoint.Client.Output;
+using OrleansCheckpoint.Cli.Output;
 using OrleansCheckpoint.Messages;
 using Spectre.Console;
 using Spectre.Console.Rendering;
 
-namespace OrleansCheckpoint.Client.Savepoints;
+namespace OrleansCheckpoint.Cli.Savepoints;
 
 /// <summary>
 /// A savepoint as <c>client savepoint --json</c> and <c>client savepoints --json</c> write it: <c>id</c> (what

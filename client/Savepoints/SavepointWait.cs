@@ -1,7 +1,7 @@
 using OrleansCheckpoint.Grains;
 using OrleansCheckpoint.Messages;
 
-namespace OrleansCheckpoint.Client.Savepoints;
+namespace OrleansCheckpoint.Cli.Savepoints;
 
 /// <summary>Takes a savepoint (or stops with one) and waits until it is done, asking every few seconds (no call waits for long).</summary>
 internal static class SavepointWait

@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Text.Json;
 using OrleansCheckpoint.Azurite;
-using OrleansCheckpoint.Client.Chaos;
-using OrleansCheckpoint.Client.Connection;
+using OrleansCheckpoint.Cli.Chaos;
+using OrleansCheckpoint.Cli.Connection;
 using OrleansCheckpoint.Tests.Infrastructure;
 using Xunit;
 using Xunit.Abstractions;

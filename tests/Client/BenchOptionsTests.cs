@@ -1,4 +1,4 @@
-using OrleansCheckpoint.Client.Commands;
+using OrleansCheckpoint.Cli.Commands;
 using Xunit;
 
 namespace OrleansCheckpoint.Tests.Client;
@@ -28,13 +28,13 @@ public sealed class BenchOptionsTests
         Assert.Empty(parse.Errors);
         Assert.Equal(100_000, parse.GetValue<long>("--state-keys"));
         Assert.Equal(0.5, parse.GetValue<double>("--change-fraction"));
-        Assert.Empty(new OrleansCheckpoint.Client.Bench.BenchSettings(["large-state", "ingest"], null, 1, 2, 1, 512, 1_000).NexmarkQueries);
+        Assert.Empty(new OrleansCheckpoint.Cli.Bench.BenchSettings(["large-state", "ingest"], null, 1, 2, 1, 512, 1_000).NexmarkQueries);
     }
 
     [Fact]
     public void Queries_whose_state_grows_with_the_events_default_to_fewer_events_unless_events_is_given()
     {
-        var defaults = new OrleansCheckpoint.Client.Bench.BenchSettings(["q0", "q5"], null, 1, 2, 10_000_000, 512, 1_000);
+        var defaults = new OrleansCheckpoint.Cli.Bench.BenchSettings(["q0", "q5"], null, 1, 2, 10_000_000, 512, 1_000);
         var given = defaults with { Events = 3_000 };
 
         Assert.Equal(100_000_000, defaults.EventsOf("q0"));

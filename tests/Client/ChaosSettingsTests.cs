@@ -1,4 +1,4 @@
-using OrleansCheckpoint.Client.Chaos;
+using OrleansCheckpoint.Cli.Chaos;
 using Xunit;
 
 namespace OrleansCheckpoint.Tests.Client;

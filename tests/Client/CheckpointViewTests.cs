@@ -1,7 +1,7 @@
 using System.Text.Json;
-using OrleansCheckpoint.Client.Checkpoints;
-using OrleansCheckpoint.Client.Demo;
-using OrleansCheckpoint.Client.Output;
+using OrleansCheckpoint.Cli.Checkpoints;
+using OrleansCheckpoint.Cli.Demo;
+using OrleansCheckpoint.Cli.Output;
 using OrleansCheckpoint.Messages;
 using Spectre.Console;
 using Xunit;

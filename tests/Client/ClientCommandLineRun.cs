@@ -1,5 +1,5 @@
-using OrleansCheckpoint.Client.Commands;
-using OrleansCheckpoint.Client.Connection;
+using OrleansCheckpoint.Cli.Commands;
+using OrleansCheckpoint.Cli.Connection;
 
 namespace OrleansCheckpoint.Tests.Client;
 

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using OrleansCheckpoint.Client.Connection;
+using OrleansCheckpoint.Cli.Connection;
 using OrleansCheckpoint.Jobs.RequestCounter;
 using OrleansCheckpoint.Tests.Infrastructure;
 using Xunit;

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using OrleansCheckpoint.Client.Demo;
+using OrleansCheckpoint.Cli.Demo;
 using OrleansCheckpoint.Jobs.RequestCounter;
 using OrleansCheckpoint.Tests.Infrastructure;
 using Xunit;

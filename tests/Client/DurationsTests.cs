@@ -1,4 +1,4 @@
-using OrleansCheckpoint.Client;
+using OrleansCheckpoint.Cli;
 using Xunit;
 
 namespace OrleansCheckpoint.Tests.Client;

@@ -1,4 +1,4 @@
-using OrleansCheckpoint.Client.Push;
+using OrleansCheckpoint.Cli.Push;
 using OrleansCheckpoint.Errors;
 using OrleansCheckpoint.Grains;
 using OrleansCheckpoint.Jobs.RequestCounter;

@@ -1,7 +1,7 @@
 using Orleans.Runtime.Messaging;
 using Orleans.Serialization;
-using OrleansCheckpoint.Client;
-using OrleansCheckpoint.Client.Push;
+using OrleansCheckpoint.Cli;
+using OrleansCheckpoint.Cli.Push;
 using OrleansCheckpoint.Errors;
 using Xunit;
 

@@ -1,4 +1,4 @@
-using OrleansCheckpoint.Client.Bench;
+using OrleansCheckpoint.Cli.Bench;
 using OrleansCheckpoint.Jobs.Nexmark;
 using OrleansCheckpoint.Tests.Nexmark;
 using Xunit;

@@ -1,4 +1,4 @@
-using OrleansCheckpoint.Client.Results;
+using OrleansCheckpoint.Cli.Results;
 using OrleansCheckpoint.Messages;
 using Xunit;
 

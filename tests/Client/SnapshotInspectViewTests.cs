@@ -1,6 +1,6 @@
 using System.Text.Json;
-using OrleansCheckpoint.Client.Checkpoints;
-using OrleansCheckpoint.Client.Output;
+using OrleansCheckpoint.Cli.Checkpoints;
+using OrleansCheckpoint.Cli.Output;
 using OrleansCheckpoint.Messages;
 using Spectre.Console;
 using Xunit;

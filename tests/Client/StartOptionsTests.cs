@@ -1,6 +1,6 @@
 using System.CommandLine;
-using OrleansCheckpoint.Client.Commands;
-using OrleansCheckpoint.Client.Output;
+using OrleansCheckpoint.Cli.Commands;
+using OrleansCheckpoint.Cli.Output;
 using OrleansCheckpoint.Messages;
 using Xunit;
 

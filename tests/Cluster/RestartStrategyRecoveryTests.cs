@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
-using OrleansCheckpoint.Client.Push;
+using OrleansCheckpoint.Cli.Push;
 using OrleansCheckpoint.Grains;
 using OrleansCheckpoint.Messages;
 using OrleansCheckpoint.Tests.Client;

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
 using Orleans.Streams;
-using OrleansCheckpoint.Client.Push;
+using OrleansCheckpoint.Cli.Push;
 using OrleansCheckpoint.Grains;
 using OrleansCheckpoint.Messages;
 using Xunit;
