@@ -48,7 +48,5 @@ internal static class Durations
     }
 
     /// <summary>For people: <c>500 ms</c>, <c>2.5 s</c>, <c>90 s</c>.</summary>
-    public static string Format(TimeSpan duration) => duration < TimeSpan.FromSeconds(1)
-        ? string.Create(CultureInfo.InvariantCulture, $"{duration.TotalMilliseconds:0.###} ms")
-        : string.Create(CultureInfo.InvariantCulture, $"{duration.TotalSeconds:0.###} s");
+    public static string Format(TimeSpan duration) => OrleansCheckpoint.Client.DurationText.Format(duration);
 }

@@ -8,5 +8,5 @@ internal static class ErrorCauses
         where T : Exception => Errors.ExceptionCauses.Find<T>(error);
 
     /// <summary>The first line of an error message (Orleans adds details on the lines after it).</summary>
-    public static string FirstLine(string message) => message.Split('\n', 2)[0].TrimEnd();
+    public static string FirstLine(string message) => Errors.ExceptionCauses.FirstLine(message);
 }

@@ -1,5 +1,4 @@
 using System.Globalization;
-using OrleansCheckpoint.Cli.Connection;
 using OrleansCheckpoint.Runtime.Chaos;
 
 namespace OrleansCheckpoint.Cli.Chaos;

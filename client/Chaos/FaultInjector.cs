@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using Orleans.Core.Internal;
-using OrleansCheckpoint.Cli.Push;
 using OrleansCheckpoint.Grains;
 
 namespace OrleansCheckpoint.Cli.Chaos;

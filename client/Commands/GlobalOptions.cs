@@ -1,5 +1,4 @@
 using System.CommandLine;
-using OrleansCheckpoint.Cli.Connection;
 
 namespace OrleansCheckpoint.Cli.Commands;
 

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Text.Json;
 using OrleansCheckpoint.Azurite;
 using OrleansCheckpoint.Cli.Chaos;
-using OrleansCheckpoint.Cli.Connection;
 using OrleansCheckpoint.Tests.Infrastructure;
 using Xunit;
 using Xunit.Abstractions;

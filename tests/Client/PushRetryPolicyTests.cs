@@ -1,7 +1,5 @@
 using Orleans.Runtime.Messaging;
 using Orleans.Serialization;
-using OrleansCheckpoint.Cli;
-using OrleansCheckpoint.Cli.Push;
 using OrleansCheckpoint.Errors;
 using Xunit;
 

@@ -64,6 +64,8 @@ internal sealed class SourceFaults(IClusterClient client)
 
     private sealed class FaultySource(SourceFaults faults, string task, ISourceGrain source) : ISourceGrain
     {
+        public Task<long> GetProducerSequenceAsync(string producerId) => source.GetProducerSequenceAsync(producerId);
+
         public async Task<PushResult> PushAsync(PushBatch batch)
         {
             lock (faults._attempts)

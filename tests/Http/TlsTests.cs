@@ -9,6 +9,7 @@ using OrleansCheckpoint.Grains;
 using OrleansCheckpoint.Http.Hosting;
 using OrleansCheckpoint.Jobs;
 using OrleansCheckpoint.Runtime.Hosting;
+using OrleansCheckpoint.Security;
 using Xunit;
 
 namespace OrleansCheckpoint.Tests.Http;

@@ -12,4 +12,7 @@ public static class ExceptionCauses
             { InnerException: { } inner } => Find<T>(inner),
             _ => null,
         };
+
+    /// <summary>The first line of an error message (Orleans adds details on the lines after it).</summary>
+    public static string FirstLine(string message) => message.Split('\n', 2)[0].TrimEnd();
 }

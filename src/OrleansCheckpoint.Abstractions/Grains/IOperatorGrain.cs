@@ -67,4 +67,11 @@ public interface ISourceGrain : IGrainWithStringKey
     /// sequence: one below the producer's last is refused with <see cref="Errors.PushOutOfOrderException"/>.
     /// </summary>
     Task<PushResult> PushAsync(PushBatch batch);
+
+    /// <summary>
+    /// The sequence of the last batch this partition accepted from <paramref name="producerId"/> (0 if none, or if it
+    /// was forgotten after <c>OrleansCheckpoint:Ingest:ProducerRetention</c>): a producer that resumes under a kept id
+    /// numbers its next batch one above it.
+    /// </summary>
+    Task<long> GetProducerSequenceAsync(string producerId);
 }

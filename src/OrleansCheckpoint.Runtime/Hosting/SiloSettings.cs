@@ -3,6 +3,7 @@ using Azure.Data.Tables;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Configuration;
+using OrleansCheckpoint.Security;
 
 namespace OrleansCheckpoint.Runtime.Hosting;
 

@@ -40,6 +40,9 @@ internal sealed class SourceIngest(
     /// <summary>The most <see cref="PendingBytes"/> ever held.</summary>
     public long PeakPendingBytes { get; private set; }
 
+    /// <summary>The sequence of the last push accepted from <paramref name="producerId"/>, logged or still in flight (0 if none).</summary>
+    public long LastSequenceOf(string producerId) => Math.Max(_lastAccepted.GetValueOrDefault(producerId), log.LastSequenceOf(producerId));
+
     /// <summary>Opens the log at <paramref name="offset"/> (0, or a checkpoint's) for the writer of <paramref name="generation"/>, and prepares the replay of what follows it.</summary>
     public async Task OpenAsync(long offset, IReadOnlyDictionary<string, long>? producerSequences, long generation, CancellationToken cancellation, bool learnWholeLog = false) =>
         _replay = await log.OpenAsync(offset, producerSequences, generation, cancellation, learnWholeLog);
@@ -75,7 +78,7 @@ internal sealed class SourceIngest(
                 return new PushResult(push.Lines.Length, Duplicate: true);
             }
 
-            var last = Math.Max(_lastAccepted.GetValueOrDefault(push.ProducerId), log.LastSequenceOf(push.ProducerId));
+            var last = LastSequenceOf(push.ProducerId);
             if (push.Sequence != last + 1)
             {
                 throw new PushOutOfOrderException(push.ProducerId, push.Sequence, expected: last + 1);

@@ -185,6 +185,12 @@ internal sealed partial class OperatorGrain(
         return await execution.StreamTask.PushAsync(batch, execution.Cancellation);
     }
 
+    public async Task<long> GetProducerSequenceAsync(string producerId)
+    {
+        var execution = await RunningExecutionAsync();
+        return execution.StreamTask.LastSequenceOf(producerId);
+    }
+
     public Task DrainAsync(long generation, FinalCommit commit)
     {
         Current(generation)?.StreamTask.Drain(commit);

@@ -37,6 +37,10 @@ internal sealed partial class StreamTask
         await _ingest.OpenAsync(position.Offset, position.ProducerSequences, Deployment.Generation, cancellation);
     }
 
+    /// <summary>The sequence of the last push accepted from <paramref name="producerId"/> (sources only; 0 if none).</summary>
+    public long LastSequenceOf(string producerId) => _ingest?.LastSequenceOf(producerId)
+        ?? throw new StreamJobException($"{Deployment.Task} takes no pushes: push to the job's source operator.");
+
     /// <summary>Parses a client's push, logs it durably and queues it (sources only); waits while the source is busy.</summary>
     public async Task<PushResult> PushAsync(PushBatch push, CancellationToken cancellation)
     {

@@ -3,7 +3,7 @@ using Orleans.Serialization;
 using OrleansCheckpoint.Errors;
 using OrleansCheckpoint.Messages;
 
-namespace OrleansCheckpoint.Cli.Push;
+namespace OrleansCheckpoint.Client;
 
 /// <summary>
 /// When a failed push is pushed again — with the same producer id and sequence, so the source recognises a
@@ -46,7 +46,7 @@ internal sealed class PushRetryPolicy(TimeSpan retryFor)
                     if (IsCancelledBySilo(e, cancellation))
                     {
                         throw new ClientException(
-                            $"the job's source cancelled the push (the job was rolling back) and did not accept it again within {Durations.Format(RetryFor)} (--retry-for)", e);
+                            $"the job's source cancelled the push (the job was rolling back) and did not accept it again within {DurationText.Format(RetryFor)} (--retry-for)", e);
                     }
 
                     throw;
@@ -76,7 +76,7 @@ internal sealed class PushRetryPolicy(TimeSpan retryFor)
     }
 
     /// <summary>Whether another attempt may succeed where <paramref name="error"/> failed.</summary>
-    public static bool IsRetryable(Exception error) => ErrorCauses.Find<StreamJobException>(error) switch
+    public static bool IsRetryable(Exception error) => Errors.ExceptionCauses.Find<StreamJobException>(error) switch
     {
         JobNotRunningException notRunning => notRunning.Status == nameof(JobStatus.Restarting),
         InvalidEventsException or BatchTooLargeException or PushOutOfOrderException or JobNotFoundException or InvalidJobSettingsException => false,
@@ -90,5 +90,5 @@ internal sealed class PushRetryPolicy(TimeSpan retryFor)
 
     // Errors of this process that another attempt would meet again.
     private static bool IsClientSide(Exception error) =>
-        error is ClientException or OperationCanceledException or ObjectDisposedException or OrleansLifecycleCanceledException or SerializerException;
+        error is ClientException or ArgumentException or EventProducerException or OperationCanceledException or ObjectDisposedException or OrleansLifecycleCanceledException or SerializerException;
 }

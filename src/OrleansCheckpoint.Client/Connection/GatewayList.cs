@@ -1,11 +1,12 @@
-namespace OrleansCheckpoint.Cli.Connection;
+namespace OrleansCheckpoint.Client;
 
 /// <summary>The silo gateways a client may connect to, as the user listed them: <c>host:port[,host:port…]</c>; any live one will do.</summary>
-internal sealed record GatewayList(IReadOnlyList<GatewayAddress> Addresses)
+public sealed record GatewayList(IReadOnlyList<GatewayAddress> Addresses)
 {
     /// <summary>The silo's default gateway alone.</summary>
     public static GatewayList Default { get; } = new([GatewayAddress.Default]);
 
+    /// <summary>Reads <c>host:port[,host:port…]</c>; false with <paramref name="error"/> saying what is wrong otherwise.</summary>
     public static bool TryParse(string text, out GatewayList gateways, out string error)
     {
         gateways = null!;
@@ -31,5 +32,9 @@ internal sealed record GatewayList(IReadOnlyList<GatewayAddress> Addresses)
         return true;
     }
 
+    /// <summary>The list as the user writes it.</summary>
     public override string ToString() => string.Join(",", Addresses);
+
+    /// <summary>Parses <paramref name="text"/> (<c>host:port[,host:port…]</c>); throws <see cref="FormatException"/> naming the problem.</summary>
+    public static GatewayList Parse(string text) => TryParse(text, out var gateways, out var error) ? gateways : throw new FormatException(error);
 }

@@ -2,14 +2,15 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 
-namespace OrleansCheckpoint.Cli.Connection;
+namespace OrleansCheckpoint.Client;
 
 /// <summary>A silo gateway as the user wrote it: <c>host:port</c>, where host is an IP address or a name.</summary>
-internal sealed record GatewayAddress(string Host, int Port)
+public sealed record GatewayAddress(string Host, int Port)
 {
     /// <summary>The silo's default gateway (<c>Silo:GatewayPort</c> 30000 on this machine).</summary>
     public static GatewayAddress Default { get; } = new("127.0.0.1", 30000);
 
+    /// <summary>Reads <c>host:port</c>; false with <paramref name="error"/> saying what is wrong otherwise.</summary>
     public static bool TryParse(string text, out GatewayAddress address, out string error)
     {
         address = null!;
@@ -55,6 +56,7 @@ internal sealed record GatewayAddress(string Host, int Port)
         return new IPEndPoint(chosen, Port);
     }
 
+    /// <summary><c>host:port</c> (an IPv6 host in brackets).</summary>
     public override string ToString() =>
         Host.Contains(':') ? $"[{Host}]:{Port.ToString(CultureInfo.InvariantCulture)}" : $"{Host}:{Port.ToString(CultureInfo.InvariantCulture)}";
 }

@@ -1,7 +1,8 @@
+using System.Net.Security;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 
-namespace OrleansCheckpoint.Runtime.Hosting;
+namespace OrleansCheckpoint.Security;
 
 /// <summary>
 /// Orleans TLS for silo-to-silo and client-to-silo connections (section <c>Silo:Tls</c>). Off unless
@@ -58,4 +59,13 @@ public sealed class TlsSettings
             ? certificate
             : throw new ArgumentException($"{setting} = '{CertificatePath}' holds no private key: TLS needs the certificate's private key too.");
     }
+
+    /// <summary>
+    /// Whether a peer presenting <paramref name="remote"/> is accepted by this side, whose certificate is
+    /// <paramref name="local"/>: its chain validated, or it is this side's certificate, or one of <see cref="TrustedThumbprints"/>.
+    /// </summary>
+    public bool Accepts(X509Certificate2 remote, SslPolicyErrors errors, X509Certificate2 local) =>
+        errors == SslPolicyErrors.None
+        || TrustedThumbprints.Select(t => t.Replace(":", string.Empty, StringComparison.Ordinal)).Append(local.Thumbprint)
+            .Contains(remote.Thumbprint, StringComparer.OrdinalIgnoreCase);
 }

@@ -1,4 +1,0 @@
-namespace OrleansCheckpoint.Cli;
-
-/// <summary>An error the client itself detects (a bad input, a wait that timed out); the message is meant for users.</summary>
-internal sealed class ClientException(string message, Exception? inner = null) : Exception(message, inner);

@@ -1,4 +1,0 @@
-namespace OrleansCheckpoint.Cli.Connection;
-
-/// <summary>No silo answered at the gateway (or the connection to it was lost); the message is meant for users.</summary>
-internal sealed class ClusterUnreachableException(string message, Exception? inner = null) : Exception(message, inner);
