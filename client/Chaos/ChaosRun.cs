@@ -5,7 +5,6 @@ using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using OrleansCheckpoint.Cli.Connection;
 using OrleansCheckpoint.Cli.Jobs;
-using OrleansCheckpoint.Cli.Push;
 using OrleansCheckpoint.Dataflow;
 using OrleansCheckpoint.Grains;
 using OrleansCheckpoint.Jobs.Verification;
@@ -79,7 +78,7 @@ internal sealed class ChaosRun(ChaosSettings settings, string storage, string ru
 
         await using var monitor = new JobMonitor(job, clock);
         var injector = new FaultInjector(cluster, client, plan, instances, clock);
-        var pushAttempts = await PushAsync(client, job, clicks, injector, seed, cancellation);
+        var pushAttempts = await PushAsync(client, clicks, injector, seed, cancellation);
         await injector.FinishAsync();
 
         var drained = await retry.ExecuteAsync(() => JobDrain.StopAndWaitAsync(job, DrainTimeout, cancellation), null, cancellation);
@@ -102,23 +101,43 @@ internal sealed class ChaosRun(ChaosSettings settings, string storage, string ru
     }
 
     /// <summary>
-    /// Pushes the clicks through the client's own pusher with one producer id; a push that gives up is pushed again whole
+    /// Pushes the clicks as an application does, with the library's <see cref="IEventProducer"/> (typed records, batches of
+    /// <see cref="ChaosSettings.BatchSize"/>, no lingering: the batches and their partitions are those the oracle assumes).
+    /// A push that gives up is pushed again whole under the same producer id with <see cref="EventProducerOptions.Replay"/>
     /// (the sources recognise what they logged), up to three times. Returns how many pushes it took.
     /// </summary>
-    private async Task<int> PushAsync(IClusterClient client, IJobManagerGrain job, List<Click> clicks, FaultInjector injector, int seed, CancellationToken cancellation)
+    private async Task<int> PushAsync(IClusterClient client, List<Click> clicks, FaultInjector injector, int seed, CancellationToken cancellation)
     {
-        var lines = clicks.Select(ClickStream.ToLine).ToList();
-        var push = new PushSettings(ChaosSettings.BatchSize, settings.Rate > 0 ? settings.Rate : null, RetryFor) { ProducerId = $"chaos-{seed}" };
+        var app = new CheckpointClient(client);
         for (var attempt = 1; ; attempt++)
         {
             long acknowledged = 0;
+            await using var producer = app.CreateProducer(new EventProducerOptions
+            {
+                ProducerId = $"chaos-{seed}",
+                Replay = attempt > 1,
+                BatchSize = ChaosSettings.BatchSize,
+                Linger = Timeout.InfiniteTimeSpan,
+                RetryFor = RetryFor,
+                Acknowledged = n => injector.OnAcknowledged(Interlocked.Add(ref acknowledged, n)),
+            });
             try
             {
-                var route = await push.RetryPolicy.ExecuteAsync(job.GetPushRouteAsync, null, cancellation);
-                await new EventPusher(client, route, push).PushAsync(lines.ToAsyncEnumerable(), n => injector.OnAcknowledged(Interlocked.Add(ref acknowledged, n)), cancellation);
+                var clock = Stopwatch.StartNew();
+                for (var i = 0; i < clicks.Count; i++)
+                {
+                    if (settings.Rate > 0 && i % ChaosSettings.BatchSize == 0 && TimeSpan.FromSeconds(i / settings.Rate) - clock.Elapsed is var due && due > TimeSpan.Zero)
+                    {
+                        await Task.Delay(due, cancellation);
+                    }
+
+                    await producer.ProduceAsync(Job, clicks[i], cancellation);
+                }
+
+                await producer.FlushAsync(cancellation);
                 return attempt;
             }
-            catch (PushFailedException e) when (attempt < 3 && !cancellation.IsCancellationRequested)
+            catch (EventProducerException e) when (attempt < 3 && !cancellation.IsCancellationRequested)
             {
                 progress($"seed {seed}: the push gave up ({ErrorCauses.FirstLine(e.InnerException?.Message ?? e.Message)}); pushing again with the same producer id");
             }

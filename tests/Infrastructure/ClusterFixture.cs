@@ -265,6 +265,7 @@ public class ClusterFixture : IAsyncLifetime
             silo.Services.AddStreamJob(GeneratedFilesJob.Name, () => new GeneratedFilesJob());
             silo.Services.AddStreamJob(LateClicksJob.Duplicates, () => new LateClicksJob());
             silo.Services.AddStreamJob(LateClicksJob.IdlePartition, () => new LateClicksJob());
+            foreach (var name in Tests.Client.EventProducerTests.Jobs) silo.Services.AddStreamJob(name, () => new LateClicksJob());
             silo.Services.AddStreamJob(LedgerJob.Name, () => new LedgerJob());
             foreach (var name in UpgradableClicksJob.Names) silo.Services.AddStreamJob(name, () => new UpgradableClicksJob(name));
             silo.Services.AddStreamJob(ChainedSourceJob.Name, () => new ChainedSourceJob());
