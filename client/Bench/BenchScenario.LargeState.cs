@@ -201,7 +201,7 @@ internal sealed partial class BenchScenario
 
             var keyed = info.Operators.Single(o => o.Chain.Contains(LargeStateJob.StateUid)).Uid;
             var clock = Stopwatch.StartNew();
-            var victim = client.GetGrain<IOperatorGrain>(new TaskId(job, keyed, 0).GrainKey);
+            var victim = client.GetGrain<IOperatorInstanceGrain>(new TaskId(job, keyed, 0).GrainKey);
             await victim.AsReference<Orleans.Core.Internal.IGrainManagementExtension>().DeactivateOnIdle();
             while (!(info.Restarts >= 1 && info.Status == JobStatus.Running)
                    && info.Status is JobStatus.Running or JobStatus.Restarting && DateTime.UtcNow < deadline)

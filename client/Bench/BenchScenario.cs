@@ -230,7 +230,7 @@ internal sealed partial class BenchScenario(BenchSettings settings, ConsoleOutpu
             // delivery to it (or the job manager's heartbeat) finds it without state and the job rolls back.
             var victim = new TaskId(job, info.Operators[1].Uid, 0);
             var clock = System.Diagnostics.Stopwatch.StartNew();
-            await client.GetGrain<IOperatorGrain>(victim.GrainKey).AsReference<Orleans.Core.Internal.IGrainManagementExtension>().DeactivateOnIdle();
+            await client.GetGrain<IOperatorInstanceGrain>(victim.GrainKey).AsReference<Orleans.Core.Internal.IGrainManagementExtension>().DeactivateOnIdle();
             var deadline = DateTime.UtcNow + RunTimeout;
             // (A generated job ends like a drain: Draining is running to its end.)
             while (!(info.Restarts >= 1 && info.Status is JobStatus.Running or JobStatus.Draining) && info.Status is JobStatus.Running or JobStatus.Restarting or JobStatus.Draining && DateTime.UtcNow < deadline)

@@ -88,7 +88,7 @@ internal sealed class FaultInjector(ChaosCluster cluster, IGrainFactory grains, 
                 await new PushRetryPolicy(TimeSpan.FromSeconds(30)).ExecuteAsync(
                     async () =>
                     {
-                        await grains.GetGrain<IOperatorGrain>(target).Cast<IGrainManagementExtension>().DeactivateOnIdle();
+                        await grains.GetGrain<IOperatorInstanceGrain>(target).Cast<IGrainManagementExtension>().DeactivateOnIdle();
                         return true;
                     },
                     null,

@@ -7,7 +7,7 @@ using OrleansCheckpoint.Runtime.State;
 namespace OrleansCheckpoint.Benchmarks;
 
 /// <summary>Nexmark bids from the generator, the records the benchmarks move around.</summary>
-public static class SampleData
+internal static class SampleData
 {
     /// <summary>The first <paramref name="count"/> bids of the Nexmark stream (of the default configuration if null), with their timestamps.</summary>
     public static StreamRecord<Bid>[] Bids(int count, NexmarkConfig? config = null)

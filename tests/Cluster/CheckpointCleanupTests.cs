@@ -71,7 +71,7 @@ public sealed class CheckpointCleanupTests(ClusterFixture fixture)
             {
                 Assert.Equal(id, await driver.Coordinator.TriggerCheckpointAsync());
                 await Eventually.TrueAsync(() => Task.FromResult(hold.Matched == 1), "the held snapshot");
-                await driver.Coordinator.DeclineCheckpointAsync(info.Generation, new TaskId(job, "endpoint-totals", 0), id, "declined by the test");
+                await driver.CoordinatorGateway.DeclineCheckpointAsync(info.Generation, new TaskId(job, "endpoint-totals", 0), id, "declined by the test");
                 await Eventually.TrueAsync(async () => (await driver.Coordinator.GetCheckpointsAsync()).Single(c => c.Id == id).Status == CheckpointStatus.Aborted, "checkpoint N to be aborted");
                 await Eventually.TrueAsync(async () => FilesOf(await fixture.CheckpointBlobsAsync(), job, id).Count == 0, "the abort to delete N's snapshots");
                 await Task.Delay(300); // (the delete of the held one, not written yet, too)

@@ -52,7 +52,7 @@ public sealed class FencingTests(ClusterFixture fixture)
         }
 
         // 2. A failure report of the old generation.
-        await driver.Manager.ReportFailureAsync(new TaskId(job, "window-counts", 0), stale, "stale failure report");
+        await driver.ManagerGateway.ReportFailureAsync(new TaskId(job, "window-counts", 0), stale, "stale failure report");
 
         // 3. An acknowledgement of the old generation for the one snapshot a checkpoint of this generation still owes.
         var held = $"{job}/window-counts/0";
@@ -64,7 +64,7 @@ public sealed class FencingTests(ClusterFixture fixture)
             await Eventually.TrueAsync(
                 async () => (await driver.Coordinator.GetCheckpointsAsync()).Single(c => c.Id == second).Acknowledged == instances - 1,
                 "every snapshot but the held one");
-            await driver.Coordinator.AcknowledgeCheckpointAsync(
+            await driver.CoordinatorGateway.AcknowledgeCheckpointAsync(
                 stale, new SnapshotHandle(TaskId.Parse(held), second, SnapshotStore.SnapshotStateName(second), 100, "0", 0, 0, 0));
             await Task.Delay(500);
 

@@ -138,7 +138,7 @@ public sealed class HttpApiTests(HttpSiloFixture silo)
         var info = await silo.StartWithCheckpointsAsync(job, completed: 2);
         var manager = silo.Client.GetGrain<IJobManagerGrain>(job);
         var cause = $"test: instance {job}/window-counts/1 broke";
-        await manager.ReportFailureAsync(new TaskId(job, "window-counts", 1), info.Generation, cause);
+        await silo.Client.GetGrain<IJobManagerGateway>(job).ReportFailureAsync(new TaskId(job, "window-counts", 1), info.Generation, cause);
         await HttpSiloFixture.Until(async () => await manager.GetInfoAsync() is { Status: JobStatus.Running } i && i.Generation > info.Generation, "the job runs again");
         var after = await manager.GetInfoAsync();
 

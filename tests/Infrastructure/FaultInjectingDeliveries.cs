@@ -95,12 +95,12 @@ public static class FaultInjectingDeliveries
     {
         public Task Invoke(IIncomingGrainCallContext context)
         {
-            if (context.InterfaceMethod?.Name == nameof(IJobManagerGrain.ReportFinishedAsync) && context.InterfaceMethod.DeclaringType == typeof(IJobManagerGrain))
+            if (context.InterfaceMethod?.Name == nameof(IJobManagerGateway.ReportFinishedAsync) && context.InterfaceMethod.DeclaringType == typeof(IJobManagerGateway))
             {
                 return LoseReport(context);
             }
 
-            if (context.InterfaceMethod?.Name == nameof(ICheckpointCoordinatorGrain.AcknowledgeCheckpointAsync) && _lostAcknowledgements is { } lost
+            if (context.InterfaceMethod?.Name == nameof(ICheckpointCoordinatorGateway.AcknowledgeCheckpointAsync) && _lostAcknowledgements is { } lost
                 && lost.Job == context.TargetId.Key.ToString() && context.Request.GetArgument(1) is Messages.SnapshotHandle handle
                 && handle.CheckpointId == lost.CheckpointId && handle.Task.GrainKey == lost.Task)
             {

@@ -19,6 +19,12 @@ public sealed class JobDriver(IClusterClient client, string job) : IAsyncDisposa
 
     public ICheckpointCoordinatorGrain Coordinator => client.GetGrain<ICheckpointCoordinatorGrain>(job);
 
+    /// <summary>The job manager as its instances talk to it (the runtime's internal protocol).</summary>
+    internal IJobManagerGateway ManagerGateway => client.GetGrain<IJobManagerGateway>(job);
+
+    /// <summary>The checkpoint coordinator as its instances talk to it (the runtime's internal protocol).</summary>
+    internal ICheckpointCoordinatorGateway CoordinatorGateway => client.GetGrain<ICheckpointCoordinatorGateway>(job);
+
     private readonly ConcurrentQueue<string> _differingRepeats = new();
 
     /// <summary>The committed results, each once.</summary>

@@ -48,7 +48,7 @@ internal static class OperatorViews
     {
         try
         {
-            return await grains.GetGrain<IOperatorGrain>(task.GrainKey).GetInstanceMetricsAsync().WaitAsync(InstanceTimeout);
+            return await grains.GetGrain<IOperatorInstanceGrain>(task.GrainKey).GetInstanceMetricsAsync().WaitAsync(InstanceTimeout);
         }
         catch (Exception e) when (e is TimeoutException or OrleansException)
         {

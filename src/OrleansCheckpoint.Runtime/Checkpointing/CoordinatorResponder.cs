@@ -6,7 +6,7 @@ namespace OrleansCheckpoint.Runtime.Checkpointing;
 /// <summary>Reports one execution's part of checkpoints to its job's coordinator, under the generation it was deployed for.</summary>
 internal sealed class CoordinatorResponder(IGrainFactory grains, TaskId task, long generation) : ICheckpointResponder
 {
-    private ICheckpointCoordinatorGrain Coordinator => grains.GetGrain<ICheckpointCoordinatorGrain>(task.Job);
+    private ICheckpointCoordinatorGateway Coordinator => grains.GetGrain<ICheckpointCoordinatorGateway>(task.Job);
 
     public Task AcknowledgeAsync(SnapshotHandle handle) => Coordinator.AcknowledgeCheckpointAsync(generation, handle);
 

@@ -9,7 +9,7 @@ namespace OrleansCheckpoint.Runtime.JobManagement;
 /// The job manager's checkpoint face: it hosts the job's <see cref="CheckpointCoordinator"/> (one per job),
 /// drives it with a grain timer, and gives it what it needs (the instances, storage, notifications).
 /// </summary>
-internal sealed partial class JobManagerGrain : ICheckpointCoordinatorGrain, ICheckpointEnvironment
+internal sealed partial class JobManagerGrain : ICheckpointCoordinatorGrain, ICheckpointCoordinatorGateway, ICheckpointEnvironment
 {
     private CheckpointCoordinator? _coordinator;
     private CheckpointStatsTracker? _stats;

@@ -63,7 +63,7 @@ internal sealed partial class JobManagerGrain
                     LogSiloDead(logger, Job, generation, reason);
 
                     // Through a grain call, so that it is handled in turn like any other report.
-                    await GrainFactory.GetGrain<IJobManagerGrain>(Job).ReportFailureAsync(unfinished.First(h => dead.Contains(h.Value)).Key, generation, reason);
+                    await GrainFactory.GetGrain<IJobManagerGateway>(Job).ReportFailureAsync(unfinished.First(h => dead.Contains(h.Value)).Key, generation, reason);
                 }
                 else if (_failedHosts is { } failed && Describe(failed.Hosts, dead) is { } late)
                 {

@@ -361,13 +361,13 @@ internal sealed partial class JobManagerGrain : IRemindable
             foreach (var finished in tasks.Where((_, i) => answers[i] == InstanceState.Finished))
             {
                 // Its own report may have been lost (it is not retried): without this a drain would wait for ever.
-                await GrainFactory.GetGrain<IJobManagerGrain>(Job).ReportFinishedAsync(finished, generation);
+                await GrainFactory.GetGrain<IJobManagerGateway>(Job).ReportFinishedAsync(finished, generation);
             }
 
             var lost = tasks.Where((_, i) => answers[i] == InstanceState.NotRunning).ToList();
             if (lost.Count > 0)
             {
-                await GrainFactory.GetGrain<IJobManagerGrain>(Job).ReportFailureAsync(
+                await GrainFactory.GetGrain<IJobManagerGateway>(Job).ReportFailureAsync(
                     lost[0], generation, $"{string.Join(", ", lost)} lost {(lost.Count == 1 ? "its" : "their")} state (a silo failed, or the instance was deactivated)");
             }
         }

@@ -24,7 +24,7 @@ internal sealed partial class JobManagerGrain(
     IOptions<OrleansCheckpointOptions> options,
     Metrics.StreamMetrics metrics,
     Ingest.IngestLogFactory ingestLogs,
-    ILogger<JobManagerGrain> logger) : Grain, IJobManagerGrain
+    ILogger<JobManagerGrain> logger) : Grain, IJobManagerGrain, IJobManagerGateway
 {
     private string Job => this.GetPrimaryKeyString();
 

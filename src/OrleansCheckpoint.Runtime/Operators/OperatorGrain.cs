@@ -312,7 +312,7 @@ internal sealed partial class OperatorGrain(
 
         // Reported without waiting: the caller may be a loop the job manager is itself waiting for.
         var reason = $"operator instance {_id} was activated without its state while the job was running (its silo failed or it was deactivated)";
-        _ = ReportFailureSafelyAsync(GrainFactory.GetGrain<IJobManagerGrain>(_id.Job), info.Generation, reason);
+        _ = ReportFailureSafelyAsync(GrainFactory.GetGrain<IJobManagerGateway>(_id.Job), info.Generation, reason);
         return new StreamJobException($"Job '{_id.Job}' failed: {reason}.");
     }
 
@@ -322,7 +322,7 @@ internal sealed partial class OperatorGrain(
     /// </summary>
     private async Task ReportOutcomeAsync(TaskExecution execution, Task loop)
     {
-        var jobManager = GrainFactory.GetGrain<IJobManagerGrain>(_id.Job);
+        var jobManager = GrainFactory.GetGrain<IJobManagerGateway>(_id.Job);
         try
         {
             await loop;
@@ -344,7 +344,7 @@ internal sealed partial class OperatorGrain(
         }
     }
 
-    private async Task ReportFailureSafelyAsync(IJobManagerGrain jobManager, long generation, string reason)
+    private async Task ReportFailureSafelyAsync(IJobManagerGateway jobManager, long generation, string reason)
     {
         try
         {

@@ -197,7 +197,7 @@ internal sealed partial class StreamTask
         {
             try
             {
-                commit = await _grains.GetGrain<IJobManagerGrain>(Deployment.Task.Job).EndInputAsync(Deployment.Task, generation).WaitAsync(cancellation);
+                commit = await _grains.GetGrain<IJobManagerGateway>(Deployment.Task.Job).EndInputAsync(Deployment.Task, generation).WaitAsync(cancellation);
                 break;
             }
             catch (TimeoutException)

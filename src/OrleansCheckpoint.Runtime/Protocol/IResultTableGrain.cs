@@ -5,7 +5,7 @@ namespace OrleansCheckpoint.Grains;
 /// keys, persisted through grain storage. Written only by the table's sink instance of that partition, when a
 /// checkpoint completes; a commit is applied in checkpoint order and re-applying one is harmless.
 /// </summary>
-public interface IResultTableGrain : IGrainWithStringKey
+internal interface IResultTableGrain : IGrainWithStringKey
 {
     /// <summary>Applies the upserts of checkpoint <paramref name="checkpointId"/> unless a later checkpoint's are already applied.</summary>
     Task CommitAsync(long checkpointId, IReadOnlyDictionary<string, string> upserts);

@@ -26,7 +26,7 @@ namespace OrleansCheckpoint.Messages;
 /// reader went; what came after is replayed by every recovery that restores the same snapshot).
 /// </param>
 [GenerateSerializer, Immutable]
-public sealed record TaskDeployment(
+internal sealed record TaskDeployment(
     [property: Id(0)] TaskId Task,
     [property: Id(1)] long Generation,
     [property: Id(2)] int Parallelism,
@@ -51,10 +51,10 @@ public sealed record TaskDeployment(
 /// <param name="CheckpointId">The id of the final commit (reserved like a checkpoint's, never used by another).</param>
 /// <param name="LastCompletedCheckpoint">The newest completed checkpoint when the drain started (0 if none).</param>
 [GenerateSerializer, Immutable]
-public sealed record FinalCommit([property: Id(0)] long CheckpointId, [property: Id(1)] long LastCompletedCheckpoint);
+internal sealed record FinalCommit([property: Id(0)] long CheckpointId, [property: Id(1)] long LastCompletedCheckpoint);
 
 /// <summary>What an operator instance says of itself when the job manager asks about a generation.</summary>
-public enum InstanceState
+internal enum InstanceState
 {
     /// <summary>It does not run that generation (a fresh activation that lost its state, or one that failed).</summary>
     NotRunning,

@@ -7,7 +7,7 @@ namespace OrleansCheckpoint.Messages;
 /// Batches are immutable once sent: within a silo they are passed by reference, never copied.
 /// </summary>
 [GenerateSerializer, Immutable]
-public abstract class ChannelBatch
+internal abstract class ChannelBatch
 {
     /// <summary>The job generation the sender belongs to; batches of an older generation are dropped.</summary>
     [Id(0)]
@@ -52,7 +52,7 @@ public abstract class ChannelBatch
 /// <summary>A batch of records of type <typeparamref name="T"/>, each with its event timestamp.</summary>
 /// <typeparam name="T">The record type.</typeparam>
 [GenerateSerializer, Immutable]
-public sealed class ChannelBatch<T> : ChannelBatch
+internal sealed class ChannelBatch<T> : ChannelBatch
 {
     /// <summary>The records, in the order they were emitted.</summary>
     [Id(0)]
@@ -67,10 +67,10 @@ public sealed class ChannelBatch<T> : ChannelBatch
 /// <param name="Value">The record.</param>
 /// <param name="Timestamp">Its event timestamp.</param>
 [GenerateSerializer, Immutable]
-public readonly record struct StreamRecord<T>([property: Id(0)] T Value, [property: Id(1)] long Timestamp);
+internal readonly record struct StreamRecord<T>([property: Id(0)] T Value, [property: Id(1)] long Timestamp);
 
 /// <summary>The producer and sequence of a pushed batch.</summary>
 /// <param name="ProducerId">The producer.</param>
 /// <param name="Sequence">The batch's sequence for that producer.</param>
 [GenerateSerializer, Immutable]
-public sealed record PushOrigin([property: Id(0)] string ProducerId, [property: Id(1)] long Sequence);
+internal sealed record PushOrigin([property: Id(0)] string ProducerId, [property: Id(1)] long Sequence);
