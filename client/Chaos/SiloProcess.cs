@@ -38,18 +38,25 @@ internal sealed class SiloProcess : IAsyncDisposable
     /// Starts a silo named <paramref name="name"/> on free loopback ports with <paramref name="settings"/> (configuration keys,
     /// e.g. <c>Silo:Clustering</c>) and waits until its gateway takes connections.
     /// </summary>
-    public static async Task<SiloProcess> StartAsync(string name, IReadOnlyDictionary<string, string> settings, string logFile, CancellationToken cancellation)
+    /// <param name="name">The silo's name, for messages.</param>
+    /// <param name="settings">Configuration keys and values.</param>
+    /// <param name="logFile">Where its output goes.</param>
+    /// <param name="cancellation">Gives up waiting.</param>
+    /// <param name="program">Another silo program than <see cref="Program"/> (a user's own silo host, for the samples' test).</param>
+    public static async Task<SiloProcess> StartAsync(
+        string name, IReadOnlyDictionary<string, string> settings, string logFile, CancellationToken cancellation, string? program = null)
     {
-        if (!File.Exists(Program))
+        program ??= Program;
+        if (!File.Exists(program))
         {
-            throw new ClientException($"the silo program is not beside the client ({Program} is missing): build the solution first");
+            throw new ClientException($"the silo program is not beside the client ({program} is missing): build the solution first");
         }
 
         var (siloPort, gatewayPort) = FreePorts();
         var start = new ProcessStartInfo("dotnet")
         {
-            ArgumentList = { Program },
-            WorkingDirectory = AppContext.BaseDirectory,
+            ArgumentList = { program },
+            WorkingDirectory = Path.GetDirectoryName(program)!,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
