@@ -62,6 +62,28 @@ public sealed class SampleTests(AzuriteFixture azurite, ITestOutputHelper output
         Assert.Contains("produced 20000 views", producer);
     }
 
+    [Fact]
+    public async Task The_command_line_packs_as_the_dotnet_tool_orleans_checkpoint_that_installs_and_runs_its_commands()
+    {
+        var root = RepositoryRoot();
+        var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Debug{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Debug" : "Release";
+        var version = $"0.1.0-e2e.{DateTime.UtcNow:yyyyMMddHHmmss}";
+        var work = Directory.CreateTempSubdirectory("tool-e2e-").FullName;
+        var feed = Path.Combine(work, "packages");
+        var tools = Path.Combine(work, "tools");
+
+        await RunAsync("dotnet", ["pack", Path.Combine(root, "client", "OrleansCheckpoint.Cli.csproj"), "-c", configuration, "--no-build", "-o", feed, $"-p:PackageVersion={version}"]);
+        await RunAsync("dotnet", ["tool", "install", "orleans-checkpoint", "--tool-path", tools, "--add-source", feed, "--version", version]);
+        var help = await RunAsync(Path.Combine(tools, "orleans-checkpoint"), ["--help"]);
+
+        foreach (var command in new[] { "demo", "push", "start", "stop", "savepoint", "checkpoints", "chaos", "bench" })
+        {
+            Assert.Contains($"  {command}", help);
+        }
+
+        Directory.Delete(work, recursive: true);
+    }
+
     private async Task<string> RunAsync(string file, string[] arguments)
     {
         var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
