@@ -57,7 +57,7 @@ internal sealed class EventProducer : IEventProducer
     /// For <c>client push</c>: <paramref name="lineNumber"/> is the line's number in the input, and a batch ends where
     /// the numbers jump (a blank line), so that a batch's first line number + i is always the input line of its i-th event.
     /// </summary>
-    internal async ValueTask ProduceLineAsync(string job, string line, long? lineNumber, CancellationToken cancellation)
+    internal ValueTask ProduceLineAsync(string job, string line, long? lineNumber, CancellationToken cancellation)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(job);
         ArgumentException.ThrowIfNullOrWhiteSpace(line);
@@ -66,6 +66,14 @@ internal sealed class EventProducer : IEventProducer
             throw new ArgumentException("An event is one line: it must not contain a line break.", nameof(line));
         }
 
+        // Per record: no allocation unless a batch is sent (a job's producer, once made, is looked up without awaiting).
+        return _jobs.TryGetValue(job, out var made) && made.IsValueCreated && made.Value.IsCompletedSuccessfully
+            ? new ValueTask(made.Value.Result.AppendAsync(line, lineNumber, cancellation))
+            : FirstRecordAsync(job, line, lineNumber, cancellation);
+    }
+
+    private async ValueTask FirstRecordAsync(string job, string line, long? lineNumber, CancellationToken cancellation)
+    {
         var producer = await JobAsync(job, cancellation);
         await producer.AppendAsync(line, lineNumber, cancellation);
     }
