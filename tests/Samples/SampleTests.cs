@@ -20,17 +20,9 @@ public sealed class SampleTests(AzuriteFixture azurite, ITestOutputHelper output
     [Fact]
     public async Task The_sessionization_sample_builds_against_the_packed_packages_and_its_sessions_equal_the_oracle()
     {
-        var root = RepositoryRoot();
-        var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Debug{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Debug" : "Release";
-        var version = $"0.1.0-e2e.{DateTime.UtcNow:yyyyMMddHHmmss}";
         var work = Directory.CreateTempSubdirectory("sample-e2e-").FullName;
-        var feed = Path.Combine(work, "packages");
-        foreach (var package in Packages)
-        {
-            await RunAsync("dotnet", ["pack", Path.Combine(root, "src", package, $"{package}.csproj"), "-c", configuration, "--no-build", "-o", feed, $"-p:PackageVersion={version}"]);
-        }
-
-        var sample = Path.Combine(root, "samples", "Sessionization");
+        var (feed, version) = await PackAsync(work, [.. Packages.Select(p => Path.Combine("src", p, $"{p}.csproj"))]);
+        var sample = Path.Combine(Root, "samples", "Sessionization");
         foreach (var project in new[] { "Sessionization.Silo", "Sessionization.Producer" })
         {
             await RunAsync("dotnet", ["build", Path.Combine(sample, project), "-c", "Release", $"-p:OrleansCheckpointVersion={version}", $"-p:RestoreAdditionalProjectSources={feed}"]);
@@ -65,14 +57,9 @@ public sealed class SampleTests(AzuriteFixture azurite, ITestOutputHelper output
     [Fact]
     public async Task The_command_line_packs_as_the_dotnet_tool_orleans_checkpoint_that_installs_and_runs_its_commands()
     {
-        var root = RepositoryRoot();
-        var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Debug{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Debug" : "Release";
-        var version = $"0.1.0-e2e.{DateTime.UtcNow:yyyyMMddHHmmss}";
         var work = Directory.CreateTempSubdirectory("tool-e2e-").FullName;
-        var feed = Path.Combine(work, "packages");
+        var (feed, version) = await PackAsync(work, Path.Combine("client", "OrleansCheckpoint.Cli.csproj"));
         var tools = Path.Combine(work, "tools");
-
-        await RunAsync("dotnet", ["pack", Path.Combine(root, "client", "OrleansCheckpoint.Cli.csproj"), "-c", configuration, "--no-build", "-o", feed, $"-p:PackageVersion={version}"]);
         await RunAsync("dotnet", ["tool", "install", "orleans-checkpoint", "--tool-path", tools, "--add-source", feed, "--version", version]);
         var help = await RunAsync(Path.Combine(tools, "orleans-checkpoint"), ["--help"]);
 
@@ -82,6 +69,20 @@ public sealed class SampleTests(AzuriteFixture azurite, ITestOutputHelper output
         }
 
         Directory.Delete(work, recursive: true);
+    }
+
+    /// <summary>Packs <paramref name="projects"/> (paths from the repository's root) of this build, under a version of their own, into a folder in <paramref name="work"/>.</summary>
+    private async Task<(string Feed, string Version)> PackAsync(string work, params string[] projects)
+    {
+        var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Debug{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Debug" : "Release";
+        var version = $"0.1.0-e2e.{DateTime.UtcNow:yyyyMMddHHmmssfff}"; // the NuGet cache keeps a version once: every run packs a new one
+        var feed = Path.Combine(work, "packages");
+        foreach (var project in projects)
+        {
+            await RunAsync("dotnet", ["pack", Path.Combine(Root, project), "-c", configuration, "--no-build", "-o", feed, $"-p:PackageVersion={version}"]);
+        }
+
+        return (feed, version);
     }
 
     private async Task<string> RunAsync(string file, string[] arguments)
@@ -101,6 +102,8 @@ public sealed class SampleTests(AzuriteFixture azurite, ITestOutputHelper output
         Assert.True(process.ExitCode == 0, $"{file} {string.Join(' ', arguments)} exited {process.ExitCode}: {await stdout}{await stderr}");
         return await stdout;
     }
+
+    private static string Root { get; } = RepositoryRoot();
 
     private static string RepositoryRoot()
     {
