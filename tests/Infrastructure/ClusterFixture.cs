@@ -270,6 +270,7 @@ public class ClusterFixture : IAsyncLifetime
             foreach (var name in UpgradableClicksJob.Names) silo.Services.AddStreamJob(name, () => new UpgradableClicksJob(name));
             silo.Services.AddStreamJob(ChainedSourceJob.Name, () => new ChainedSourceJob());
             silo.Services.AddStreamJob(UnionClicksJob.Name, () => new UnionClicksJob());
+            silo.Services.AddStreamJob(Tests.Cluster.SessionClicksJob.Name, () => new Tests.Cluster.SessionClicksJob());
             silo.Services.AddStreamJob(LedgerJob.StrictName, () => new LedgerJob());
             ConfigureTestSilo(silo);
         });

@@ -142,6 +142,9 @@ public sealed class KeyedStream<T, TKey>
     /// <summary>Groups each key's records into event-time windows: <see cref="TumblingEventTimeWindows"/> or <see cref="SlidingEventTimeWindows"/>.</summary>
     public WindowedStream<T, TKey> Window(EventTimeWindows windows) => new(this, windows ?? throw new ArgumentNullException(nameof(windows)));
 
+    /// <summary>Groups each key's records into event-time sessions: <see cref="EventTimeSessionWindows.WithGap"/>.</summary>
+    public SessionWindowedStream<T, TKey> Window(EventTimeSessionWindows sessions) => new(this, sessions ?? throw new ArgumentNullException(nameof(sessions)));
+
     internal DataStream<TOut> Then<TOut>(Transformation next) => _stream.Then<TOut>(next);
 
     internal InputEdge Edge() => new(_stream.Transformation, Partitioning.Hash, (Func<T, ulong>)Key.HashOf);

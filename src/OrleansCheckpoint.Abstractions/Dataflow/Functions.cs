@@ -29,10 +29,26 @@ public interface IAggregateFunction<in TIn, TAcc, out TOut>
     TOut GetResult(TAcc accumulator);
 }
 
+/// <summary>
+/// An aggregate whose accumulators of two groups of records merge into that of both (Flink's
+/// <c>AggregateFunction.merge</c>): what session windows need, as two sessions merge when a record bridges them.
+/// </summary>
+/// <typeparam name="TIn">The record type.</typeparam>
+/// <typeparam name="TAcc">The accumulator type.</typeparam>
+/// <typeparam name="TOut">The result type.</typeparam>
+public interface IMergeableAggregateFunction<in TIn, TAcc, out TOut> : IAggregateFunction<TIn, TAcc, TOut>
+{
+    /// <summary>The accumulator of the records of <paramref name="a"/> and of <paramref name="b"/> (<paramref name="a"/>'s came first in event time).</summary>
+    TAcc Merge(TAcc a, TAcc b);
+}
+
 /// <summary>Counts records: the accumulator and the result are a <see cref="long"/>.</summary>
 /// <typeparam name="TIn">The record type.</typeparam>
-public sealed class CountAggregate<TIn> : IAggregateFunction<TIn, long, long>
+public sealed class CountAggregate<TIn> : IMergeableAggregateFunction<TIn, long, long>
 {
+    /// <inheritdoc />
+    public long Merge(long a, long b) => a + b;
+
     /// <inheritdoc />
     public long CreateAccumulator() => 0;
 
@@ -45,8 +61,11 @@ public sealed class CountAggregate<TIn> : IAggregateFunction<TIn, long, long>
 
 /// <summary>Folds records of one type into one value of that type (Flink's <c>ReduceFunction</c>).</summary>
 /// <typeparam name="T">The record type.</typeparam>
-internal sealed class ReduceAggregate<T>(Func<T, T, T> reduce) : IAggregateFunction<T, ReduceAccumulator<T>, T>
+internal sealed class ReduceAggregate<T>(Func<T, T, T> reduce) : IMergeableAggregateFunction<T, ReduceAccumulator<T>, T>
 {
+    public ReduceAccumulator<T> Merge(ReduceAccumulator<T> a, ReduceAccumulator<T> b) =>
+        a.HasValue && b.HasValue ? new(reduce(a.Value, b.Value), true) : a.HasValue ? a : b;
+
     public ReduceAccumulator<T> CreateAccumulator() => default;
 
     public ReduceAccumulator<T> Add(T value, ReduceAccumulator<T> accumulator) =>

@@ -127,6 +127,10 @@ public interface ITransformationVisitor<out TResult>
     TResult VisitWindowAggregate<T, TKey, TAcc, TOut>(WindowAggregateTransformation<T, TKey, TAcc, TOut> window)
         where TKey : notnull;
 
+    /// <summary>An aggregate per key and event-time session (sessions merge).</summary>
+    TResult VisitSessionWindowAggregate<T, TKey, TAcc, TOut>(SessionWindowAggregateTransformation<T, TKey, TAcc, TOut> sessions)
+        where TKey : notnull;
+
     /// <summary>A sink that publishes records to the job's results stream.</summary>
     TResult VisitResultsStreamSink<T>(ResultsStreamSinkTransformation<T> sink);
 

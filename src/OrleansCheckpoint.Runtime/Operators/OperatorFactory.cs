@@ -29,6 +29,9 @@ internal sealed class OperatorFactory : ITransformationVisitor<StreamOperator>
     public StreamOperator VisitWindowAggregate<T, TKey, TAcc, TOut>(WindowAggregateTransformation<T, TKey, TAcc, TOut> window)
         where TKey : notnull => new WindowAggregateOperator<T, TKey, TAcc, TOut>(window);
 
+    public StreamOperator VisitSessionWindowAggregate<T, TKey, TAcc, TOut>(SessionWindowAggregateTransformation<T, TKey, TAcc, TOut> sessions)
+        where TKey : notnull => new SessionWindowAggregateOperator<T, TKey, TAcc, TOut>(sessions);
+
     public StreamOperator VisitResultsStreamSink<T>(ResultsStreamSinkTransformation<T> sink) => new ResultsStreamSink<T>(sink);
 
     public StreamOperator VisitFileSink<T>(FileSinkTransformation<T> sink) => new FileSink<T>(sink);

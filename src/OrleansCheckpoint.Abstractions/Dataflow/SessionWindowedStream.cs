@@ -1,0 +1,32 @@
+namespace OrleansCheckpoint.Dataflow;
+
+/// <summary>A keyed stream grouped into event-time sessions.</summary>
+/// <typeparam name="T">The record type.</typeparam>
+/// <typeparam name="TKey">The key type.</typeparam>
+public sealed class SessionWindowedStream<T, TKey>
+    where TKey : notnull
+{
+    private readonly KeyedStream<T, TKey> _keyed;
+    private readonly EventTimeSessionWindows _sessions;
+
+    internal SessionWindowedStream(KeyedStream<T, TKey> keyed, EventTimeSessionWindows sessions)
+    {
+        _keyed = keyed;
+        _sessions = sessions;
+    }
+
+    /// <summary>
+    /// Aggregates each key's records per session; a session's result (<see cref="WindowResult{TKey, TValue}"/>: from its
+    /// first record to one gap after its last) is emitted when the watermark passes its end. The function must merge.
+    /// </summary>
+    public DataStream<WindowResult<TKey, TOut>> Aggregate<TAcc, TOut>(string uid, IMergeableAggregateFunction<T, TAcc, TOut> aggregate) =>
+        _keyed.Then<WindowResult<TKey, TOut>>(new SessionWindowAggregateTransformation<T, TKey, TAcc, TOut>(
+            uid, _keyed.Edge(), _keyed.Key, _sessions, aggregate ?? throw new ArgumentNullException(nameof(aggregate))));
+
+    /// <summary>Counts each key's records per session.</summary>
+    public DataStream<WindowResult<TKey, long>> Count(string uid) => Aggregate(uid, new CountAggregate<T>());
+
+    /// <summary>Reduces each key's records per session.</summary>
+    public DataStream<WindowResult<TKey, T>> Reduce(string uid, Func<T, T, T> reduce) =>
+        Aggregate(uid, new ReduceAggregate<T>(reduce ?? throw new ArgumentNullException(nameof(reduce))));
+}
