@@ -43,6 +43,7 @@ public static class CheckpointSiloBuilderExtensions
         silo.Services.AddOptions<OrleansCheckpointOptions>().Configure(configure).ValidateOnStart();
         silo.Services.AddSingleton<IValidateOptions<OrleansCheckpointOptions>, OrleansCheckpointOptionsValidator>();
         silo.Services.AddSingleton<JobRegistry>();
+        silo.Services.AddSingleton<Sources.OrleansStreams.StreamSourceDirectory>(); // the namespaces jobs read from Orleans streams
         silo.Services.AddSingleton<Recovery.GoneSilos>();
         silo.Services.AddMetrics();
         silo.Services.AddSingleton<Metrics.StreamMetrics>(sp => new(sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()));
