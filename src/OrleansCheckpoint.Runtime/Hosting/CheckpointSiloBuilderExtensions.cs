@@ -56,6 +56,11 @@ public static class CheckpointSiloBuilderExtensions
                 : new Sinks.BlobOutputFiles(StorageConnection.CreateBlobServiceClient(options.Storage.ConnectionString).GetBlobContainerClient(options.Storage.OutputContainer));
             return faults is null ? files : new Chaos.ChaosOutputFiles(files, faults);
         });
+        silo.Services.AddSingleton(sp => new Sources.DeadLetters(
+            options.Storage.Kind == StorageKind.Memory
+                ? new Sources.MemoryDeadLetterStore()
+                : new Sources.BlobDeadLetterStore(StorageConnection.CreateBlobServiceClient(options.Storage.ConnectionString)),
+            options.Storage.OutputContainer));
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, StorageStartupProbe>();
 
         silo.Services.AddSingleton(sp => new SnapshotStore(
