@@ -7,4 +7,8 @@ namespace OrleansCheckpoint.Dataflow;
 /// </summary>
 /// <param name="ProviderName">The name of the stream provider, as registered in the silo.</param>
 /// <param name="StreamNamespace">The stream namespace; each stream of it (one per stream key) is read.</param>
-public sealed record OrleansStreamSubscription(string ProviderName, string StreamNamespace);
+/// <param name="DeadLetters">
+/// Where the events the source's parse function rejects go, <c>container/prefix</c>; <c>null</c>: <c>dead-letters</c> in the
+/// silo's output container.
+/// </param>
+public sealed record OrleansStreamSubscription(string ProviderName, string StreamNamespace, string? DeadLetters = null);

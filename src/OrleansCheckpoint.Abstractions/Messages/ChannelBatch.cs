@@ -72,5 +72,6 @@ public readonly record struct StreamRecord<T>([property: Id(0)] T Value, [proper
 /// <summary>The producer and sequence of a pushed batch.</summary>
 /// <param name="ProducerId">The producer.</param>
 /// <param name="Sequence">The batch's sequence for that producer.</param>
+/// <param name="Rejected">Lines of the batch that the source dead-lettered rather than emitted (they still count in its offset).</param>
 [GenerateSerializer, Immutable]
-public sealed record PushOrigin([property: Id(0)] string ProducerId, [property: Id(1)] long Sequence);
+public sealed record PushOrigin([property: Id(0)] string ProducerId, [property: Id(1)] long Sequence, [property: Id(2)] int Rejected = 0);

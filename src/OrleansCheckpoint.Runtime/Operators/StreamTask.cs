@@ -108,7 +108,7 @@ internal sealed partial class StreamTask : IInstanceMetricsSource
         _gate = new InputGate(_source is null ? _channelOf.Count : 1, limits.ChannelCapacity, sequenced: _source is null);
         if (_source is IPushSourceOperator push)
         {
-            _ingest = new SourceIngest(ingestLogs(deployment.Task), push, (batch, cancellation) => _gate.EnqueueAsync(0, batch, cancellation), limits.MaxSegmentBytes, limits.MaxPendingBytes, limits.ProducerRetention);
+            _ingest = new SourceIngest(ingestLogs(deployment.Task), push, (batch, cancellation) => EnqueueParsedAsync(push, batch, cancellation), limits.MaxSegmentBytes, limits.MaxPendingBytes, limits.ProducerRetention);
         }
 
         _generator = _source as IGeneratorSourceOperator;
