@@ -12,7 +12,7 @@ internal sealed record StreamSourceRoute(string Job, string SourceUid, OrleansSt
 /// <summary>
 /// The sources of the silo's registered jobs that read Orleans streams (<see cref="JobBuilder.FromOrleansStream{T}"/>),
 /// found once from the job registry (the jobs a silo runs are fixed when it starts). A job whose graph cannot be built is
-/// left out here; starting it reports why.
+/// left out here (whatever its exception); starting it reports why.
 /// </summary>
 internal sealed class StreamSourceDirectory
 {
@@ -40,9 +40,9 @@ internal sealed class StreamSourceDirectory
             {
                 graph = registry.GraphOf(job);
             }
-            catch (InvalidJobGraphException)
+            catch (Exception e) when (e is not OutOfMemoryException)
             {
-                continue;
+                continue; // starting the job names the problem; the silo must start all the same
             }
 
             routes.AddRange(graph.Transformations.Where(t => t.Subscription is not null).Select(t => new StreamSourceRoute(job, t.Uid, t.Subscription!)));
