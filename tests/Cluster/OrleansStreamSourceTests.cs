@@ -110,6 +110,32 @@ public sealed class OrleansStreamSourceTests(StreamSourceClusterFixture fixture,
         await AssertCountsEqualOracleAsync(driver, publisher, TimeSpan.FromSeconds(60));
     }
 
+    [Fact]
+    public async Task A_job_that_reads_streams_cannot_be_restarted_with_another_number_of_source_instances_and_resumes_with_its_own()
+    {
+        await using var driver = new JobDriver(fixture.Client, "stream-count-rescale");
+        await driver.StartAsync(parallelism: 2, Checkpoints);
+        var publisher = new Publisher(fixture.Client, "clicks-rescale", "test-app");
+        for (var i = 1; i <= 20; i++)
+        {
+            await publisher.PublishAsync($"stream-{i % 4}", User(i % 4, i));
+        }
+
+        await AssertCountsEqualOracleAsync(driver, publisher);
+        await driver.Manager.StopAsync(drain: false);
+
+        var refused = await Assert.ThrowsAsync<Errors.InvalidJobSettingsException>(() => driver.StartAsync(parallelism: 3, Checkpoints));
+        Assert.Contains("Give it 2 instances", refused.Message, StringComparison.Ordinal);
+
+        await driver.StartAsync(parallelism: 2, Checkpoints);
+        for (var i = 21; i <= 40; i++)
+        {
+            await publisher.PublishAsync($"stream-{i % 4}", User(i % 4, i));
+        }
+
+        await AssertCountsEqualOracleAsync(driver, publisher);
+    }
+
     private static string User(int stream, int i) => $"user-{(stream * 7 + i) % 5}";
 
     /// <summary>Waits until the committed count of every user equals the oracle's, then checks that it stays so (nothing counted twice later).</summary>

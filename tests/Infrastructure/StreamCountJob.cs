@@ -11,7 +11,7 @@ public sealed class StreamCountJob(string streamNamespace) : IStreamJob
 {
     /// <summary>The registered jobs and the namespace each reads (one per test, so tests do not share streams).</summary>
     public static readonly (string Job, string Namespace)[] Jobs =
-        [("stream-count", "clicks-count"), ("stream-count-kill", "clicks-kill"), ("stream-count-stopped", "clicks-stopped")];
+        [("stream-count", "clicks-count"), ("stream-count-kill", "clicks-kill"), ("stream-count-stopped", "clicks-stopped"), ("stream-count-rescale", "clicks-rescale")];
 
     public void Build(JobBuilder job) =>
         job.FromOrleansStream("clicks", StreamSourceClusterFixture.Provider, streamNamespace, Parse)
