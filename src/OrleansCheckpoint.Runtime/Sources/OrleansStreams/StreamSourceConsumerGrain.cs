@@ -24,6 +24,7 @@ internal interface IStreamSourceConsumerGrain : IGrainWithStringKey;
 internal sealed partial class StreamSourceConsumerGrain(
     [PersistentState("stream-source", CheckpointSiloBuilderExtensions.JobStorageName)] IPersistentState<ParkedStreamEvents> parked,
     StreamSourceDirectory directory,
+    Metrics.StreamMetrics metrics,
     ILogger<StreamSourceConsumerGrain> logger) : Grain, IStreamSourceConsumerGrain, IStreamSubscriptionObserver
 {
     /// <summary>At most this many events are parked per stream key; an event beyond it is left in the queue.</summary>
@@ -64,6 +65,8 @@ internal sealed partial class StreamSourceConsumerGrain(
         foreach (var route in routes)
         {
             var outcome = await _forwarder!.ForwardAsync(route, key, e);
+            metrics.StreamEventsDelivered.Add(
+                1, new System.Diagnostics.TagList { { "job", route.Job }, { "operator", route.SourceUid }, { "outcome", outcome.ToString().ToLowerInvariant() } });
             if (outcome == ForwardOutcome.Parked)
             {
                 LogParked(logger, route.Job, route.SourceUid, stream.ToString(), e.ProducerId, e.Sequence);
