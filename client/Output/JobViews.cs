@@ -101,6 +101,7 @@ internal static class JobViews
         table.AddRow("records received by operators", Number(metrics.RecordsIn));
         table.AddRow("late records dropped", Number(metrics.LateRecordsDropped));
         table.AddRow("results emitted", Number(metrics.ResultsEmitted));
+        table.AddRow("records sent to dead letters", Number(metrics.DeadLetters));
         return table;
     }
 

@@ -33,6 +33,27 @@ public sealed class JobBuilder
     }
 
     /// <summary>
+    /// A source that reads every stream of <paramref name="streamNamespace"/> on the silo's stream provider
+    /// <paramref name="providerName"/> (Azure Queue streams: <c>AddCheckpointAzureQueueStreams</c> in the silo host). Producers
+    /// publish <see cref="Messages.StreamSourceEvent"/>s — a line, the producer's id and its number for the event — and
+    /// each line is parsed into a <typeparamref name="T"/>. An event is logged durably in the ingest log of source partition
+    /// <c>hash(namespace/key) mod P</c> before the stream provider is told it was delivered, once per (producer, number)
+    /// however often the queue delivers it, so the job counts it exactly once. While the job is not running, events wait
+    /// in the queue. An event that <paramref name="parse"/> rejects (throws for) is logged too, but goes to
+    /// <paramref name="deadLetters"/> (<c>container/prefix</c>; default <c>dead-letters</c> in the silo's output container)
+    /// as a JSON line naming its stream, producer and number, and is counted (<c>client metrics</c>), once, instead of
+    /// into the job. Clients may push to the source as well (<c>client push</c>; there too a bad line is dead-lettered).
+    /// </summary>
+    public DataStream<T> FromOrleansStream<T>(
+        string uid, string providerName, string streamNamespace, Func<string, T> parse, WatermarkStrategy<T>? watermarks = null, string? deadLetters = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(providerName);
+        ArgumentException.ThrowIfNullOrWhiteSpace(streamNamespace);
+        ArgumentNullException.ThrowIfNull(parse);
+        return new DataStream<T>(this, Add(new SourceTransformation<T>(uid, parse, watermarks, new OrleansStreamSubscription(providerName, streamNamespace, deadLetters))));
+    }
+
+    /// <summary>
     /// A source that generates <paramref name="count"/> records in the job: partition <c>p</c> of <c>P</c> emits
     /// <c>eventAt(p)</c>, <c>eventAt(p + P)</c>, … (in batches, waiting while its operator is busy), then ends its
     /// input, and the job finishes by itself once everything downstream has processed it. A checkpoint records

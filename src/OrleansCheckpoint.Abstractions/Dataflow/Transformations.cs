@@ -59,6 +59,9 @@ public abstract class Transformation
     /// <summary>Whether this transformation is a result table that <c>client query</c> reads committed values from.</summary>
     public virtual bool IsResultTable => false;
 
+    /// <summary>For a source that reads an Orleans stream provider: the provider and namespace it subscribes to; <c>null</c> otherwise.</summary>
+    public virtual OrleansStreamSubscription? Subscription => null;
+
     /// <summary>Whether this transformation ends a branch of the graph (emits nothing downstream).</summary>
     public virtual bool IsSink => false;
 
@@ -146,12 +149,19 @@ public interface ITransformationVisitor<out TResult>
 /// <typeparam name="T">The record type.</typeparam>
 public sealed class SourceTransformation<T> : Transformation
 {
-    internal SourceTransformation(string uid, Func<string, T> parse, WatermarkStrategy<T>? watermarks)
+    internal SourceTransformation(string uid, Func<string, T> parse, WatermarkStrategy<T>? watermarks, OrleansStreamSubscription? subscription = null)
         : base(uid, [])
     {
         Parse = parse;
         Watermarks = watermarks;
+        Subscription = subscription;
     }
+
+    /// <summary>
+    /// For a source that reads an Orleans stream provider (<see cref="JobBuilder.FromOrleansStream{T}"/>): the provider and
+    /// namespace it subscribes to; <c>null</c> for a source fed by client pushes only.
+    /// </summary>
+    public override OrleansStreamSubscription? Subscription { get; }
 
     /// <summary>Parses one line; throws (e.g. <see cref="System.Text.Json.JsonException"/> or <see cref="FormatException"/>) for a malformed one.</summary>
     public Func<string, T> Parse { get; }

@@ -13,6 +13,7 @@ namespace OrleansCheckpoint.Messages;
 /// <param name="LastCheckpointSizeBytes">The size of its last acknowledged snapshot (its state size).</param>
 /// <param name="LateRecordsDropped">Records a window dropped as late.</param>
 /// <param name="Silo">The silo it runs on.</param>
+/// <param name="DeadLetters">Records its source could not parse and wrote to the dead-letter location (as of its position: a replay does not count them again).</param>
 [GenerateSerializer, Immutable]
 public sealed record InstanceMetrics(
     [property: Id(0)] TaskId Task,
@@ -26,4 +27,5 @@ public sealed record InstanceMetrics(
     [property: Id(8)] double? LastCheckpointAlignmentMs = null,
     [property: Id(9)] long? LastCheckpointSizeBytes = null,
     [property: Id(10)] long LateRecordsDropped = 0,
-    [property: Id(11)] string? Silo = null);
+    [property: Id(11)] string? Silo = null,
+    [property: Id(12)] long DeadLetters = 0);

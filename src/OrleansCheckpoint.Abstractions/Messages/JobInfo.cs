@@ -103,19 +103,22 @@ public sealed record JobStartOptions(
 /// <param name="EventsAccepted">Events accepted by the sources.</param>
 /// <param name="LateRecordsDropped">Records that arrived behind their channel's watermark at a window operator and were dropped.</param>
 /// <param name="ResultsEmitted">Records published by sinks.</param>
+/// <param name="DeadLetters">Records the sources could not parse and wrote to their dead-letter locations.</param>
 [GenerateSerializer, Immutable]
 public sealed record JobMetrics(
     [property: Id(0)] long RecordsIn,
     [property: Id(1)] long EventsAccepted,
     [property: Id(2)] long LateRecordsDropped,
-    [property: Id(3)] long ResultsEmitted)
+    [property: Id(3)] long ResultsEmitted,
+    [property: Id(4)] long DeadLetters = 0)
 {
     /// <summary>No counts.</summary>
     public static JobMetrics Zero { get; } = new(0, 0, 0, 0);
 
     /// <summary>The sum of two sets of counters.</summary>
     public static JobMetrics operator +(JobMetrics a, JobMetrics b) =>
-        new(a.RecordsIn + b.RecordsIn, a.EventsAccepted + b.EventsAccepted, a.LateRecordsDropped + b.LateRecordsDropped, a.ResultsEmitted + b.ResultsEmitted);
+        new(a.RecordsIn + b.RecordsIn, a.EventsAccepted + b.EventsAccepted, a.LateRecordsDropped + b.LateRecordsDropped, a.ResultsEmitted + b.ResultsEmitted,
+            a.DeadLetters + b.DeadLetters);
 }
 
 /// <summary>The answer to a query of a job's state.</summary>

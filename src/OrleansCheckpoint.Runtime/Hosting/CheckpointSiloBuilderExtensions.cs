@@ -43,6 +43,7 @@ public static class CheckpointSiloBuilderExtensions
         silo.Services.AddOptions<OrleansCheckpointOptions>().Configure(configure).ValidateOnStart();
         silo.Services.AddSingleton<IValidateOptions<OrleansCheckpointOptions>, OrleansCheckpointOptionsValidator>();
         silo.Services.AddSingleton<JobRegistry>();
+        silo.Services.AddSingleton<Sources.OrleansStreams.StreamSourceDirectory>(); // the namespaces jobs read from Orleans streams
         silo.Services.AddSingleton<Recovery.GoneSilos>();
         silo.Services.AddMetrics();
         silo.Services.AddSingleton<Metrics.StreamMetrics>(sp => new(sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()));
@@ -55,6 +56,11 @@ public static class CheckpointSiloBuilderExtensions
                 : new Sinks.BlobOutputFiles(StorageConnection.CreateBlobServiceClient(options.Storage.ConnectionString).GetBlobContainerClient(options.Storage.OutputContainer));
             return faults is null ? files : new Chaos.ChaosOutputFiles(files, faults);
         });
+        silo.Services.AddSingleton(sp => new Sources.DeadLetters(
+            options.Storage.Kind == StorageKind.Memory
+                ? new Sources.MemoryDeadLetterStore()
+                : new Sources.BlobDeadLetterStore(StorageConnection.CreateBlobServiceClient(options.Storage.ConnectionString)),
+            options.Storage.OutputContainer));
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, StorageStartupProbe>();
 
         silo.Services.AddSingleton(sp => new SnapshotStore(

@@ -152,7 +152,9 @@ public static class CheckpointSiloHosting
 {
     /// <summary>
     /// Configures <paramref name="silo"/> from the <c>Silo</c> and <c>OrleansCheckpoint</c> sections of
-    /// <paramref name="configuration"/>. Registers no jobs: add them with <c>AddStreamJob</c>.
+    /// <paramref name="configuration"/>, with an Azure Queue stream provider for each child of
+    /// <c>OrleansCheckpoint:AzureQueueStreams</c> (see <see cref="AzureQueueStreamSourceHosting"/>). Registers no jobs: add
+    /// them with <c>AddStreamJob</c>.
     /// </summary>
     public static ISiloBuilder UseCheckpointSilo(this ISiloBuilder silo, IConfiguration configuration)
     {
@@ -184,6 +186,6 @@ public static class CheckpointSiloHosting
             silo.UseCheckpointTls(settings.Tls);
         }
 
-        return silo.AddOrleansCheckpoint(configuration);
+        return silo.AddOrleansCheckpoint(configuration).AddCheckpointAzureQueueStreams(configuration);
     }
 }

@@ -145,6 +145,32 @@ internal sealed partial class JobManagerGrain
         }
     }
 
+    /// <summary>
+    /// A source that reads Orleans streams logs each stream in partition <c>hash(stream) mod P</c>, whose log keeps the
+    /// numbering of the stream's producers: with another P a stream's events would reach a log that does not know its
+    /// producers (and wait there for numbers it never gets). Refused, naming the count it must keep.
+    /// </summary>
+    private void RefuseStreamSourceRescale(Graph.PhysicalPlan plan, Func<string, int?> formerInstances)
+    {
+        foreach (var source in plan.Sources.Where(s => s.Chain[0].Subscription is not null))
+        {
+            var uid = source.Chain[0].Uid;
+            if (formerInstances(uid) is > 0 and var former && former != source.Parallelism)
+            {
+                throw new InvalidJobSettingsException(
+                    $"Job '{Job}' cannot run source '{uid}' with {source.Parallelism} instances: it reads Orleans streams and ran with {former}, and each stream's " +
+                    $"producers are numbered in the log of partition hash(stream) mod {former}. Give it {former} instances.");
+            }
+        }
+    }
+
+    /// <summary>The instances of source <paramref name="uid"/> that <paramref name="from"/> holds snapshots of (null: none).</summary>
+    private static int? SourceInstancesIn(CompletedCheckpoint from, Graph.PhysicalPlan plan, string uid)
+    {
+        var former = (from.Layout ?? RestoreAssignment.LayoutOf(plan)).Operators().FirstOrDefault(o => o.Operator == uid).Vertex;
+        return former is null ? null : from.Handles.Count(h => h.Task.Operator == former);
+    }
+
     /// <summary>A start with fewer source instances and no snapshot to restore: a partition that would lose its reader must be empty.</summary>
     private async Task CheckRetiredLogsAsync(Graph.PhysicalPlan before, Graph.PhysicalPlan after)
     {

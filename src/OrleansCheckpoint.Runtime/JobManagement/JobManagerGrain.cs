@@ -95,10 +95,16 @@ internal sealed partial class JobManagerGrain(
         var logStarts = new Dictionary<string, long>();
         if (from is not null)
         {
+            RefuseStreamSourceRescale(plan, uid => SourceInstancesIn(from, plan, uid));
             await CheckRetiredLogsAsync(from, plan);
             logStarts = await AddedSourceStartsAsync(from, plan);
         }
-        else if (S.Parallelism > parallelism)
+        else if (S.Parallelism > 0 && S.Parallelism != parallelism)
+        {
+            RefuseStreamSourceRescale(plan, uid => Plan().Sources.FirstOrDefault(s => s.Uid == uid)?.Parallelism);
+        }
+
+        if (from is null && S.Parallelism > parallelism)
         {
             await CheckRetiredLogsAsync(Plan(), plan); // fewer sources and no snapshot to start from: every log is read from 0
         }

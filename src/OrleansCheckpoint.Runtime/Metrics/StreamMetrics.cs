@@ -34,6 +34,9 @@ internal sealed class StreamMetrics
         BytesLogged = meter.CreateCounter<long>("numBytesLogged", description: "Bytes (UTF-8) of the events a source logged");
         PushLatency = meter.CreateHistogram<double>(
             "pushLatency", description: "Milliseconds from a push reaching its source to its acknowledgement (durable)");
+        StreamEventsDelivered = meter.CreateCounter<long>(
+            "numStreamEventsDelivered",
+            description: "Orleans stream events delivered to a job's stream source, by outcome: logged, duplicate (logged before: a redelivery) or parked (ahead of its producer's next number)");
 
         // Per job, with Flink's names.
         JobGauge(
@@ -98,6 +101,9 @@ internal sealed class StreamMetrics
     public Counter<long> BytesLogged { get; }
 
     public Histogram<double> PushLatency { get; }
+
+    /// <summary>Stream events delivered to a job's stream source, tagged with the job, the source and the outcome.</summary>
+    public Counter<long> StreamEventsDelivered { get; }
 
     /// <summary>The gauges of <paramref name="job"/>, whose manager is now active on this silo.</summary>
     public JobGauges AddJob(string job) => _jobs[job] = new JobGauges(job);

@@ -45,6 +45,9 @@ internal sealed class OperatorContext(
 
     /// <summary>Whether keyed state tables record their changed entries (incremental checkpoints).</summary>
     public bool TrackStateChanges { get; init; }
+
+    /// <summary>For sources that parse records: where the records they reject go; null where none is configured (unit tests).</summary>
+    public Sources.DeadLetters? DeadLetters { get; init; }
 }
 
 /// <summary>An operator instance's counters.</summary>
@@ -58,7 +61,10 @@ internal sealed class TaskCounters
 
     public long ResultsEmitted { get; set; }
 
-    public Messages.JobMetrics ToMetrics() => new(RecordsIn, EventsAccepted, LateRecordsDropped, ResultsEmitted);
+    /// <summary>A source's records written to its dead-letter location, up to its position (restored with it).</summary>
+    public long DeadLetters { get; set; }
+
+    public Messages.JobMetrics ToMetrics() => new(RecordsIn, EventsAccepted, LateRecordsDropped, ResultsEmitted, DeadLetters);
 }
 
 /// <summary>Publishes a sink's results on the job's results stream.</summary>

@@ -34,6 +34,7 @@ internal sealed partial class OperatorGrain(
     Orleans.Serialization.DeepCopier copier,
     IOptions<OrleansCheckpointOptions> options,
     Metrics.StreamMetrics metrics,
+    Sources.DeadLetters deadLetters,
     ILogger<OperatorGrain> logger)
     : Grain, IOperatorGrain, ISourceGrain, IResultsPublisher
 {
@@ -105,7 +106,8 @@ internal sealed partial class OperatorGrain(
             new StreamTaskLimits(settings.BatchSize, settings.ChannelCapacity, settings.Ingest.MaxBatchEvents, settings.Ingest.MaxBatchBytes, settings.Ingest.MaxSegmentBytes, settings.Ingest.MaxPendingBytes, settings.Ingest.ProducerRetention),
             new State.StateCopiers(copiers, copier),
             cancellation,
-            metrics));
+            metrics,
+            deadLetters));
         var task = execution.StreamTask;
 
         // The state to start from (checksums verified: a corrupt snapshot fails the deployment, and the job manager

@@ -1,6 +1,8 @@
+using System.Runtime.CompilerServices;
 using OrleansCheckpoint.Dataflow;
 using OrleansCheckpoint.Errors;
 using OrleansCheckpoint.Messages;
+using OrleansCheckpoint.Runtime.Sources;
 
 namespace OrleansCheckpoint.Runtime.Operators;
 
@@ -25,6 +27,12 @@ internal interface IPushSourceOperator : ISourceOperator
 
     /// <summary>Drops the producers the ingest log forgot (idle for longer than its retention) from the position.</summary>
     void ForgetProducers(IReadOnlyCollection<string> producers);
+
+    /// <summary>The lines of <paramref name="batch"/> (made by <see cref="Parse"/>) that the source dead-letters instead of emitting.</summary>
+    IReadOnlyList<DeadLetter> LettersOf(ChannelBatch batch);
+
+    /// <summary>Where the source's dead letters go (<c>container/prefix</c>; null: the default location).</summary>
+    string? DeadLetterLocation { get; }
 }
 
 /// <summary>
@@ -42,7 +50,7 @@ internal abstract class SourceOperatorBase<T>(Transformation source, WatermarkSt
 
     public long Offset => _offset;
 
-    public SourceState Position => new(_offset, _maxTimestamp, _emittedWatermark, ProducerSequences());
+    public SourceState Position => new(_offset, _maxTimestamp, _emittedWatermark, ProducerSequences(), DeadLetterCount);
 
     // The watermark is the instance's (shown beside it).
     public override string DescribeState()
@@ -87,6 +95,12 @@ internal abstract class SourceOperatorBase<T>(Transformation source, WatermarkSt
     /// <summary>The event timestamp of a record (Unix milliseconds), or <see cref="long.MinValue"/> without a watermark strategy.</summary>
     protected long TimestampOf(T value) => _timestamp is null ? long.MinValue : _timestamp(value).ToUnixTimeMilliseconds();
 
+    /// <summary>The records dead-lettered up to the position (0 for a source that dead-letters none).</summary>
+    protected virtual long DeadLetterCount => 0;
+
+    /// <summary>Counts <paramref name="count"/> input records that were dead-lettered rather than emitted in the offset.</summary>
+    protected void SkipRejected(int count) => _offset += count;
+
     /// <summary>A copy of the producers' last sequences, for the position (none for a source without producers).</summary>
     protected virtual Dictionary<string, long> ProducerSequences() => [];
 
@@ -97,15 +111,28 @@ internal abstract class SourceOperatorBase<T>(Transformation source, WatermarkSt
 
 /// <summary>
 /// A source partition fed by pushes: parses pushed lines and assigns event timestamps, and records the last
-/// sequence of each producer among the events it emitted (for de-duplication after a restore).
+/// sequence of each producer among the events it emitted (for de-duplication after a restore). A source that reads an
+/// Orleans stream (its events arrive as pushes too) does not refuse a batch with a line its parse function rejects: the
+/// line is logged with the batch, and dead-lettered (<see cref="LettersOf"/>) instead of emitted, counted in the position.
 /// </summary>
 internal sealed class SourceOperator<T>(SourceTransformation<T> source) : SourceOperatorBase<T>(source, source.Watermarks), IPushSourceOperator
 {
     private const int MaxReportedErrors = 20;
     private readonly Dictionary<string, long> _producerSequences = [];
+    private readonly ConditionalWeakTable<ChannelBatch, IReadOnlyList<DeadLetter>> _letters = [];
+    private long _deadLetters;
+
+    public string? DeadLetterLocation => source.Subscription?.DeadLetters;
+
+    public IReadOnlyList<DeadLetter> LettersOf(ChannelBatch batch) => _letters.TryGetValue(batch, out var letters) ? letters : [];
 
     public ChannelBatch Parse(PushBatch push, long generation)
     {
+        if (source.Subscription is not null)
+        {
+            return ParseDeadLettering(push, generation);
+        }
+
         var records = new StreamRecord<T>[push.Lines.Length];
         List<EventError>? errors = null;
         for (var i = 0; i < records.Length; i++)
@@ -141,6 +168,12 @@ internal sealed class SourceOperator<T>(SourceTransformation<T> source) : Source
         if (batch.Origin is { } origin)
         {
             _producerSequences[origin.ProducerId] = origin.Sequence;
+            if (origin.Rejected > 0)
+            {
+                SkipRejected(origin.Rejected);
+                _deadLetters += origin.Rejected;
+                Context.Counters.DeadLetters = _deadLetters;
+            }
         }
 
         base.ProcessBatch(batch);
@@ -155,6 +188,46 @@ internal sealed class SourceOperator<T>(SourceTransformation<T> source) : Source
     }
 
     protected override Dictionary<string, long> ProducerSequences() => new(_producerSequences);
+
+    protected override long DeadLetterCount => _deadLetters;
+
+    public override void RestoreState(object state)
+    {
+        base.RestoreState(state);
+        _deadLetters = ((SourceState)state).DeadLetters;
+        Context.Counters.DeadLetters = _deadLetters;
+    }
+
+    /// <summary>Parses a batch of a stream source: the lines the parse function rejects become dead letters (origin: the producer; position: the line's number).</summary>
+    private ChannelBatch<T> ParseDeadLettering(PushBatch push, long generation)
+    {
+        var records = new List<StreamRecord<T>>(push.Lines.Length);
+        List<DeadLetter>? letters = null;
+        for (var i = 0; i < push.Lines.Length; i++)
+        {
+            try
+            {
+                var value = source.Parse(push.Lines[i]);
+                records.Add(new StreamRecord<T>(value, TimestampOf(value)));
+            }
+            catch (Exception e) when (DeadLetter.Rejects(e))
+            {
+                (letters ??= []).Add(new DeadLetter(push.ProducerId, push.FirstLine + i, push.Lines[i], DeadLetter.ErrorOf(e)));
+            }
+        }
+
+        var batch = new ChannelBatch<T>
+        {
+            Generation = generation, SenderVertex = -1, SenderPartition = 0, Sequence = 0, Records = [.. records],
+            Origin = new PushOrigin(push.ProducerId, push.Sequence, letters?.Count ?? 0),
+        };
+        if (letters is not null)
+        {
+            _letters.Add(batch, letters);
+        }
+
+        return batch;
+    }
 
     protected override void RestoreProducerSequences(IReadOnlyDictionary<string, long> sequences)
     {
@@ -171,9 +244,11 @@ internal sealed class SourceOperator<T>(SourceTransformation<T> source) : Source
 /// <param name="MaxTimestamp">The largest event timestamp seen.</param>
 /// <param name="EmittedWatermark">The last watermark sent downstream.</param>
 /// <param name="ProducerSequences">Per producer, the last batch sequence among the emitted events (retries of them are duplicates).</param>
+/// <param name="DeadLetters">Input records dead-lettered up to the offset (included in it).</param>
 [GenerateSerializer, Immutable]
 internal sealed record SourceState(
     [property: Id(0)] long Offset,
     [property: Id(1)] long MaxTimestamp,
     [property: Id(2)] long EmittedWatermark,
-    [property: Id(3)] Dictionary<string, long> ProducerSequences);
+    [property: Id(3)] Dictionary<string, long> ProducerSequences,
+    [property: Id(4)] long DeadLetters = 0);

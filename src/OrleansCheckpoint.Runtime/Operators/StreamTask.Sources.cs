@@ -11,6 +11,8 @@ namespace OrleansCheckpoint.Runtime.Operators;
 /// <summary>A source instance's side of <see cref="StreamTask"/>: its ingest log and pushes, or its generator; drains and barriers.</summary>
 internal sealed partial class StreamTask
 {
+    private Sources.DeadLetterWriter? _deadLetterWriter;
+
     public SourceIngest? Ingest => _ingest;
 
     /// <summary>
@@ -158,6 +160,22 @@ internal sealed partial class StreamTask
         }
 
         _gate.EnqueueControl(0, _chain[0].CreateControl(Deployment.Generation, 0, barrier: barrier));
+    }
+
+    /// <summary>
+    /// Queues a logged batch for processing, after writing the dead letters of the lines its source rejected (create-only:
+    /// a replay writes the same letters under the same names), so no checkpoint that includes the batch completes without them.
+    /// </summary>
+    private async Task EnqueueParsedAsync(IPushSourceOperator source, ChannelBatch batch, CancellationToken cancellation)
+    {
+        if (source.LettersOf(batch) is { Count: > 0 } letters)
+        {
+            _deadLetterWriter ??= (_context.DeadLetters ?? throw new InvalidOperationException($"{Deployment.Task} rejected records but has no dead-letter facility."))
+                .WriterFor(Deployment.Task, source.DeadLetterLocation);
+            await _deadLetterWriter.WriteAsync(letters, cancellation);
+        }
+
+        await _gate.EnqueueAsync(0, batch, cancellation);
     }
 
     /// <summary>A pushed source's feeder: the ingest log's replay and pushes until a drain closes it, then the end of its input.</summary>

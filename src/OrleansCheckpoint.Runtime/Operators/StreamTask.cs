@@ -63,7 +63,8 @@ internal sealed partial class StreamTask : IInstanceMetricsSource
         StreamTaskLimits limits,
         State.StateCopiers? copiers = null,
         CancellationToken cancellation = default,
-        StreamMetrics? metrics = null)
+        StreamMetrics? metrics = null,
+        Sources.DeadLetters? deadLetters = null)
     {
         Deployment = deployment;
         _cancellation = cancellation;
@@ -77,6 +78,7 @@ internal sealed partial class StreamTask : IInstanceMetricsSource
         {
             Copiers = copiers,
             TrackStateChanges = deployment.Checkpointing && deployment.Incremental,
+            DeadLetters = deadLetters,
         };
         Func<TaskId, IOperatorGrain> resolve = task => grains.GetGrain<IOperatorGrain>(task.GrainKey);
         _chain = vertex.Chain.Select(t => t.Accept(OperatorFactory.Instance)).ToArray();
@@ -106,7 +108,7 @@ internal sealed partial class StreamTask : IInstanceMetricsSource
         _gate = new InputGate(_source is null ? _channelOf.Count : 1, limits.ChannelCapacity, sequenced: _source is null);
         if (_source is IPushSourceOperator push)
         {
-            _ingest = new SourceIngest(ingestLogs(deployment.Task), push, (batch, cancellation) => _gate.EnqueueAsync(0, batch, cancellation), limits.MaxSegmentBytes, limits.MaxPendingBytes, limits.ProducerRetention);
+            _ingest = new SourceIngest(ingestLogs(deployment.Task), push, (batch, cancellation) => EnqueueParsedAsync(push, batch, cancellation), limits.MaxSegmentBytes, limits.MaxPendingBytes, limits.ProducerRetention);
         }
 
         _generator = _source as IGeneratorSourceOperator;
@@ -198,7 +200,8 @@ internal sealed partial class StreamTask : IInstanceMetricsSource
             _backPressure.MsPerSecond(),
             snapshot?.AlignmentMs,
             snapshot?.SizeBytes,
-            counters.LateRecordsDropped);
+            counters.LateRecordsDropped,
+            DeadLetters: counters.DeadLetters);
     }
 
     public string? Query(string key) => _chain.FirstOrDefault(o => o.Transformation.IsQueryable)?.QueryJson(key);

@@ -72,5 +72,6 @@ internal readonly record struct StreamRecord<T>([property: Id(0)] T Value, [prop
 /// <summary>The producer and sequence of a pushed batch.</summary>
 /// <param name="ProducerId">The producer.</param>
 /// <param name="Sequence">The batch's sequence for that producer.</param>
+/// <param name="Rejected">Lines of the batch that the source dead-lettered rather than emitted (they still count in its offset).</param>
 [GenerateSerializer, Immutable]
-internal sealed record PushOrigin([property: Id(0)] string ProducerId, [property: Id(1)] long Sequence);
+internal sealed record PushOrigin([property: Id(0)] string ProducerId, [property: Id(1)] long Sequence, [property: Id(2)] int Rejected = 0);
