@@ -9,7 +9,8 @@ namespace OrleansCheckpoint.Runtime.JobManagement;
 /// <param name="Name">The name clients use.</param>
 /// <param name="Create">
 /// Creates the job object (its <see cref="IStreamJob.Build"/> describes the graph) from the silo's services, so a job can
-/// take what the host registered (a logger, a lookup table) and use it in its functions. Called once per silo.
+/// take what the host registered (a logger, a lookup table) and use it in its functions. Called once per silo for the
+/// graph its starts use, and once when the silo starts, to find the stream namespaces its sources read.
 /// </param>
 public sealed record JobRegistration(string Name, Func<IServiceProvider, IStreamJob> Create);
 
@@ -48,23 +49,33 @@ internal sealed class JobRegistry
             throw new JobNotFoundException(job, Names);
         }
 
-        return _graphs.GetOrAdd(job, _ => new Lazy<JobGraph>(() =>
-        {
-            IStreamJob created;
-            try
-            {
-                created = registration.Create(_services);
-            }
-            catch (Exception e) when (e is InvalidOperationException or ArgumentException)
-            {
-                // ActivatorUtilities: a constructor's service that the silo does not register, or no constructor it can call.
-                throw new InvalidJobGraphException($"Job '{job}' cannot be created from the silo's services: {e.Message}");
-            }
+        return _graphs.GetOrAdd(job, _ => new Lazy<JobGraph>(() => Build(registration))).Value;
+    }
 
-            var builder = new JobBuilder(job);
-            created.Build(builder);
-            return builder.Build();
-        })).Value;
+    /// <summary>
+    /// The job's graph as a job object made now would describe it, not cached: for looking at every job when the silo
+    /// starts (which stream namespaces they read) without fixing the graph a job's first start uses — a factory may depend
+    /// on what the host sets after the silo started (the benchmark's jobs take their sizes so).
+    /// </summary>
+    public JobGraph Describe(string job) =>
+        _jobs.TryGetValue(job, out var registration) ? Build(registration) : throw new JobNotFoundException(job, Names);
+
+    private JobGraph Build(JobRegistration registration)
+    {
+        IStreamJob created;
+        try
+        {
+            created = registration.Create(_services);
+        }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException)
+        {
+            // ActivatorUtilities: a constructor's service that the silo does not register, or no constructor it can call.
+            throw new InvalidJobGraphException($"Job '{registration.Name}' cannot be created from the silo's services: {e.Message}");
+        }
+
+        var builder = new JobBuilder(registration.Name);
+        created.Build(builder);
+        return builder.Build();
     }
 
     /// <summary>

@@ -38,7 +38,7 @@ internal sealed class StreamSourceDirectory
             JobGraph graph;
             try
             {
-                graph = registry.GraphOf(job);
+                graph = registry.Describe(job); // not the cached graph: that is made when the job first starts
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
