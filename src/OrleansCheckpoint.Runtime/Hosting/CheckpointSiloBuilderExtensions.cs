@@ -60,6 +60,9 @@ public static class CheckpointSiloBuilderExtensions
                 ? new Sources.MemoryDeadLetterStore()
                 : new Sources.BlobDeadLetterStore(StorageConnection.CreateBlobServiceClient(options.Storage.ConnectionString)),
             options.Storage.OutputContainer));
+        silo.Services.AddSingleton<Sources.ISourceFiles>(sp => options.Storage.Kind == StorageKind.Memory
+            ? new Sources.MemorySourceFiles()
+            : new Sources.BlobSourceFiles(StorageConnection.CreateBlobServiceClient(options.Storage.ConnectionString)));
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, StorageStartupProbe>();
 
         silo.Services.AddSingleton(sp => new SnapshotStore(
