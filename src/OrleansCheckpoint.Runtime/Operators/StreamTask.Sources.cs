@@ -82,6 +82,16 @@ internal sealed partial class StreamTask
     /// </summary>
     public void Drain(FinalCommit commit)
     {
+        if (_files?.Settings.DiscoveryInterval is not null && !_draining)
+        {
+            // A watching file source reads for good: a drain stops it after the batch it is reading. (A bounded one, like a
+            // generator, reads to its end: another instance's end of input drains the job while this one still reads.)
+            _draining = true;
+            _finalCommit = commit;
+            _stopReading.Cancel();
+            return;
+        }
+
         if (_ingest is null || _draining)
         {
             return;
@@ -199,7 +209,18 @@ internal sealed partial class StreamTask
         {
             OnRead = count => _context.Counters.EventsAccepted += count,
         };
-        await reader.RunAsync(Deployment.Generation, cancellation);
+        using var reading = CancellationTokenSource.CreateLinkedTokenSource(cancellation, _stopReading.Token);
+        try
+        {
+            await reader.RunAsync(Deployment.Generation, reading.Token);
+        }
+        catch (OperationCanceledException) when (_stopReading.IsCancellationRequested && !cancellation.IsCancellationRequested)
+        {
+            // drained (a watching source): the end of input carries the drain's commit
+            await _gate.EnqueueAsync(0, _chain[0].CreateControl(Deployment.Generation, 0, endOfInput: true, finalCommit: _finalCommit), cancellation);
+            return;
+        }
+
         await EndInputAsync(Deployment.Generation, cancellation);
     }
 

@@ -35,6 +35,7 @@ internal sealed partial class StreamTask : IInstanceMetricsSource
     private readonly SourceIngest? _ingest;
     private readonly IGeneratorSourceOperator? _generator;
     private readonly Sources.IFileSourceOperator? _files;
+    private readonly CancellationTokenSource _stopReading = new(); // a file source's: a drain stops a watching one
     private readonly int _parallelism;
     private readonly IGrainFactory _grains;
     private readonly SortedDictionary<long, long> _checkpointOffsets = []; // a source's log offset at each of its checkpoints
