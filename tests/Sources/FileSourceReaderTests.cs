@@ -109,6 +109,19 @@ public sealed class FileSourceReaderTests
         Assert.Equal(3, ((FileSourceState)harness.Operator.SnapshotState(1)).Done.Length);
     }
 
+    [Fact]
+    public async Task A_location_without_a_container_reads_the_silos_input_container()
+    {
+        var world = new World();
+        var (good, _) = world.AddJsonFiles(files: 2, linesPerFile: 3, badEvery: 0);
+        var harness = new Harness(world, Lines(new FileSourceSettings("/in/")), snapshot: null);
+
+        await harness.RunToEndAsync();
+
+        Assert.Equal(good.Order(), harness.Emitted.Select(c => c.ToString()).Order());
+        Assert.Throws<InvalidJobGraphException>(() => new JobBuilder("files").ReadLines("in", new FileSourceSettings("input") { DeadLetters = "/bad" }, line => line));
+    }
+
     [Theory]
     [InlineData("Input/x")]
     [InlineData("ab")]
@@ -147,7 +160,7 @@ public sealed class FileSourceReaderTests
     /// <summary>Files in memory and the dead letters written of them.</summary>
     private sealed class World
     {
-        public MemorySourceFiles Files { get; } = new();
+        public MemorySourceFiles Files { get; } = new(inputContainer: Container);
 
         public MemoryDeadLetterStore Letters { get; } = new();
 

@@ -5,7 +5,10 @@ namespace OrleansCheckpoint.Dataflow;
 /// account (Azurite on a developer machine) whose names start with a prefix; each is read once, and must be complete
 /// when it appears (upload it whole, or under another prefix and copy it in): a file is never read again once read.
 /// </summary>
-/// <param name="Location"><c>container/prefix</c>: the blob container and the prefix of the files' names (may be empty).</param>
+/// <param name="Location">
+/// <c>container/prefix</c>: the blob container and the prefix of the files' names (may be empty); or <c>/prefix</c>: the
+/// prefix in the silo's input container (<c>OrleansCheckpoint:Storage:InputContainer</c>, default <c>orleans-checkpoint-input</c>).
+/// </param>
 public sealed record FileSourceSettings(string Location)
 {
     /// <summary>
@@ -24,7 +27,7 @@ public sealed record FileSourceSettings(string Location)
     /// <summary>CSV only: whether each file's first row names the columns (default true). Without a header, every row is a record.</summary>
     public bool CsvHeader { get; init; } = true;
 
-    /// <summary>The container named by <see cref="Location"/>.</summary>
+    /// <summary>The container named by <see cref="Location"/>; empty for the silo's input container.</summary>
     public string Container => Location.Split('/', 2)[0];
 
     /// <summary>The prefix named by <see cref="Location"/> (empty: the whole container).</summary>

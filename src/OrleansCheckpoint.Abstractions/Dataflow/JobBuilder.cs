@@ -116,11 +116,12 @@ public sealed class JobBuilder
         foreach (var (what, location) in new[] { ("files", files.Location), ("dead letters", files.DeadLetters) })
         {
             var container = location?.Split('/', 2)[0];
-            if (location is not null && (container!.Length is < 3 or > 63 || !container.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '-')
+            if (location is not null && !(what == "files" && location.StartsWith('/')) && (container!.Length is < 3 or > 63 || !container.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '-')
                 || container[0] == '-' || container[^1] == '-' || container.Contains("--", StringComparison.Ordinal)))
             {
                 throw new InvalidJobGraphException(
-                    $"Job '{JobName}', source '{uid}': the {what} location '{location}' must start with a blob container name (3 to 63 lowercase letters, digits and single hyphens), then '/prefix'.");
+                    $"Job '{JobName}', source '{uid}': the {what} location '{location}' must start with a blob container name (3 to 63 lowercase letters, digits and single hyphens), then '/prefix'" +
+                    (what == "files" ? " (or be '/prefix' in the silo's input container)." : "."));
             }
         }
 

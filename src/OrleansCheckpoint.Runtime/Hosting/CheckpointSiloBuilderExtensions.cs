@@ -61,8 +61,8 @@ public static class CheckpointSiloBuilderExtensions
                 : new Sources.BlobDeadLetterStore(StorageConnection.CreateBlobServiceClient(options.Storage.ConnectionString)),
             options.Storage.OutputContainer));
         silo.Services.AddSingleton<Sources.ISourceFiles>(sp => options.Storage.Kind == StorageKind.Memory
-            ? new Sources.MemorySourceFiles()
-            : new Sources.BlobSourceFiles(StorageConnection.CreateBlobServiceClient(options.Storage.ConnectionString)));
+            ? new Sources.MemorySourceFiles(options.Storage.InputContainer)
+            : new Sources.BlobSourceFiles(StorageConnection.CreateBlobServiceClient(options.Storage.ConnectionString), options.Storage.InputContainer));
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, StorageStartupProbe>();
 
         silo.Services.AddSingleton(sp => new SnapshotStore(

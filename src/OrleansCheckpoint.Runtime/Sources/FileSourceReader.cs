@@ -17,6 +17,7 @@ internal sealed class FileSourceReader(
     Func<ChannelBatch, CancellationToken, Task> enqueue)
 {
     private readonly HashSet<string> _read = new(StringComparer.Ordinal); // read and queued (not necessarily processed)
+    private readonly string _container = source.Settings.Container is { Length: > 0 } named ? named : files.InputContainer;
 
     /// <summary>Records read (and parsed or sent to dead letters), for the instance's "events accepted".</summary>
     public Action<int>? OnRead { get; init; }
@@ -37,7 +38,7 @@ internal sealed class FileSourceReader(
         while (true)
         {
             var found = new List<string>();
-            await foreach (var name in files.ListAsync(settings.Container, settings.Prefix, cancellation))
+            await foreach (var name in files.ListAsync(_container, settings.Prefix, cancellation))
             {
                 if (!_read.Contains(name) && Reads(name, task.Partition, parallelism))
                 {
@@ -63,14 +64,13 @@ internal sealed class FileSourceReader(
     /// <summary>Reads <paramref name="name"/> from after line <paramref name="line"/> (byte <paramref name="offset"/>) to its end, a batch at a time.</summary>
     private async Task ReadFileAsync(string name, long line, long offset, long generation, CancellationToken cancellation)
     {
-        var container = source.Settings.Container;
         var header = await HeaderAsync(name, cancellation);
         if (header is not null && offset == 0)
         {
             (line, offset) = (header.Value.EndLine, header.Value.EndByte);
         }
 
-        await using var reader = await OpenAsync(container, name, line, offset, cancellation);
+        await using var reader = await OpenAsync(name, line, offset, cancellation);
         var ended = false;
         while (!ended)
         {
@@ -111,13 +111,13 @@ internal sealed class FileSourceReader(
             return null;
         }
 
-        await using var reader = await OpenAsync(source.Settings.Container, name, 0, 0, cancellation);
+        await using var reader = await OpenAsync(name, 0, 0, cancellation);
         return await reader.NextAsync(cancellation) is { } header ? (header.Fields ?? [], header.EndLine, header.EndByte) : (Array.Empty<string>(), 0L, 0L);
     }
 
-    private async Task<IFileRecordReader> OpenAsync(string container, string name, long line, long offset, CancellationToken cancellation)
+    private async Task<IFileRecordReader> OpenAsync(string name, long line, long offset, CancellationToken cancellation)
     {
-        var stream = await files.OpenReadAsync(container, name, offset, cancellation);
+        var stream = await files.OpenReadAsync(_container, name, offset, cancellation);
         return source.Format == SourceFileFormat.Csv ? CsvRecordReader.Open(stream, line, offset) : new LineRecordReader(stream, line, offset);
     }
 }

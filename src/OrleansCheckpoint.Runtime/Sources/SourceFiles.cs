@@ -10,6 +10,9 @@ namespace OrleansCheckpoint.Runtime.Sources;
 /// <summary>The files a file source reads: blobs listed by prefix and read from an offset, in pieces.</summary>
 internal interface ISourceFiles
 {
+    /// <summary>The container of a file source whose location names none (<c>/prefix</c>): the silo's input container.</summary>
+    string InputContainer { get; }
+
     /// <summary>The names of the files in <paramref name="container"/> that start with <paramref name="prefix"/>, in ordinal order.</summary>
     IAsyncEnumerable<string> ListAsync(string container, string prefix, CancellationToken cancellation);
 
@@ -18,10 +21,12 @@ internal interface ISourceFiles
 }
 
 /// <summary>Source files as blobs of the silo's storage account.</summary>
-internal sealed class BlobSourceFiles(BlobServiceClient blobs) : ISourceFiles
+internal sealed class BlobSourceFiles(BlobServiceClient blobs, string inputContainer = "orleans-checkpoint-input") : ISourceFiles
 {
     /// <summary>How much of a blob one read request fetches.</summary>
     private const int ReadBufferBytes = 1 << 20;
+
+    public string InputContainer => inputContainer;
 
     public async IAsyncEnumerable<string> ListAsync(string container, string prefix, [EnumeratorCancellation] CancellationToken cancellation)
     {
@@ -50,8 +55,10 @@ internal sealed class BlobSourceFiles(BlobServiceClient blobs) : ISourceFiles
 }
 
 /// <summary>Source files in memory (storage kind Memory, unit tests).</summary>
-internal sealed class MemorySourceFiles : ISourceFiles
+internal sealed class MemorySourceFiles(string inputContainer = "orleans-checkpoint-input") : ISourceFiles
 {
+    public string InputContainer => inputContainer;
+
     public ConcurrentDictionary<(string Container, string Name), byte[]> Files { get; } = new();
 
     public IAsyncEnumerable<string> ListAsync(string container, string prefix, CancellationToken cancellation) =>
