@@ -114,6 +114,7 @@ public sealed class HttpApiTests(HttpSiloFixture silo)
         Assert.Equal(accepted, source.GetProperty("recordsIn").GetInt64());
         Assert.Equal(accepted, source.GetProperty("instances").EnumerateArray().Sum(i => i.GetProperty("recordsIn").GetInt64()));
         Assert.All(source.GetProperty("instances").EnumerateArray(), i => Assert.Equal(silo.SiloAddress, i.GetProperty("silo").GetString()));
+        Assert.All(source.GetProperty("instances").EnumerateArray(), i => Assert.Equal(0, i.GetProperty("deadLetters").GetInt64())); // a pushed source refuses bad lines
         Assert.Equal(JsonValueKind.Number, Operator(operators, "endpoint-totals").GetProperty("currentInputWatermark").ValueKind);
 
         var completed = (await silo.Client.GetGrain<ICheckpointCoordinatorGrain>(job).GetCheckpointCountsAsync()).Completed;
