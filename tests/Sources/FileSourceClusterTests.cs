@@ -75,6 +75,30 @@ public sealed class FileSourceClusterTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task A_watched_source_stopped_with_a_savepoint_and_started_from_it_reads_the_files_added_meanwhile_and_none_again()
+    {
+        const string job = FileClicksJob.Resumed;
+        var first = ClickFile.Json($"{job}/b-first.jsonl", 0);
+        await first.UploadAsync(fixture);
+        await using var driver = new JobDriver(fixture.Client, job);
+        await driver.StartAsync(parallelism: 2, Checkpoints);
+        await Eventually.TrueAsync(async () => (await driver.Manager.GetMetricsAsync()).EventsAccepted == Lines(first), "the first file to be read");
+        var savepoint = await driver.SavepointAsync(stop: true);
+        Assert.True(savepoint.Stopped);
+
+        var second = ClickFile.Json($"{job}/a-second.jsonl", 1);
+        await second.UploadAsync(fixture);
+        await driver.Manager.StartAsync(new JobStartOptions(2, Checkpoints, FromSnapshot: savepoint.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+
+        // The counters start again with the new run: they count the second file only, so the first was not read again.
+        await Eventually.TrueAsync(async () => (await driver.Manager.GetMetricsAsync()).EventsAccepted == Lines(second), "the second file to be read");
+        await Task.Delay(600); // three discovery intervals: nothing more is read
+        Assert.Equal(Lines(second), (await driver.Manager.GetMetricsAsync()).EventsAccepted);
+        Assert.Equal(JobStatus.Finished, (await driver.DrainAsync()).Status);
+        await AssertOutputAsync(driver, job, [first, second]);
+    }
+
+    [Fact]
     public async Task Csv_rows_read_by_two_instances_one_lost_mid_file_are_counted_once_and_each_bad_row_is_one_dead_letter_in_the_named_location()
     {
         const string job = FileCsvJob.Name;
@@ -101,6 +125,8 @@ public sealed class FileSourceClusterTests(ClusterFixture fixture)
         var metrics = await CliMetricsAsync(job);
         Assert.Contains(expectedLetters.Count.ToString(System.Globalization.CultureInfo.InvariantCulture), metrics, StringComparison.Ordinal);
     }
+
+    private static long Lines(ClickFile file) => file.All.Count() + file.BadLines.Count;
 
     internal static readonly CheckpointSettings Checkpoints = new() { Interval = TimeSpan.FromMilliseconds(200), Timeout = TimeSpan.FromSeconds(10) };
 

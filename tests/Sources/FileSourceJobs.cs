@@ -21,6 +21,7 @@ public sealed class FileClicksJob(string container, string name, bool slow = fal
     public const string Deactivated = "files-deactivate";
     public const string Killed = "files-kill";
     public const string Watched = "files-watch";
+    public const string Resumed = "files-resume";
     private int _parsed;
 
     public static void Register(IServiceCollection services, Func<string> container)
@@ -29,6 +30,7 @@ public sealed class FileClicksJob(string container, string name, bool slow = fal
         services.AddStreamJob(Deactivated, () => new FileClicksJob(container(), Deactivated, slow: true));
         services.AddStreamJob(Killed, () => new FileClicksJob(container(), Killed, slow: true));
         services.AddStreamJob(Watched, () => new FileClicksJob(container(), Watched, watch: TimeSpan.FromMilliseconds(200)));
+        services.AddStreamJob(Resumed, () => new FileClicksJob(container(), Resumed, watch: TimeSpan.FromMilliseconds(200)));
         services.AddStreamJob(FileCsvJob.Name, () => new FileCsvJob(container()));
     }
 

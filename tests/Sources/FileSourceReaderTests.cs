@@ -89,6 +89,27 @@ public sealed class FileSourceReaderTests
     }
 
     [Fact]
+    public async Task A_reader_whose_gate_is_full_reads_no_further_than_the_batch_it_waits_to_queue()
+    {
+        var world = new World();
+        world.AddJsonFiles(files: 1, linesPerFile: 10_000, badEvery: 0);
+        var harness = new Harness(world, Lines(), snapshot: null);
+        using var stop = new CancellationTokenSource();
+        var queued = 0;
+
+        // A gate with room for two batches, never emptied: the third waits for room.
+        var running = harness.RunAsync((_, c) => ++queued <= 2 ? Task.CompletedTask : Task.Delay(Timeout.Infinite, c), stop.Token);
+        await Until(() => queued == 3);
+        await Task.Delay(300);
+        var read = harness.Read;
+        await stop.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => running);
+        Assert.Equal(3, queued);
+        Assert.Equal(3 * 4, read); // three batches of four lines of the 10,000
+    }
+
+    [Fact]
     public async Task Watching_a_prefix_reads_files_that_appear_later_also_ones_whose_names_sort_first()
     {
         var world = new World();
@@ -261,6 +282,12 @@ public sealed class FileSourceReaderTests
             return Task.CompletedTask;
         }).RunAsync(2, cancellation);
 
+        /// <summary>Reads into <paramref name="enqueue"/>, the instance's gate.</summary>
+        public Task RunAsync(Func<ChannelBatch, CancellationToken, Task> enqueue, CancellationToken cancellation) => Reader(enqueue).RunAsync(3, cancellation);
+
+        /// <summary>Records the reader read (parsed or sent to dead letters).</summary>
+        public long Read { get; private set; }
+
         public void Accept(Click value, long timestamp)
         {
             Assert.True(timestamp == long.MinValue || timestamp == value.Time, "a record's timestamp is its event time (or none without a watermark strategy)");
@@ -286,6 +313,9 @@ public sealed class FileSourceReaderTests
         public Task SendAsync() => Task.CompletedTask;
 
         private FileSourceReader Reader(Func<ChannelBatch, CancellationToken, Task> enqueue) => new(
-            _source, _world.Files, new DeadLetterWriter(_world.Letters, new DeadLetterLocation("dl", string.Empty), Context.Task), Context.Task, _parallelism, _batchSize, enqueue);
+            _source, _world.Files, new DeadLetterWriter(_world.Letters, new DeadLetterLocation("dl", string.Empty), Context.Task), Context.Task, _parallelism, _batchSize, enqueue)
+        {
+            OnRead = n => Read += n,
+        };
     }
 }
