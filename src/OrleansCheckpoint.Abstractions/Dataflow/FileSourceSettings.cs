@@ -33,13 +33,3 @@ public sealed record FileSourceSettings(string Location)
     /// <summary>The prefix named by <see cref="Location"/> (empty: the whole container).</summary>
     public string Prefix => Location.Split('/', 2) is [_, var prefix] ? prefix.TrimStart('/') : string.Empty;
 }
-
-/// <summary>The format of a file source's files.</summary>
-public enum SourceFileFormat
-{
-    /// <summary>One record per line (JSON lines, or any text lines); empty lines are skipped.</summary>
-    Lines,
-
-    /// <summary>RFC 4180 CSV: one record per row (a quoted field may span lines), optionally after a header row.</summary>
-    Csv,
-}

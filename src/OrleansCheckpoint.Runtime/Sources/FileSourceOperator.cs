@@ -7,35 +7,6 @@ using OrleansCheckpoint.Runtime.Operators;
 
 namespace OrleansCheckpoint.Runtime.Sources;
 
-/// <summary>A file source instance as its reader (<see cref="FileSourceReader"/>) and the instance's loop see it.</summary>
-internal interface IFileSourceOperator : ISourceOperator
-{
-    FileSourceSettings Settings { get; }
-
-    SourceFileFormat Format { get; }
-
-    /// <summary>The position processed: files read, and the file being read with its line and byte offset (the restored one, before the reader starts).</summary>
-    FilePosition Files { get; }
-
-    /// <summary>
-    /// Parses <paramref name="records"/> of <paramref name="file"/> into a batch, and the ones it rejects into
-    /// <paramref name="letters"/>. Called off the grain's scheduler: it touches nothing the processing path writes.
-    /// </summary>
-    ChannelBatch Parse(string file, IReadOnlyList<FileRecord> records, IReadOnlyList<string>? header, long generation, List<DeadLetter> letters);
-
-    /// <summary>Tells the position <paramref name="batch"/> reaches, once processed (the batch is queued at the gate next).</summary>
-    void Reaches(ChannelBatch batch, FileProgress progress);
-}
-
-/// <summary>Where a file source instance is: the files it has read whole, and the one it reads with the lines and bytes read of it.</summary>
-internal sealed record FilePosition(ImmutableSortedSet<string> Done, string? Current, long Line, long Byte)
-{
-    public static readonly FilePosition Start = new(ImmutableSortedSet.Create<string>(StringComparer.Ordinal), null, 0, 0);
-}
-
-/// <summary>What a batch advances: in <paramref name="File"/>, up to the end of line <paramref name="Line"/> and byte <paramref name="Byte"/>; <paramref name="Ended"/>: that is the whole file.</summary>
-internal sealed record FileProgress(string File, long Line, long Byte, bool Ended, int DeadLetters);
-
 /// <summary>
 /// A file source partition. Its reader parses records off the processing path and queues batches with the position
 /// each reaches; the position advances when a batch is processed (not when it is read: batches waiting at the gate
@@ -123,13 +94,3 @@ internal sealed class FileSourceOperator<T>(FileSourceTransformation<T> source)
             ? string.Create(CultureInfo.InvariantCulture, $"CsvColumns: the row has {fields.Length} fields, the header {header.Count}")
             : null;
 }
-
-/// <summary>A file source partition's snapshot: its source position (offset, watermark), the files read, the current file's offsets, and its dead letters.</summary>
-[GenerateSerializer, Immutable]
-internal sealed record FileSourceState(
-    [property: Id(0)] SourceState Source,
-    [property: Id(1)] string[] Done,
-    [property: Id(2)] string? Current,
-    [property: Id(3)] long Line,
-    [property: Id(4)] long Byte,
-    [property: Id(5)] long DeadLetters);
