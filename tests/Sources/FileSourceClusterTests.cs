@@ -126,6 +126,27 @@ public sealed class FileSourceClusterTests(ClusterFixture fixture)
         Assert.Contains(expectedLetters.Count.ToString(System.Globalization.CultureInfo.InvariantCulture), metrics, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_savepoint_of_a_file_source_is_refused_at_another_parallelism_naming_the_source_and_restores_at_its_own()
+    {
+        const string job = FileCsvJob.Rescaled;
+        var file = ClickFile.Csv($"{job}/day-0.csv", 0, rows: 300);
+        await file.UploadAsync(fixture);
+        await using var driver = new JobDriver(fixture.Client, job);
+        await driver.StartAsync(parallelism: 2, Checkpoints);
+        await Eventually.TrueAsync(async () => (await driver.Manager.GetMetricsAsync()).EventsAccepted == file.All.Count() + file.BadLines.Count, "the file to be read");
+        var savepoint = await driver.SavepointAsync(stop: true);
+        var from = savepoint.Id.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+        var refused = await Assert.ThrowsAsync<Errors.InvalidJobSettingsException>(() => driver.Manager.StartAsync(new JobStartOptions(3, Checkpoints, FromSnapshot: from)));
+        Assert.Contains("'rows'", refused.Message, StringComparison.Ordinal);
+        Assert.Contains("cannot be restored at another parallelism", refused.Message, StringComparison.Ordinal);
+
+        await driver.Manager.StartAsync(new JobStartOptions(2, Checkpoints, FromSnapshot: from));
+        Assert.Equal(JobStatus.Finished, (await driver.DrainAsync()).Status);
+        await AssertUserTotalsAsync(driver, file.All);
+    }
+
     private static long Lines(ClickFile file) => file.All.Count() + file.BadLines.Count;
 
     internal static readonly CheckpointSettings Checkpoints = new() { Interval = TimeSpan.FromMilliseconds(200), Timeout = TimeSpan.FromSeconds(10) };

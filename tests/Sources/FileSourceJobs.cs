@@ -32,6 +32,7 @@ public sealed class FileClicksJob(string container, string name, bool slow = fal
         services.AddStreamJob(Watched, () => new FileClicksJob(container(), Watched, watch: TimeSpan.FromMilliseconds(200)));
         services.AddStreamJob(Resumed, () => new FileClicksJob(container(), Resumed, watch: TimeSpan.FromMilliseconds(200)));
         services.AddStreamJob(FileCsvJob.Name, () => new FileCsvJob(container()));
+        services.AddStreamJob(FileCsvJob.Rescaled, () => new FileCsvJob(container(), FileCsvJob.Rescaled, watch: TimeSpan.FromMilliseconds(200)));
     }
 
     public void Build(JobBuilder job)
@@ -56,9 +57,10 @@ public sealed class FileClicksJob(string container, string name, bool slow = fal
 }
 
 /// <summary>CSV rows <c>user,page,ts</c> read by every instance of the job, counted per user into a result table; rejected rows to <c>bad-rows</c>.</summary>
-public sealed class FileCsvJob(string container) : IStreamJob
+public sealed class FileCsvJob(string container, string name = FileCsvJob.Name, TimeSpan? watch = null) : IStreamJob
 {
     public const string Name = "files-csv";
+    public const string Rescaled = "files-rescale";
     private int _parsed;
 
     public static string DeadLetters(string container) => $"{container}/bad-rows";
@@ -66,7 +68,7 @@ public sealed class FileCsvJob(string container) : IStreamJob
     public void Build(JobBuilder job) =>
         job.ReadCsv(
                 "rows",
-                new FileSourceSettings($"{container}/{Name}/") { DeadLetters = DeadLetters(container) },
+                new FileSourceSettings($"{container}/{name}/") { DeadLetters = DeadLetters(container), DiscoveryInterval = watch },
                 row =>
                 {
                     if (Interlocked.Increment(ref _parsed) % 4 == 0)
