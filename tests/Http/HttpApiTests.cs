@@ -121,6 +121,7 @@ public sealed class HttpApiTests(HttpSiloFixture silo)
         var metrics = await silo.Http.GetStringAsync("/metrics");
         Assert.Equal(accepted, Samples(metrics, "numRecordsIn", job, "requests").Sum());
         Assert.Equal(accepted, Samples(metrics, "numEventsAccepted", job, "requests").Sum());
+        Assert.Equal([0, 0], Samples(metrics, "numDeadLetters", job, "requests")); // one gauge per source instance
         Assert.True(Samples(metrics, "numberOfCompletedCheckpoints", job).Single() >= completed);
         Assert.Single(Samples(metrics, "lastCheckpointDuration", job));
         Assert.Equal(0, Samples(metrics, "numRestarts", job).Single());
