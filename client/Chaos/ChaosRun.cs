@@ -89,7 +89,7 @@ internal sealed class ChaosRun(ChaosSettings settings, string storage, string ru
         }
         else
         {
-            difference = oracle.FirstDifference(await CommittedAsync(cluster, job, oracle, cancellation));
+            difference = oracle.FirstDifference(await CommittedAsync(cluster, Job, job, oracle, cancellation));
         }
 
         var injected = injector.Injected;
@@ -144,15 +144,16 @@ internal sealed class ChaosRun(ChaosSettings settings, string storage, string ru
         }
     }
 
-    private static async Task<CommittedOutput> CommittedAsync(ChaosCluster cluster, IJobManagerGrain job, VerificationOracle oracle, CancellationToken cancellation)
+    /// <summary>What job <paramref name="name"/> (of <see cref="VerificationJob"/>'s shape) committed: its windows, buckets and the users' totals.</summary>
+    internal static async Task<CommittedOutput> CommittedAsync(ChaosCluster cluster, string name, IJobManagerGrain job, VerificationOracle oracle, CancellationToken cancellation)
     {
         var container = new BlobServiceClient(cluster.Connection.MembershipStorage, new BlobClientOptions(BlobClientOptions.ServiceVersion.V2026_06_06))
             .GetBlobContainerClient(cluster.OutputContainer);
-        var windows = (await LinesAsync(container, $"{Job}/{VerificationJob.WindowFiles}/", cancellation))
+        var windows = (await LinesAsync(container, $"{name}/{VerificationJob.WindowFiles}/", cancellation))
             .Select(l => JsonSerializer.Deserialize<WindowResult<string, long>>(l, JsonLines.DefaultOptions)!)
             .Select(w => (w.Key, w.Start.ToUnixTimeMilliseconds(), w.Value))
             .ToList();
-        var buckets = (await LinesAsync(container, $"{Job}/{VerificationJob.BucketFiles}/", cancellation))
+        var buckets = (await LinesAsync(container, $"{name}/{VerificationJob.BucketFiles}/", cancellation))
             .Select(l => JsonSerializer.Deserialize<BucketCount>(l, JsonLines.DefaultOptions)!)
             .ToList();
         var totals = new Dictionary<string, long?>();

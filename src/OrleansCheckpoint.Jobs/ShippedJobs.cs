@@ -16,6 +16,7 @@ public static class ShippedJobs
     {
         [RequestCounterJob.Name] = () => new RequestCounterJob(),
         [VerificationJob.Name] = () => new VerificationJob(),
+        [VerificationFilesJob.Name] = () => new VerificationFilesJob(),
     }.Concat(NexmarkQueries.Names.Select(q => KeyValuePair.Create(NexmarkQueries.JobName(q), (Func<IStreamJob>)(() => NexmarkQueries.Create(q, new NexmarkSettings(NexmarkEvents))))))
     .ToDictionary();
 }

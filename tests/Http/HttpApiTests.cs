@@ -114,12 +114,14 @@ public sealed class HttpApiTests(HttpSiloFixture silo)
         Assert.Equal(accepted, source.GetProperty("recordsIn").GetInt64());
         Assert.Equal(accepted, source.GetProperty("instances").EnumerateArray().Sum(i => i.GetProperty("recordsIn").GetInt64()));
         Assert.All(source.GetProperty("instances").EnumerateArray(), i => Assert.Equal(silo.SiloAddress, i.GetProperty("silo").GetString()));
+        Assert.All(source.GetProperty("instances").EnumerateArray(), i => Assert.Equal(0, i.GetProperty("deadLetters").GetInt64())); // a pushed source refuses bad lines
         Assert.Equal(JsonValueKind.Number, Operator(operators, "endpoint-totals").GetProperty("currentInputWatermark").ValueKind);
 
         var completed = (await silo.Client.GetGrain<ICheckpointCoordinatorGrain>(job).GetCheckpointCountsAsync()).Completed;
         var metrics = await silo.Http.GetStringAsync("/metrics");
         Assert.Equal(accepted, Samples(metrics, "numRecordsIn", job, "requests").Sum());
         Assert.Equal(accepted, Samples(metrics, "numEventsAccepted", job, "requests").Sum());
+        Assert.Equal([0, 0], Samples(metrics, "numDeadLetters", job, "requests")); // one gauge per source instance
         Assert.True(Samples(metrics, "numberOfCompletedCheckpoints", job).Single() >= completed);
         Assert.Single(Samples(metrics, "lastCheckpointDuration", job));
         Assert.Equal(0, Samples(metrics, "numRestarts", job).Single());

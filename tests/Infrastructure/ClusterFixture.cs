@@ -60,6 +60,9 @@ public class ClusterFixture : IAsyncLifetime
 
     public string IngestContainer { get; private set; } = string.Empty;
 
+    /// <summary>Where the file-source tests put the files their jobs read.</summary>
+    public string FilesContainer { get; private set; } = string.Empty;
+
     /// <summary>The part files a file sink committed under <paramref name="prefix"/>, with their lines.</summary>
     public async Task<Dictionary<string, string[]>> OutputFilesAsync(string prefix)
     {
@@ -212,6 +215,7 @@ public class ClusterFixture : IAsyncLifetime
         CheckpointsContainer = $"test-chk-{run}";
         OutputContainer = $"test-out-{run}";
         IngestContainer = $"test-ingest-{run}";
+        FilesContainer = $"test-files-{run}";
         var builder = new InProcessTestClusterBuilder(InitialSilos);
         builder.ConfigureSilo((_, silo) =>
         {
@@ -272,6 +276,7 @@ public class ClusterFixture : IAsyncLifetime
             silo.Services.AddStreamJob(UnionClicksJob.Name, () => new UnionClicksJob());
             silo.Services.AddStreamJob(Tests.Cluster.SessionClicksJob.Name, () => new Tests.Cluster.SessionClicksJob());
             silo.Services.AddStreamJob(LedgerJob.StrictName, () => new LedgerJob());
+            Sources.FileClicksJob.Register(silo.Services, () => FilesContainer);
             ConfigureTestSilo(silo);
         });
         builder.ConfigureClient(client =>

@@ -67,6 +67,33 @@ public sealed class JobBuilder
         return new DataStream<T>(this, Add(new GeneratorSourceTransformation<T>(uid, eventAt, count, watermarks)));
     }
 
+    /// <summary>
+    /// A source that reads the lines of the files under <see cref="FileSourceSettings.Location"/> (JSON lines, or any
+    /// text lines; empty lines are skipped), each file once, each line parsed into a <typeparamref name="T"/> by
+    /// <paramref name="parse"/> (<see cref="JsonLines.Parser{T}"/> for JSON). A line it rejects (throws) goes to the
+    /// dead-letter location with its file and line number, once, and the job goes on. Which instance reads a file is
+    /// decided by a stable hash of its name modulo the parallelism; a checkpoint records each instance's files read and
+    /// its line and byte offset in the current one. Without a discovery interval the input ends once the files present
+    /// at the start are read, and the job finishes by itself.
+    /// </summary>
+    public DataStream<T> ReadLines<T>(string uid, FileSourceSettings files, Func<string, T> parse, WatermarkStrategy<T>? watermarks = null)
+    {
+        ArgumentNullException.ThrowIfNull(parse);
+        return new DataStream<T>(this, Add(new FileSourceTransformation<T>(uid, Check(uid, files), SourceFileFormat.Lines, parse, null, watermarks)));
+    }
+
+    /// <summary>
+    /// A source that reads the rows of the CSV files under <see cref="FileSourceSettings.Location"/>, as
+    /// <see cref="ReadLines{T}"/> reads lines: each row (after the header, if <see cref="FileSourceSettings.CsvHeader"/>)
+    /// is parsed by <paramref name="parse"/>; a row with another number of fields than the header, malformed quoting,
+    /// or one that <paramref name="parse"/> rejects goes to the dead-letter location with its file and line.
+    /// </summary>
+    public DataStream<T> ReadCsv<T>(string uid, FileSourceSettings files, Func<CsvRow, T> parse, WatermarkStrategy<T>? watermarks = null)
+    {
+        ArgumentNullException.ThrowIfNull(parse);
+        return new DataStream<T>(this, Add(new FileSourceTransformation<T>(uid, Check(uid, files), SourceFileFormat.Csv, null, parse, watermarks)));
+    }
+
     /// <summary>Checks the graph and returns it. Throws <see cref="InvalidJobGraphException"/> naming what is wrong.</summary>
     public JobGraph Build()
     {
@@ -102,6 +129,29 @@ public sealed class JobBuilder
 
         _transformations.Add(transformation);
         return transformation;
+    }
+
+    private FileSourceSettings Check(string uid, FileSourceSettings files)
+    {
+        ArgumentNullException.ThrowIfNull(files);
+        foreach (var (what, location) in new[] { ("files", files.Location), ("dead letters", files.DeadLetters) })
+        {
+            var container = location?.Split('/', 2)[0];
+            if (location is not null && !(what == "files" && location.StartsWith('/')) && (container!.Length is < 3 or > 63 || !container.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '-')
+                || container[0] == '-' || container[^1] == '-' || container.Contains("--", StringComparison.Ordinal)))
+            {
+                throw new InvalidJobGraphException(
+                    $"Job '{JobName}', source '{uid}': the {what} location '{location}' must start with a blob container name (3 to 63 lowercase letters, digits and single hyphens), then '/prefix'" +
+                    (what == "files" ? " (or be '/prefix' in the silo's input container)." : "."));
+            }
+        }
+
+        if (files.DiscoveryInterval is { } interval && interval <= TimeSpan.Zero)
+        {
+            throw new InvalidJobGraphException($"Job '{JobName}', source '{uid}': the discovery interval must be positive (or null for a bounded source), not {interval}.");
+        }
+
+        return files;
     }
 
 }

@@ -106,6 +106,9 @@ public interface ITransformationVisitor<out TResult>
     /// <summary>A source that generates its records in the job.</summary>
     TResult VisitGenerator<T>(GeneratorSourceTransformation<T> generator);
 
+    /// <summary>A source that reads files under a blob container prefix.</summary>
+    TResult VisitFileSource<T>(FileSourceTransformation<T> files);
+
     /// <summary>A one-to-one function.</summary>
     TResult VisitMap<TIn, TOut>(MapTransformation<TIn, TOut> map);
 

@@ -32,10 +32,16 @@ public sealed class VerificationJob : IStreamJob
     /// <inheritdoc />
     public void Build(JobBuilder job)
     {
-        var clicks = job.Source(
-            "clicks",
-            JsonLines.Parser<Click>(),
-            WatermarkStrategy<Click>.ForBoundedOutOfOrderness(OutOfOrderness, c => DateTimeOffset.FromUnixTimeMilliseconds(c.Ts)));
+        Pipelines(job.Source("clicks", JsonLines.Parser<Click>(), Watermarks));
+    }
+
+    /// <summary>The clicks' event time, with the out-of-orderness bound.</summary>
+    internal static WatermarkStrategy<Click> Watermarks { get; } =
+        WatermarkStrategy<Click>.ForBoundedOutOfOrderness(OutOfOrderness, c => DateTimeOffset.FromUnixTimeMilliseconds(c.Ts));
+
+    /// <summary>The three pipelines over the clicks, whatever their source.</summary>
+    internal static void Pipelines(DataStream<Click> clicks)
+    {
         clicks.KeyBy(c => c.Page).Window(TumblingEventTimeWindows.Of(WindowSize)).Count("page-windows").ToFiles(WindowFiles);
         clicks.KeyBy(c => c.User).Count("user-totals").ToResultTable("user-table");
         clicks.KeyBy(c => c.User).Process("user-buckets", () => new UserBuckets()).ToFiles(BucketFiles);

@@ -113,6 +113,12 @@ internal static class RestoreAssignment
             {
                 throw new InvalidJobSettingsException($"Operator '{uid}' of job '{job}' generates its input in {instances} shares: it cannot be restored at another parallelism.");
             }
+
+            if (op.GetType().IsGenericType && op.GetType().GetGenericTypeDefinition() == typeof(Dataflow.FileSourceTransformation<>))
+            {
+                throw new InvalidJobSettingsException(
+                    $"Operator '{uid}' of job '{job}' reads files assigned to its {instances} instances by name hash, and records per instance which it has read: it cannot be restored at another parallelism.");
+            }
         }
 
         return removed;

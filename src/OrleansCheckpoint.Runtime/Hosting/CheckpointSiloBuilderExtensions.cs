@@ -61,6 +61,9 @@ public static class CheckpointSiloBuilderExtensions
                 ? new Sources.MemoryDeadLetterStore()
                 : new Sources.BlobDeadLetterStore(StorageConnection.CreateBlobServiceClient(options.Storage.ConnectionString)),
             options.Storage.OutputContainer));
+        silo.Services.AddSingleton<Sources.ISourceFiles>(sp => options.Storage.Kind == StorageKind.Memory
+            ? new Sources.MemorySourceFiles(options.Storage.InputContainer)
+            : new Sources.BlobSourceFiles(StorageConnection.CreateBlobServiceClient(options.Storage.ConnectionString), options.Storage.InputContainer));
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, StorageStartupProbe>();
 
         silo.Services.AddSingleton(sp => new SnapshotStore(

@@ -74,6 +74,11 @@ public sealed class StorageSettings
     /// <summary>The blob container that file sinks commit their part files to. Default <c>orleans-checkpoint-output</c>.</summary>
     public string OutputContainer { get; set; } = "orleans-checkpoint-output";
 
+    /// <summary>
+    /// The blob container of file sources whose location names none (<c>/prefix</c>). Default <c>orleans-checkpoint-input</c>.
+    /// </summary>
+    public string InputContainer { get; set; } = "orleans-checkpoint-input";
+
     /// <summary>The blob container for checkpoint snapshots and manifests. Default <c>orleans-checkpoint-snapshots</c>.</summary>
     public string CheckpointsContainer { get; set; } = "orleans-checkpoint-snapshots";
 
@@ -159,6 +164,7 @@ internal sealed class OrleansCheckpointOptionsValidator : IValidateOptions<Orlea
         Require(options.Ingest.ProducerRetention > TimeSpan.Zero, "Ingest:ProducerRetention", options.Ingest.ProducerRetention, "it must be positive");
         Require(!string.IsNullOrWhiteSpace(options.Storage.OutputContainer), "Storage:OutputContainer", options.Storage.OutputContainer, "it must be a blob container name");
         Require(!string.IsNullOrWhiteSpace(options.Storage.IngestContainer), "Storage:IngestContainer", options.Storage.IngestContainer, "it must be a blob container name");
+        Require(Sources.DeadLetterLocation.Problem(options.Storage.InputContainer) is null, "Storage:InputContainer", options.Storage.InputContainer, "it must be a blob container name");
         Require(options.Storage.StartupProbeTimeout > TimeSpan.Zero, "Storage:StartupProbeTimeout", options.Storage.StartupProbeTimeout, "it must be positive");
         Require(!string.IsNullOrWhiteSpace(options.Storage.JobsContainer), "Storage:JobsContainer", options.Storage.JobsContainer, "it must be a blob container name");
         Require(!string.IsNullOrWhiteSpace(options.Storage.CheckpointsContainer), "Storage:CheckpointsContainer", options.Storage.CheckpointsContainer, "it must be a blob container name");

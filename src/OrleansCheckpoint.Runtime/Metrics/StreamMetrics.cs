@@ -69,6 +69,7 @@ internal sealed class StreamMetrics
         InstanceGauge(meter, "numRecordsOut", "Records an instance sent downstream (a sink: committed to its output)", m => m.RecordsOut);
         InstanceGauge(meter, "numRecordsInPerSecond", "Records in per second over about the last second", m => m.RecordsInPerSecond);
         InstanceGauge(meter, "numRecordsOutPerSecond", "Records out per second over about the last second", m => m.RecordsOutPerSecond);
+        InstanceGauge(meter, "numDeadLetters", "Records a source could not parse and wrote to its dead-letter location", m => m.DeadLetters);
         InstanceGauge(
             meter,
             "currentInputWatermark",

@@ -48,6 +48,9 @@ internal sealed class OperatorContext(
 
     /// <summary>For sources that parse records: where the records they reject go; null where none is configured (unit tests).</summary>
     public Sources.DeadLetters? DeadLetters { get; init; }
+
+    /// <summary>For file sources: the files they read; null where none is configured (unit tests).</summary>
+    public Sources.ISourceFiles? SourceFiles { get; init; }
 }
 
 /// <summary>An operator instance's counters.</summary>

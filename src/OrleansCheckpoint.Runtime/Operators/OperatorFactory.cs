@@ -12,6 +12,8 @@ internal sealed class OperatorFactory : ITransformationVisitor<StreamOperator>
 
     public StreamOperator VisitGenerator<T>(GeneratorSourceTransformation<T> generator) => new GeneratorSourceOperator<T>(generator);
 
+    public StreamOperator VisitFileSource<T>(FileSourceTransformation<T> files) => new Sources.FileSourceOperator<T>(files);
+
     public StreamOperator VisitMap<TIn, TOut>(MapTransformation<TIn, TOut> map) => new MapOperator<TIn, TOut>(map);
 
     public StreamOperator VisitFilter<T>(FilterTransformation<T> filter) => new FilterOperator<T>(filter);

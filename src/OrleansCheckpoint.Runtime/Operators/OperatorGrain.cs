@@ -35,6 +35,7 @@ internal sealed partial class OperatorGrain(
     IOptions<OrleansCheckpointOptions> options,
     Metrics.StreamMetrics metrics,
     Sources.DeadLetters deadLetters,
+    Sources.ISourceFiles sourceFiles,
     ILogger<OperatorGrain> logger)
     : Grain, IOperatorGrain, ISourceGrain, IResultsPublisher
 {
@@ -107,7 +108,8 @@ internal sealed partial class OperatorGrain(
             new State.StateCopiers(copiers, copier),
             cancellation,
             metrics,
-            deadLetters));
+            deadLetters,
+            sourceFiles));
         var task = execution.StreamTask;
 
         // The state to start from (checksums verified: a corrupt snapshot fails the deployment, and the job manager

@@ -88,6 +88,16 @@ internal sealed partial class StreamTask
     /// </summary>
     public void Drain(FinalCommit commit)
     {
+        if (_files?.Settings.DiscoveryInterval is not null && !_draining)
+        {
+            // A watching file source reads for good: a drain stops it after the batch it is reading. (A bounded one, like a
+            // generator, reads to its end: another instance's end of input drains the job while this one still reads.)
+            _draining = true;
+            _finalCommit = commit;
+            _stopReading.Cancel();
+            return;
+        }
+
         if (_ingest is null || _draining)
         {
             return;
@@ -205,6 +215,40 @@ internal sealed partial class StreamTask
             await _gate.EnqueueAsync(0, batch, cancellation);
         }
 
+        await EndInputAsync(generation, cancellation);
+    }
+
+    /// <summary>
+    /// A file source's feeder: reads its files (from the position it was restored to) into batches queued at the gate, then,
+    /// unless it watches for new files, the end of its input. Its rejected records go to its dead-letter location.
+    /// </summary>
+    private async Task ReadFilesAsync(Sources.IFileSourceOperator files, CancellationToken cancellation)
+    {
+        var deadLetters = _context.DeadLetters ?? throw new InvalidOperationException($"{Deployment.Task} reads files, but the silo has no dead-letter facility.");
+        var reader = new Sources.FileSourceReader(
+            files, _context.SourceFiles ?? throw new InvalidOperationException($"{Deployment.Task} reads files, but the silo gives it none."),
+            deadLetters.WriterFor(Deployment.Task, files.Settings.DeadLetters), Deployment.Task, _parallelism, _limits.BatchSize, (batch, c) => _gate.EnqueueAsync(0, batch, c))
+        {
+            OnRead = count => _context.Counters.EventsAccepted += count,
+        };
+        using var reading = CancellationTokenSource.CreateLinkedTokenSource(cancellation, _stopReading.Token);
+        try
+        {
+            await reader.RunAsync(Deployment.Generation, reading.Token);
+        }
+        catch (OperationCanceledException) when (_stopReading.IsCancellationRequested && !cancellation.IsCancellationRequested)
+        {
+            // drained (a watching source): the end of input carries the drain's commit
+            await _gate.EnqueueAsync(0, _chain[0].CreateControl(Deployment.Generation, 0, endOfInput: true, finalCommit: _finalCommit), cancellation);
+            return;
+        }
+
+        await EndInputAsync(Deployment.Generation, cancellation);
+    }
+
+    /// <summary>A source that reads its own input read all of it: the end of its input follows, carrying the job's final commit.</summary>
+    private async Task EndInputAsync(long generation, CancellationToken cancellation)
+    {
         _draining = true; // a barrier injected from now on would queue behind the end of input and never be processed
 
         // The job finishes like a drain: the sinks commit what is left under an id the job manager reserves once, so a

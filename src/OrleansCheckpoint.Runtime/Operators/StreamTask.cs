@@ -34,6 +34,8 @@ internal sealed partial class StreamTask : IInstanceMetricsSource
     private readonly TaskCheckpointer _checkpointer;
     private readonly SourceIngest? _ingest;
     private readonly IGeneratorSourceOperator? _generator;
+    private readonly Sources.IFileSourceOperator? _files;
+    private readonly CancellationTokenSource _stopReading = new(); // a file source's: a drain stops a watching one
     private readonly int _parallelism;
     private readonly IGrainFactory _grains;
     private readonly SortedDictionary<long, long> _checkpointOffsets = []; // a source's log offset at each of its checkpoints
@@ -64,7 +66,8 @@ internal sealed partial class StreamTask : IInstanceMetricsSource
         State.StateCopiers? copiers = null,
         CancellationToken cancellation = default,
         StreamMetrics? metrics = null,
-        Sources.DeadLetters? deadLetters = null)
+        Sources.DeadLetters? deadLetters = null,
+        Sources.ISourceFiles? sourceFiles = null)
     {
         Deployment = deployment;
         _cancellation = cancellation;
@@ -79,6 +82,7 @@ internal sealed partial class StreamTask : IInstanceMetricsSource
             Copiers = copiers,
             TrackStateChanges = deployment.Checkpointing && deployment.Incremental,
             DeadLetters = deadLetters,
+            SourceFiles = sourceFiles,
         };
         Func<TaskId, IOperatorGrain> resolve = task => grains.GetGrain<IOperatorGrain>(task.GrainKey);
         _chain = vertex.Chain.Select(t => t.Accept(OperatorFactory.Instance)).ToArray();
@@ -112,6 +116,7 @@ internal sealed partial class StreamTask : IInstanceMetricsSource
         }
 
         _generator = _source as IGeneratorSourceOperator;
+        _files = _source as Sources.IFileSourceOperator;
         _parallelism = vertex.Parallelism;
         _firingSlice = limits.BatchSize * limits.ChannelCapacity;
 
@@ -207,20 +212,20 @@ internal sealed partial class StreamTask : IInstanceMetricsSource
     public string? Query(string key) => _chain.FirstOrDefault(o => o.Transformation.IsQueryable)?.QueryJson(key);
 
     /// <summary>
-    /// Runs the instance: for a source, what feeds its gate — the ingest writer (replay, then group commits) or
-    /// the generator — beside the processing loop. Returns when the input has ended and everything was sent;
+    /// Runs the instance: for a source, what feeds its gate — the ingest writer (replay, then group commits), the
+    /// generator or the file reader — beside the processing loop. Returns when the input has ended and everything was sent;
     /// throws when either fails.
     /// </summary>
     public async Task RunAsync(CancellationToken cancellation)
     {
-        if (_ingest is null && _generator is null)
+        if (_ingest is null && _generator is null && _files is null)
         {
             await ProcessAsync(cancellation);
             return;
         }
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
-        var feeder = _ingest is not null ? FeedAsync(_ingest, stop.Token) : GenerateAsync(_generator!, stop.Token);
+        var feeder = _ingest is not null ? FeedAsync(_ingest, stop.Token) : _files is not null ? ReadFilesAsync(_files, stop.Token) : GenerateAsync(_generator!, stop.Token);
         var processing = ProcessAsync(stop.Token);
         try
         {

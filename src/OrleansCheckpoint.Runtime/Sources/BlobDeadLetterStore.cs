@@ -5,13 +5,6 @@ using Azure.Storage.Blobs.Models;
 
 namespace OrleansCheckpoint.Runtime.Sources;
 
-/// <summary>Where dead letters are stored: create-only blobs, so writing one twice keeps the first.</summary>
-internal interface IDeadLetterStore
-{
-    /// <summary>Creates blob <paramref name="name"/> of <paramref name="container"/>; false if it exists already (written before).</summary>
-    Task<bool> CreateAsync(string container, string name, BinaryData content, CancellationToken cancellation);
-}
-
 /// <summary>Dead letters as blobs of the silo's storage account, created with If-None-Match: * (containers created as needed).</summary>
 internal sealed class BlobDeadLetterStore(BlobServiceClient blobs) : IDeadLetterStore
 {
@@ -41,13 +34,4 @@ internal sealed class BlobDeadLetterStore(BlobServiceClient blobs) : IDeadLetter
             return false;
         }
     }
-}
-
-/// <summary>Dead letters in memory (storage kind Memory, unit tests).</summary>
-internal sealed class MemoryDeadLetterStore : IDeadLetterStore
-{
-    public ConcurrentDictionary<(string Container, string Name), BinaryData> Blobs { get; } = new();
-
-    public Task<bool> CreateAsync(string container, string name, BinaryData content, CancellationToken cancellation) =>
-        Task.FromResult(Blobs.TryAdd((container, name), content));
 }
