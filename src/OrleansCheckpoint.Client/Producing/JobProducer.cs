@@ -60,11 +60,22 @@ internal sealed class JobProducer
                 StartLinger(_batchVersion);
             }
 
+            var nextLine = _nextLine;
             _batch.Add(line);
             _nextLine = number + 1;
-            if (_batch.Count == _options.BatchSize)
+            if (_batch.Count >= _options.BatchSize)
             {
-                await SendBatchAsync(cancellation);
+                try
+                {
+                    await SendBatchAsync(cancellation);
+                }
+                catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+                {
+                    // the caller hears "not produced": take the record out again (the batch stays open, and not over full)
+                    _batch.RemoveAt(_batch.Count - 1);
+                    _nextLine = nextLine;
+                    throw;
+                }
             }
         }
         finally
@@ -102,7 +113,7 @@ internal sealed class JobProducer
         }
 
         ThrowIfFailed();
-        if (_stop.IsCancellationRequested)
+        if (last.Any(t => !t.IsCompletedSuccessfully))
         {
             throw new ObjectDisposedException(nameof(IEventProducer), "The producer was stopped before its records were acknowledged.");
         }
@@ -219,8 +230,21 @@ internal sealed class JobProducer
                         Interlocked.Increment(ref _counters.Duplicates);
                     }
 
-                    _options.Acknowledged?.Invoke(result.Accepted);
+                    try
+                    {
+                        _options.Acknowledged?.Invoke(result.Accepted);
+                    }
+                    catch (Exception listener)
+                    {
+                        _options.Logger?.LogWarning(listener, "Job {Job}: the Acknowledged listener failed", _route.Job); // the batch is logged all the same
+                    }
+
                     pending.Done.TrySetResult();
+                }
+                catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+                {
+                    pending.Done.TrySetCanceled(_stop.Token); // in flight (or retrying) when the producer stopped: a flush waiting for it ends
+                    throw;
                 }
                 catch (Exception e) when (e is not OperationCanceledException || !_stop.IsCancellationRequested)
                 {
