@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Serialization;
 using OrleansCheckpoint.Dataflow;
+using OrleansCheckpoint.Errors;
 using OrleansCheckpoint.Messages;
 using OrleansCheckpoint.Runtime.Ingest;
 using OrleansCheckpoint.Runtime.Operators;
@@ -27,12 +28,12 @@ public sealed class EventProducerTests_ReviewSource
         Assert.False(old.IsCompleted);
 
         // The application restarts under its kept id: GetProducerSequenceAsync answers 0, so its first new batch is numbered 1.
-        Assert.Equal(0, ingest.Ingest.LastSequenceOf("kept-0"));
+        Assert.Equal(0, await ingest.Ingest.ResumeProducerAsync("kept-0", CancellationToken.None));
         var resumed = ingest.Push("kept-0", 1, "new-record");
 
         store.Release();
         await busy;
-        await old;
+        await Assert.ThrowsAsync<PushOutOfOrderException>(() => old); // superseded: the earlier incarnation gave up on it
         var result = await resumed; // the resumed producer's FlushAsync returns after this
 
         var logged = Lines(await new IngestLog(store, Serializer).OpenAsync(0, null, generation: 1, CancellationToken.None));

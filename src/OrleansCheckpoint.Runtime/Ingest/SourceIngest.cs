@@ -25,6 +25,7 @@ internal sealed class SourceIngest(
     private readonly Queue<Pending> _pending = new();
     private readonly Dictionary<(string Producer, long Sequence), Pending> _inFlight = [];
     private readonly Dictionary<string, long> _lastAccepted = []; // per producer, the last sequence accepted while it is in flight
+    private readonly Dictionary<string, long> _resumes = []; // per producer, how often it asked for its sequence (a new incarnation)
     private IReadOnlyList<PushBatch> _replay = [];
     private TaskCompletionSource _signal = NewSignal();
     private TaskCompletionSource _roomFreed = NewSignal();
@@ -47,11 +48,33 @@ internal sealed class SourceIngest(
     public async Task OpenAsync(long offset, IReadOnlyDictionary<string, long>? producerSequences, long generation, CancellationToken cancellation, bool learnWholeLog = false) =>
         _replay = await log.OpenAsync(offset, producerSequences, generation, cancellation, learnWholeLog);
 
+    /// <summary>
+    /// For a producer that resumes under a kept id: the sequence of its last push that is durable, once its pushes in
+    /// flight are; its pushes still waiting for room (sent by an earlier incarnation) are refused from now on, so they
+    /// cannot take the numbers the resumed producer goes on with.
+    /// </summary>
+    public async Task<long> ResumeProducerAsync(string producerId, CancellationToken cancellation)
+    {
+        _resumes[producerId] = _resumes.GetValueOrDefault(producerId) + 1;
+        foreach (var pending in _inFlight.Where(p => p.Key.Producer == producerId).Select(p => p.Value.Done.Task).ToList())
+        {
+            await pending.WaitAsync(cancellation); // a failed write throws: the caller retries once the job restored its log
+        }
+
+        return log.LastSequenceOf(producerId);
+    }
+
     public async Task<PushResult> PushAsync(PushBatch push, long generation, CancellationToken cancellation)
     {
         var bytes = Pending.SizeOf(push);
+        var resumes = _resumes.GetValueOrDefault(push.ProducerId);
         while (true)
         {
+            if (_resumes.GetValueOrDefault(push.ProducerId) != resumes)
+            {
+                throw new PushOutOfOrderException(push.ProducerId, push.Sequence, expected: LastSequenceOf(push.ProducerId) + 1); // superseded by a resumed incarnation
+            }
+
             if (_failure is not null)
             {
                 throw new StreamJobException($"The ingest log of this source failed: {_failure.Message}");

@@ -192,7 +192,7 @@ internal sealed partial class OperatorGrain(
     public async Task<long> GetProducerSequenceAsync(string producerId)
     {
         var execution = await RunningExecutionAsync();
-        return execution.StreamTask.LastSequenceOf(producerId);
+        return await execution.StreamTask.ResumeProducerAsync(producerId, execution.Cancellation);
     }
 
     public Task DrainAsync(long generation, FinalCommit commit)

@@ -40,7 +40,7 @@ internal sealed partial class StreamTask
     }
 
     /// <summary>The sequence of the last push accepted from <paramref name="producerId"/> (sources only; 0 if none).</summary>
-    public long LastSequenceOf(string producerId) => _ingest?.LastSequenceOf(producerId)
+    public Task<long> ResumeProducerAsync(string producerId, CancellationToken cancellation) => _ingest?.ResumeProducerAsync(producerId, cancellation)
         ?? throw new StreamJobException($"{Deployment.Task} takes no pushes: push to the job's source operator.");
 
     /// <summary>Parses a client's push, logs it durably and queues it (sources only); waits while the source is busy.</summary>
