@@ -34,6 +34,12 @@ internal sealed class EventProducer : IEventProducer
         if (options.Linger != Timeout.InfiniteTimeSpan)
         {
             ArgumentOutOfRangeException.ThrowIfLessThan(options.Linger, TimeSpan.Zero, nameof(options.Linger));
+            if (options.Replay)
+            {
+                throw new ArgumentException(
+                    "Replay numbers batches as an earlier run did, so their contents must be the same: set Linger to Timeout.InfiniteTimeSpan (batches cut by size and flushes only).",
+                    nameof(options));
+            }
         }
 
         _route = route;
@@ -80,9 +86,10 @@ internal sealed class EventProducer : IEventProducer
 
     public async Task FlushAsync(CancellationToken cancellation = default)
     {
-        foreach (var producer in await Task.WhenAll(_jobs.Values.Select(j => j.Value)))
+        // A job whose producer is not made (yet, or its route failed) holds no record whose ProduceAsync returned.
+        foreach (var job in _jobs.Values.Where(j => j.IsValueCreated && j.Value.IsCompletedSuccessfully))
         {
-            await producer.FlushAsync(cancellation);
+            await job.Value.Result.FlushAsync(cancellation);
         }
     }
 

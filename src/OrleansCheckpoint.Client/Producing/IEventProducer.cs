@@ -61,7 +61,8 @@ public sealed class EventProducerOptions
     /// <summary>
     /// Number the batches from 1 again even if the identity was used before: producing the same records, in the same
     /// order and batches (<see cref="Linger"/> infinite, the job's parallelism unchanged), as an earlier run of
-    /// <see cref="ProducerId"/> logs only what that run did not (what <c>client push --producer-id</c> does).
+    /// <see cref="ProducerId"/> logs only what that run did not (what <c>client push --producer-id</c> does). Requires
+    /// <see cref="Linger"/> infinite, and records produced from one thread, uncancelled.
     /// </summary>
     public bool Replay { get; set; }
 

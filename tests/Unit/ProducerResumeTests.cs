@@ -9,8 +9,8 @@ using Xunit;
 
 namespace OrleansCheckpoint.Tests.Unit;
 
-/// <summary>Review: a producer that keeps its id resumes while a push of its previous incarnation still waits for room.</summary>
-public sealed class EventProducerTests_ReviewSource
+/// <summary>A producer that keeps its id resumes while a push of its previous incarnation still waits for room (failed before the source fenced it).</summary>
+public sealed class ProducerResumeTests
 {
     private static readonly Serializer Serializer = new ServiceCollection().AddSerializer().BuildServiceProvider().GetRequiredService<Serializer>();
 

@@ -7,11 +7,11 @@ using Xunit;
 namespace OrleansCheckpoint.Tests.Client;
 
 /// <summary>
-/// Review: concurrency of <see cref="EventProducer"/> / <see cref="JobProducer"/> against fake source partitions (no cluster).
+/// The producer under the interleavings a review found (each test failed before its fix): against fake source partitions, no cluster.
 /// </summary>
-public sealed class EventProducerTests_Review
+public sealed class EventProducerFaultTests
 {
-    private const string Job = "review";
+    private const string Job = "producer-faults";
 
     private static PushRoute Route(int parallelism) => new(Job, "source", parallelism, MaxBatchEvents: 1000);
 
@@ -99,7 +99,7 @@ public sealed class EventProducerTests_Review
     public async Task Disposing_twice_does_not_throw()
     {
         var producer = new EventProducer((_, _) => Task.FromResult(Route(1)), _ => new FakeSource(0, (_, b) => Task.FromResult(new PushResult(b.Lines.Length))),
-            new EventProducerOptions { BatchSize = 10, Replay = true });
+            new EventProducerOptions { BatchSize = 10, Replay = true, Linger = Timeout.InfiniteTimeSpan });
         await producer.ProduceLineAsync(Job, "{\"n\":1}");
         await producer.FlushAsync();
         await producer.DisposeAsync();
@@ -112,10 +112,20 @@ public sealed class EventProducerTests_Review
     {
         var source = new FakeSource(0, (_, b) => Task.FromResult(new PushResult(b.Lines.Length)));
         var producer = new EventProducer((_, _) => Task.FromResult(Route(1)), _ => source,
-            new EventProducerOptions { BatchSize = 10, Replay = true, Acknowledged = _ => throw new InvalidOperationException("the application's listener failed") });
+            new EventProducerOptions { BatchSize = 10, Replay = true, Linger = Timeout.InfiniteTimeSpan, Acknowledged = _ => throw new InvalidOperationException("the application's listener failed") });
         await producer.ProduceLineAsync(Job, "{\"n\":1}");
 
         // The batch is logged (the source acknowledged it) yet the flush reports the push as failed.
         await producer.FlushAsync();
+    }
+
+    [Fact]
+    public void Replay_with_lingering_is_refused_since_its_batches_could_differ_from_the_earlier_run()
+    {
+        var failed = Assert.Throws<ArgumentException>(() => new EventProducer(
+            (_, _) => Task.FromResult(Route(1)), _ => new FakeSource(0, (_, b) => Task.FromResult(new PushResult(b.Lines.Length))),
+            new EventProducerOptions { Replay = true }));
+
+        Assert.Contains("Linger", failed.Message);
     }
 }
