@@ -69,8 +69,21 @@ internal sealed class EventPusher
 
         try
         {
-            long lineNumber = 0;
-            long produced = 0;
+            // Consecutive non-blank lines go to the producer a batch at a time (its batches are cut at the same places).
+            var chunk = new List<string>(_settings.BatchSize);
+            long lineNumber = 0, chunkStart = 0, produced = 0;
+            async Task ProduceChunkAsync()
+            {
+                if (_settings.EventsPerSecond is { } rate && TimeSpan.FromSeconds(produced / rate) - clock.Elapsed is var due && due > TimeSpan.Zero)
+                {
+                    await Task.Delay(due, cancellation);
+                }
+
+                await producer.ProduceLinesAsync(_route.Job, chunk, chunkStart, cancellation);
+                produced += chunk.Count;
+                chunk.Clear();
+            }
+
             await foreach (var line in lines.WithCancellation(cancellation))
             {
                 lineNumber++;
@@ -79,14 +92,26 @@ internal sealed class EventPusher
                     continue;
                 }
 
-                if (_settings.EventsPerSecond is { } rate && produced % _settings.BatchSize == 0
-                    && TimeSpan.FromSeconds(produced / rate) - clock.Elapsed is var due && due > TimeSpan.Zero)
+                if (chunk.Count > 0 && lineNumber != chunkStart + chunk.Count)
                 {
-                    await Task.Delay(due, cancellation);
+                    await ProduceChunkAsync();
                 }
 
-                await producer.ProduceLineAsync(_route.Job, line, lineNumber, cancellation);
-                produced++;
+                if (chunk.Count == 0)
+                {
+                    chunkStart = lineNumber;
+                }
+
+                chunk.Add(line);
+                if (chunk.Count == _settings.BatchSize)
+                {
+                    await ProduceChunkAsync();
+                }
+            }
+
+            if (chunk.Count > 0)
+            {
+                await ProduceChunkAsync();
             }
 
             await producer.FlushAsync(cancellation);

@@ -78,6 +78,21 @@ internal sealed class EventProducer : IEventProducer
             : FirstRecordAsync(job, line, lineNumber, cancellation);
     }
 
+    /// <summary>For <c>client push</c>: consecutive input lines numbered from <paramref name="firstLineNumber"/>, appended under one lock.</summary>
+    internal async ValueTask ProduceLinesAsync(string job, IReadOnlyList<string> lines, long firstLineNumber, CancellationToken cancellation)
+    {
+        foreach (var line in lines)
+        {
+            if (string.IsNullOrWhiteSpace(line) || line.AsSpan().ContainsAny('\n', '\r'))
+            {
+                throw new ArgumentException("An event is one line, not blank and without a line break.", nameof(lines));
+            }
+        }
+
+        var producer = await JobAsync(job, cancellation);
+        await producer.AppendAllAsync(lines, firstLineNumber, cancellation);
+    }
+
     private async ValueTask FirstRecordAsync(string job, string line, long? lineNumber, CancellationToken cancellation)
     {
         var producer = await JobAsync(job, cancellation);

@@ -25,6 +25,7 @@ internal sealed class JobProducer
     private readonly CancellationTokenSource _stop = new();
     private readonly SemaphoreSlim _append = new(1, 1);
     private readonly List<(long FirstLine, Exception Error)> _failures = [];
+    private volatile bool _failed; // set with the first failure: appends check it without the lock
     private readonly List<string> _batch = [];
     private long _firstLine;
     private long _nextLine = 1;
@@ -44,43 +45,71 @@ internal sealed class JobProducer
 
     public async Task AppendAsync(string line, long? lineNumber, CancellationToken cancellation)
     {
-        ThrowIfFailed();
+        ThrowIfFailedFast();
         await _append.WaitAsync(cancellation);
         try
         {
-            var number = lineNumber ?? _nextLine;
-            if (_batch.Count > 0 && number != _firstLine + _batch.Count)
-            {
-                await SendBatchAsync(cancellation);
-            }
+            await AppendOneAsync(line, lineNumber, cancellation);
+        }
+        finally
+        {
+            _append.Release();
+        }
+    }
 
-            if (_batch.Count == 0)
+    /// <summary>
+    /// Appends consecutive input lines numbered from <paramref name="firstLineNumber"/> under one hold of the lock (for
+    /// <c>client push</c>: the same batches as one line at a time, without the per-line lock). A cancellation may leave
+    /// the lines before it appended.
+    /// </summary>
+    public async Task AppendAllAsync(IReadOnlyList<string> lines, long firstLineNumber, CancellationToken cancellation)
+    {
+        ThrowIfFailedFast();
+        await _append.WaitAsync(cancellation);
+        try
+        {
+            for (var i = 0; i < lines.Count; i++)
             {
-                _firstLine = number;
-                StartLinger(_batchVersion);
-            }
-
-            var nextLine = _nextLine;
-            _batch.Add(line);
-            _nextLine = number + 1;
-            if (_batch.Count >= _options.BatchSize)
-            {
-                try
-                {
-                    await SendBatchAsync(cancellation);
-                }
-                catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
-                {
-                    // the caller hears "not produced": take the record out again (the batch stays open, and not over full)
-                    _batch.RemoveAt(_batch.Count - 1);
-                    _nextLine = nextLine;
-                    throw;
-                }
+                await AppendOneAsync(lines[i], firstLineNumber + i, cancellation);
             }
         }
         finally
         {
             _append.Release();
+        }
+    }
+
+    /// <summary>Appends one line, holding the lock; sends the batch when the numbers jump or it is full.</summary>
+    private async ValueTask AppendOneAsync(string line, long? lineNumber, CancellationToken cancellation)
+    {
+        var number = lineNumber ?? _nextLine;
+        if (_batch.Count > 0 && number != _firstLine + _batch.Count)
+        {
+            await SendBatchAsync(cancellation);
+        }
+
+        if (_batch.Count == 0)
+        {
+            _firstLine = number;
+            StartLinger(_batchVersion);
+        }
+
+        var nextLine = _nextLine;
+        _batch.Add(line);
+        _nextLine = number + 1;
+        if (_batch.Count >= _options.BatchSize)
+        {
+            try
+            {
+                await SendBatchAsync(cancellation);
+            }
+            catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+            {
+                // the caller hears "not produced": take the record out again (the batch stays open, and not over full)
+                _batch.RemoveAt(_batch.Count - 1);
+                _nextLine = nextLine;
+                throw;
+            }
         }
     }
 
@@ -192,6 +221,14 @@ internal sealed class JobProducer
         }
     }
 
+    private void ThrowIfFailedFast()
+    {
+        if (_failed)
+        {
+            ThrowIfFailed();
+        }
+    }
+
     private void ThrowIfFailed()
     {
         lock (_failures)
@@ -251,6 +288,7 @@ internal sealed class JobProducer
                     lock (_failures)
                     {
                         _failures.Add((pending.FirstLine, e));
+                        _failed = true;
                     }
 
                     pending.Done.TrySetException(e);
