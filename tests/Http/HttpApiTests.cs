@@ -154,8 +154,17 @@ public sealed class HttpApiTests(HttpSiloFixture silo)
         Assert.NotEqual(JsonValueKind.Null, entry.GetProperty("runningAgainAt").ValueKind);
 
         // The history is in the job's stored state, and reads back from it (a manager on another silo would read it so).
-        var stored = new GrainState<JobState>();
-        await silo.Services.GetRequiredKeyedService<IGrainStorage>(CheckpointSiloBuilderExtensions.JobStorageName).ReadStateAsync("job", manager.GetGrainId(), stored);
+        // The manager changes its state in memory before the write that records the restore completes: wait for that write.
+        var storage = silo.Services.GetRequiredKeyedService<IGrainStorage>(CheckpointSiloBuilderExtensions.JobStorageName);
+        var stored = await Eventually.ValueAsync(
+            async () =>
+            {
+                var read = new GrainState<JobState>();
+                await storage.ReadStateAsync("job", manager.GetGrainId(), read);
+                return read;
+            },
+            read => read.State?.Failures is [{ RestoredCheckpoint: not null }],
+            "the stored failure record with its restored checkpoint");
         var kept = Assert.Single(stored.State!.Failures);
         Assert.Equal((cause, after.RestoredCheckpoint), (kept.Cause, kept.RestoredCheckpoint));
         Assert.Equal([$"{job}/window-counts/1"], kept.Instances);
