@@ -193,7 +193,7 @@ internal sealed class JobProducer
                 await _append.WaitAsync(_stop.Token);
                 try
                 {
-                    if (_batchVersion == version && _batch.Count > 0 && !IsFailed)
+                    if (_batchVersion == version && _batch.Count > 0 && !_failed)
                     {
                         await SendBatchAsync(_stop.Token);
                     }
@@ -208,17 +208,6 @@ internal sealed class JobProducer
                 // stopped or failed: whoever produces or flushes next hears of it
             }
         });
-    }
-
-    private bool IsFailed
-    {
-        get
-        {
-            lock (_failures)
-            {
-                return _failures.Count > 0;
-            }
-        }
     }
 
     private void ThrowIfFailedFast()
