@@ -78,7 +78,23 @@ public sealed class DataStream<T>
         return Then<T>(new UnionTransformation<T>(uid, [Forward(), .. others.Select(o => o.Forward())]));
     }
 
+    /// <summary>
+    /// Connects this stream with <paramref name="other"/> of the same job (Flink's <c>connect</c>), to key both
+    /// (<see cref="ConnectedStreams{T1, T2}.KeyBy"/>) and process them together with a <see cref="KeyedCoProcessFunction{TKey, TIn1, TIn2, TOut}"/>.
+    /// </summary>
+    public ConnectedStreams<T, T2> Connect<T2>(DataStream<T2> other) => new(this, SameJob(other, "Connect"));
+
+    /// <summary>Joins this stream with <paramref name="other"/> per key and event-time window: <c>.Where(…).EqualTo(…).Window(…).Apply(uid, …)</c>.</summary>
+    public JoinedStreams<T, T2> Join<T2>(DataStream<T2> other) => new(this, SameJob(other, "Join"));
+
     internal InputEdge Forward() => new(Transformation, Partitioning.Forward);
+
+    internal DataStream<T2> SameJob<T2>(DataStream<T2> other, string what)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        return other.Builder == Builder ? other
+            : throw new InvalidJobGraphException($"{what} of '{Transformation.Uid}' with '{other.Transformation.Uid}': the streams belong to different jobs.");
+    }
 
     internal DataStream<TOut> Then<TOut>(Transformation next) => new(Builder, Builder.Add(next));
 }
@@ -139,6 +155,15 @@ public sealed class KeyedStream<T, TKey>
     public DataStream<TOut> Process<TOut>(string uid, Func<KeyedProcessFunction<TKey, T, TOut>> createFunction) =>
         _stream.Then<TOut>(new KeyedProcessTransformation<T, TKey, TOut>(uid, Edge(), Key, createFunction ?? throw new ArgumentNullException(nameof(createFunction))));
 
+    /// <summary>
+    /// Connects this keyed stream with <paramref name="other"/>, keyed by the same key type, to process both with a
+    /// <see cref="KeyedCoProcessFunction{TKey, TIn1, TIn2, TOut}"/> (Flink's <c>keyedStream.connect(keyedStream)</c>).
+    /// </summary>
+    public KeyedConnectedStreams<T, T2, TKey> Connect<T2>(KeyedStream<T2, TKey> other) => new(this, Same(other, "Connect"));
+
+    /// <summary>Joins this keyed stream with <paramref name="other"/> by time interval: <c>.Between(lower, upper).Process(uid, …)</c>.</summary>
+    public IntervalJoin<T, T2, TKey> IntervalJoin<T2>(KeyedStream<T2, TKey> other) => new(this, Same(other, "IntervalJoin"));
+
     /// <summary>Groups each key's records into event-time windows: <see cref="TumblingEventTimeWindows"/> or <see cref="SlidingEventTimeWindows"/>.</summary>
     public WindowedStream<T, TKey> Window(EventTimeWindows windows) => new(this, windows ?? throw new ArgumentNullException(nameof(windows)));
 
@@ -146,6 +171,13 @@ public sealed class KeyedStream<T, TKey>
     public SessionWindowedStream<T, TKey> Window(EventTimeSessionWindows sessions) => new(this, sessions ?? throw new ArgumentNullException(nameof(sessions)));
 
     internal DataStream<TOut> Then<TOut>(Transformation next) => _stream.Then<TOut>(next);
+
+    private KeyedStream<T2, TKey> Same<T2>(KeyedStream<T2, TKey> other, string what)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        _stream.SameJob(other._stream, what);
+        return other;
+    }
 
     internal InputEdge Edge() => new(_stream.Transformation, Partitioning.Hash, (Func<T, ulong>)Key.HashOf);
 }

@@ -127,6 +127,12 @@ public sealed class JobBuilder
             throw new InvalidJobGraphException($"Job '{JobName}' uses the operator uid '{transformation.Uid}' twice; uids must be unique.");
         }
 
+        if (transformation.Inputs.GroupBy(e => e.Upstream).FirstOrDefault(g => g.Count() > 1) is { } twice)
+        {
+            throw new InvalidJobGraphException(
+                $"Operator '{transformation.Uid}' reads '{twice.Key.Uid}' twice; to meet a stream with itself, give one side an operator of its own (a Map) first.");
+        }
+
         _transformations.Add(transformation);
         return transformation;
     }

@@ -137,6 +137,18 @@ public interface ITransformationVisitor<out TResult>
     TResult VisitSessionWindowAggregate<T, TKey, TAcc, TOut>(SessionWindowAggregateTransformation<T, TKey, TAcc, TOut> sessions)
         where TKey : notnull;
 
+    /// <summary>A keyed co-process function over two keyed streams.</summary>
+    TResult VisitKeyedCoProcess<T1, T2, TKey, TOut>(KeyedCoProcessTransformation<T1, T2, TKey, TOut> process)
+        where TKey : notnull;
+
+    /// <summary>An interval join of two keyed streams.</summary>
+    TResult VisitIntervalJoin<T1, T2, TKey, TOut>(IntervalJoinTransformation<T1, T2, TKey, TOut> join)
+        where TKey : notnull;
+
+    /// <summary>A join of two keyed streams per event-time window.</summary>
+    TResult VisitWindowJoin<T1, T2, TKey, TOut>(WindowJoinTransformation<T1, T2, TKey, TOut> join)
+        where TKey : notnull;
+
     /// <summary>A sink that publishes records to the job's results stream.</summary>
     TResult VisitResultsStreamSink<T>(ResultsStreamSinkTransformation<T> sink);
 

@@ -8,10 +8,15 @@ using OrleansCheckpoint.Runtime.Graph;
 namespace OrleansCheckpoint.Runtime.Operators;
 
 /// <summary>Base of the operators with keyed state: finds each record's key and key group.</summary>
-internal abstract class KeyedOperator<T, TKey, TOut>(KeyedTransformation<T, TKey, TOut> transformation) : OneInputOperator<T, TOut>(transformation)
+internal abstract class KeyedOperator<T, TKey, TOut>(Transformation transformation, KeySelector<T, TKey> key) : OneInputOperator<T, TOut>(transformation)
     where TKey : notnull
 {
-    private readonly KeySelector<T, TKey> _key = transformation.Key;
+    private readonly KeySelector<T, TKey> _key = key;
+
+    protected KeyedOperator(KeyedTransformation<T, TKey, TOut> transformation)
+        : this(transformation, transformation.Key)
+    {
+    }
 
     protected static JsonSerializerOptions Json { get; } = new(JsonSerializerDefaults.Web);
 

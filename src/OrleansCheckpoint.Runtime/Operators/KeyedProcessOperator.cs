@@ -8,13 +8,20 @@ namespace OrleansCheckpoint.Runtime.Operators;
 /// Runs a keyed process function, giving it value state and event-time timers scoped to each record's key.
 /// Timers due at a new watermark fire before the watermark goes downstream, so what they emit is never late.
 /// </summary>
-internal sealed class KeyedProcessOperator<T, TKey, TOut>(KeyedProcessTransformation<T, TKey, TOut> process)
-    : KeyedOperator<T, TKey, TOut>(process), IKeyedContext<TKey>, ICollector<TOut>, IKeyedStateViews, IIncrementalStateOperator
+internal class KeyedProcessOperator<T, TKey, TOut>(
+    Transformation transformation, KeySelector<T, TKey> key, KeyedProcessFunction<TKey, T, TOut> function, IReadOnlyList<IValueStateInvariant> invariants)
+    : KeyedOperator<T, TKey, TOut>(transformation, key), IKeyedContext<TKey>, ICollector<TOut>, IKeyedStateViews, IIncrementalStateOperator, ILateRecordContext, ITimestampedCollector<TOut>
     where TKey : notnull
 {
     private const string TimersTable = "timers";
     private const string ValuePrefix = "value:";
-    private readonly KeyedProcessFunction<TKey, T, TOut> _function = process.CreateFunction();
+    private readonly KeyedProcessFunction<TKey, T, TOut> _function = function;
+    private readonly string _uid = transformation.Uid;
+
+    public KeyedProcessOperator(KeyedProcessTransformation<T, TKey, TOut> process)
+        : this(process, process.Key, process.CreateFunction(), process.StateInvariants)
+    {
+    }
     private readonly Dictionary<string, IValueStateTable> _states = [];
     private Dictionary<string, object> _restored = [];
 
@@ -63,6 +70,13 @@ internal sealed class KeyedProcessOperator<T, TKey, TOut>(KeyedProcessTransforma
 
     public void Collect(TOut value) => Output.Accept(value, Timestamp);
 
+    /// <summary>Emits <paramref name="value"/> with <paramref name="timestamp"/> rather than the current record's or timer's.</summary>
+    public void Collect(TOut value, long timestamp) => Output.Accept(value, timestamp);
+
+    public bool IsLate(long timestamp) => timestamp <= Context.CurrentInputWatermark;
+
+    public void DropLate() => Context.Counters.LateRecordsDropped++;
+
     public void RegisterEventTimeTimer(long time) => _timers.Register(_currentKeyGroup, CurrentKey, time);
 
     public void DeleteEventTimeTimer(long time) => _timers.Delete(_currentKeyGroup, CurrentKey, time);
@@ -95,7 +109,7 @@ internal sealed class KeyedProcessOperator<T, TKey, TOut>(KeyedProcessTransforma
         }
 
         return state as IValueState<TValue>
-            ?? throw new InvalidOperationException($"Value state '{name}' of operator '{process.Uid}' holds {state.GetType().GenericTypeArguments[^1].Name}, not {typeof(TValue).Name}.");
+            ?? throw new InvalidOperationException($"Value state '{name}' of operator '{_uid}' holds {state.GetType().GenericTypeArguments[^1].Name}, not {typeof(TValue).Name}.");
     }
 
     // Every state by name (states restored but not yet asked for by the function are kept as they were), and the timers.
@@ -106,13 +120,13 @@ internal sealed class KeyedProcessOperator<T, TKey, TOut>(KeyedProcessTransforma
     // Each rule captures its state's copy-on-write view now; a state not yet asked for is made (restored) as the function would.
     public override Func<string?>? PrepareConsistencyCheck(long checkpointId)
     {
-        if (process.StateInvariants is not { Count: > 0 } invariants)
+        if (invariants is not { Count: > 0 })
         {
             return null;
         }
 
         var checks = invariants.Select(Prepare).ToList();
-        return () => checks.Select(check => check()).FirstOrDefault(v => v is not null) is { } violation ? $"operator '{process.Uid}': {violation}" : null;
+        return () => checks.Select(check => check()).FirstOrDefault(v => v is not null) is { } violation ? $"operator '{_uid}': {violation}" : null;
     }
 
     private Func<string?> Prepare(IValueStateInvariant invariant)
@@ -132,7 +146,7 @@ internal sealed class KeyedProcessOperator<T, TKey, TOut>(KeyedProcessTransforma
         GetValueState<TValue>(name);
         var view = ((ValueState<TValue>)_states[name]).Table.Snapshot();
         return view.Groups.Values.SelectMany(g => g) as IEnumerable<KeyValuePair<TViewKey, TValue>>
-            ?? throw new InvalidOperationException($"Value state '{name}' of operator '{process.Uid}' is keyed by {typeof(TKey).Name}, not {typeof(TViewKey).Name}.");
+            ?? throw new InvalidOperationException($"Value state '{name}' of operator '{_uid}' is keyed by {typeof(TKey).Name}, not {typeof(TViewKey).Name}.");
     }
 
     public override void RestoreState(object state)
@@ -193,7 +207,7 @@ internal sealed class KeyedProcessOperator<T, TKey, TOut>(KeyedProcessTransforma
         }
         else
         {
-            throw new InvalidOperationException($"Operator '{process.Uid}' has no state table '{table}'.");
+            throw new InvalidOperationException($"Operator '{_uid}' has no state table '{table}'.");
         }
     }
 
@@ -263,7 +277,7 @@ internal sealed class KeyedProcessOperator<T, TKey, TOut>(KeyedProcessTransforma
                 .MakeGenericMethod(snapshot.GetType().GenericTypeArguments[1]).Invoke(this, [name]);
         }
 
-        foreach (var invariant in process.StateInvariants.Where(i => _restoredSections.ContainsKey(i.StateName)))
+        foreach (var invariant in invariants.Where(i => _restoredSections.ContainsKey(i.StateName)))
         {
             _ = Prepare(invariant); // a rule typed otherwise than its state leaves the state undecoded
         }

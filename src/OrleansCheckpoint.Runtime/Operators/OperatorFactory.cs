@@ -34,6 +34,15 @@ internal sealed class OperatorFactory : ITransformationVisitor<StreamOperator>
     public StreamOperator VisitSessionWindowAggregate<T, TKey, TAcc, TOut>(SessionWindowAggregateTransformation<T, TKey, TAcc, TOut> sessions)
         where TKey : notnull => new SessionWindowAggregateOperator<T, TKey, TAcc, TOut>(sessions);
 
+    public StreamOperator VisitKeyedCoProcess<T1, T2, TKey, TOut>(KeyedCoProcessTransformation<T1, T2, TKey, TOut> process)
+        where TKey : notnull => new KeyedCoProcessOperator<T1, T2, TKey, TOut>(process, process.CreateFunction(), process.StateInvariants);
+
+    public StreamOperator VisitIntervalJoin<T1, T2, TKey, TOut>(IntervalJoinTransformation<T1, T2, TKey, TOut> join)
+        where TKey : notnull => new KeyedCoProcessOperator<T1, T2, TKey, TOut>(join, new Joins.IntervalJoinFunction<T1, T2, TKey, TOut>(join), []);
+
+    public StreamOperator VisitWindowJoin<T1, T2, TKey, TOut>(WindowJoinTransformation<T1, T2, TKey, TOut> join)
+        where TKey : notnull => new KeyedCoProcessOperator<T1, T2, TKey, TOut>(join, new Joins.WindowJoinFunction<T1, T2, TKey, TOut>(join), []);
+
     public StreamOperator VisitResultsStreamSink<T>(ResultsStreamSinkTransformation<T> sink) => new ResultsStreamSink<T>(sink);
 
     public StreamOperator VisitFileSink<T>(FileSinkTransformation<T> sink) => new FileSink<T>(sink);

@@ -27,6 +27,9 @@ internal abstract class StreamOperator(Transformation transformation)
     /// <summary>Feeds a batch received on an input channel to this (head) operator.</summary>
     public abstract void ProcessBatch(ChannelBatch batch);
 
+    /// <summary>Feeds a batch of input <paramref name="input"/> (its index in the transformation's inputs) to this (head) operator.</summary>
+    public virtual void ProcessBatch(ChannelBatch batch, int input) => ProcessBatch(batch);
+
     /// <summary>An empty batch of this (head) operator's input type that carries only a control element.</summary>
     public abstract ChannelBatch CreateControl(long generation, long sequence, CheckpointBarrier? barrier = null, bool endOfInput = false, FinalCommit? finalCommit = null);
 

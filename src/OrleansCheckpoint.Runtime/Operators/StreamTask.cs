@@ -28,6 +28,7 @@ internal sealed partial class StreamTask : IInstanceMetricsSource
     private readonly IChannelWriter[] _writers;
     private readonly InputGate _gate;
     private readonly Dictionary<(int Vertex, int Partition), int> _channelOf = [];
+    private readonly List<int> _inputOfChannel = []; // by channel: the index of its input in the head transformation's inputs
     private readonly ISourceOperator? _source;
     private readonly StreamTaskLimits _limits;
     private readonly OperatorContext _context;
@@ -100,12 +101,13 @@ internal sealed partial class StreamTask : IInstanceMetricsSource
         }
 
         _source = _chain[0] as ISourceOperator;
-        foreach (var input in vertex.Inputs)
+        foreach (var (input, index) in vertex.Inputs.Select((input, index) => (input, index)))
         {
             var senders = input.Edge.Partitioning == Partitioning.Forward ? [deployment.Task.Partition] : Enumerable.Range(0, input.UpstreamParallelism);
             foreach (var sender in senders)
             {
                 _channelOf[(input.UpstreamVertex, sender)] = _channelOf.Count;
+                _inputOfChannel.Add(index);
             }
         }
 
@@ -283,7 +285,15 @@ internal sealed partial class StreamTask : IInstanceMetricsSource
     private async ValueTask ProcessAsync(int channel, ChannelBatch batch)
     {
         _context.CurrentInputWatermark = _source is null ? _gate.ChannelWatermark(channel) : _context.CurrentWatermark;
-        _chain[0].ProcessBatch(batch);
+        if (_source is null)
+        {
+            _chain[0].ProcessBatch(batch, _inputOfChannel[channel]);
+        }
+        else
+        {
+            _chain[0].ProcessBatch(batch);
+        }
+
         if (_source is null)
         {
             _context.Counters.RecordsIn += batch.Count;
