@@ -10,11 +10,14 @@ public sealed class IntervalJoinOperatorTests
     public void A_left_record_meets_the_right_records_of_its_key_within_the_bounds_both_included_whichever_arrives_first()
     {
         var op = Harness();
-        op.Second((new Ev("a", "r-before"), 7_999), (new Ev("a", "r-lower"), 8_000), (new Ev("b", "r-other-key"), 10_000));
-        op.First((new Ev("a", "l"), 10_000));
-        op.Second((new Ev("a", "r-upper"), 11_000), (new Ev("a", "r-after"), 11_001));
+        op.Second((new Ev("a", "r-before"), 7_999), (new Ev("a", "r-lower"), 8_000), (new Ev("a", "r-upper"), 11_000), (new Ev("a", "r-after"), 11_001), (new Ev("b", "r-other-key"), 10_000));
+        op.First((new Ev("a", "l"), 10_000)); // the right records came first
+        op.First((new Ev("a", "m"), 20_000));
+        op.Second((new Ev("a", "s-before"), 17_999), (new Ev("a", "s-lower"), 18_000), (new Ev("a", "s-upper"), 21_000), (new Ev("a", "s-after"), 21_001)); // the left one came first
 
-        Assert.Equal([("l+r-lower", 10_000L), ("l+r-upper", 11_000L)], op.Output); // timestamped with the later of the two
+        Assert.Equal( // timestamped with the later of the two
+            [("l+r-lower", 10_000L), ("l+r-upper", 11_000L), ("m+s-lower", 20_000L), ("m+s-upper", 21_000L)],
+            op.Output);
     }
 
     [Fact]
