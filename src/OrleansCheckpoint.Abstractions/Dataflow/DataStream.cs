@@ -84,6 +84,9 @@ public sealed class DataStream<T>
     /// </summary>
     public ConnectedStreams<T, T2> Connect<T2>(DataStream<T2> other) => new(this, SameJob(other, "Connect"));
 
+    /// <summary>Sends every record of this stream to every instance of the operator that reads it (Flink's <c>broadcast</c>): connect it to a keyed stream.</summary>
+    public BroadcastStream<T> Broadcast() => new(this);
+
     /// <summary>Joins this stream with <paramref name="other"/> per key and event-time window: <c>.Where(…).EqualTo(…).Window(…).Apply(uid, …)</c>.</summary>
     public JoinedStreams<T, T2> Join<T2>(DataStream<T2> other) => new(this, SameJob(other, "Join"));
 
@@ -160,6 +163,17 @@ public sealed class KeyedStream<T, TKey>
     /// <see cref="KeyedCoProcessFunction{TKey, TIn1, TIn2, TOut}"/> (Flink's <c>keyedStream.connect(keyedStream)</c>).
     /// </summary>
     public KeyedConnectedStreams<T, T2, TKey> Connect<T2>(KeyedStream<T2, TKey> other) => new(this, Same(other, "Connect"));
+
+    /// <summary>
+    /// Connects this keyed stream with a broadcast stream (rules, configuration), to process both with a
+    /// <see cref="KeyedBroadcastProcessFunction{TKey, TIn, TBroadcast, TOut}"/> that holds the broadcast records in broadcast state.
+    /// </summary>
+    public BroadcastConnectedStreams<T, TBroadcast, TKey> Connect<TBroadcast>(BroadcastStream<TBroadcast> broadcast)
+    {
+        ArgumentNullException.ThrowIfNull(broadcast);
+        _stream.SameJob(broadcast.Stream, "Connect");
+        return new(this, broadcast);
+    }
 
     /// <summary>Joins this keyed stream with <paramref name="other"/> by time interval: <c>.Between(lower, upper).Process(uid, …)</c>.</summary>
     public IntervalJoin<T, T2, TKey> IntervalJoin<T2>(KeyedStream<T2, TKey> other) => new(this, Same(other, "IntervalJoin"));

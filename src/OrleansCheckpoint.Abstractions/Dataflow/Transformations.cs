@@ -11,6 +11,9 @@ public enum Partitioning
 
     /// <summary>Records are spread round-robin over all downstream instances.</summary>
     Rebalance,
+
+    /// <summary>Every record goes to every downstream instance.</summary>
+    Broadcast,
 }
 
 /// <summary>An input of a transformation: the upstream transformation and how its records are partitioned.</summary>
@@ -147,6 +150,10 @@ public interface ITransformationVisitor<out TResult>
 
     /// <summary>A join of two keyed streams per event-time window.</summary>
     TResult VisitWindowJoin<T1, T2, TKey, TOut>(WindowJoinTransformation<T1, T2, TKey, TOut> join)
+        where TKey : notnull;
+
+    /// <summary>A keyed broadcast process function over a keyed stream and a broadcast stream.</summary>
+    TResult VisitKeyedBroadcastProcess<T, TBroadcast, TKey, TOut>(KeyedBroadcastProcessTransformation<T, TBroadcast, TKey, TOut> process)
         where TKey : notnull;
 
     /// <summary>A sink that publishes records to the job's results stream.</summary>

@@ -40,8 +40,8 @@ internal interface IChannelWriter
 }
 
 /// <summary>
-/// Writes one output edge: partitions records over the downstream instances (forward, by key group, or
-/// round-robin), collects them into batches of <c>BatchSize</c>, and sends them with an awaited grain call,
+/// Writes one output edge: partitions records over the downstream instances (forward, by key group,
+/// round-robin, or to all of them), collects them into batches of <c>BatchSize</c>, and sends them with an awaited grain call,
 /// at most one in flight per channel, each numbered. Awaiting the call is the backpressure. A call that times out
 /// (the receiver may be waiting for room longer than Orleans' response timeout) is sent again, the same batch:
 /// the receiver drops a batch it already queued and makes a retry of one still waiting wait for it. A receiver that is
@@ -82,7 +82,21 @@ internal sealed class RecordWriter<T> : IChannelWriter, IRecordConsumer<T>
 
     public void Accept(T value, long timestamp)
     {
-        var channel = _channels[ChannelOf(value)];
+        if (_spec.Output.Edge.Partitioning == Partitioning.Broadcast)
+        {
+            foreach (var each in _channels)
+            {
+                Append(each, value, timestamp);
+            }
+
+            return;
+        }
+
+        Append(_channels[ChannelOf(value)], value, timestamp);
+    }
+
+    private void Append(OutputChannel channel, T value, long timestamp)
+    {
         channel.Buffer[channel.Count++] = new StreamRecord<T>(value, timestamp);
         if (channel.Count == _spec.BatchSize)
         {

@@ -138,6 +138,11 @@ internal sealed class TaskCheckpointer(
                     full.AddRange(all.Select(c => (op.Transformation.Uid, c)));
                     all.Clear();
                 }
+
+                if (op.SnapshotNonKeyedState(barrier.CheckpointId) is { } nonKeyed)
+                {
+                    operators.Add(new OperatorSnapshot(op.Transformation.Uid, nonKeyed));
+                }
             }
             else if (op.SnapshotState(barrier.CheckpointId) is { } state)
             {

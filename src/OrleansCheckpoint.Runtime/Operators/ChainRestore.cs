@@ -18,23 +18,24 @@ internal static class ChainRestore
     /// <param name="runner">The instance the state is loaded into, for errors.</param>
     /// <param name="nonKeyed">
     /// Whether to load the operators' own (not keyed) state too: after a rescale, another instance takes it from a former
-    /// instance whose keyed entries this one shares.
+    /// instance whose keyed entries this one shares (all but state every instance holds a copy of: broadcast state).
     /// </param>
     public static void Apply(RestoredSnapshot snapshot, StateCodecs codecs, Func<string, StreamOperator?> operatorOf, TaskId runner, bool nonKeyed = true)
     {
-        if (nonKeyed)
+        foreach (var state in snapshot.Whole?.Operators ?? snapshot.Index!.Operators)
         {
-            foreach (var state in snapshot.Whole?.Operators ?? snapshot.Index!.Operators)
+            var op = operatorOf(state.Uid);
+            if (!nonKeyed)
             {
-                var op = operatorOf(state.Uid);
-                if (snapshot.Task.Partition == runner.Partition)
-                {
-                    op?.RestoreState(state.State);
-                }
-                else
-                {
-                    op?.RestoreStateOf(snapshot.Task.Partition, state.State); // a former instance that none of its number replaces
-                }
+                op?.RestoreSharedState(state.State);
+            }
+            else if (snapshot.Task.Partition == runner.Partition)
+            {
+                op?.RestoreState(state.State);
+            }
+            else
+            {
+                op?.RestoreStateOf(snapshot.Task.Partition, state.State); // a former instance that none of its number replaces
             }
         }
 

@@ -35,6 +35,8 @@ internal class KeyedProcessOperator<T, TKey, TOut>(
 
     public TKey CurrentKey { get; private set; } = default!;
 
+    protected KeyedProcessFunction<TKey, T, TOut> Function => _function;
+
     public long Timestamp { get; private set; }
 
     public long CurrentWatermark => Context.CurrentWatermark;

@@ -43,6 +43,9 @@ internal sealed class OperatorFactory : ITransformationVisitor<StreamOperator>
     public StreamOperator VisitWindowJoin<T1, T2, TKey, TOut>(WindowJoinTransformation<T1, T2, TKey, TOut> join)
         where TKey : notnull => new KeyedCoProcessOperator<T1, T2, TKey, TOut>(join, new Joins.WindowJoinFunction<T1, T2, TKey, TOut>(join), []);
 
+    public StreamOperator VisitKeyedBroadcastProcess<T, TBroadcast, TKey, TOut>(KeyedBroadcastProcessTransformation<T, TBroadcast, TKey, TOut> process)
+        where TKey : notnull => new Broadcast.KeyedBroadcastProcessOperator<T, TBroadcast, TKey, TOut>(process);
+
     public StreamOperator VisitResultsStreamSink<T>(ResultsStreamSinkTransformation<T> sink) => new ResultsStreamSink<T>(sink);
 
     public StreamOperator VisitFileSink<T>(FileSinkTransformation<T> sink) => new FileSink<T>(sink);

@@ -60,6 +60,21 @@ internal abstract class StreamOperator(Transformation transformation)
     /// </summary>
     public virtual Func<string?>? PrepareConsistencyCheck(long checkpointId) => null;
 
+    /// <summary>
+    /// For an operator whose keyed state is checkpointed in pieces (<see cref="IIncrementalStateOperator"/>): the state it
+    /// also keeps that is not keyed (broadcast state), taken beside its pieces and restored by <see cref="RestoreState"/>;
+    /// null when it has none.
+    /// </summary>
+    public virtual object? SnapshotNonKeyedState(long checkpointId) => null;
+
+    /// <summary>
+    /// After a rescale, for an instance that takes only keyed entries from a former instance's snapshot (another instance
+    /// takes the rest): state every instance holds a copy of (broadcast state) may still be taken from it.
+    /// </summary>
+    public virtual void RestoreSharedState(object state)
+    {
+    }
+
     /// <summary>Loads state taken by <see cref="SnapshotState"/> (of this operator's uid) before any record arrives.</summary>
     public virtual void RestoreState(object state)
     {
