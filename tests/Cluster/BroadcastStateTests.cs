@@ -38,17 +38,48 @@ public sealed class BroadcastStateTests(ClusterFixture fixture)
         await PushAsync(driver, signals[3_500..], "rest");
         Assert.Equal(JobStatus.Finished, (await driver.DrainAsync()).Status);
 
-        var alerts = (await fixture.OutputFilesAsync($"{job}/alert-files/")).Values.SelectMany(lines => lines)
-            .Select(line => JsonSerializer.Deserialize<LimitAlert>(line, JsonSerializerOptions.Web)!).ToList();
-        var limits = signals.Where(s => s.Kind == 'l').ToList();
-        var expected = signals.Where(s => s.Kind == 'p')
-            .Select(p => (Payment: p, Limit: limits.Where(l => l.Category == p.Category && l.Ts <= p.Ts).MaxBy(l => (l.Ts, l.Id))))
-            .Where(x => x.Limit is not null && x.Payment.Amount > x.Limit.Amount)
-            .Select(x => new LimitAlert(x.Payment.Id, x.Limit!.Id))
-            .ToList();
+        var alerts = await AlertsAsync(job);
+        var expected = Expected(signals);
         Assert.True(expected.Count > 500, $"only {expected.Count} alerts");
         Assert.Empty(alerts.GroupBy(a => a.Payment).Where(g => g.Count() > 1).Select(g => g.Key)); // each once
         Assert.Equal(expected.OrderBy(a => a.Payment), alerts.OrderBy(a => a.Payment));
+    }
+
+    [Fact]
+    public async Task Rescaled_from_2_to_3_to_1_instances_an_added_instance_takes_the_broadcast_state_and_the_alerts_equal_the_oracle()
+    {
+        const string job = LimitAlertsJob.Rescaled;
+        await using var driver = new JobDriver(fixture.Client, job);
+        await driver.StartAsync(parallelism: 2, ClickWindows.Manual);
+        var signals = Signals(seed: 11, count: 4_500);
+
+        await PushAsync(driver, signals[..1_500], "a");
+        var first = await driver.SavepointAsync(stop: true);
+        var three = await driver.Manager.StartAsync(new JobStartOptions(3, ClickWindows.Manual, FromSnapshot: first.Path));
+        Assert.Equal((3, first.Id), (three.Parallelism, three.RestoredCheckpoint));
+        await PushAsync(driver, signals[1_500..3_000], "b");
+        var second = await driver.SavepointAsync(stop: true);
+        await driver.Manager.StartAsync(new JobStartOptions(1, ClickWindows.Manual, FromSnapshot: second.Path));
+        await PushAsync(driver, signals[3_000..], "c");
+        Assert.Equal(JobStatus.Finished, (await driver.DrainAsync()).Status);
+
+        var alerts = await AlertsAsync(job);
+        var expected = Expected(signals);
+        Assert.True(expected.Count > 400, $"only {expected.Count} alerts");
+        Assert.Equal(expected.OrderBy(a => a.Payment), alerts.OrderBy(a => a.Payment));
+    }
+
+    private async Task<List<LimitAlert>> AlertsAsync(string job) =>
+        [.. (await fixture.OutputFilesAsync($"{job}/alert-files/")).Values.SelectMany(lines => lines).Select(line => JsonSerializer.Deserialize<LimitAlert>(line, JsonSerializerOptions.Web)!)];
+
+    /// <summary>The payments over the limit of their category in force at their time: the latest limit signal at or before it.</summary>
+    private static List<LimitAlert> Expected(List<Signal> signals)
+    {
+        var limits = signals.Where(s => s.Kind == 'l').ToList();
+        return [.. signals.Where(s => s.Kind == 'p')
+            .Select(p => (Payment: p, Limit: limits.Where(l => l.Category == p.Category && l.Ts <= p.Ts).MaxBy(l => (l.Ts, l.Id))))
+            .Where(x => x.Limit is not null && x.Payment.Amount > x.Limit.Amount)
+            .Select(x => new LimitAlert(x.Payment.Id, x.Limit!.Id))];
     }
 
     private static Task<long> PushAsync(JobDriver driver, IEnumerable<Signal> signals, string producer) =>
@@ -84,6 +115,7 @@ public sealed record LimitVersion(long Ts, long Id, long Amount);
 public sealed class LimitAlertsJob : IStreamJob
 {
     public const string Name = "limit-alerts";
+    public const string Rescaled = "limit-alerts-rescaled";
 
     public void Build(JobBuilder job)
     {

@@ -277,6 +277,7 @@ public class ClusterFixture : IAsyncLifetime
             silo.Services.AddStreamJob(Tests.Cluster.SessionClicksJob.Name, () => new Tests.Cluster.SessionClicksJob());
             silo.Services.AddStreamJob(Tests.Cluster.TradeJoinsJob.Name, () => new Tests.Cluster.TradeJoinsJob());
             silo.Services.AddStreamJob(Tests.Cluster.LimitAlertsJob.Name, () => new Tests.Cluster.LimitAlertsJob());
+            silo.Services.AddStreamJob(Tests.Cluster.LimitAlertsJob.Rescaled, () => new Tests.Cluster.LimitAlertsJob());
             silo.Services.AddStreamJob(LedgerJob.StrictName, () => new LedgerJob());
             Sources.FileClicksJob.Register(silo.Services, () => FilesContainer);
             ConfigureTestSilo(silo);
