@@ -76,6 +76,57 @@ public sealed class JobGraphTests
         Assert.Throws<ArgumentOutOfRangeException>(() => PhysicalPlan.Build(Graph(new RequestCounterJob()), parallelism: 129, maxParallelism: 128));
     }
 
+    [Fact]
+    public void A_two_input_operator_heads_its_own_chain_with_one_channel_per_upstream_instance_of_each_input()
+    {
+        var graph = Build(job =>
+        {
+            var events = job.Source("events", s => s);
+            var left = events.Filter("left", s => s.StartsWith('l'));
+            var right = events.Rebalance().Map("right", s => s).WithParallelism(2);
+            left.KeyBy(s => s[1..]).Connect(right.KeyBy(s => s[1..])).Process("meet", () => new Meet()).Map("format", s => s).ToFiles("out");
+            left.KeyBy(s => s).Connect(right.Broadcast()).Process("rules", () => new Rules()).ToFiles("rule-out");
+        });
+        var plan = PhysicalPlan.Build(graph, parallelism: 3, maxParallelism: 128);
+
+        Assert.Equal(["meet", "format", "out"], plan["meet"].Chain.Select(t => t.Uid));
+        Assert.Equal([("left", Partitioning.Hash), ("right", Partitioning.Hash)], plan["meet"].Inputs.Select(i => (plan.Vertices[i.UpstreamVertex].Uid, i.Edge.Partitioning)));
+        Assert.Equal(3 + 2, plan["meet"].InputChannelCount);
+        Assert.Equal(Partitioning.Broadcast, plan["rules"].Inputs[1].Edge.Partitioning);
+    }
+
+    [Fact]
+    public void Connecting_a_stream_with_itself_or_with_another_jobs_stream_is_refused_naming_it()
+    {
+        Assert.Contains("reads 'events' twice", Assert.Throws<InvalidJobGraphException>(() => Build(job =>
+        {
+            var events = job.Source("events", s => s).KeyBy(s => s);
+            events.Connect(events).Process("meet", () => new Meet());
+        })).Message);
+        Assert.Contains("different jobs", Assert.Throws<InvalidJobGraphException>(() =>
+            new JobBuilder("one").Source("a", s => s).Join(new JobBuilder("two").Source("b", s => s))).Message);
+        Assert.Throws<ArgumentOutOfRangeException>(() => Build(job =>
+        {
+            var events = job.Source("events", s => s);
+            events.KeyBy(s => s).IntervalJoin(events.Map("other", s => s).KeyBy(s => s)).Between(TimeSpan.FromSeconds(1), TimeSpan.Zero);
+        }));
+    }
+
+    private sealed class Meet : KeyedCoProcessFunction<string, string, string, string>
+    {
+        public override void ProcessElement1(string value, IKeyedContext<string> context, ICollector<string> output) => output.Collect(value);
+
+        public override void ProcessElement2(string value, IKeyedContext<string> context, ICollector<string> output) => output.Collect(value);
+    }
+
+    private sealed class Rules : KeyedBroadcastProcessFunction<string, string, string, string>
+    {
+        public override void ProcessElement(string value, IKeyedBroadcastContext<string> context, ICollector<string> output) => output.Collect(value);
+
+        public override void ProcessBroadcastElement(string value, IBroadcastContext context, ICollector<string> output) =>
+            context.GetBroadcastState<string, string>("rules").Put(value, value);
+    }
+
     private static JobGraph Graph(IStreamJob job)
     {
         var builder = new JobBuilder("request-counter");
