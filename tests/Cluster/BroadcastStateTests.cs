@@ -1,6 +1,5 @@
 using System.Text.Json;
 using OrleansCheckpoint.Dataflow;
-using OrleansCheckpoint.Grains;
 using OrleansCheckpoint.Messages;
 using OrleansCheckpoint.Tests.Infrastructure;
 using Xunit;
@@ -28,12 +27,7 @@ public sealed class BroadcastStateTests(ClusterFixture fixture)
         await PushAsync(driver, signals[..2_500], "first");
         var checkpoint = await driver.CheckpointAsync();
         await PushAsync(driver, signals[2_500..3_500], "second");
-        for (var p = 0; p < 2; p++)
-        {
-            await fixture.Cluster.DeactivateAsync(fixture.Client.GetGrain<IOperatorInstanceGrain>($"{job}/limit-check/{p}"));
-        }
-
-        var info = await Eventually.ValueAsync(() => driver.Manager.GetInfoAsync(), i => i.Restarts >= 1 && i.Status == JobStatus.Running, "the job to recover");
+        var info = await fixture.LoseInstancesAsync(driver, $"{job}/limit-check/0", $"{job}/limit-check/1");
         Assert.Equal(checkpoint, info.RestoredCheckpoint);
         await PushAsync(driver, signals[3_500..], "rest");
         Assert.Equal(JobStatus.Finished, (await driver.DrainAsync()).Status);

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using OrleansCheckpoint.Dataflow;
-using OrleansCheckpoint.Grains;
 using OrleansCheckpoint.Messages;
 using OrleansCheckpoint.Tests.Infrastructure;
 using Xunit;
@@ -28,9 +27,7 @@ public sealed class SessionWindowTests(ClusterFixture fixture)
         await ClickWindows.PushClicksAsync(driver, first, "first");
         var checkpoint = await driver.CheckpointAsync(); // sessions open in it
         await ClickWindows.PushClicksAsync(driver, second[..1_000], "second");
-        await fixture.Cluster.DeactivateAsync(fixture.Client.GetGrain<IOperatorInstanceGrain>($"{job}/sessions/1"));
-        var info = await Eventually.ValueAsync(() => driver.Manager.GetInfoAsync(), i => i.Restarts >= 1 && i.Status == JobStatus.Running, "the job to recover");
-        Assert.Equal(checkpoint, info.RestoredCheckpoint);
+        Assert.Equal(checkpoint, (await fixture.LoseInstancesAsync(driver, $"{job}/sessions/1")).RestoredCheckpoint);
         await ClickWindows.PushClicksAsync(driver, second[1_000..], "rest");
         Assert.Equal(JobStatus.Finished, (await driver.DrainAsync()).Status);
 

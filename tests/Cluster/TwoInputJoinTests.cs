@@ -1,6 +1,5 @@
 using System.Text.Json;
 using OrleansCheckpoint.Dataflow;
-using OrleansCheckpoint.Grains;
 using OrleansCheckpoint.Messages;
 using OrleansCheckpoint.Tests.Infrastructure;
 using Xunit;
@@ -27,12 +26,7 @@ public sealed class TwoInputJoinTests(ClusterFixture fixture)
         await PushAsync(driver, trades[..2_500], "first");
         var checkpoint = await driver.CheckpointAsync(); // kept records, open windows and timers in it
         await PushAsync(driver, trades[2_500..3_500], "second");
-        foreach (var uid in new[] { "paid", "pairs", "balances" })
-        {
-            await fixture.Cluster.DeactivateAsync(fixture.Client.GetGrain<IOperatorInstanceGrain>($"{job}/{uid}/1"));
-        }
-
-        var info = await Eventually.ValueAsync(() => driver.Manager.GetInfoAsync(), i => i.Restarts >= 1 && i.Status == JobStatus.Running, "the job to recover");
+        var info = await fixture.LoseInstancesAsync(driver, $"{job}/paid/1", $"{job}/pairs/1", $"{job}/balances/1");
         Assert.Equal(checkpoint, info.RestoredCheckpoint);
         await PushAsync(driver, trades[3_500..], "rest");
         Assert.Equal(JobStatus.Finished, (await driver.DrainAsync()).Status);

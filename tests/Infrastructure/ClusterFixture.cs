@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Orleans.Storage;
 using Orleans.TestingHost;
 using OrleansCheckpoint.Azurite;
+using OrleansCheckpoint.Grains;
 using OrleansCheckpoint.Jobs.RequestCounter;
 using OrleansCheckpoint.Messages;
 using OrleansCheckpoint.Runtime.Hosting;
@@ -62,6 +63,20 @@ public class ClusterFixture : IAsyncLifetime
 
     /// <summary>Where the file-source tests put the files their jobs read.</summary>
     public string FilesContainer { get; private set; } = string.Empty;
+
+    /// <summary>
+    /// Deactivates the operator instances <paramref name="instances"/> (grain keys <c>job/operator/partition</c>) of
+    /// <paramref name="driver"/>'s job and waits until the job has recovered: running again after a restart.
+    /// </summary>
+    public async Task<JobInfo> LoseInstancesAsync(JobDriver driver, params string[] instances)
+    {
+        foreach (var instance in instances)
+        {
+            await Cluster.DeactivateAsync(Client.GetGrain<IOperatorInstanceGrain>(instance));
+        }
+
+        return await Eventually.ValueAsync(() => driver.Manager.GetInfoAsync(), i => i.Restarts >= 1 && i.Status == JobStatus.Running, "the job to recover");
+    }
 
     /// <summary>The part files a file sink committed under <paramref name="prefix"/>, with their lines.</summary>
     public async Task<Dictionary<string, string[]>> OutputFilesAsync(string prefix)
