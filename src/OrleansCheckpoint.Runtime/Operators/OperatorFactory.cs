@@ -34,6 +34,8 @@ internal sealed class OperatorFactory : ITransformationVisitor<StreamOperator>
     public StreamOperator VisitSessionWindowAggregate<T, TKey, TAcc, TOut>(SessionWindowAggregateTransformation<T, TKey, TAcc, TOut> sessions)
         where TKey : notnull => new SessionWindowAggregateOperator<T, TKey, TAcc, TOut>(sessions);
 
+    public StreamOperator VisitSideOutput<T>(SideOutputTransformation<T> sideOutput) => new SideOutputOperator<T>(sideOutput);
+
     public StreamOperator VisitResultsStreamSink<T>(ResultsStreamSinkTransformation<T> sink) => new ResultsStreamSink<T>(sink);
 
     public StreamOperator VisitFileSink<T>(FileSinkTransformation<T> sink) => new FileSink<T>(sink);
