@@ -190,8 +190,12 @@ internal sealed class WindowAggregateOperator<T, TKey, TAcc, TOut>(WindowAggrega
                 ToJson(e.Key.Key),
                 ToJson(new { e.Key.Start, End = e.Key.Start + _sizeMs, Accumulator = e.Value }),
                 ToJson(_function.GetResult(e.Value))))
-            .Concat(open.Select(e => new StateEntryView(TimersTable, e.KeyGroup, ToJson(e.Key.Key), ToJson(new { Time = e.Key.Start + _sizeMs - 1 }))));
+            .Concat(open.Select(e => new StateEntryView(TimersTable, e.KeyGroup, ToJson(e.Key.Key), TimerJson(e.Key.Start))));
     }
+
+    // A window's timers for the inspector: when it fires, and (with a lateness) when its state is cleaned.
+    private string TimerJson(long start) =>
+        _latenessMs == 0 ? ToJson(new { Time = start + _sizeMs - 1 }) : ToJson(new { Time = start + _sizeMs - 1, Cleanup = CleanupTime(start) });
 
     // A new (key, window): without lateness one timer fires and forgets it at end - 1; with one, a timer fires it at
     // end - 1 (unless it has fired already) and another forgets it at end - 1 + lateness.
