@@ -38,7 +38,8 @@ public sealed class DataStream<T>
         if (Transformation is not ILateDataProducer<TSide> producer || producer.LateDataTag?.Id != tag.Id)
         {
             throw new InvalidJobGraphException(
-                $"Operator '{Transformation.Uid}' has no side output '{tag.Id}' of {typeof(TSide).Name}: declare it with SideOutputLateData(tag) on its window.");
+                $"Operator '{Transformation.Uid}' has no side output '{tag.Id}' of {typeof(TSide).Name}: " +
+                "declare it with SideOutputLateData(tag) on its window.");
         }
 
         producer.LateDataOutput ??= (SideOutputTransformation<TSide>)Builder.Add(new SideOutputTransformation<TSide>(Transformation, tag));

@@ -10,5 +10,6 @@ internal readonly record struct LateDataPolicy<T>(long AllowedLatenessMs, Output
     public static long Check(TimeSpan lateness) =>
         lateness >= TimeSpan.Zero && lateness.Ticks % TimeSpan.TicksPerMillisecond == 0
             ? (long)lateness.TotalMilliseconds
-            : throw new ArgumentOutOfRangeException(nameof(lateness), lateness, "The allowed lateness must be zero or positive, in whole milliseconds.");
+            : throw new ArgumentOutOfRangeException(
+                nameof(lateness), lateness, "The allowed lateness must be zero or positive, in whole milliseconds.");
 }

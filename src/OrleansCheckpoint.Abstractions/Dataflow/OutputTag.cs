@@ -13,7 +13,8 @@ public sealed class OutputTag<T>
     {
         if (string.IsNullOrWhiteSpace(id) || id.Any(c => c is '/' or '\\' or '#' or '?' || char.IsWhiteSpace(c) || char.IsControl(c)))
         {
-            throw new ArgumentException($"Output tag id '{id}' is not valid: use a non-empty name without '/', '\\', '#', '?' or spaces.", nameof(id));
+            throw new ArgumentException(
+                $"Output tag id '{id}' is not valid: use a non-empty name without '/', '\\', '#', '?' or spaces.", nameof(id));
         }
 
         Id = id;

@@ -5,11 +5,17 @@ namespace OrleansCheckpoint.Dataflow;
 /// <typeparam name="TKey">The key type.</typeparam>
 /// <typeparam name="TAcc">The accumulator type.</typeparam>
 /// <typeparam name="TOut">The result type.</typeparam>
-public sealed class SessionWindowAggregateTransformation<T, TKey, TAcc, TOut> : KeyedTransformation<T, TKey, WindowResult<TKey, TOut>>, ILateDataProducer<T>
+public sealed class SessionWindowAggregateTransformation<T, TKey, TAcc, TOut>
+    : KeyedTransformation<T, TKey, WindowResult<TKey, TOut>>, ILateDataProducer<T>
     where TKey : notnull
 {
     internal SessionWindowAggregateTransformation(
-        string uid, InputEdge input, KeySelector<T, TKey> key, EventTimeSessionWindows sessions, IMergeableAggregateFunction<T, TAcc, TOut> aggregate, OutputTag<T>? lateDataTag)
+        string uid,
+        InputEdge input,
+        KeySelector<T, TKey> key,
+        EventTimeSessionWindows sessions,
+        IMergeableAggregateFunction<T, TAcc, TOut> aggregate,
+        OutputTag<T>? lateDataTag)
         : base(uid, input, key)
     {
         LateDataTag = lateDataTag;

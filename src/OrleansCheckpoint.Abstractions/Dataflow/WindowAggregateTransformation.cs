@@ -10,13 +10,19 @@ namespace OrleansCheckpoint.Dataflow;
 /// <typeparam name="TKey">The key type.</typeparam>
 /// <typeparam name="TAcc">The accumulator type.</typeparam>
 /// <typeparam name="TOut">The aggregate's result type.</typeparam>
-public sealed class WindowAggregateTransformation<T, TKey, TAcc, TOut> : KeyedTransformation<T, TKey, WindowResult<TKey, TOut>>, IHasStateInvariants<TKey, TOut>, ILateDataProducer<T>
+public sealed class WindowAggregateTransformation<T, TKey, TAcc, TOut>
+    : KeyedTransformation<T, TKey, WindowResult<TKey, TOut>>, IHasStateInvariants<TKey, TOut>, ILateDataProducer<T>
     where TKey : notnull
 {
     private readonly List<StateInvariant<TKey, TOut>> _stateInvariants = [];
 
     internal WindowAggregateTransformation(
-        string uid, InputEdge input, KeySelector<T, TKey> key, EventTimeWindows windows, IAggregateFunction<T, TAcc, TOut> aggregate, LateDataPolicy<T> late)
+        string uid,
+        InputEdge input,
+        KeySelector<T, TKey> key,
+        EventTimeWindows windows,
+        IAggregateFunction<T, TAcc, TOut> aggregate,
+        LateDataPolicy<T> late)
         : base(uid, input, key)
     {
         Windows = windows;

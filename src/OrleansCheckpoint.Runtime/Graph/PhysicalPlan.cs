@@ -97,7 +97,8 @@ internal sealed class PhysicalPlan
         return new PhysicalPlan(graph, parallelism, maxParallelism, vertices);
     }
 
-    private static bool IsSideOutput(Transformation t) => t.GetType() is { IsGenericType: true } type && type.GetGenericTypeDefinition() == typeof(SideOutputTransformation<>);
+    private static bool IsSideOutput(Transformation t) =>
+        t.GetType() is { IsGenericType: true } type && type.GetGenericTypeDefinition() == typeof(SideOutputTransformation<>);
 
     public IReadOnlyList<OperatorInfo> Describe() =>
         Vertices.Select(v => new OperatorInfo(

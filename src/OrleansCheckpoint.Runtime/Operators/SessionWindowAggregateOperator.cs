@@ -87,7 +87,8 @@ internal sealed class SessionWindowAggregateOperator<T, TKey, TAcc, TOut>(Sessio
 
     public override IChannelWriter CreateWriter(ChannelWriterSpec spec) => _late.TryCreateWriter(spec) ?? base.CreateWriter(spec);
 
-    public override void ConnectOutput(StreamOperator? next, IReadOnlyList<IChannelWriter> writers) => base.ConnectOutput(next, _late.Connect(writers));
+    public override void ConnectOutput(StreamOperator? next, IReadOnlyList<IChannelWriter> writers) =>
+        base.ConnectOutput(next, _late.Connect(writers)); // the side output's writers take the late records
 
     public override bool OnWatermark(long watermark, int budget)
     {
