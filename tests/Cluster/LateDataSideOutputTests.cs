@@ -35,6 +35,8 @@ public sealed class LateDataSideOutputTests(ClusterFixture fixture)
         Assert.Equal(JobStatus.Finished, (await driver.DrainAsync()).Status);
 
         await AssertOutputAsync(job, clicks);
+        var metrics = await driver.Manager.GetMetricsAsync();
+        Assert.Equal((0L, clicks.Count(c => c.Page == BeyondLateness)), (metrics.LateRecordsDropped, metrics.LateRecordsSideOutput));
     }
 
     [Fact]

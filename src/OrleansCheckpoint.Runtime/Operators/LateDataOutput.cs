@@ -40,6 +40,7 @@ internal sealed class LateDataOutput<T>(SideOutputTransformation<T>? sideOutput)
             return;
         }
 
+        counters.LateRecordsSideOutput++;
         _consumer.Accept(value, timestamp);
     }
 }
