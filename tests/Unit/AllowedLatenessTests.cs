@@ -197,6 +197,20 @@ public sealed class AllowedLatenessTests
         Assert.Throws<InvalidJobGraphException>(() => late.GetSideOutput(tag));
     }
 
+    [Fact]
+    public void A_side_output_that_is_the_windows_only_consumer_still_runs_in_a_vertex_of_its_own()
+    {
+        var tag = new OutputTag<Click>("late");
+        var job = new JobBuilder("test");
+        var counts = job.Source("clicks", line => new Click(line, 0)).KeyBy(c => c.User).Window(TenSeconds).SideOutputLateData(tag).Count("counts");
+        counts.GetSideOutput(tag).ToFiles("late-files");
+
+        var plan = PhysicalPlan.Build(job.Build(), parallelism: 2, maxParallelism: 128);
+
+        Assert.Equal(["counts"], plan.VertexOf(counts.Transformation).Chain.Select(t => t.Uid));
+        Assert.Equal(["counts.late", "late-files"], plan["counts.late"].Chain.Select(t => t.Uid));
+    }
+
     private sealed record Fired(string Key, long Start, long End, long Count, long Timestamp);
 
     private sealed record Click(string User, long Time);
