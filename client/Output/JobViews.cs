@@ -100,6 +100,7 @@ internal static class JobViews
         table.AddRow("events accepted by the sources", Number(metrics.EventsAccepted));
         table.AddRow("records received by operators", Number(metrics.RecordsIn));
         table.AddRow("late records dropped", Number(metrics.LateRecordsDropped));
+        table.AddRow("late records to side outputs", Number(metrics.LateRecordsSideOutput));
         table.AddRow("results emitted", Number(metrics.ResultsEmitted));
         table.AddRow("records sent to dead letters", Number(metrics.DeadLetters));
         return table;

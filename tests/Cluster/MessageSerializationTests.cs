@@ -29,7 +29,7 @@ public sealed class MessageSerializationTests(ClusterFixture fixture)
         new PushBatch("producer", 7, 41, ["{}", "{\"a\":1}"]),
         new PushRoute("job", "src", 2, 10_000),
         new JobInfo("job", JobStatus.Failed, 2, 5, DateTimeOffset.UnixEpoch, "why", [new OperatorInfo("op", ["op", "sink"], 2)]),
-        new JobMetrics(1, 2, 3, 4, DeadLetters: 5),
+        new JobMetrics(1, 2, 3, 4, DeadLetters: 5, LateRecordsSideOutput: 6),
         new InstanceMetrics(new TaskId("job", "src", 0), Running: true, RecordsIn: 3, DeadLetters: 2),
         new QueryResult("k", "42"),
         new ResultBatch("sink", 1, ["{\"key\":\"k\"}"]),

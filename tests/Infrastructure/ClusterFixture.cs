@@ -293,6 +293,9 @@ public class ClusterFixture : IAsyncLifetime
             silo.Services.AddStreamJob(Tests.Cluster.TradeJoinsJob.Name, () => new Tests.Cluster.TradeJoinsJob());
             silo.Services.AddStreamJob(Tests.Cluster.LimitAlertsJob.Name, () => new Tests.Cluster.LimitAlertsJob());
             silo.Services.AddStreamJob(Tests.Cluster.LimitAlertsJob.Rescaled, () => new Tests.Cluster.LimitAlertsJob());
+            silo.Services.AddStreamJob(Tests.Cluster.LateSideOutputJob.Name, () => new Tests.Cluster.LateSideOutputJob());
+            silo.Services.AddStreamJob(Tests.Cluster.LateSideOutputJob.FailureName, () => new Tests.Cluster.LateSideOutputJob());
+            silo.Services.AddStreamJob(Tests.Cluster.LateSessionsJob.Name, () => new Tests.Cluster.LateSessionsJob());
             silo.Services.AddStreamJob(LedgerJob.StrictName, () => new LedgerJob());
             Sources.FileClicksJob.Register(silo.Services, () => FilesContainer);
             ConfigureTestSilo(silo);

@@ -20,7 +20,30 @@ public sealed class DataStream<T>
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(parallelism);
         Transformation.Parallelism = parallelism;
+        if (Transformation is ISideOutputProducer { SideOutput: { } side })
+        {
+            side.Parallelism = parallelism; // a side output runs beside its producer, instance for instance
+        }
+
         return this;
+    }
+
+    /// <summary>
+    /// The records this stream's operator routes to its side output <paramref name="tag"/> (a window's records later than
+    /// its allowed lateness: <c>SideOutputLateData(tag)</c>), as a stream to map or sink like any other.
+    /// </summary>
+    public DataStream<TSide> GetSideOutput<TSide>(OutputTag<TSide> tag)
+    {
+        ArgumentNullException.ThrowIfNull(tag);
+        if (Transformation is not ILateDataProducer<TSide> producer || producer.LateDataTag?.Id != tag.Id)
+        {
+            throw new InvalidJobGraphException(
+                $"Operator '{Transformation.Uid}' has no side output '{tag.Id}' of {typeof(TSide).Name}: " +
+                "declare it with SideOutputLateData(tag) on its window.");
+        }
+
+        producer.LateDataOutput ??= (SideOutputTransformation<TSide>)Builder.Add(new SideOutputTransformation<TSide>(Transformation, tag));
+        return new DataStream<TSide>(Builder, producer.LateDataOutput);
     }
 
     /// <summary>Applies <paramref name="map"/> to each record.</summary>
@@ -194,34 +217,6 @@ public sealed class KeyedStream<T, TKey>
     }
 
     internal InputEdge Edge() => new(_stream.Transformation, Partitioning.Hash, (Func<T, ulong>)Key.HashOf);
-}
-
-/// <summary>A keyed stream grouped into event-time windows.</summary>
-/// <typeparam name="T">The record type.</typeparam>
-/// <typeparam name="TKey">The key type.</typeparam>
-public sealed class WindowedStream<T, TKey>
-    where TKey : notnull
-{
-    private readonly KeyedStream<T, TKey> _keyed;
-    private readonly EventTimeWindows _windows;
-
-    internal WindowedStream(KeyedStream<T, TKey> keyed, EventTimeWindows windows)
-    {
-        _keyed = keyed;
-        _windows = windows;
-    }
-
-    /// <summary>Aggregates each key's records per window; a window's result is emitted when the watermark passes its end.</summary>
-    public DataStream<WindowResult<TKey, TOut>> Aggregate<TAcc, TOut>(string uid, IAggregateFunction<T, TAcc, TOut> aggregate) =>
-        _keyed.Then<WindowResult<TKey, TOut>>(new WindowAggregateTransformation<T, TKey, TAcc, TOut>(
-            uid, _keyed.Edge(), _keyed.Key, _windows, aggregate ?? throw new ArgumentNullException(nameof(aggregate))));
-
-    /// <summary>Counts each key's records per window.</summary>
-    public DataStream<WindowResult<TKey, long>> Count(string uid) => Aggregate(uid, new CountAggregate<T>());
-
-    /// <summary>Reduces each key's records per window.</summary>
-    public DataStream<WindowResult<TKey, T>> Reduce(string uid, Func<T, T, T> reduce) =>
-        Aggregate(uid, new ReduceAggregate<T>(reduce ?? throw new ArgumentNullException(nameof(reduce))));
 }
 
 /// <summary>Parsers for keys typed on the command line (<c>client query</c>).</summary>

@@ -156,6 +156,9 @@ public interface ITransformationVisitor<out TResult>
     TResult VisitKeyedBroadcastProcess<T, TBroadcast, TKey, TOut>(KeyedBroadcastProcessTransformation<T, TBroadcast, TKey, TOut> process)
         where TKey : notnull;
 
+    /// <summary>The records an operator routes to one of its side outputs (a window's late records).</summary>
+    TResult VisitSideOutput<T>(SideOutputTransformation<T> sideOutput);
+
     /// <summary>A sink that publishes records to the job's results stream.</summary>
     TResult VisitResultsStreamSink<T>(ResultsStreamSinkTransformation<T> sink);
 
@@ -320,38 +323,6 @@ public sealed class KeyedProcessTransformation<T, TKey, TOut> : KeyedTransformat
     public override TResult Accept<TResult>(ITransformationVisitor<TResult> visitor) => visitor.VisitKeyedProcess(this);
 
     void IHasValueStateInvariants.AddValueStateInvariant(IValueStateInvariant invariant) => _stateInvariants.Add(invariant);
-}
-
-/// <summary>An aggregate per key and event-time window (tumbling or sliding), emitted when the watermark passes the window's end.</summary>
-/// <typeparam name="T">The input record type.</typeparam>
-/// <typeparam name="TKey">The key type.</typeparam>
-/// <typeparam name="TAcc">The accumulator type.</typeparam>
-/// <typeparam name="TOut">The aggregate's result type.</typeparam>
-public sealed class WindowAggregateTransformation<T, TKey, TAcc, TOut> : KeyedTransformation<T, TKey, WindowResult<TKey, TOut>>, IHasStateInvariants<TKey, TOut>
-    where TKey : notnull
-{
-    private readonly List<StateInvariant<TKey, TOut>> _stateInvariants = [];
-
-    internal WindowAggregateTransformation(string uid, InputEdge input, KeySelector<T, TKey> key, EventTimeWindows windows, IAggregateFunction<T, TAcc, TOut> aggregate)
-        : base(uid, input, key)
-    {
-        Windows = windows;
-        Aggregate = aggregate;
-    }
-
-    /// <summary>The window assigner.</summary>
-    public EventTimeWindows Windows { get; }
-
-    /// <summary>The aggregate function.</summary>
-    public IAggregateFunction<T, TAcc, TOut> Aggregate { get; }
-
-    /// <summary>The consistency functions over the open windows' results (key, the window's result so far), checked at every checkpoint.</summary>
-    public IReadOnlyList<StateInvariant<TKey, TOut>> StateInvariants => _stateInvariants;
-
-    /// <inheritdoc />
-    public override TResult Accept<TResult>(ITransformationVisitor<TResult> visitor) => visitor.VisitWindowAggregate(this);
-
-    void IHasStateInvariants<TKey, TOut>.AddStateInvariant(StateInvariant<TKey, TOut> invariant) => _stateInvariants.Add(invariant);
 }
 
 /// <summary>How a file sink writes its records.</summary>

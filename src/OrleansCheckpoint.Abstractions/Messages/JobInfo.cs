@@ -104,13 +104,15 @@ public sealed record JobStartOptions(
 /// <param name="LateRecordsDropped">Records that arrived behind their channel's watermark at a window operator and were dropped.</param>
 /// <param name="ResultsEmitted">Records published by sinks.</param>
 /// <param name="DeadLetters">Records the sources could not parse and wrote to their dead-letter locations.</param>
+/// <param name="LateRecordsSideOutput">Records later than a window's allowed lateness that went to its late-data side output.</param>
 [GenerateSerializer, Immutable]
 public sealed record JobMetrics(
     [property: Id(0)] long RecordsIn,
     [property: Id(1)] long EventsAccepted,
     [property: Id(2)] long LateRecordsDropped,
     [property: Id(3)] long ResultsEmitted,
-    [property: Id(4)] long DeadLetters = 0)
+    [property: Id(4)] long DeadLetters = 0,
+    [property: Id(5)] long LateRecordsSideOutput = 0)
 {
     /// <summary>No counts.</summary>
     public static JobMetrics Zero { get; } = new(0, 0, 0, 0);
@@ -118,7 +120,7 @@ public sealed record JobMetrics(
     /// <summary>The sum of two sets of counters.</summary>
     public static JobMetrics operator +(JobMetrics a, JobMetrics b) =>
         new(a.RecordsIn + b.RecordsIn, a.EventsAccepted + b.EventsAccepted, a.LateRecordsDropped + b.LateRecordsDropped, a.ResultsEmitted + b.ResultsEmitted,
-            a.DeadLetters + b.DeadLetters);
+            a.DeadLetters + b.DeadLetters, a.LateRecordsSideOutput + b.LateRecordsSideOutput);
 }
 
 /// <summary>The answer to a query of a job's state.</summary>

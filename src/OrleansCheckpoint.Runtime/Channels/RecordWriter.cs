@@ -37,6 +37,9 @@ internal interface IChannelWriter
 
     /// <summary>Records written into batches so far (the instance's <c>numRecordsOut</c>).</summary>
     long RecordsWritten => 0;
+
+    /// <summary>The uid of the vertex this writer sends to (a producer tells its side outputs' writers by it); null if none.</summary>
+    string? DownstreamUid => null;
 }
 
 /// <summary>
@@ -58,6 +61,8 @@ internal sealed class RecordWriter<T> : IChannelWriter, IRecordConsumer<T>
     private readonly int _downstreamParallelism;
     private int _roundRobin;
     private long _recordsWritten;
+
+    public string? DownstreamUid => _spec.Output.DownstreamUid;
 
     public RecordWriter(ChannelWriterSpec spec)
     {

@@ -62,12 +62,13 @@ internal sealed class PhysicalPlan
         }
 
         // Group into chains: a transformation joins its input's chain when the edge is forward, the parallelism
-        // is the same and it is the input's only consumer.
+        // is the same and it is the input's only consumer. A side output never joins: its producer ends a chain.
         var chainOf = new Dictionary<Transformation, List<Transformation>>();
         var chains = new List<List<Transformation>>();
         foreach (var t in graph.Transformations)
         {
-            if (t.Inputs is [{ Partitioning: Partitioning.Forward } edge] && consumers[edge.Upstream] == 1 && ParallelismOf(edge.Upstream) == ParallelismOf(t))
+            if (t.Inputs is [{ Partitioning: Partitioning.Forward } edge] && consumers[edge.Upstream] == 1 && ParallelismOf(edge.Upstream) == ParallelismOf(t)
+                && !IsSideOutput(t))
             {
                 var chain = chainOf[edge.Upstream];
                 chain.Add(t);
@@ -95,6 +96,9 @@ internal sealed class PhysicalPlan
                 .ToList())).ToList();
         return new PhysicalPlan(graph, parallelism, maxParallelism, vertices);
     }
+
+    private static bool IsSideOutput(Transformation t) =>
+        t.GetType() is { IsGenericType: true } type && type.GetGenericTypeDefinition() == typeof(SideOutputTransformation<>);
 
     public IReadOnlyList<OperatorInfo> Describe() =>
         Vertices.Select(v => new OperatorInfo(

@@ -62,12 +62,15 @@ internal sealed class TaskCounters
 
     public long LateRecordsDropped { get; set; }
 
+    /// <summary>Late records a window sent to its late-data side output instead of dropping them.</summary>
+    public long LateRecordsSideOutput { get; set; }
+
     public long ResultsEmitted { get; set; }
 
     /// <summary>A source's records written to its dead-letter location, up to its position (restored with it).</summary>
     public long DeadLetters { get; set; }
 
-    public Messages.JobMetrics ToMetrics() => new(RecordsIn, EventsAccepted, LateRecordsDropped, ResultsEmitted, DeadLetters);
+    public Messages.JobMetrics ToMetrics() => new(RecordsIn, EventsAccepted, LateRecordsDropped, ResultsEmitted, DeadLetters, LateRecordsSideOutput);
 }
 
 /// <summary>Publishes a sink's results on the job's results stream.</summary>

@@ -46,6 +46,8 @@ internal sealed class OperatorFactory : ITransformationVisitor<StreamOperator>
     public StreamOperator VisitKeyedBroadcastProcess<T, TBroadcast, TKey, TOut>(KeyedBroadcastProcessTransformation<T, TBroadcast, TKey, TOut> process)
         where TKey : notnull => new Broadcast.KeyedBroadcastProcessOperator<T, TBroadcast, TKey, TOut>(process);
 
+    public StreamOperator VisitSideOutput<T>(SideOutputTransformation<T> sideOutput) => new SideOutputOperator<T>(sideOutput);
+
     public StreamOperator VisitResultsStreamSink<T>(ResultsStreamSinkTransformation<T> sink) => new ResultsStreamSink<T>(sink);
 
     public StreamOperator VisitFileSink<T>(FileSinkTransformation<T> sink) => new FileSink<T>(sink);

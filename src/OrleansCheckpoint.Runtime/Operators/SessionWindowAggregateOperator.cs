@@ -1,4 +1,5 @@
 using OrleansCheckpoint.Dataflow;
+using OrleansCheckpoint.Runtime.Channels;
 using OrleansCheckpoint.Runtime.Checkpointing;
 using OrleansCheckpoint.Runtime.State;
 
@@ -8,8 +9,9 @@ namespace OrleansCheckpoint.Runtime.Operators;
 /// Aggregates each key's records per event-time session (Flink's merging window operator with session windows): a
 /// record at <c>t</c> makes the session <c>[t, t + gap)</c>, which merges with every open session of its key that it
 /// overlaps or touches (their accumulators merged, in order of start). If the merged session has already ended by the
-/// record's channel watermark (end − 1 ≤ watermark), the record is late: counted and dropped, nothing merged — as Flink
-/// drops a record whose merged window is late. A session fires when the instance's watermark reaches its end − 1.
+/// record's channel watermark (end − 1 ≤ watermark), the record is late, nothing merged — as Flink
+/// drops a record whose merged window is late: it goes to the late-data side output if the job reads one, else it is
+/// counted and dropped. A session fires when the instance's watermark reaches its end − 1.
 /// Keyed state: the open sessions of each key. The timers (session end → keys) derive from it.
 /// </summary>
 internal sealed class SessionWindowAggregateOperator<T, TKey, TAcc, TOut>(SessionWindowAggregateTransformation<T, TKey, TAcc, TOut> sessions)
@@ -21,6 +23,7 @@ internal sealed class SessionWindowAggregateOperator<T, TKey, TAcc, TOut>(Sessio
 
     private readonly IMergeableAggregateFunction<T, TAcc, TOut> _function = sessions.Aggregate;
     private readonly long _gapMs = sessions.Sessions.GapMs;
+    private readonly LateDataOutput<T> _late = new(sessions.LateDataOutput);
     private readonly SortedDictionary<long, HashSet<(int KeyGroup, TKey Key)>> _timers = [];
     private KeyedStateTable<TKey, OpenSessions<TAcc>> _state = null!;
     private List<(int KeyGroup, TKey Key)>? _firing; // the keys of the earliest end, while firing it is interrupted
@@ -59,7 +62,7 @@ internal sealed class SessionWindowAggregateOperator<T, TKey, TAcc, TOut>(Sessio
 
         if (end - 1 <= Context.CurrentInputWatermark)
         {
-            Context.Counters.LateRecordsDropped++;
+            _late.Late(value, timestamp, Context.Counters);
             return;
         }
 
@@ -81,6 +84,11 @@ internal sealed class SessionWindowAggregateOperator<T, TKey, TAcc, TOut>(Sessio
         _state.Set(keyGroup, key, new OpenSessions<TAcc>([.. kept.OrderBy(s => s.Start)]));
         AddTimer(end, keyGroup, key);
     }
+
+    public override IChannelWriter CreateWriter(ChannelWriterSpec spec) => _late.TryCreateWriter(spec) ?? base.CreateWriter(spec);
+
+    public override void ConnectOutput(StreamOperator? next, IReadOnlyList<IChannelWriter> writers) =>
+        base.ConnectOutput(next, _late.Connect(writers)); // the side output's writers take the late records
 
     public override bool OnWatermark(long watermark, int budget)
     {

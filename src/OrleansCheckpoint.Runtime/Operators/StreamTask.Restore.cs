@@ -26,17 +26,17 @@ internal sealed partial class StreamTask
             return;
         }
 
-        var keyedOnly = Deployment.KeyedStateOnly ?? [];
-        foreach (var snapshot in snapshots)
-        {
-            RestoreContents(snapshot, nonKeyed: !keyedOnly.Contains(snapshot.Task));
-        }
-
         var watermarks = snapshots.Select(s => s.Whole?.Watermarks ?? s.Index!.Watermarks).OfType<TaskWatermarks>().ToList();
         if (watermarks.Count > 0)
         {
             var lowest = watermarks.Min(w => w.Current);
             RestoreWatermarks(new TaskWatermarks(lowest, [lowest]));
+        }
+
+        var keyedOnly = Deployment.KeyedStateOnly ?? [];
+        foreach (var snapshot in snapshots)
+        {
+            RestoreContents(snapshot, nonKeyed: !keyedOnly.Contains(snapshot.Task));
         }
 
         _checkpointer.Pieces?.Rebase(snapshots.Max(s => s.Whole?.CheckpointId ?? s.Index!.CheckpointId), chain: null);
@@ -49,8 +49,8 @@ internal sealed partial class StreamTask
     /// </summary>
     public void Restore(RestoredSnapshot snapshot)
     {
+        RestoreWatermarks(snapshot.Whole?.Watermarks ?? snapshot.Index!.Watermarks); // first: operators derive timers from it
         RestoreContents(snapshot, nonKeyed: true);
-        RestoreWatermarks(snapshot.Whole?.Watermarks ?? snapshot.Index!.Watermarks);
         var ownChain = snapshot.Index is { Kind: SnapshotKind.Checkpoint } index && index.Task == Deployment.Task && !Rescaled;
         _checkpointer.Pieces?.Rebase(snapshot.Whole?.CheckpointId ?? snapshot.Index!.CheckpointId, ownChain ? snapshot.Index!.Chain : null); // a whole snapshot's chain is not known: the next piece holds everything
     }

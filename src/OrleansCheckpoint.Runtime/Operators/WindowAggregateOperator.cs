@@ -1,4 +1,5 @@
 using OrleansCheckpoint.Dataflow;
+using OrleansCheckpoint.Runtime.Channels;
 using OrleansCheckpoint.Runtime.Checkpointing;
 using OrleansCheckpoint.Runtime.State;
 
@@ -13,24 +14,33 @@ namespace OrleansCheckpoint.Runtime.Operators;
 /// does: it skips the late windows and drops a record only when it skipped them all). Judging
 /// lateness by the channel's own watermark (which only depends on the order of that upstream partition's records)
 /// keeps the output deterministic.
+/// With an allowed lateness L (Flink's <c>allowedLateness</c>), a window's state outlives its firing until the instance's
+/// watermark reaches end − 1 + L; a record late for a window by less than that (its channel's watermark below end − 1 + L)
+/// is added, and if the window has already fired (by the instance's watermark) it fires again at once with the updated
+/// result, as Flink's EventTimeTrigger fires for a late element. A record later than that for every window it belongs to
+/// goes to the late-data side output, or is counted and dropped. The last result of each window is thus exact; with
+/// several input channels, whether a record late by its own channel arrives before or after the window's first firing
+/// (one result or two) depends on how the channels interleave.
 /// </summary>
 internal sealed class WindowAggregateOperator<T, TKey, TAcc, TOut>(WindowAggregateTransformation<T, TKey, TAcc, TOut> window)
     : KeyedOperator<T, TKey, WindowResult<TKey, TOut>>(window), IIncrementalStateOperator
     where TKey : notnull
 {
     private const string Table = "windows";
-    private const string TimersTable = "timers"; // derived: one per open (key, window), due at the window's end - 1
+    private const string TimersTable = "timers"; // derived: per open (key, window), due at the window's end - 1 (and end - 1 + lateness)
 
     private readonly IAggregateFunction<T, TAcc, TOut> _function = window.Aggregate;
     private readonly EventTimeWindows _windows = window.Windows;
     private readonly long _sizeMs = window.Windows.SizeMs;
+    private readonly long _latenessMs = window.AllowedLatenessMs;
+    private readonly LateDataOutput<T> _late = new(window.LateDataOutput);
 
-    // Keyed state: the accumulator of each open (key, window). The timers (window end → keys to fire) are
-    // derived from it, so a snapshot holds only the state. A list suffices: a timer is added only with a new
-    // accumulator, so never twice (a record for a window that has fired is late for it, and restores start empty).
-    private readonly SortedDictionary<long, List<(int KeyGroup, TKey Key)>> _timers = [];
+    // Keyed state: the accumulator of each open (key, window). The timers (time → windows to fire or clean) are
+    // derived from it and the instance's watermark, so a snapshot holds only the state. A list suffices: timers are
+    // added only with a new accumulator, so never twice (a window's state lives until its cleanup timer removes it).
+    private readonly SortedDictionary<long, List<WindowTimer>> _timers = [];
     private KeyedStateTable<WindowKey<TKey>, TAcc> _state = null!;
-    private int _firedOfFirst; // how many keys of the earliest window end fired, while firing it is interrupted
+    private int _firedOfFirst; // how many timers of the earliest time ran, while running them is interrupted
 
     public override void Open(OperatorContext context)
     {
@@ -52,61 +62,85 @@ internal sealed class WindowAggregateOperator<T, TKey, TAcc, TOut>(WindowAggrega
         // Latest window first: the earlier ones end earlier, so once one is late, so are the rest.
         var watermark = Context.CurrentInputWatermark;
         var starts = _windows.WindowStarts(timestamp);
-        if (starts.Latest + _sizeMs - 1 <= watermark)
+        if (CleanupTime(starts.Latest) <= watermark)
         {
-            Context.Counters.LateRecordsDropped++;
+            _late.Late(value, timestamp, Context.Counters);
             return;
         }
 
         var (key, keyGroup) = KeyOf(value);
         foreach (var start in starts)
         {
-            if (start + _sizeMs - 1 <= watermark)
+            if (CleanupTime(start) <= watermark)
             {
                 return;
             }
 
             var windowKey = new WindowKey<TKey>(key, start);
             ref var accumulator = ref _state.GetValueRefOrAddDefault(keyGroup, windowKey, out var existed);
+            accumulator = _function.Add(value, existed ? accumulator! : _function.CreateAccumulator());
+            var fired = _latenessMs > 0 && start + _sizeMs - 1 <= Context.CurrentWatermark; // only a lateness keeps a fired window
             if (!existed)
             {
-                AddTimer(keyGroup, windowKey);
+                AddTimers(keyGroup, windowKey, fired);
             }
 
-            accumulator = _function.Add(value, existed ? accumulator! : _function.CreateAccumulator());
+            if (fired)
+            {
+                Emit(key, start, accumulator); // fires again with the late record
+            }
         }
     }
+
+    public override IChannelWriter CreateWriter(ChannelWriterSpec spec) => _late.TryCreateWriter(spec) ?? base.CreateWriter(spec);
+
+    public override void ConnectOutput(StreamOperator? next, IReadOnlyList<IChannelWriter> writers) =>
+        base.ConnectOutput(next, _late.Connect(writers)); // the side output's writers take the late records
 
     public override bool OnWatermark(long watermark, int budget)
     {
         while (_timers.Count > 0)
         {
-            var (end, keys) = _timers.First();
-            if (end - 1 > watermark)
+            var (time, timers) = _timers.First();
+            if (time > watermark)
             {
                 return true;
             }
 
-            var start = end - _sizeMs;
-            for (; _firedOfFirst < keys.Count; _firedOfFirst++)
+            for (; _firedOfFirst < timers.Count; _firedOfFirst++)
             {
                 if (budget-- == 0)
                 {
-                    return false; // resumes at this key of this window
+                    return false; // resumes at this timer of this time
                 }
 
-                var (keyGroup, key) = keys[_firedOfFirst];
-                _state.TryRemove(keyGroup, new WindowKey<TKey>(key, start), out var accumulator);
-                Output.Accept(
-                    new WindowResult<TKey, TOut>(key, DateTimeOffset.FromUnixTimeMilliseconds(start), DateTimeOffset.FromUnixTimeMilliseconds(end), _function.GetResult(accumulator)),
-                    end - 1);
+                var (keyGroup, key, start, emit, purge) = timers[_firedOfFirst];
+                var windowKey = new WindowKey<TKey>(key, start);
+                TAcc? accumulator;
+                var found = purge ? _state.TryRemove(keyGroup, windowKey, out accumulator) : _state.TryGet(keyGroup, windowKey, out accumulator);
+                if (emit && found)
+                {
+                    Emit(key, start, accumulator!);
+                }
             }
 
-            _timers.Remove(end);
+            _timers.Remove(time);
             _firedOfFirst = 0;
         }
 
         return true;
+    }
+
+    private void Emit(TKey key, long start, TAcc accumulator) =>
+        Output.Accept(
+            new WindowResult<TKey, TOut>(key, DateTimeOffset.FromUnixTimeMilliseconds(start), DateTimeOffset.FromUnixTimeMilliseconds(start + _sizeMs), _function.GetResult(accumulator)),
+            start + _sizeMs - 1);
+
+    /// <summary>When the window starting at <paramref name="start"/> is cleaned: its last millisecond + the lateness.</summary>
+    private long CleanupTime(long start)
+    {
+        var last = start + _sizeMs - 1;
+        return last > long.MaxValue - _latenessMs ? long.MaxValue : last + _latenessMs;
     }
 
     public override object SnapshotState(long checkpointId) => _state.Snapshot();
@@ -126,15 +160,16 @@ internal sealed class WindowAggregateOperator<T, TKey, TAcc, TOut>(WindowAggrega
 
     public void CheckTypes(StateTableType saved) => StateTypes.Check(saved, Table, typeof(WindowKey<TKey>), typeof(TAcc));
 
-    // The timers derive from the state: one per open (key, window).
+    // The timers derive from the state and the restored watermark (restored first): a window it has passed has fired.
     public void OnSectionsRestored()
     {
         _timers.Clear();
+        _firedOfFirst = 0;
         foreach (var (keyGroup, entries) in _state.NonEmptyGroups())
         {
             foreach (var windowKey in entries.Keys)
             {
-                AddTimer(keyGroup, windowKey);
+                AddTimers(keyGroup, windowKey, fired: _latenessMs > 0 && windowKey.Start + _sizeMs - 1 <= Context.CurrentWatermark);
             }
         }
     }
@@ -156,19 +191,44 @@ internal sealed class WindowAggregateOperator<T, TKey, TAcc, TOut>(WindowAggrega
                 ToJson(e.Key.Key),
                 ToJson(new { e.Key.Start, End = e.Key.Start + _sizeMs, Accumulator = e.Value }),
                 ToJson(_function.GetResult(e.Value))))
-            .Concat(open.Select(e => new StateEntryView(TimersTable, e.KeyGroup, ToJson(e.Key.Key), ToJson(new { Time = e.Key.Start + _sizeMs - 1 }))));
+            .Concat(open.Select(e => new StateEntryView(TimersTable, e.KeyGroup, ToJson(e.Key.Key), TimerJson(e.Key.Start))));
     }
 
-    private void AddTimer(int keyGroup, WindowKey<TKey> windowKey)
+    // A window's timers for the inspector: when it fires, and (with a lateness) when its state is cleaned.
+    private string TimerJson(long start) =>
+        _latenessMs == 0 ? ToJson(new { Time = start + _sizeMs - 1 }) : ToJson(new { Time = start + _sizeMs - 1, Cleanup = CleanupTime(start) });
+
+    // A new (key, window): without lateness one timer fires and forgets it at end - 1; with one, a timer fires it at
+    // end - 1 (unless it has fired already) and another forgets it at end - 1 + lateness.
+    private void AddTimers(int keyGroup, WindowKey<TKey> windowKey, bool fired)
     {
-        var end = windowKey.Start + _sizeMs;
-        if (!_timers.TryGetValue(end, out var keys))
+        var last = windowKey.Start + _sizeMs - 1;
+        if (_latenessMs == 0)
         {
-            _timers[end] = keys = [];
+            AddTimer(last, new WindowTimer(keyGroup, windowKey.Key, windowKey.Start, Emit: true, Purge: true));
+            return;
         }
 
-        keys.Add((keyGroup, windowKey.Key));
+        if (!fired)
+        {
+            AddTimer(last, new WindowTimer(keyGroup, windowKey.Key, windowKey.Start, Emit: true, Purge: false));
+        }
+
+        AddTimer(CleanupTime(windowKey.Start), new WindowTimer(keyGroup, windowKey.Key, windowKey.Start, Emit: false, Purge: true));
     }
+
+    private void AddTimer(long time, WindowTimer timer)
+    {
+        if (!_timers.TryGetValue(time, out var timers))
+        {
+            _timers[time] = timers = [];
+        }
+
+        timers.Add(timer);
+    }
+
+    /// <summary>A window's timer: emit its result, forget its state, or both.</summary>
+    private readonly record struct WindowTimer(int KeyGroup, TKey Key, long Start, bool Emit, bool Purge);
 }
 
 /// <summary>A key and the start of one of its windows: the key of window state.</summary>
