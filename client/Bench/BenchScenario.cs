@@ -202,7 +202,7 @@ internal sealed partial class BenchScenario(BenchSettings settings, ConsoleOutpu
 
     /// <summary>
     /// Runs <paramref name="query"/> with exactly-once checkpoints and, once three have completed, deactivates the
-    /// first instance downstream of the sources (its state is lost, as when its silo dies): measures the time
+    /// first instance of its first keyed operator (its state is lost, as when its silo dies): measures the time
     /// from that to the job running again from its last checkpoint, and to its sources producing again.
     /// </summary>
     private async Task<BenchResult> RunRecoveryAsync(IClusterClient client, string query, ProcessMeter meter, CancellationToken cancellation)
@@ -228,7 +228,9 @@ internal sealed partial class BenchScenario(BenchSettings settings, ConsoleOutpu
         {
             // The bench's own fault injection: Orleans' management extension deactivates the instance; the next
             // delivery to it (or the job manager's heartbeat) finds it without state and the job rolls back.
-            var victim = new TaskId(job, info.Operators[1].Uid, 0);
+            // The first keyed operator (it holds state), not the streams split from the source ahead of it.
+            var keyed = info.Operators.FirstOrDefault(o => o.Inputs?.Any(i => i.Partitioning == "Hash") == true) ?? info.Operators[1];
+            var victim = new TaskId(job, keyed.Uid, 0);
             var clock = System.Diagnostics.Stopwatch.StartNew();
             await client.GetGrain<IOperatorInstanceGrain>(victim.GrainKey).AsReference<Orleans.Core.Internal.IGrainManagementExtension>().DeactivateOnIdle();
             var deadline = DateTime.UtcNow + RunTimeout;

@@ -125,29 +125,16 @@ internal static class QueryBaselines
         }
     }
 
-    // Each auction's highest bid placed while it was open, emitted once the watermark (newest time − 4 s) passes
-    // its expiry, into a running average per category. The events come in event-time order here, so a bid whose
-    // auction has not come yet (or has closed) can never be valid, and is dropped at once.
+    // Each auction's highest bid placed while it was open: each rise of it (its first valid bid included) updates its
+    // category's sum and count and emits the category's new average, as the query's changelog does. An auction is
+    // forgotten once the watermark (newest time - 4 s) passes its expiry. The events come in event-time order here, so
+    // a bid whose auction has not come yet (or was forgotten) can never be valid, and is dropped at once.
     private static void RunQuery4(NexmarkGenerator generator, long events, Blackhole sink)
     {
         var open = new Dictionary<long, (Auction Auction, long Price)>(); // price 0: no valid bid yet (prices start at $1)
         var closing = new PriorityQueue<long, long>(); // auction ids by expiry
         var categories = new Dictionary<long, (long Total, long Count)>();
         var maxTimestamp = long.MinValue;
-        void CloseUpTo(long watermark)
-        {
-            while (closing.TryPeek(out var id, out var expires) && expires <= watermark)
-            {
-                closing.Dequeue();
-                if (open.Remove(id, out var closed) && closed.Price > 0)
-                {
-                    var (total, count) = categories.GetValueOrDefault(closed.Auction.Category);
-                    categories[closed.Auction.Category] = (total + closed.Price, count + 1);
-                    sink.Take(new CategoryPrice(closed.Auction.Category, (total + closed.Price) / (count + 1), count + 1));
-                }
-            }
-        }
-
         for (long i = 0; i < events; i++)
         {
             var e = generator.EventAt(i);
@@ -160,6 +147,11 @@ internal static class QueryBaselines
                 case Bid bid when open.TryGetValue(bid.Auction, out var auction)
                     && bid.DateTime >= auction.Auction.DateTime && bid.DateTime <= auction.Auction.Expires && bid.Price > auction.Price:
                     open[bid.Auction] = (auction.Auction, bid.Price);
+                    var category = auction.Auction.Category;
+                    var (total, count) = categories.GetValueOrDefault(category);
+                    (total, count) = (total - auction.Price + bid.Price, count + (auction.Price == 0 ? 1 : 0));
+                    categories[category] = (total, count);
+                    sink.Take(new CategoryPrice(category, total / count, count));
                     break;
             }
 
@@ -167,11 +159,13 @@ internal static class QueryBaselines
             if (timestamp > maxTimestamp)
             {
                 maxTimestamp = timestamp;
-                CloseUpTo(maxTimestamp - OutOfOrdernessMs - 1);
+                while (closing.TryPeek(out var id, out var expires) && expires <= maxTimestamp - OutOfOrdernessMs - 1)
+                {
+                    closing.Dequeue();
+                    open.Remove(id);
+                }
             }
         }
-
-        CloseUpTo(long.MaxValue);
     }
 
     // The persons who opened an auction in the 10 s window they joined in, each window closed once the watermark
@@ -266,10 +260,12 @@ internal static class QueryBaselines
         }
     }
 
-    // The highest bid per window, windows emitted once the watermark (newest time − 4 s) has passed their end.
+    // Every bid with its window's highest price, ties included, and each bid placed exactly at a window's end that
+    // equals that window's highest (the query's condition includes window_end). A window is emitted once the watermark
+    // (newest time - 4 s) has reached its end, so that the bids at its end are in.
     private static void RunQuery7(NexmarkGenerator generator, long events, Blackhole sink)
     {
-        var open = new SortedDictionary<long, Bid>();
+        var open = new SortedDictionary<long, TopBids>();
         var maxTimestamp = long.MinValue;
         for (long i = 0; i < events; i++)
         {
@@ -280,26 +276,70 @@ internal static class QueryBaselines
 
             var timestamp = bid.DateTime.ToUnixTimeMilliseconds();
             var start = timestamp - (timestamp % WindowMs);
-            if (!open.TryGetValue(start, out var best) || BidOrder.Compare(bid, best) > 0)
+            if (!open.TryGetValue(start, out var window))
             {
-                open[start] = bid;
+                open[start] = window = new TopBids();
+            }
+
+            window.Add(bid);
+            if (timestamp == start && open.TryGetValue(start - WindowMs, out var previous))
+            {
+                previous.AddAtEnd(bid);
             }
 
             if (timestamp > maxTimestamp)
             {
                 maxTimestamp = timestamp;
                 var watermark = maxTimestamp - OutOfOrdernessMs - 1;
-                while (open.Count > 0 && open.First() is var (first, highest) && first + WindowMs - 1 <= watermark)
+                while (open.Count > 0 && open.First() is var (first, done) && first + WindowMs <= watermark)
                 {
                     open.Remove(first);
-                    sink.Take(new HighestBid(DateTimeOffset.FromUnixTimeMilliseconds(first), DateTimeOffset.FromUnixTimeMilliseconds(first + WindowMs), highest));
+                    done.Emit(sink);
                 }
             }
         }
 
-        foreach (var (start, highest) in open)
+        foreach (var window in open.Values)
         {
-            sink.Take(new HighestBid(DateTimeOffset.FromUnixTimeMilliseconds(start), DateTimeOffset.FromUnixTimeMilliseconds(start + WindowMs), highest));
+            window.Emit(sink);
+        }
+    }
+
+    /// <summary>q7's open window: its highest price, the bids in it at that price, and the bids at its end that may equal it.</summary>
+    private sealed class TopBids
+    {
+        private readonly List<Bid> _atMax = [];
+        private readonly List<Bid> _atEnd = [];
+        private long _max = long.MinValue;
+
+        public void Add(Bid bid)
+        {
+            if (bid.Price > _max)
+            {
+                _max = bid.Price;
+                _atMax.Clear();
+            }
+
+            if (bid.Price == _max)
+            {
+                _atMax.Add(bid);
+            }
+        }
+
+        public void AddAtEnd(Bid bid)
+        {
+            if (bid.Price >= _max)
+            {
+                _atEnd.Add(bid);
+            }
+        }
+
+        public void Emit(Blackhole sink)
+        {
+            foreach (var bid in _atMax.Concat(_atEnd.Where(b => b.Price == _max)))
+            {
+                sink.Take(new HighestBid(bid.Auction, bid.Bidder, bid.Price, bid.DateTime, bid.Extra));
+            }
         }
     }
 

@@ -73,34 +73,6 @@ public sealed class Query5(NexmarkSettings settings) : NexmarkQuery<HotItem>(set
             });
 }
 
-/// <summary>
-/// q7, highest bid: per 10-second tumbling window of event time, the bid with the highest price. The reference
-/// joins the bids with each window's maximum price; here a window reduce keeps the highest bid itself, in two
-/// stages, so that no single instance sees every bid: the bids are keyed by <c>price mod 32</c> (a small key
-/// space, spread evenly over the instances, unlike the skewed auction and bidder ids) and each key keeps its
-/// highest bid per window; those (at most 32 per window) are then keyed by the window and reduced to one.
-/// Ties are broken by a total order (<see cref="BidOrder.Higher"/>), so the answer does not depend on arrival order.
-/// </summary>
-public sealed class Query7(NexmarkSettings settings) : NexmarkQuery<HighestBid>(settings)
-{
-    /// <summary>The window length.</summary>
-    public static readonly TimeSpan WindowSize = TimeSpan.FromSeconds(10);
-
-    /// <summary>The number of keys of the first stage.</summary>
-    public const int PreAggregationKeys = 32;
-
-    /// <inheritdoc />
-    protected override DataStream<HighestBid> Query(DataStream<NexmarkEvent> events) =>
-        Bids(events)
-            .KeyBy(b => (int)(b.Price % PreAggregationKeys))
-            .Window(TumblingEventTimeWindows.Of(WindowSize))
-            .Reduce("highest-per-group", BidOrder.Higher)
-            .KeyBy(r => r.Start.ToUnixTimeMilliseconds())
-            .Window(TumblingEventTimeWindows.Of(WindowSize))
-            .Reduce("highest-per-window", (a, b) => BidOrder.Compare(a.Value, b.Value) >= 0 ? a : b)
-            .Map("highest-bid", r => new HighestBid(r.Value.Start, r.Value.End, r.Value.Value));
-}
-
 /// <summary>The auction and price of a bid (q2's output).</summary>
 /// <param name="Auction">The auction.</param>
 /// <param name="Price">The price, in cents.</param>
@@ -114,60 +86,6 @@ public sealed record AuctionPrice([property: Id(0)] long Auction, [property: Id(
 /// <param name="Count">Its bids in the window: the window's highest count.</param>
 [GenerateSerializer, Immutable]
 public sealed record HotItem([property: Id(0)] DateTimeOffset WindowStart, [property: Id(1)] DateTimeOffset WindowEnd, [property: Id(2)] long Auction, [property: Id(3)] long Count);
-
-/// <summary>The highest bid of a window (q7's output).</summary>
-/// <param name="WindowStart">The window's start.</param>
-/// <param name="WindowEnd">The window's end (exclusive).</param>
-/// <param name="Bid">The highest bid placed in it.</param>
-[GenerateSerializer, Immutable]
-public sealed record HighestBid([property: Id(0)] DateTimeOffset WindowStart, [property: Id(1)] DateTimeOffset WindowEnd, [property: Id(2)] Bid Bid);
-
-/// <summary>A total order of bids by price, for "the highest bid".</summary>
-public static class BidOrder
-{
-    /// <summary>
-    /// The higher of two bids: the higher price; on a tie the earlier bid, then the lower auction id, bidder id,
-    /// channel, url and extra (a total order, so a reduce with it gives the same bid in any order).
-    /// </summary>
-    public static Bid Higher(Bid a, Bid b) => Compare(a, b) >= 0 ? a : b;
-
-    /// <summary>Positive when <paramref name="a"/> ranks above <paramref name="b"/>, zero when they are equal.</summary>
-    public static int Compare(Bid a, Bid b)
-    {
-        var c = a.Price.CompareTo(b.Price);
-        if (c == 0)
-        {
-            c = b.DateTime.CompareTo(a.DateTime);
-        }
-
-        if (c == 0)
-        {
-            c = b.Auction.CompareTo(a.Auction);
-        }
-
-        if (c == 0)
-        {
-            c = b.Bidder.CompareTo(a.Bidder);
-        }
-
-        if (c == 0)
-        {
-            c = string.CompareOrdinal(b.Channel, a.Channel);
-        }
-
-        if (c == 0)
-        {
-            c = string.CompareOrdinal(b.Url, a.Url);
-        }
-
-        if (c == 0)
-        {
-            c = string.CompareOrdinal(b.Extra, a.Extra);
-        }
-
-        return c;
-    }
-}
 
 /// <summary>The Nexmark queries this engine runs, by name.</summary>
 public static class NexmarkQueries

@@ -59,12 +59,22 @@ public abstract class NexmarkQuery<TOut>(NexmarkSettings settings) : IStreamJob
     protected abstract DataStream<TOut> Query(DataStream<NexmarkEvent> events);
 
     /// <summary>The bids among the events (the reference's <c>bid</c> view).</summary>
-    protected static DataStream<Bid> Bids(DataStream<NexmarkEvent> events) =>
-        events.FlatMap<Bid>("bids", (e, output) =>
+    protected static DataStream<Bid> Bids(DataStream<NexmarkEvent> events) => OfKind<Bid>(events, "bids");
+
+    /// <summary>The persons among the events (the reference's <c>person</c> view).</summary>
+    protected static DataStream<Person> Persons(DataStream<NexmarkEvent> events) => OfKind<Person>(events, "persons");
+
+    /// <summary>The auctions among the events (the reference's <c>auction</c> view).</summary>
+    protected static DataStream<Auction> Auctions(DataStream<NexmarkEvent> events) => OfKind<Auction>(events, "auctions");
+
+    // One operator per kind: a two-input operator must not read one upstream twice, so each side gets its own.
+    private static DataStream<TKind> OfKind<TKind>(DataStream<NexmarkEvent> events, string uid)
+        where TKind : NexmarkEvent =>
+        events.FlatMap<TKind>(uid, (e, output) =>
         {
-            if (e is Bid bid)
+            if (e is TKind kind)
             {
-                output.Collect(bid);
+                output.Collect(kind);
             }
         });
 }

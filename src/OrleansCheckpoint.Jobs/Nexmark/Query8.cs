@@ -4,11 +4,16 @@ namespace OrleansCheckpoint.Jobs.Nexmark;
 
 /// <summary>
 /// q8, monitor new users: the persons who joined and opened an auction in the same 10-second tumbling window of
-/// event time (Flink's SQL groups persons and auctions into the windows separately and joins them on
-/// <c>P.id = A.seller</c> and the window). Over the one event stream: persons and auctions keyed by person id and
-/// seller, into 10-second windows whose accumulator (<see cref="NewSellerWindow"/>) notes the person's name and
-/// whether an auction was seen; a window where both were seen gives its person once, however many auctions
-/// they opened in it.
+/// event time (<c>SELECT P.id, P.name, P.starttime FROM (SELECT id, name, window_start AS starttime, window_end AS
+/// endtime FROM TABLE(TUMBLE(TABLE person, …, INTERVAL '10' SECOND)) GROUP BY id, name, window_start, window_end) P
+/// JOIN (SELECT seller, window_start AS starttime, window_end AS endtime FROM TABLE(TUMBLE(TABLE auction, …))
+/// GROUP BY seller, window_start, window_end) A ON P.id = A.seller AND P.starttime = A.starttime AND P.endtime =
+/// A.endtime</c>). As the SQL: the persons grouped by (id, name, window) and the auctions by (seller, window), each a
+/// window aggregate that emits one row per group when its window ends (timestamped with the window's last
+/// millisecond); the two are window-joined on <c>id = seller</c> in the same 10-second windows, so the join's
+/// windows are the groups' windows and its cross product holds one person row and one seller row: one output per
+/// (person, name, window) with an auction of theirs in it, however many auctions they opened. Window state is
+/// dropped when each window fires.
 /// </summary>
 public sealed class Query8(NexmarkSettings settings) : NexmarkQuery<NewSeller>(settings)
 {
@@ -16,24 +21,22 @@ public sealed class Query8(NexmarkSettings settings) : NexmarkQuery<NewSeller>(s
     public static readonly TimeSpan WindowSize = TimeSpan.FromSeconds(10);
 
     /// <inheritdoc />
-    protected override DataStream<NewSeller> Query(DataStream<NexmarkEvent> events) =>
-        events
-            .Filter("persons-and-auctions", e => e is not Bid)
-            .KeyBy(e => e is Person p ? p.Id : ((Auction)e).Seller)
-            .Window(TumblingEventTimeWindows.Of(WindowSize))
-            .Aggregate("person-and-auctions-per-window", new NewSellerActivity())
-            .Filter("joined-and-sold", w => w.Value is { Name: not null, OpenedAuction: true })
-            .Map("new-seller", w => new NewSeller(w.Key, w.Value.Name!, w.Start));
-
-    /// <summary>Notes, per person and window, the person's name if they joined in it and whether they opened an auction in it.</summary>
-    internal sealed class NewSellerActivity : IAggregateFunction<NexmarkEvent, NewSellerWindow, NewSellerWindow>
+    protected override DataStream<NewSeller> Query(DataStream<NexmarkEvent> events)
     {
-        public NewSellerWindow CreateAccumulator() => default;
-
-        public NewSellerWindow Add(NexmarkEvent value, NewSellerWindow accumulator) =>
-            value is Person person ? accumulator with { Name = person.Name } : accumulator with { OpenedAuction = true };
-
-        public NewSellerWindow GetResult(NewSellerWindow accumulator) => accumulator;
+        var windows = TumblingEventTimeWindows.Of(WindowSize);
+        var persons = Persons(events)
+            .KeyBy(p => (p.Id, p.Name))
+            .Window(windows)
+            .Count("persons-per-id-name-and-window");
+        var sellers = Auctions(events)
+            .KeyBy(a => a.Seller)
+            .Window(windows)
+            .Count("auctions-per-seller-and-window");
+        return persons.Join(sellers)
+            .Where(p => p.Key.Id)
+            .EqualTo(s => s.Key)
+            .Window(windows)
+            .Apply("new-sellers", (p, _) => new NewSeller(p.Key.Id, p.Key.Name, p.Start));
     }
 }
 
@@ -43,9 +46,3 @@ public sealed class Query8(NexmarkSettings settings) : NexmarkQuery<NewSeller>(s
 /// <param name="WindowStart">The start of the window.</param>
 [GenerateSerializer, Immutable]
 public sealed record NewSeller([property: Id(0)] long Id, [property: Id(1)] string Name, [property: Id(2)] DateTimeOffset WindowStart);
-
-/// <summary>One person's window in q8: their name if they joined in it, and whether they opened an auction in it.</summary>
-/// <param name="Name">The name, if the person joined in the window.</param>
-/// <param name="OpenedAuction">Whether they opened an auction in the window.</param>
-[GenerateSerializer, Immutable]
-internal readonly record struct NewSellerWindow([property: Id(0)] string? Name, [property: Id(1)] bool OpenedAuction);
