@@ -33,18 +33,21 @@ public sealed class ProcessingTimeTimerClusterTests(ClusterFixture fixture)
         // totals of 40-49, so their timers fired before it and those of 0-39 fired and re-armed.
         await PushAsync(driver, [.. halves.SelectMany(h => h.Head), .. keys[40..50].SelectMany(t => t)], "first");
         long checkpoint = 0;
-        await Eventually.TrueAsync(async () => (checkpoint = await driver.CheckpointAsync()) > 0 && (await CommittedAsync(job)).Count >= 10, "keys 40-49 to be committed");
+        await Eventually.TrueAsync(
+            async () => (checkpoint = await driver.CheckpointAsync()) > 0 && (await CommittedAsync(job)).Count >= 10, "keys 40-49 to be committed");
         var pending = (await SnapshotInspectTests.EntriesAsync(fixture.Client.GetGrain<ISnapshotInspectorGrain>(job), checkpoint, "totals"))
             .Where(e => e.State == "processing-timers").Select(SnapshotInspectTests.KeyOf).Order(StringComparer.Ordinal);
         Assert.Equal(halves.Select(h => h.Head[0].Key), pending); // a timer for each half-there key, none for a key done
         await PushAsync(driver, halves.SelectMany(h => h.Tail), "rest");
         await fixture.Cluster.DeactivateAsync(fixture.Client.GetGrain<IOperatorInstanceGrain>($"{job}/totals/1"));
-        var info = await Eventually.ValueAsync(() => driver.Manager.GetInfoAsync(), i => i.Restarts >= 1 && i.Status == JobStatus.Running, "the job to recover");
+        var info = await Eventually.ValueAsync(
+            () => driver.Manager.GetInfoAsync(), i => i.Restarts >= 1 && i.Status == JobStatus.Running, "the job to recover");
         Assert.Equal(checkpoint, info.RestoredCheckpoint);
         await PushAsync(driver, keys[50..].SelectMany(t => t), "last");
 
         // Timers do not fire at the end of the input: drain once every key's total is committed.
-        await Eventually.TrueAsync(async () => await driver.CheckpointAsync() > 0 && (await CommittedAsync(job)).Count >= keys.Count, "every key's total to be committed");
+        await Eventually.TrueAsync(
+            async () => await driver.CheckpointAsync() > 0 && (await CommittedAsync(job)).Count >= keys.Count, "every key's total to be committed");
         Assert.Equal(JobStatus.Finished, (await driver.DrainAsync()).Status);
 
         var committed = await CommittedAsync(job);
@@ -55,7 +58,11 @@ public sealed class ProcessingTimeTimerClusterTests(ClusterFixture fixture)
     }
 
     private static Task<long> PushAsync(JobDriver driver, IEnumerable<Tally> tallies, string producer) =>
-        driver.PushAsync(tallies.Select(t => JsonSerializer.Serialize(t, JsonSerializerOptions.Web)), batchSize: 100, retryFor: ClickWindows.RetryFor, producer: producer);
+        driver.PushAsync(
+            tallies.Select(t => JsonSerializer.Serialize(t, JsonSerializerOptions.Web)),
+            batchSize: 100,
+            retryFor: ClickWindows.RetryFor,
+            producer: producer);
 
     private async Task<List<KeyTotal>> CommittedAsync(string job) =>
         [.. (await fixture.OutputFilesAsync($"{job}/total-files/")).Values.SelectMany(lines => lines)

@@ -138,7 +138,8 @@ public sealed class ProcessingTimeLoopTests : IAsyncDisposable
     }
 
     /// <summary>Logs what it does: registers timers at offsets from <see cref="T0"/>, moves the fake clock on ("tick"), notes a record.</summary>
-    private sealed class LoggingFunction(ConcurrentQueue<string> log, FakeTimeProvider clock) : KeyedProcessFunction<string, (string Key, string Command, long Time), string>
+    private sealed class LoggingFunction(ConcurrentQueue<string> log, FakeTimeProvider clock)
+        : KeyedProcessFunction<string, (string Key, string Command, long Time), string>
     {
         public override void ProcessElement((string Key, string Command, long Time) value, IKeyedContext<string> context, ICollector<string> output)
         {

@@ -28,7 +28,9 @@ public sealed class ProcessingTimeTimerTests
         op.AdvanceClock(101); // at +200
         op.AdvanceClock(1_000);
 
-        Assert.Equal(["a@100 processing seen=2", "a@200 processing seen=0", "b@200 processing seen=1", "c@300 processing seen=1"], op.Output.Select(o => o.Value));
+        Assert.Equal(
+            ["a@100 processing seen=2", "a@200 processing seen=0", "b@200 processing seen=1", "c@300 processing seen=1"],
+            op.Output.Select(o => o.Value));
         Assert.All(op.Output, o => Assert.Equal(long.MinValue, o.Timestamp));
         Assert.Equal([T0 + 200, T0 + 200, T0 + 200, T0 + 1_200], op.FiredAt);
         Assert.Null(op.NextTimer);
@@ -38,7 +40,9 @@ public sealed class ProcessingTimeTimerTests
     public void A_key_has_one_processing_time_timer_per_time_and_a_deleted_one_does_not_fire()
     {
         var op = new ClockHarness();
-        op.Process(("a", "register", 100), ("a", "register", 100), ("b", "register", 100), ("a", "register", 150), ("b", "delete", 100), ("c", "delete", 100));
+        op.Process(
+            ("a", "register", 100), ("a", "register", 100), ("b", "register", 100),
+            ("a", "register", 150), ("b", "delete", 100), ("c", "delete", 100));
 
         op.AdvanceClock(1_000);
 
@@ -82,7 +86,7 @@ public sealed class ProcessingTimeTimerTests
         op.Process(("e", "register", 150), ("b", "delete", 200)); // after the snapshot: not in it
         op.AdvanceClock(10_000);
 
-        var restored = new ClockHarness(new FakeTimeProvider(DateTimeOffset.FromUnixTimeMilliseconds(T0 + 1_000)), whole: snapshot); // down for a second
+        var restored = new ClockHarness(At(1_000), whole: snapshot); // down for a second
         Assert.Equal(T0 + 100, restored.NextTimer);
         restored.AdvanceClock(0);
         Assert.Equal(["a@100 processing seen=1", "b@200 processing seen=1"], restored.Output.Select(o => o.Value));
@@ -121,7 +125,7 @@ public sealed class ProcessingTimeTimerTests
         op.Process(("e", "register", 500));
         var second = op.DeltaPiece();
 
-        var restored = new ClockHarness(new FakeTimeProvider(DateTimeOffset.FromUnixTimeMilliseconds(T0 + 450)), pieces: [full, delta, second], incremental: true);
+        var restored = new ClockHarness(At(450), pieces: [full, delta, second], incremental: true);
         restored.AdvanceClock(0); // c and d came due during the outage
         Assert.Equal(["c@300", "d@400"], restored.Output.Select(o => o.Value.Split(' ')[0]));
         restored.AdvanceClock(1_000);
@@ -163,6 +167,9 @@ public sealed class ProcessingTimeTimerTests
         Assert.Equal((1L, 3L), (tables["timers"], tables["processing-timers"]));
     }
 
+    /// <summary>A fake clock reading <see cref="T0"/> + <paramref name="offset"/>.</summary>
+    private static FakeTimeProvider At(long offset) => new(DateTimeOffset.FromUnixTimeMilliseconds(T0 + offset));
+
     /// <summary>
     /// A keyed process operator (keys are strings) running <see cref="ClockFunction"/> on a fake clock, its output captured.
     /// Commands, with a time as an offset from <see cref="T0"/>: "register" (counts the key's records, registers a
@@ -171,7 +178,8 @@ public sealed class ProcessingTimeTimerTests
     /// </summary>
     private sealed class ClockHarness
     {
-        private static readonly Serializer Serializer = new ServiceCollection().AddSerializer().BuildServiceProvider().GetRequiredService<Serializer>();
+        private static readonly Serializer Serializer =
+            new ServiceCollection().AddSerializer().BuildServiceProvider().GetRequiredService<Serializer>();
         private static readonly StateCodecs Codecs = new(Serializer);
 
         private readonly KeyedProcessOperator<(string Key, string Command, long Time), string, string> _operator;
@@ -179,10 +187,10 @@ public sealed class ProcessingTimeTimerTests
         private readonly CapturingWriter<string> _output = new();
         private readonly FakeTimeProvider _clock;
 
-        /// <summary>A new operator on <paramref name="clock"/>, restored from a whole snapshot (serialized and read back first) or from pieces.</summary>
+        /// <summary>A new operator on <paramref name="clock"/>, restored from a whole snapshot (serialized and read back) or from pieces.</summary>
         public ClockHarness(FakeTimeProvider? clock = null, object? whole = null, IEnumerable<byte[]>? pieces = null, bool incremental = false)
         {
-            _clock = clock ?? new FakeTimeProvider(DateTimeOffset.FromUnixTimeMilliseconds(T0));
+            _clock = clock ?? At(0);
             var stream = new JobBuilder("clock").Source<(string Key, string Command, long Time)>("commands", _ => default)
                 .KeyBy(c => c.Key)
                 .Process("timers", () => new ClockFunction());
