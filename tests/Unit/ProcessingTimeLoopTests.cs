@@ -84,6 +84,25 @@ public sealed class ProcessingTimeLoopTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task A_timer_years_away_keeps_the_idle_instance_waiting_for_input_and_for_it()
+    {
+        var run = OnLoop(() => _task.RunAsync(_stop.Token));
+        var years = (long)TimeSpan.FromDays(3 * 365).TotalMilliseconds;
+        await DeliverAsync(Batch(("a", "register", years)));
+        await UntilAsync("a registered");
+        await DeliverAsync(Batch(("b", "note", 0)));
+        await UntilAsync("b noted");
+
+        _clock.Advance(TimeSpan.FromMilliseconds(years - 1)); // through several of the loop's longest waits
+        await Task.Delay(200);
+        Assert.DoesNotContain(_log, l => l.StartsWith("fired", StringComparison.Ordinal));
+        _clock.Advance(TimeSpan.FromMilliseconds(1));
+        await UntilAsync($"fired a@{years} ProcessingTime");
+
+        Assert.False(run.IsCompleted);
+    }
+
+    [Fact]
     public async Task Pending_processing_time_timers_do_not_fire_at_the_end_of_the_input_where_event_time_timers_do()
     {
         var run = OnLoop(() => _task.RunAsync(_stop.Token));

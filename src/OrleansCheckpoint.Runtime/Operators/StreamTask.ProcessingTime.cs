@@ -7,6 +7,9 @@ namespace OrleansCheckpoint.Runtime.Operators;
 /// </summary>
 internal sealed partial class StreamTask
 {
+    /// <summary>The longest the idle loop waits for a timer at once (a timer may be years away; a delay cannot).</summary>
+    private const long MaxWait = int.MaxValue;
+
     /// <summary>Fires what is due by the clock now, operator by operator along the chain, a slice at a time (as watermarks do).</summary>
     private async ValueTask FireProcessingTimersAsync()
     {
@@ -49,7 +52,7 @@ internal sealed partial class StreamTask
         }
 
         using var wake = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
-        var due = Task.Delay(TimeSpan.FromMilliseconds(delay), _context.Time, wake.Token);
+        var due = Task.Delay(TimeSpan.FromMilliseconds(Math.Min(delay, MaxWait)), _context.Time, wake.Token); // a later one: wait again
         if (await Task.WhenAny(input, due) == input)
         {
             wake.Cancel(); // the timer is not needed any more
