@@ -15,12 +15,14 @@ namespace OrleansCheckpoint.Tests.Cluster;
 [Collection(ClusterCollection.Name)]
 public sealed class ProcessingTimeTimerClusterTests(ClusterFixture fixture)
 {
-    [Fact]
-    public async Task Every_keys_total_is_committed_once_when_the_instance_is_lost_with_timers_pending_in_its_checkpoint()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Every_keys_total_is_committed_once_when_the_instance_is_lost_with_timers_pending_in_its_checkpoint(bool incremental)
     {
-        const string job = ProcessingTimeTotalsJob.Name;
+        var job = incremental ? ProcessingTimeTotalsJob.Name : ProcessingTimeTotalsJob.WholeName;
         await using var driver = new JobDriver(fixture.Client, job);
-        await driver.StartAsync(parallelism: 2, ClickWindows.Manual);
+        await driver.StartAsync(parallelism: 2, ClickWindows.Manual with { Incremental = incremental });
         var random = new Random(14);
         var keys = Enumerable.Range(0, 60).Select(k =>
         {

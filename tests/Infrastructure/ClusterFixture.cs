@@ -276,6 +276,7 @@ public class ClusterFixture : IAsyncLifetime
             silo.Services.AddStreamJob(UnionClicksJob.Name, () => new UnionClicksJob());
             silo.Services.AddStreamJob(Tests.Cluster.SessionClicksJob.Name, () => new Tests.Cluster.SessionClicksJob());
             silo.Services.AddStreamJob(ProcessingTimeTotalsJob.Name, () => new ProcessingTimeTotalsJob());
+            silo.Services.AddStreamJob(ProcessingTimeTotalsJob.WholeName, () => new ProcessingTimeTotalsJob());
             silo.Services.AddStreamJob(LedgerJob.StrictName, () => new LedgerJob());
             Sources.FileClicksJob.Register(silo.Services, () => FilesContainer);
             ConfigureTestSilo(silo);

@@ -12,6 +12,7 @@ namespace OrleansCheckpoint.Tests.Infrastructure;
 public sealed class ProcessingTimeTotalsJob : IStreamJob
 {
     public const string Name = "ptime-totals";
+    public const string WholeName = "ptime-totals-whole"; // run with whole snapshots rather than incremental pieces
     public static readonly TimeSpan Delay = TimeSpan.FromMilliseconds(300);
 
     public void Build(JobBuilder job) =>
