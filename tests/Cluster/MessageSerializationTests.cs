@@ -34,6 +34,9 @@ public sealed class MessageSerializationTests(ClusterFixture fixture)
         new QueryResult("k", "42"),
         new ResultBatch("sink", 1, ["{\"key\":\"k\"}"]),
         new WindowResult<string, long>("k", DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch.AddSeconds(10), 3),
+        new Tally("k", 5, 3),
+        new KeyTotal("k", 15, 3, "ProcessingTime"),
+        new TallyState(10, 2, 3),
     };
 
     [Theory]

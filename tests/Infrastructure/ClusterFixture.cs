@@ -296,6 +296,8 @@ public class ClusterFixture : IAsyncLifetime
             silo.Services.AddStreamJob(Tests.Cluster.LateSideOutputJob.Name, () => new Tests.Cluster.LateSideOutputJob());
             silo.Services.AddStreamJob(Tests.Cluster.LateSideOutputJob.FailureName, () => new Tests.Cluster.LateSideOutputJob());
             silo.Services.AddStreamJob(Tests.Cluster.LateSessionsJob.Name, () => new Tests.Cluster.LateSessionsJob());
+            silo.Services.AddStreamJob(ProcessingTimeTotalsJob.Name, () => new ProcessingTimeTotalsJob());
+            silo.Services.AddStreamJob(ProcessingTimeTotalsJob.WholeName, () => new ProcessingTimeTotalsJob());
             silo.Services.AddStreamJob(LedgerJob.StrictName, () => new LedgerJob());
             Sources.FileClicksJob.Register(silo.Services, () => FilesContainer);
             ConfigureTestSilo(silo);

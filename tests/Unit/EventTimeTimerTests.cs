@@ -2,7 +2,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Orleans.Serialization;
 using OrleansCheckpoint.Dataflow;
 using OrleansCheckpoint.Messages;
-using OrleansCheckpoint.Runtime.Channels;
 using OrleansCheckpoint.Runtime.Graph;
 using OrleansCheckpoint.Runtime.Operators;
 using Xunit;
@@ -196,31 +195,5 @@ public sealed class EventTimeTimerTests
                 context.RegisterEventTimeTimer(timestamp + 25);
             }
         }
-    }
-
-    /// <summary>The end of an operator chain that keeps what reaches it.</summary>
-    private sealed class CapturingWriter<T> : IChannelWriter, IRecordConsumer<T>
-    {
-        public List<(T Value, long Timestamp)> Records { get; } = [];
-
-        public void Accept(T value, long timestamp) => Records.Add((value, timestamp));
-
-        public void EmitWatermark(long watermark)
-        {
-        }
-
-        public void EmitEndOfInput(FinalCommit? finalCommit)
-        {
-        }
-
-        public void EmitBarrier(CheckpointBarrier barrier)
-        {
-        }
-
-        public void FlushPartial()
-        {
-        }
-
-        public Task SendAsync() => Task.CompletedTask;
     }
 }

@@ -81,7 +81,7 @@ public readonly record struct ReduceAccumulator<T>([property: Id(0)] T Value, [p
 
 /// <summary>
 /// A function that processes each record of a keyed stream with access to state scoped to the record's key
-/// and event-time timers (Flink's <c>KeyedProcessFunction</c>).
+/// and event-time and processing-time timers (Flink's <c>KeyedProcessFunction</c>).
 /// </summary>
 /// <typeparam name="TKey">The key type.</typeparam>
 /// <typeparam name="TIn">The input record type.</typeparam>
@@ -93,11 +93,14 @@ public abstract class KeyedProcessFunction<TKey, TIn, TOut>
     public abstract void ProcessElement(TIn value, IKeyedContext<TKey> context, ICollector<TOut> output);
 
     /// <summary>
-    /// An event-time timer registered with <see cref="IKeyedContext{TKey}.RegisterEventTimeTimer"/> fired: the
-    /// operator's watermark reached <paramref name="timestamp"/>. <paramref name="context"/> has the timer's key as
-    /// its current key (state belongs to it) and <paramref name="timestamp"/> as its timestamp, which is also the
-    /// timestamp of what is emitted. Timers due at one watermark fire in time order, then in key order. Does nothing
-    /// unless overridden.
+    /// A timer of the current key fired; <see cref="IKeyedContext{TKey}.TimeDomain"/> says which kind. An event-time
+    /// timer (<see cref="IKeyedContext{TKey}.RegisterEventTimeTimer"/>) fires once the operator's watermark reached
+    /// <paramref name="timestamp"/>; the context's timestamp, and that of what is emitted, is then
+    /// <paramref name="timestamp"/>. A processing-time timer (<see cref="IKeyedContext{TKey}.RegisterProcessingTimeTimer"/>)
+    /// fires once the instance's clock reached <paramref name="timestamp"/>; what it emits has no timestamp
+    /// (<see cref="long.MinValue"/>, as Flink erases it). <paramref name="context"/> has the timer's key as its current
+    /// key (state belongs to it). Timers due together fire in time order, then in key order. Does nothing unless
+    /// overridden.
     /// </summary>
     public virtual void OnTimer(long timestamp, IKeyedContext<TKey> context, ICollector<TOut> output)
     {
@@ -133,6 +136,27 @@ public interface IKeyedContext<out TKey>
 
     /// <summary>Deletes the current key's event-time timer at <paramref name="time"/>, if there is one.</summary>
     void DeleteEventTimeTimer(long time);
+
+    /// <summary>The instance's clock now (Unix milliseconds): what processing-time timers are due by.</summary>
+    long CurrentProcessingTime { get; }
+
+    /// <summary>
+    /// In <see cref="KeyedProcessFunction{TKey, TIn, TOut}.OnTimer"/>: the kind of timer that fired; <c>null</c> while a
+    /// record is processed.
+    /// </summary>
+    TimeDomain? TimeDomain { get; }
+
+    /// <summary>
+    /// Registers a processing-time timer for the current key: <see cref="KeyedProcessFunction{TKey, TIn, TOut}.OnTimer"/>
+    /// runs once <see cref="CurrentProcessingTime"/> is at or past <paramref name="time"/> (Unix milliseconds), between
+    /// batches of input or while the instance waits for input. A key has at most one timer per time. Timers are keyed
+    /// state, checkpointed and restored with it; one that came due while the job was down fires right after the
+    /// restore. At the end of the input (a drain, or sources that end) pending processing-time timers do not fire.
+    /// </summary>
+    void RegisterProcessingTimeTimer(long time);
+
+    /// <summary>Deletes the current key's processing-time timer at <paramref name="time"/>, if there is one.</summary>
+    void DeleteProcessingTimeTimer(long time);
 }
 
 /// <summary>One value per key (Flink's <c>ValueState</c>).</summary>

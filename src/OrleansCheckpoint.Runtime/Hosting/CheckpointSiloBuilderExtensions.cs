@@ -1,6 +1,7 @@
 using Azure.Data.Tables;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Orleans.Serialization;
 using Orleans.Storage;
@@ -48,6 +49,7 @@ public static class CheckpointSiloBuilderExtensions
         silo.Services.AddMetrics();
         silo.Services.AddSingleton<Metrics.StreamMetrics>(sp => new(sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()));
         silo.Services.AddSingleton<Ingest.IngestLogFactory>();
+        silo.Services.TryAddSingleton(TimeProvider.System); // the clock of processing-time timers
         var faults = options.FaultInjection.Directory is { Length: > 0 } faultDirectory ? new Chaos.StorageFaults(faultDirectory) : null;
         silo.Services.AddSingleton<Sinks.IOutputFiles>(sp =>
         {

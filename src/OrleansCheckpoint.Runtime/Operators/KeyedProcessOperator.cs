@@ -5,8 +5,10 @@ using OrleansCheckpoint.Runtime.Checkpointing;
 namespace OrleansCheckpoint.Runtime.Operators;
 
 /// <summary>
-/// Runs a keyed process function, giving it value state and event-time timers scoped to each record's key.
-/// Timers due at a new watermark fire before the watermark goes downstream, so what they emit is never late.
+/// Runs a keyed process function, giving it value state and event-time and processing-time timers scoped to each
+/// record's key. Timers due at a new watermark fire before the watermark goes downstream, so what they emit is never
+/// late; processing-time timers fire when the task's loop finds them due by the context's clock (between batches, or
+/// woken for them while idle), and what they emit has no timestamp.
 /// </summary>
 internal class KeyedProcessOperator<T, TKey, TOut>(
     Transformation transformation, KeySelector<T, TKey> key, KeyedProcessFunction<TKey, T, TOut> function, IReadOnlyList<IValueStateInvariant> invariants)
@@ -14,6 +16,7 @@ internal class KeyedProcessOperator<T, TKey, TOut>(
     where TKey : notnull
 {
     private const string TimersTable = "timers";
+    private const string ProcessingTimersTable = "processing-timers";
     private const string ValuePrefix = "value:";
     private readonly KeyedProcessFunction<TKey, T, TOut> _function = function;
     private readonly string _uid = transformation.Uid;
@@ -31,6 +34,7 @@ internal class KeyedProcessOperator<T, TKey, TOut>(
     private StateCodecs? _restoredCodecs;
     private readonly Dictionary<string, StateTableType> _savedTypes = []; // from a savepoint: value states' types, by table
     private EventTimeTimerQueue<TKey> _timers = null!;
+    private EventTimeTimerQueue<TKey> _processingTimers = null!; // the same (key, time) set, due by the clock
     private int _currentKeyGroup;
 
     public TKey CurrentKey { get; private set; } = default!;
@@ -41,16 +45,23 @@ internal class KeyedProcessOperator<T, TKey, TOut>(
 
     public long CurrentWatermark => Context.CurrentWatermark;
 
+    public long CurrentProcessingTime => Context.ProcessingTime;
+
+    public TimeDomain? TimeDomain { get; private set; }
+
+    public override long? NextProcessingTimer => _processingTimers.NextTime;
+
     public override void Open(OperatorContext context)
     {
         base.Open(context);
         _timers = new EventTimeTimerQueue<TKey>(context.KeyGroups, context.TrackStateChanges);
+        _processingTimers = new EventTimeTimerQueue<TKey>(context.KeyGroups, context.TrackStateChanges);
     }
 
     public override void Accept(T value, long timestamp)
     {
         (CurrentKey, _currentKeyGroup) = KeyOf(value);
-        Timestamp = timestamp;
+        (Timestamp, TimeDomain) = (timestamp, null);
         _function.ProcessElement(value, this, this);
     }
 
@@ -63,11 +74,28 @@ internal class KeyedProcessOperator<T, TKey, TOut>(
                 return true;
             }
 
-            (CurrentKey, _currentKeyGroup, Timestamp) = (timer.Key, keyGroup, timer.Time);
+            (CurrentKey, _currentKeyGroup, Timestamp, TimeDomain) = (timer.Key, keyGroup, timer.Time, Dataflow.TimeDomain.EventTime);
             _function.OnTimer(timer.Time, this, this);
         }
 
         return !_timers.IsDue(watermark);
+    }
+
+    // As Flink's: in time, then key order; what a timer emits has no timestamp (it is not of any record's event time).
+    public override bool OnProcessingTime(long now, int budget)
+    {
+        for (; budget > 0; budget--)
+        {
+            if (!_processingTimers.TryTakeDue(now, out var timer, out var keyGroup))
+            {
+                return true;
+            }
+
+            (CurrentKey, _currentKeyGroup, Timestamp, TimeDomain) = (timer.Key, keyGroup, long.MinValue, Dataflow.TimeDomain.ProcessingTime);
+            _function.OnTimer(timer.Time, this, this);
+        }
+
+        return !_processingTimers.IsDue(now);
     }
 
     public void Collect(TOut value) => Output.Accept(value, Timestamp);
@@ -82,6 +110,10 @@ internal class KeyedProcessOperator<T, TKey, TOut>(
     public void RegisterEventTimeTimer(long time) => _timers.Register(_currentKeyGroup, CurrentKey, time);
 
     public void DeleteEventTimeTimer(long time) => _timers.Delete(_currentKeyGroup, CurrentKey, time);
+
+    public void RegisterProcessingTimeTimer(long time) => _processingTimers.Register(_currentKeyGroup, CurrentKey, time);
+
+    public void DeleteProcessingTimeTimer(long time) => _processingTimers.Delete(_currentKeyGroup, CurrentKey, time);
 
     public IValueState<TValue> GetValueState<TValue>(string name)
     {
@@ -117,7 +149,8 @@ internal class KeyedProcessOperator<T, TKey, TOut>(
     // Every state by name (states restored but not yet asked for by the function are kept as they were), and the timers.
     public override object SnapshotState(long checkpointId) => new KeyedProcessSnapshot<TKey>(
         _states.ToDictionary(s => s.Key, s => s.Value.Snapshot()).Concat(_restored).ToDictionary(s => s.Key, s => s.Value),
-        _timers.Snapshot());
+        _timers.Snapshot(),
+        _processingTimers.Snapshot());
 
     // Each rule captures its state's copy-on-write view now; a state not yet asked for is made (restored) as the function would.
     public override Func<string?>? PrepareConsistencyCheck(long checkpointId)
@@ -156,6 +189,10 @@ internal class KeyedProcessOperator<T, TKey, TOut>(
         var snapshot = (KeyedProcessSnapshot<TKey>)state;
         _restored = new Dictionary<string, object>(snapshot.States);
         _timers.Restore(snapshot.Timers);
+        if (snapshot.ProcessingTimers is { } processingTimers) // null in a snapshot taken before processing-time timers
+        {
+            _processingTimers.Restore(processingTimers);
+        }
     }
 
     public void CaptureChanges(List<IStateChanges> into)
@@ -166,6 +203,7 @@ internal class KeyedProcessOperator<T, TKey, TOut>(
         }
 
         into.Add(_timers.CaptureChanges(TimersTable));
+        into.Add(_processingTimers.CaptureChanges(ProcessingTimersTable));
     }
 
     public void CaptureAll(List<IStateSection> into)
@@ -188,6 +226,7 @@ internal class KeyedProcessOperator<T, TKey, TOut>(
         }
 
         into.Add(_timers.CaptureAll(TimersTable));
+        into.Add(_processingTimers.CaptureAll(ProcessingTimersTable));
     }
 
     public void RestoreSection(string table, int count, ReadOnlyMemory<byte> entries, StateCodecs codecs)
@@ -195,6 +234,10 @@ internal class KeyedProcessOperator<T, TKey, TOut>(
         if (table == TimersTable)
         {
             _timers.Apply(entries, codecs);
+        }
+        else if (table == ProcessingTimersTable)
+        {
+            _processingTimers.Apply(entries, codecs);
         }
         else if (table.StartsWith(ValuePrefix, StringComparison.Ordinal))
         {
@@ -213,14 +256,18 @@ internal class KeyedProcessOperator<T, TKey, TOut>(
         }
     }
 
-    public void OnSectionsRestored() => _timers.RebuildDue();
+    public void OnSectionsRestored()
+    {
+        _timers.RebuildDue();
+        _processingTimers.RebuildDue();
+    }
 
     // Value states are typed when the function first asks for them: their saved types are checked then.
     public void CheckTypes(StateTableType saved)
     {
-        if (saved.Table == TimersTable)
+        if (saved.Table is TimersTable or ProcessingTimersTable)
         {
-            StateTypes.Check(saved, TimersTable, typeof(EventTimeTimer<TKey>), typeof(byte));
+            StateTypes.Check(saved, saved.Table, typeof(EventTimeTimer<TKey>), typeof(byte));
         }
         else if (saved.Table.StartsWith(ValuePrefix, StringComparison.Ordinal))
         {
@@ -233,7 +280,8 @@ internal class KeyedProcessOperator<T, TKey, TOut>(
         MakeRestoredStates();
         return _states.Select(s => s.Value.Describe(ValuePrefix + s.Key))
             .Concat(_restoredSections.Keys.Select(UndecodedTable))
-            .Append(_timers.Describe(TimersTable));
+            .Append(_timers.Describe(TimersTable))
+            .Append(_processingTimers.Describe(ProcessingTimersTable));
     }
 
     // Value states restored from pieces that the function never asked for stay encoded: their value type is known only
@@ -244,9 +292,13 @@ internal class KeyedProcessOperator<T, TKey, TOut>(
         var accepts = KeyFilter(key);
         return _states.SelectMany(s => s.Value.Entries(ValuePrefix + s.Key, accepts))
             .Concat(_restoredSections.Keys.Select(UndecodedNote))
-            .Concat(_timers.Pending().Where(t => accepts(t.Timer.Key))
-                .Select(t => new StateEntryView(TimersTable, t.KeyGroup, ToJson(t.Timer.Key), ToJson(new { t.Timer.Time }))));
+            .Concat(TimerEntries(TimersTable, _timers, accepts))
+            .Concat(TimerEntries(ProcessingTimersTable, _processingTimers, accepts));
     }
+
+    private static IEnumerable<StateEntryView> TimerEntries(string table, EventTimeTimerQueue<TKey> timers, Func<TKey, bool> accepts) =>
+        timers.Pending().Where(t => accepts(t.Timer.Key))
+            .Select(t => new StateEntryView(table, t.KeyGroup, ToJson(t.Timer.Key), ToJson(new { t.Timer.Time })));
 
     private StateTableView UndecodedTable(string name)
     {
@@ -326,12 +378,14 @@ internal class KeyedProcessOperator<T, TKey, TOut>(
     }
 }
 
-/// <summary>The snapshot of a keyed process operator: its value states by name, and its pending event-time timers.</summary>
+/// <summary>The snapshot of a keyed process operator: its value states by name, and its pending timers.</summary>
 /// <typeparam name="TKey">The key type.</typeparam>
 /// <param name="States">Each value state's <see cref="KeyedStateSnapshot{TKey, TValue}"/>, by the state's name.</param>
-/// <param name="Timers">The pending timers by key group.</param>
+/// <param name="Timers">The pending event-time timers by key group.</param>
+/// <param name="ProcessingTimers">The pending processing-time timers by key group; null in snapshots taken before they existed.</param>
 [GenerateSerializer, Immutable]
 internal sealed record KeyedProcessSnapshot<TKey>(
     [property: Id(0)] Dictionary<string, object> States,
-    [property: Id(1)] KeyedStateSnapshot<EventTimeTimer<TKey>, byte> Timers)
+    [property: Id(1)] KeyedStateSnapshot<EventTimeTimer<TKey>, byte> Timers,
+    [property: Id(2)] KeyedStateSnapshot<EventTimeTimer<TKey>, byte>? ProcessingTimers = null)
     where TKey : notnull;

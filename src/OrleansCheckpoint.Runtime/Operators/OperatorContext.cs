@@ -38,6 +38,12 @@ internal sealed class OperatorContext(
     /// <summary>This instance's watermark: the minimum over its input channels.</summary>
     public long CurrentWatermark { get; set; } = long.MinValue;
 
+    /// <summary>The clock processing-time timers follow (the silo's <see cref="TimeProvider"/>; a fake one in unit tests).</summary>
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+
+    /// <summary>The clock's time now, in Unix milliseconds.</summary>
+    public long ProcessingTime => Time.GetUtcNow().ToUnixTimeMilliseconds();
+
     public TaskCounters Counters { get; } = new();
 
     /// <summary>Copies of state values that a snapshot shares (Orleans' deep copiers); null where no operator needs them (unit tests).</summary>

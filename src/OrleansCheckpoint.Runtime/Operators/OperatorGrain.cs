@@ -36,6 +36,7 @@ internal sealed partial class OperatorGrain(
     Metrics.StreamMetrics metrics,
     Sources.DeadLetters deadLetters,
     Sources.ISourceFiles sourceFiles,
+    TimeProvider time,
     ILogger<OperatorGrain> logger)
     : Grain, IOperatorGrain, ISourceGrain, IResultsPublisher
 {
@@ -109,7 +110,8 @@ internal sealed partial class OperatorGrain(
             cancellation,
             metrics,
             deadLetters,
-            sourceFiles));
+            sourceFiles,
+            time));
         var task = execution.StreamTask;
 
         // The state to start from (checksums verified: a corrupt snapshot fails the deployment, and the job manager

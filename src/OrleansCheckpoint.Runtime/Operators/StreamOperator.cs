@@ -47,6 +47,17 @@ internal abstract class StreamOperator(Transformation transformation)
     /// </summary>
     public virtual bool OnWatermark(long watermark, int budget) => true;
 
+    /// <summary>When this operator's earliest processing-time timer is due (Unix milliseconds); null if it has none.</summary>
+    public virtual long? NextProcessingTimer => null;
+
+    /// <summary>
+    /// The clock reads <paramref name="now"/>: fire the processing-time timers due by then, at most <paramref name="budget"/>
+    /// of them; return whether all due ones are fired. Called by the task's loop between batches and when it wakes for
+    /// <see cref="NextProcessingTimer"/>, on the grain's scheduler (never beside record processing); sliced as
+    /// <see cref="OnWatermark"/> is.
+    /// </summary>
+    public virtual bool OnProcessingTime(long now, int budget) => true;
+
     /// <summary>
     /// The synchronous part of a snapshot: an immutable view of this operator's state (copy-on-write, never a
     /// deep copy on the processing path), serializable by Orleans; <c>null</c> for a stateless operator.

@@ -68,7 +68,8 @@ internal sealed partial class StreamTask : IInstanceMetricsSource
         CancellationToken cancellation = default,
         StreamMetrics? metrics = null,
         Sources.DeadLetters? deadLetters = null,
-        Sources.ISourceFiles? sourceFiles = null)
+        Sources.ISourceFiles? sourceFiles = null,
+        TimeProvider? time = null)
     {
         Deployment = deployment;
         _cancellation = cancellation;
@@ -84,6 +85,7 @@ internal sealed partial class StreamTask : IInstanceMetricsSource
             TrackStateChanges = deployment.Checkpointing && deployment.Incremental,
             DeadLetters = deadLetters,
             SourceFiles = sourceFiles,
+            Time = time ?? TimeProvider.System,
         };
         Func<TaskId, IOperatorGrain> resolve = task => grains.GetGrain<IOperatorGrain>(task.GrainKey);
         _chain = vertex.Chain.Select(t => t.Accept(OperatorFactory.Instance)).ToArray();
@@ -255,16 +257,17 @@ internal sealed partial class StreamTask : IInstanceMetricsSource
         while (!Finished)
         {
             cancellation.ThrowIfCancellationRequested();
+            await FireProcessingTimersAsync();
             if (!_gate.TryTake(out var channel, out var batch))
             {
-                // Idle: send what is buffered rather than wait for full batches, then wait for input.
+                // Idle: send what is buffered rather than wait for full batches, then wait for input or the next timer.
                 foreach (var writer in _writers)
                 {
                     writer.FlushPartial();
                 }
 
                 await SendAsync();
-                await _gate.WaitForDataAsync(cancellation);
+                await WaitForInputOrTimerAsync(cancellation);
                 continue;
             }
 
@@ -357,12 +360,7 @@ internal sealed partial class StreamTask : IInstanceMetricsSource
         {
             while (!op.OnWatermark(watermark, _firingSlice))
             {
-                foreach (var each in _chain)
-                {
-                    await each.FlushAsync();
-                }
-
-                await SendAsync();
+                await FlushAndSendAsync();
             }
         }
 

@@ -9,7 +9,8 @@ namespace OrleansCheckpoint.Runtime.State;
 /// per key group, so a snapshot is the table's copy-on-write snapshot and costs nothing on the processing path.
 /// Beside it, an index ordered by time and then by key says which timer is due next; it is derived from the
 /// table (rebuilt on restore) and never snapshotted, as the window operator derives its timers from its state.
-/// Knows nothing of grains.
+/// Processing-time timers are the same set of (key, time) in the same order, due by the clock instead of the
+/// watermark: a keyed process operator keeps a second queue of this type for them. Knows nothing of grains.
 /// </summary>
 /// <typeparam name="TKey">The key type.</typeparam>
 internal sealed class EventTimeTimerQueue<TKey>
@@ -68,6 +69,9 @@ internal sealed class EventTimeTimerQueue<TKey>
         _timers.Remove(keyGroup, timer);
         return true;
     }
+
+    /// <summary>The time of the earliest pending timer; null if there is none.</summary>
+    public long? NextTime => _due.Count > 0 ? _due.Min.Timer.Time : null;
 
     /// <summary>Whether a timer is due at <paramref name="watermark"/>.</summary>
     public bool IsDue(long watermark) => _due.Count > 0 && _due.Min.Timer.Time <= watermark;
