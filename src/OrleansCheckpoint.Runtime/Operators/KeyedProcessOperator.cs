@@ -20,11 +20,6 @@ internal class KeyedProcessOperator<T, TKey, TOut>(
     private const string ValuePrefix = "value:";
     private readonly KeyedProcessFunction<TKey, T, TOut> _function = function;
     private readonly string _uid = transformation.Uid;
-
-    public KeyedProcessOperator(KeyedProcessTransformation<T, TKey, TOut> process)
-        : this(process, process.Key, process.CreateFunction(), process.StateInvariants)
-    {
-    }
     private readonly Dictionary<string, IValueStateTable> _states = [];
     private Dictionary<string, object> _restored = [];
 
@@ -36,6 +31,11 @@ internal class KeyedProcessOperator<T, TKey, TOut>(
     private EventTimeTimerQueue<TKey> _timers = null!;
     private EventTimeTimerQueue<TKey> _processingTimers = null!; // the same (key, time) set, due by the clock
     private int _currentKeyGroup;
+
+    public KeyedProcessOperator(KeyedProcessTransformation<T, TKey, TOut> process)
+        : this(process, process.Key, process.CreateFunction(), process.StateInvariants)
+    {
+    }
 
     public TKey CurrentKey { get; private set; } = default!;
 
