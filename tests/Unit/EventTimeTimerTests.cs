@@ -120,7 +120,7 @@ public sealed class EventTimeTimerTests
 
         private readonly KeyedProcessOperator<(string Key, string Command, long Time), string, string> _operator;
         private readonly OperatorContext _context;
-        private readonly CapturingWriter<string> _output = new();
+        private readonly CollectingWriter<string> _output = new();
 
         /// <summary>A new operator, restored from <paramref name="snapshot"/> (serialized and read back first, as a checkpoint stores it) if given.</summary>
         public TimerHarness(object? snapshot = null, KeyGroupRange? keyGroups = null)

@@ -184,7 +184,7 @@ public sealed class ProcessingTimeTimerTests
 
         private readonly KeyedProcessOperator<(string Key, string Command, long Time), string, string> _operator;
         private readonly OperatorContext _context;
-        private readonly CapturingWriter<string> _output = new();
+        private readonly CollectingWriter<string> _output = new();
         private readonly FakeTimeProvider _clock;
 
         /// <summary>A new operator on <paramref name="clock"/>, restored from a whole snapshot (serialized and read back) or from pieces.</summary>

@@ -2,7 +2,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Orleans.Serialization;
 using OrleansCheckpoint.Dataflow;
 using OrleansCheckpoint.Messages;
-using OrleansCheckpoint.Runtime.Channels;
 using OrleansCheckpoint.Runtime.Graph;
 using OrleansCheckpoint.Runtime.Operators;
 using OrleansCheckpoint.Runtime.State;
@@ -98,6 +97,8 @@ public sealed class SessionWindowOperatorTests
         private static readonly Serializer Serializer = new ServiceCollection().AddSerializer().BuildServiceProvider().GetRequiredService<Serializer>();
         private readonly OperatorContext _context = new(new TaskId("test", "sessions", 0), MaxParallelism, KeyGroups.RangeOf(0, MaxParallelism, 1), null!, null!, null!, checkpointing: true);
         private readonly StreamOperator _operator;
+        private readonly CollectingWriter<WindowResult<string, long>> _counts = new();
+        private readonly CollectingWriter<WindowResult<string, Click>> _reduced = new();
 
         public SessionHarness(bool reduce = false)
         {
@@ -108,7 +109,7 @@ public sealed class SessionWindowOperatorTests
                     .Reduce("sessions", (x, y) => x with { Trail = $"{x.Trail},{y.Trail}" }).Transformation;
                 var op = new SessionWindowAggregateOperator<Click, string, ReduceAccumulator<Click>, Click>(transformation);
                 op.Open(_context);
-                op.ConnectOutput(null, [new Consumer<Click>(r => Reduced.Add(r.Value.Trail))]);
+                op.ConnectOutput(null, [_reduced]);
                 _operator = op;
             }
             else
@@ -116,14 +117,14 @@ public sealed class SessionWindowOperatorTests
                 var transformation = (SessionWindowAggregateTransformation<Click, string, long, long>)keyed.Count("sessions").Transformation;
                 var op = new SessionWindowAggregateOperator<Click, string, long, long>(transformation);
                 op.Open(_context);
-                op.ConnectOutput(null, [new Consumer<long>(r => Output.Add(new Fired(r.Key, r.Start.ToUnixTimeMilliseconds(), r.End.ToUnixTimeMilliseconds(), r.Value)))]);
+                op.ConnectOutput(null, [_counts]);
                 _operator = op;
             }
         }
 
-        public List<Fired> Output { get; } = [];
+        public List<Fired> Output => [.. _counts.Records.Select(r => new Fired(r.Value.Key, r.Value.Start.ToUnixTimeMilliseconds(), r.Value.End.ToUnixTimeMilliseconds(), r.Value.Value))];
 
-        public List<string> Reduced { get; } = [];
+        public List<string> Reduced => [.. _reduced.Records.Select(r => r.Value.Value.Trail)];
 
         public long LateRecords => _context.Counters.LateRecordsDropped;
 
@@ -143,28 +144,5 @@ public sealed class SessionWindowOperatorTests
         public object Snapshot() => _operator.SnapshotState(checkpointId: 1)!;
 
         public void Restore(object snapshot) => _operator.RestoreState(snapshot);
-
-        private sealed class Consumer<TValue>(Action<WindowResult<string, TValue>> take) : IChannelWriter, IRecordConsumer<WindowResult<string, TValue>>
-        {
-            public void Accept(WindowResult<string, TValue> value, long timestamp) => take(value);
-
-            public void EmitWatermark(long watermark)
-            {
-            }
-
-            public void EmitEndOfInput(FinalCommit? finalCommit)
-            {
-            }
-
-            public void EmitBarrier(CheckpointBarrier barrier)
-            {
-            }
-
-            public void FlushPartial()
-            {
-            }
-
-            public Task SendAsync() => Task.CompletedTask;
-        }
     }
 }

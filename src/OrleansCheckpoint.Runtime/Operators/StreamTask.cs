@@ -291,15 +291,11 @@ internal sealed partial class StreamTask : IInstanceMetricsSource
         if (_source is null)
         {
             _chain[0].ProcessBatch(batch, _inputOfChannel[channel]);
+            _context.Counters.RecordsIn += batch.Count;
         }
         else
         {
             _chain[0].ProcessBatch(batch);
-        }
-
-        if (_source is null)
-        {
-            _context.Counters.RecordsIn += batch.Count;
         }
 
         if (_source is not null && _source.TryAdvanceWatermark(out var generated))

@@ -3,7 +3,6 @@ using Orleans.Serialization;
 using Orleans.Serialization.Cloning;
 using OrleansCheckpoint.Dataflow;
 using OrleansCheckpoint.Messages;
-using OrleansCheckpoint.Runtime.Channels;
 using OrleansCheckpoint.Runtime.Graph;
 using OrleansCheckpoint.Runtime.Operators;
 using OrleansCheckpoint.Runtime.State;
@@ -33,7 +32,9 @@ internal sealed class TwoInputHarness<T1, T2, TOut>
         Reopen();
     }
 
-    public List<(TOut Value, long Timestamp)> Output { get; } = [];
+    private readonly CollectingWriter<TOut> _output = new();
+
+    public List<(TOut Value, long Timestamp)> Output => _output.Records;
 
     public long LateRecords => _context.Counters.LateRecordsDropped;
 
@@ -76,7 +77,7 @@ internal sealed class TwoInputHarness<T1, T2, TOut>
         var transformation = _build(builder.Source("one", _ => default(T1)!), builder.Source("two", _ => default(T2)!)).Transformation;
         _operator = transformation.Accept(OperatorFactory.Instance);
         _operator.Open(_context);
-        _operator.ConnectOutput(null, [new Collector(Output)]);
+        _operator.ConnectOutput(null, [_output]);
     }
 
     private void Feed<T>(int input, long channelWatermark, (T Value, long Time)[] records)
@@ -85,30 +86,5 @@ internal sealed class TwoInputHarness<T1, T2, TOut>
         _operator.ProcessBatch(
             new ChannelBatch<T> { Generation = 1, SenderVertex = input, SenderPartition = 0, Sequence = 1, Records = [.. records.Select(r => new StreamRecord<T>(r.Value, r.Time))] },
             input);
-    }
-
-    private sealed class Collector(List<(TOut, long)> output) : IChannelWriter, IRecordConsumer<TOut>
-    {
-        public long RecordsWritten => output.Count;
-
-        public void Accept(TOut value, long timestamp) => output.Add((value, timestamp));
-
-        public void EmitWatermark(long watermark)
-        {
-        }
-
-        public void EmitEndOfInput(FinalCommit? finalCommit)
-        {
-        }
-
-        public void EmitBarrier(CheckpointBarrier barrier)
-        {
-        }
-
-        public void FlushPartial()
-        {
-        }
-
-        public Task SendAsync() => Task.CompletedTask;
     }
 }
